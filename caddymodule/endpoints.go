@@ -1,0 +1,250 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consentgate/policy"
+)
+
+// serveEndpoint answers requests under the path prefix.
+func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest string) {
+	switch rest {
+	case "/consent":
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			h.writeConsentJSON(w, http.StatusOK, h.readConsent(r))
+		case http.MethodPost:
+			h.postConsent(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// consentJSON is the answer of GET and POST /consent.
+type consentJSON struct {
+	ID         string   `json:"id,omitempty"`
+	Revision   int      `json:"revision"`
+	Categories []string `json:"categories"`
+	Timestamp  string   `json:"timestamp,omitempty"` // RFC 3339
+}
+
+func (h *Handler) writeConsentJSON(w http.ResponseWriter, status int, c policy.Consent) {
+	out := consentJSON{Revision: h.policy.Revision, Categories: h.policy.IDs(c.Granted)}
+	if c.Given && c.ID != "" {
+		out.ID = c.ID
+		out.Timestamp = c.Time.UTC().Format(time.RFC3339)
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	addVary(hdr, "Cookie")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// maxChoiceBody bounds what a choice may weigh; a real one is a few hundred bytes.
+const maxChoiceBody = 16 << 10
+
+// postConsent records a choice: it sets the consent cookie, expires the
+// cookies of refused categories, writes a consent record, and answers 303
+// back to the page (forms) or with the consent as JSON.
+func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		// A choice must be the visitor's own: another site must not be able
+		// to grant consent in their name.
+		http.Error(w, "cross-site consent requests are refused", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	isJSON := mediaType == "application/json"
+
+	var granted policy.Set
+	returnTo := ""
+	if isJSON {
+		var in struct {
+			Choice     string   `json:"choice"`
+			Categories []string `json:"categories"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			http.Error(w, "bad consent JSON: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		var ok bool
+		if granted, ok = h.choiceSet(in.Choice, in.Categories, true); !ok {
+			http.Error(w, `choice must be accept_all, reject_all or custom (or give "categories")`, http.StatusBadRequest)
+			return
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad consent form: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		var ok bool
+		if granted, ok = h.choiceSet(r.PostForm.Get("choice"), r.PostForm["category"], false); !ok {
+			http.Error(w, "choice must be accept_all, reject_all or custom", http.StatusBadRequest)
+			return
+		}
+		returnTo = safeReturn(r.PostForm.Get("return"), r)
+	}
+
+	// Keeping the id of an earlier choice links the records of one visitor's
+	// changes of mind, which is what an auditor asks for.
+	prev := h.readConsent(r)
+	cons := h.codec.NewChoice(granted)
+	if prev.Given && prev.ID != "" {
+		cons.ID = prev.ID
+	}
+	hdr := w.Header()
+	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), r.TLS != nil))
+	secure := r.TLS != nil
+	for _, name := range h.refusedRequestCookies(r, cons) {
+		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired")
+		if h.Mode == modeReport {
+			continue
+		}
+		for _, v := range h.expiries(name, secure) {
+			hdr.Add("Set-Cookie", v)
+		}
+	}
+	for i, c := range h.policy.Categories {
+		choice := "refused"
+		if cons.Grants(i) {
+			choice = "granted"
+		}
+		h.metrics.choices.WithLabelValues(c.ID, choice).Inc()
+	}
+	h.logRecord(r, cons, "explicit")
+
+	if isJSON {
+		h.writeConsentJSON(w, http.StatusOK, cons)
+		return
+	}
+	hdr.Set("Cache-Control", "no-store")
+	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// choiceSet turns a choice into the granted set. A JSON body may give the
+// categories alone.
+func (h *Handler) choiceSet(choice string, categories []string, jsonBody bool) (policy.Set, bool) {
+	switch choice {
+	case "accept_all":
+		return h.policy.All(), true
+	case "reject_all":
+		return 1, true
+	case "custom":
+		return h.policy.SetOf(categories), true
+	case "":
+		if jsonBody {
+			return h.policy.SetOf(categories), true
+		}
+	}
+	return 0, false
+}
+
+// expiries are the Set-Cookie values that delete a cookie: host-only, and
+// for the consent domain when the policy sets one (the cookie may have been
+// set either way).
+func (h *Handler) expiries(name string, secure bool) []string {
+	out := []string{policy.ExpireCookie(name, "", secure)}
+	if d := h.policy.Consent.Domain; d != "" {
+		out = append(out, policy.ExpireCookie(name, d, secure))
+	}
+	return out
+}
+
+// consentCookie is the Set-Cookie of the consent cookie: readable by scripts
+// (the banner and the backend may read it), site-wide, Lax.
+func (h *Handler) consentCookie(value string, secure bool) string {
+	c := h.policy.Consent
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteByte('=')
+	b.WriteString(value)
+	b.WriteString("; Path=/; Max-Age=")
+	b.WriteString(strconv.FormatInt(c.MaxAge.Seconds(), 10))
+	if c.Domain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(c.Domain)
+	}
+	b.WriteString("; SameSite=Lax")
+	if secure {
+		b.WriteString("; Secure")
+	}
+	return b.String()
+}
+
+// refusedRequestCookies lists the cookies the request carries that the new
+// consent does not allow.
+func (h *Handler) refusedRequestCookies(r *http.Request, cons policy.Consent) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, line := range r.Header["Cookie"] {
+		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
+			if c.Name == "" || seen[c.Name] {
+				return
+			}
+			seen[c.Name] = true
+			if !h.classifier.Allows(h.classifier.Classify(c.Name), cons) {
+				names = append(names, c.Name)
+			}
+		})
+	}
+	return names
+}
+
+// sameOrigin refuses what a browser marks as cross-site and any foreign
+// Origin ("null" included: an opaque origin is not this site).
+func sameOrigin(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
+}
+
+// safeReturn accepts a same-origin path only, so the endpoint cannot be used
+// as an open redirect; otherwise it falls back to the page the form was on
+// (a same-origin Referer) or /.
+func safeReturn(ret string, r *http.Request) string {
+	if isLocalPath(ret) {
+		return ret
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && strings.EqualFold(ref.Host, r.Host) && isLocalPath(ref.RequestURI()) {
+		return ref.RequestURI()
+	}
+	return "/"
+}
+
+func isLocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, `/\`) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}

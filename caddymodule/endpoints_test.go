@@ -1,0 +1,151 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestConsentEndpointRefusesCrossSite(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	form := url.Values{"choice": {"accept_all"}}
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"plain form", nil, http.StatusSeeOther},
+		{"same-origin fetch", []string{"Sec-Fetch-Site: same-origin", "Origin: " + p.base}, http.StatusSeeOther},
+		{"cross-site fetch", []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+		{"foreign origin", []string{"Origin: https://evil.example"}, http.StatusForbidden},
+		{"opaque origin", []string{"Origin: null"}, http.StatusForbidden},
+		{"other port", []string{"Origin: http://127.0.0.1:1"}, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := postChoice(t, p, form, tc.headers...)
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			if tc.status == http.StatusForbidden && len(res.Header.Values("Set-Cookie")) > 0 {
+				t.Errorf("a refused choice set cookies: %q", res.Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
+
+func TestConsentReturnIsSameOriginOnly(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	for ret, want := range map[string]string{
+		"/page?x=1":            "/page?x=1",
+		"//evil.example/":      "/",
+		"/\\evil.example":      "/",
+		"https://evil.example": "/",
+		"javascript:alert(1)":  "/",
+		"":                     "/",
+	} {
+		res := postChoice(t, p, url.Values{"choice": {"reject_all"}, "return": {ret}})
+		if got := res.Header.Get("Location"); got != want {
+			t.Errorf("return=%q: Location %q, want %q", ret, got, want)
+		}
+	}
+	res := postChoice(t, p, url.Values{"choice": {"reject_all"}}, "Referer: "+p.base+"/from/here?q=1")
+	if got := res.Header.Get("Location"); got != "/from/here?q=1" {
+		t.Errorf("without return, Location %q, want the same-origin Referer", got)
+	}
+}
+
+func TestConsentJSONAndRecord(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+
+	res, body := p.do(t, "POST", "/_consent/consent", strings.NewReader(`{"categories":["statistics","nonsense"]}`),
+		"Content-Type: application/json", "Cookie: _gcl_au=1; lang=sv; _ga=1", "User-Agent: test-agent/1")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	var got consentJSON
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`).MatchString(got.ID) || got.Revision != 2 ||
+		!slices.Equal(got.Categories, []string{"necessary", "statistics"}) || got.Timestamp == "" {
+		t.Errorf("answer %+v", got)
+	}
+	_, expired := setCookieNames(res)
+	slices.Sort(expired)
+	if want := []string{"_gcl_au", "lang"}; !slices.Equal(expired, want) {
+		t.Errorf("refused cookies expired: %q, want %q", expired, want)
+	}
+
+	// GET gives back the same consent.
+	consent := consentCookieFrom(t, res)
+	_, body = p.do(t, "GET", "/_consent/consent", nil, "Cookie: "+consent)
+	var again consentJSON
+	_ = json.Unmarshal([]byte(body), &again)
+	if again.ID != got.ID || !slices.Equal(again.Categories, got.Categories) {
+		t.Errorf("GET consent %+v, want %+v", again, got)
+	}
+
+	// A later change keeps the id, linking the records.
+	res = postChoice(t, p, url.Values{"choice": {"reject_all"}}, "Cookie: "+consent)
+	if c := consentCookieFrom(t, res); !strings.Contains(c, got.ID) {
+		t.Errorf("changed consent %q lost the id %s", c, got.ID)
+	}
+
+	recs := p.logs(t, "http.handlers.cookie_consent.records", "consent")
+	if len(recs) != 2 {
+		t.Fatalf("%d consent records, want 2", len(recs))
+	}
+	r := recs[0]
+	if r["id"] != got.ID || r["method"] != "explicit" || r["user_agent"] != "test-agent/1" || r["revision"] != float64(2) {
+		t.Errorf("record %v", r)
+	}
+	if fmtList(r["granted"]) != "necessary,statistics" || fmtList(r["refused"]) != "preferences,marketing" {
+		t.Errorf("record granted %v refused %v", r["granted"], r["refused"])
+	}
+	if h, _ := r["ip_hash"].(string); !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(h) {
+		t.Errorf("ip_hash %q is not a SHA-256", h)
+	}
+	for _, e := range recs {
+		for k, v := range e {
+			if s, ok := v.(string); ok && strings.Contains(s, "127.0.0.1") && k != "url" {
+				t.Errorf("record field %s carries the raw address: %q", k, s)
+			}
+		}
+	}
+}
+
+func fmtList(v any) string {
+	l, _ := v.([]any)
+	s := make([]string, len(l))
+	for i, x := range l {
+		s[i], _ = x.(string)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestEndpointMethodsAndUnknownPaths(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("upstream")) })
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	if res, _ := p.do(t, "DELETE", "/_consent/consent", nil); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE: %d", res.StatusCode)
+	}
+	if res, _ := p.do(t, "GET", "/_consent/nothing", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown endpoint: %d", res.StatusCode)
+	}
+	if _, body := p.do(t, "GET", "/_consentx", nil); body != "upstream" {
+		t.Errorf("a path that only starts with the prefix text must reach the upstream, got %q", body)
+	}
+	if res, _ := postChoice(t, p, url.Values{"choice": {"maybe"}}), 0; res.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad choice: %d", res.StatusCode)
+	}
+	if res, _ := p.do(t, "POST", "/_consent/consent", strings.NewReader("{"), "Content-Type: application/json"); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad JSON: %d", res.StatusCode)
+	}
+}

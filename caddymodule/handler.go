@@ -1,0 +1,156 @@
+package caddymodule
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/policy"
+	"github.com/consentgate/consentgate/policy/cmp"
+)
+
+// ServeHTTP serves the endpoints under the path prefix; any other request has
+// its cookies filtered on the way in and its response enforced on the way out.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if rest, ok := h.reserved(r.URL.Path); ok {
+		h.serveEndpoint(w, r, rest)
+		return nil
+	}
+	cons := h.readConsent(r)
+	h.setPlaceholders(r, cons)
+	refused := h.filterRequestCookies(r, cons)
+
+	rw := h.newResponseWriter(w, r, cons, refused)
+	err := next.ServeHTTP(rw, r)
+	if err != nil {
+		// Caddy's error handling writes its own response through w, with the
+		// header map the failed handler left behind: filter it here, or a
+		// Set-Cookie set before the error would reach the visitor.
+		rw.abandon()
+		return err
+	}
+	return rw.Close()
+}
+
+// reserved returns the path below the prefix for requests to the endpoints.
+func (h *Handler) reserved(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, h.PathPrefix)
+	if !ok || (rest != "" && rest[0] != '/') {
+		return "", false
+	}
+	return rest, true
+}
+
+// readConsent reads the visitor's consent from our cookie or from the site's
+// consent manager; anything unreadable is no choice.
+func (h *Handler) readConsent(r *http.Request) policy.Consent {
+	cons := policy.NoChoice()
+	if h.Source == sourceOwn {
+		if v, ok := requestCookie(r, h.policy.Consent.Name); ok {
+			cons = h.codec.Decode(v)
+		}
+	} else {
+		granted, given := cmp.Read(h.Source, func(name string) (string, bool) { return requestCookie(r, name) }, h.sourceMap)
+		if given {
+			cons = policy.Consent{Given: true, Granted: h.policy.SetOf(granted)}
+		}
+	}
+	if !cons.Given && *h.GPC && r.Header.Get("Sec-GPC") == "1" {
+		cons.GPC = true
+	}
+	return cons
+}
+
+// requestCookie returns the first cookie of that name, as servers read it
+// (browsers send the most specific path first).
+func requestCookie(r *http.Request, name string) (value string, found bool) {
+	for _, line := range r.Header["Cookie"] {
+		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
+			if !found && c.Name == name {
+				value, found = c.Value, true
+			}
+		})
+	}
+	return value, found
+}
+
+// setPlaceholders publishes the consent to later handlers and to logs.
+func (h *Handler) setPlaceholders(r *http.Request, cons policy.Consent) {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
+	}
+	repl.Set("http.cookie_consent.given", strconv.FormatBool(cons.Given))
+	repl.Set("http.cookie_consent.id", cons.ID)
+	repl.Set("http.cookie_consent.granted", strings.Join(h.policy.IDs(cons.Granted), ","))
+	for i, c := range h.policy.Categories {
+		repl.Set("http.cookie_consent.category."+c.ID, strconv.FormatBool(cons.Grants(i)))
+	}
+}
+
+// filterRequestCookies removes the cookies that may not pass from the Cookie
+// header before the upstream sees it, keeping the rest as it was sent. It
+// returns the removed names, which the response then expires.
+func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []string {
+	var refused []string
+	lines := r.Header["Cookie"]
+	for li, line := range lines {
+		var kept []string
+		removed := false
+		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
+			cl := h.classifier.Classify(c.Name)
+			if h.classifier.Allows(cl, cons) {
+				kept = append(kept, c.Raw)
+				return
+			}
+			removed = true
+			if c.Name != "" {
+				refused = append(refused, c.Name)
+			}
+			h.decided(r, "request cookie", c.Name, cl, "removed")
+		})
+		if removed && h.Mode == modeEnforce {
+			lines[li] = strings.Join(kept, "; ")
+		}
+	}
+	if h.Mode == modeEnforce && len(lines) > 0 {
+		out := lines[:0]
+		for _, l := range lines {
+			if l != "" {
+				out = append(out, l)
+			}
+		}
+		if len(out) == 0 {
+			delete(r.Header, "Cookie")
+		} else {
+			r.Header["Cookie"] = out
+		}
+	}
+	return refused
+}
+
+// decided counts a cookie decision and logs it; in report mode nothing is
+// counted and the log says what enforce mode would have done, which is the
+// whole point of report mode.
+func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, action string) {
+	level := zap.DebugLevel
+	msg := what + " " + action
+	if h.Mode == modeReport {
+		level = zap.InfoLevel
+		msg = "would have " + action + " " + what
+	} else {
+		h.metrics.cookies.WithLabelValues(cl.Category, action).Inc()
+	}
+	if ce := h.logger.Check(level, msg); ce != nil {
+		ce.Write(
+			zap.String("name", name),
+			zap.String("category", cl.Category),
+			zap.String("classified_by", cl.Origin.String()),
+			zap.String("path", r.URL.Path),
+		)
+	}
+}

@@ -1,0 +1,240 @@
+// Package caddymodule is the Caddy glue of consentgate: the
+// http.handlers.cookie_consent module, its Caddyfile directive, the response
+// writer that enforces consent on the way out, the endpoints under the
+// reserved path prefix, metrics, placeholders and consent records. The rules
+// themselves live in package policy.
+package caddymodule
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/policy"
+	"github.com/consentgate/consentgate/policy/cmp"
+	"github.com/consentgate/consentgate/policy/knowncookies"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler enforces a cookie policy on the requests and responses that pass
+// through it: it reads the visitor's consent, strips cookies that were not
+// consented from the request, removes such Set-Cookie headers from the
+// response and expires such cookies the browser still holds.
+type Handler struct {
+	// Policy is the path of the policy file (YAML), or the policy itself as a
+	// JSON object. Required.
+	Policy json.RawMessage `json:"policy,omitempty"`
+
+	// Mode is "enforce" (default) or "report": change nothing, log what
+	// enforce would have changed.
+	Mode string `json:"mode,omitempty"`
+
+	// Source is where the consent is read: "own" (default, our consent cookie
+	// and banner) or a consent manager the site already runs: cookiebot,
+	// onetrust, cc_cookie, klaro, complianz, cookieyes.
+	Source string `json:"source,omitempty"`
+
+	// SourceMap maps the consent manager's group, service or category names
+	// to policy categories (OneTrust groups, Klaro services, cookieconsent
+	// categories); it extends and overrides the manager's default map.
+	SourceMap map[string]string `json:"source_map,omitempty"`
+
+	// Banner injects the consent banner. Default: on for source own, off otherwise.
+	Banner *bool `json:"banner,omitempty"`
+
+	// PathPrefix is the reserved path prefix of the endpoints. Default /_consent.
+	PathPrefix string `json:"path_prefix,omitempty"`
+
+	// Secret, when set, signs the consent cookie (HMAC-SHA256); unsigned or
+	// forged cookies then count as no choice. Placeholders such as
+	// {env.CONSENT_SECRET} are expanded.
+	Secret string `json:"secret,omitempty"`
+
+	// GPC honours Sec-GPC: 1 as refusal when no choice was made. Default on.
+	GPC *bool `json:"gpc,omitempty"`
+
+	// GoogleConsentMode emits Google Consent Mode v2 signals. Default off.
+	GoogleConsentMode bool `json:"google_consent_mode,omitempty"`
+
+	// KnownCookies is "builtin" (default), "off", or the path of a CSV in the
+	// Open Cookie Database format.
+	KnownCookies string `json:"known_cookies,omitempty"`
+
+	// ClampLifetime caps a kept Set-Cookie's lifetime at its declared
+	// duration. Default on.
+	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
+
+	policy     *policy.Policy
+	classifier *policy.Classifier
+	codec      *policy.Codec
+	sourceMap  cmp.Mapping
+	logger     *zap.Logger
+	records    *zap.Logger
+	metrics    *metrics
+	undeclared *onceEvery
+	ipSalt     []byte
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.cookie_consent",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+const (
+	modeEnforce = "enforce"
+	modeReport  = "report"
+	sourceOwn   = "own"
+)
+
+// Provision loads the policy and the known-cookie database and sets up the
+// codec, metrics and loggers.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	h.records = h.logger.Named("records")
+	repl := caddy.NewReplacer()
+
+	if h.Mode == "" {
+		h.Mode = modeEnforce
+	}
+	if h.Source == "" {
+		h.Source = sourceOwn
+	}
+	if h.PathPrefix == "" {
+		h.PathPrefix = "/_consent"
+	}
+	h.PathPrefix = strings.TrimSuffix(h.PathPrefix, "/")
+	if h.KnownCookies == "" {
+		h.KnownCookies = "builtin"
+	}
+	if h.Banner == nil {
+		on := h.Source == sourceOwn
+		h.Banner = &on
+	}
+	if h.GPC == nil {
+		h.GPC = new(bool)
+		*h.GPC = true
+	}
+	if h.ClampLifetime == nil {
+		h.ClampLifetime = new(bool)
+		*h.ClampLifetime = true
+	}
+
+	p, err := h.loadPolicy(repl)
+	if err != nil {
+		return err
+	}
+	h.policy = p
+
+	known, err := h.loadKnown(repl)
+	if err != nil {
+		return err
+	}
+	var consentNames []string
+	if h.Source != sourceOwn {
+		consentNames = cmp.CookieNames(h.Source)
+		h.sourceMap = cmp.Mapping{}
+		for k, v := range cmp.DefaultMapping(h.Source) {
+			h.sourceMap[k] = v
+		}
+		for k, v := range h.SourceMap {
+			h.sourceMap[k] = v
+		}
+	}
+	h.classifier = policy.NewClassifier(p, known, consentNames)
+
+	secret := repl.ReplaceKnown(h.Secret, "")
+	if h.Secret != "" && secret == "" {
+		return fmt.Errorf("cookie_consent: secret %q expands to nothing; set the variable or remove the secret", h.Secret)
+	}
+	h.codec = &policy.Codec{Policy: p}
+	if secret != "" {
+		h.codec.Secret = []byte(secret)
+	}
+	h.ipSalt = ipHashSalt(h.codec.Secret)
+	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
+
+	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
+	return err
+}
+
+func (h *Handler) loadPolicy(repl *caddy.Replacer) (*policy.Policy, error) {
+	raw := strings.TrimSpace(string(h.Policy))
+	switch {
+	case raw == "" || raw == "null" || raw == `""`:
+		return nil, fmt.Errorf("cookie_consent: policy is required (a file path, or the policy as a JSON object)")
+	case strings.HasPrefix(raw, "{"):
+		return policy.Parse([]byte(raw), "inline policy")
+	}
+	var path string
+	if err := json.Unmarshal(h.Policy, &path); err != nil {
+		return nil, fmt.Errorf("cookie_consent: policy must be a file path or a JSON object: %v", err)
+	}
+	return policy.LoadFile(repl.ReplaceKnown(path, ""))
+}
+
+func (h *Handler) loadKnown(repl *caddy.Replacer) ([]knowncookies.Cookie, error) {
+	switch h.KnownCookies {
+	case "off":
+		return nil, nil
+	case "builtin":
+		return knowncookies.Builtin(), nil
+	}
+	path := repl.ReplaceKnown(h.KnownCookies, "")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cookie_consent: known_cookies: %v", err)
+	}
+	defer f.Close()
+	list, err := knowncookies.ReadOpenCookieDatabase(f)
+	if err != nil {
+		return nil, fmt.Errorf("cookie_consent: known_cookies %s: %v", path, err)
+	}
+	return list, nil
+}
+
+// Validate checks the options that Provision does not already reject.
+func (h *Handler) Validate() error {
+	if h.Mode != modeEnforce && h.Mode != modeReport {
+		return fmt.Errorf("cookie_consent: mode %q: use enforce or report", h.Mode)
+	}
+	if h.Source != sourceOwn && !slices.Contains(cmp.Sources, h.Source) {
+		return fmt.Errorf("cookie_consent: source %q: use own or one of %s", h.Source, strings.Join(cmp.Sources, ", "))
+	}
+	if !strings.HasPrefix(h.PathPrefix, "/") || strings.ContainsAny(h.PathPrefix, "?#* ") {
+		return fmt.Errorf("cookie_consent: path_prefix %q must be a path such as /_consent", h.PathPrefix)
+	}
+	if h.Source == sourceOwn && len(h.SourceMap) > 0 {
+		return fmt.Errorf("cookie_consent: group and service maps (onetrust_group, klaro_service, cc_category) need a source other than own")
+	}
+	for k, v := range h.SourceMap {
+		if h.policy.CategoryIndex(v) < 0 {
+			return fmt.Errorf("cookie_consent: %s %q maps to %q, which the policy has no category for (known: %s)", h.Source, k, v, strings.Join(h.policy.CategoryIDs(), ", "))
+		}
+	}
+	if *h.Banner && h.Source != sourceOwn {
+		return fmt.Errorf("cookie_consent: banner on needs source own; the site's %s shows its own banner", h.Source)
+	}
+	if h.GoogleConsentMode {
+		return fmt.Errorf("cookie_consent: google_consent_mode is not supported yet (it comes with the browser guard)")
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

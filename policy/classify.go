@@ -1,0 +1,107 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/consentgate/consentgate/policy/knowncookies"
+)
+
+// Origin says where a cookie's classification came from.
+type Origin uint8
+
+const (
+	FromNothing Origin = iota // neither declared nor known: unclassified
+	FromPolicy                // declared in the policy
+	FromKnown                 // the known-cookie database
+	FromConsent               // the consent cookie itself (ours or the site's consent manager's)
+)
+
+func (o Origin) String() string {
+	return [...]string{"undeclared", "declared", "known", "consent"}[o]
+}
+
+// Class is the classification of one cookie name.
+type Class struct {
+	Category string // a category id, or Unclassified
+	Index    int    // in Policy.Categories; -1 when the policy has no such category
+	Origin   Origin
+	Decl     *Cookie // the declaration, for FromPolicy
+	Nameless bool    // an empty name: never allowed
+}
+
+// KnownCookie is an entry of the known-cookie database.
+type KnownCookie = knowncookies.Cookie
+
+// Classifier classifies cookie names for one policy: declared, then known,
+// else unclassified. It is built once per configuration and is read-only, so
+// requests share it.
+type Classifier struct {
+	Policy    *Policy
+	known     Matcher[string]
+	necessary Matcher[struct{}]
+}
+
+// NewClassifier builds a classifier. known is the known-cookie database (may be
+// empty); consentNames are the names or patterns of the consent manager's own
+// cookies, which count as necessary.
+func NewClassifier(p *Policy, known []KnownCookie, consentNames []string) *Classifier {
+	c := &Classifier{Policy: p}
+	for _, k := range known {
+		// A database listing a name twice keeps its first entry.
+		_ = c.known.Add(k.Name, k.Category)
+	}
+	_ = c.necessary.Add(p.Consent.Name, struct{}{})
+	for _, n := range consentNames {
+		_ = c.necessary.Add(n, struct{}{})
+	}
+	return c
+}
+
+// Classify finds the category of a cookie name.
+func (c *Classifier) Classify(name string) Class {
+	if name == "" {
+		// A nameless cookie is sent as its bare value, which a server may read
+		// as any name at all: it cannot be classified.
+		return Class{Category: Unclassified, Index: -1, Nameless: true}
+	}
+	if _, ok := c.necessary.Lookup(name); ok {
+		return Class{Category: Necessary, Index: 0, Origin: FromConsent}
+	}
+	if d, ok := c.Policy.DeclaredCookie(name); ok {
+		return Class{Category: d.Category, Index: c.Policy.CategoryIndex(d.Category), Origin: FromPolicy, Decl: d}
+	}
+	if cat, ok := c.known.Lookup(name); ok {
+		return Class{Category: cat, Index: c.Policy.CategoryIndex(cat), Origin: FromKnown}
+	}
+	return Class{Category: Unclassified, Index: -1}
+}
+
+// KnownCategory returns the known-cookie database's category for a name.
+func (c *Classifier) KnownCategory(name string) (string, bool) { return c.known.Lookup(name) }
+
+// Allows decides whether a cookie of this class may pass for this consent.
+// Unclassified cookies (undeclared and unknown, or declared as unclassified)
+// pass only with `undeclared: allow`; nameless ones never do; a category the
+// policy does not have can never be granted.
+func (c *Classifier) Allows(cl Class, cons Consent) bool {
+	if cl.Category == Unclassified {
+		return c.Policy.Undeclared == "allow" && !cl.Nameless
+	}
+	return cl.Index >= 0 && cons.Grants(cl.Index)
+}
+
+// ClampTo returns the longest lifetime a kept cookie may have: its declared
+// duration. ok is false when there is nothing to clamp to (not declared,
+// persistent, or declared without a duration).
+func (cl Class) ClampTo() (d time.Duration, session, ok bool) {
+	if cl.Decl == nil {
+		return 0, false, false
+	}
+	switch cl.Decl.Duration.Kind {
+	case Fixed:
+		return cl.Decl.Duration.Len, false, true
+	case Session:
+		return 0, true, true
+	}
+	return 0, false, false
+}

@@ -1,0 +1,164 @@
+package policy
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Consent is the visitor's choice as the proxy sees it for one request.
+type Consent struct {
+	Given   bool // a valid choice for the current revision was found
+	Granted Set  // always has necessary
+	ID      string
+	Time    time.Time
+	// GPC is set when no choice was made and the browser sent Sec-GPC: 1,
+	// which counts as refusing everything but necessary.
+	GPC bool
+}
+
+// NoChoice is the consent of a visitor who has not chosen: necessary only.
+func NoChoice() Consent { return Consent{Granted: 1} }
+
+// Grants reports whether the category with index i is granted.
+func (c Consent) Grants(i int) bool { return i == 0 || c.Granted.Has(i) }
+
+// Codec reads and writes the own consent cookie (SPEC §4):
+//
+//	1.<revision>.<cat>:<cat>.<unix-seconds>.<id>[.<sig>]
+//
+// The separators are cookie-safe and survive the URL-decoding some backends
+// apply to cookie values.
+type Codec struct {
+	Policy *Policy
+	Secret []byte // when set, cookies must carry a valid signature
+	Now    func() time.Time
+}
+
+const (
+	codecVersion = "1"
+	idLen        = 22 // base64url of 16 bytes, no padding
+	sigLen       = 22
+	// maxCookieValue bounds the work on a hostile cookie; a real value with
+	// every category of a large policy is a few hundred bytes.
+	maxCookieValue = 1024
+	// clockSkew tolerates consent stamped by a server whose clock runs ahead.
+	clockSkew = 24 * time.Hour
+)
+
+func (c *Codec) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Decode reads a cookie value. Anything absent, malformed, unsigned when a
+// signature is required, expired, or of another revision is no choice: a bad
+// cookie must never be an error for the visitor.
+func (c *Codec) Decode(value string) Consent {
+	if value == "" || len(value) > maxCookieValue {
+		return NoChoice()
+	}
+	var parts [6]string
+	n := 0
+	for rest := value; ; n++ {
+		if n == len(parts) {
+			return NoChoice()
+		}
+		dot := strings.IndexByte(rest, '.')
+		if dot < 0 {
+			parts[n] = rest
+			n++
+			break
+		}
+		parts[n], rest = rest[:dot], rest[dot+1:]
+	}
+	if n < 5 || parts[0] != codecVersion {
+		return NoChoice()
+	}
+	if rev, err := strconv.Atoi(parts[1]); err != nil || rev != c.Policy.Revision || parts[1] != strconv.Itoa(rev) {
+		return NoChoice()
+	}
+	secs, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil || secs <= 0 {
+		return NoChoice()
+	}
+	stamp := time.Unix(secs, 0)
+	now := c.now()
+	if stamp.After(now.Add(clockSkew)) || now.Sub(stamp) > c.Policy.Consent.MaxAge.Len {
+		return NoChoice()
+	}
+	id := parts[4]
+	if len(id) != idLen || !isBase64URL(id) {
+		return NoChoice()
+	}
+	if len(c.Secret) > 0 {
+		if n != 6 || len(parts[5]) != sigLen {
+			return NoChoice()
+		}
+		signed := value[:len(value)-len(parts[5])-1]
+		if !hmac.Equal([]byte(parts[5]), []byte(c.sign(signed))) {
+			return NoChoice()
+		}
+	} else if n == 6 && (len(parts[5]) != sigLen || !isBase64URL(parts[5])) {
+		return NoChoice()
+	}
+	granted := Set(1)
+	if parts[2] != "" {
+		for _, id := range strings.Split(parts[2], ":") {
+			// A category the policy no longer has is simply not granted.
+			if i := c.Policy.CategoryIndex(id); i >= 0 {
+				granted |= 1 << i
+			}
+		}
+	}
+	return Consent{Given: true, Granted: granted, ID: id, Time: stamp}
+}
+
+// Encode writes the cookie value for a choice, signing it when a secret is set.
+func (c *Codec) Encode(cons Consent) string {
+	var b strings.Builder
+	b.WriteString(codecVersion)
+	b.WriteByte('.')
+	b.WriteString(strconv.Itoa(c.Policy.Revision))
+	b.WriteByte('.')
+	b.WriteString(strings.Join(c.Policy.IDs(cons.Granted|1), ":"))
+	b.WriteByte('.')
+	b.WriteString(strconv.FormatInt(cons.Time.Unix(), 10))
+	b.WriteByte('.')
+	b.WriteString(cons.ID)
+	if len(c.Secret) > 0 {
+		sig := c.sign(b.String())
+		b.WriteByte('.')
+		b.WriteString(sig)
+	}
+	return b.String()
+}
+
+// NewChoice makes a fresh consent with a new random id, stamped now.
+func (c *Codec) NewChoice(granted Set) Consent {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails on supported platforms
+	return Consent{Given: true, Granted: granted | 1, ID: base64.RawURLEncoding.EncodeToString(raw[:]), Time: c.now().Truncate(time.Second)}
+}
+
+func (c *Codec) sign(s string) string {
+	m := hmac.New(sha256.New, c.Secret)
+	m.Write([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:sigLen]
+}
+
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,463 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one error or warning about a policy file, with its place.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) Error() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	}
+	return p.File + ": " + p.Msg
+}
+
+// Problems are all the errors found in one policy file, in file order.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// LoadFile reads and validates a policy file.
+func LoadFile(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading policy: %w", err)
+	}
+	return Parse(data, path)
+}
+
+var (
+	idRE   = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
+	hostRE = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+// yamlParserProblems are the messages of yaml.v3's parser, which numbers lines
+// from 0 (its scanner numbers them from 1): "line 2: did not find expected key"
+// is about line 3.
+var yamlParserProblems = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"did not find expected node content", "did not find expected '-' indicator",
+	"did not find expected key", "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"found undefined tag handle", "found duplicate %YAML directive", "found duplicate %TAG directive",
+	"found incompatible YAML document",
+}
+
+// The built-in categories in their usual display order.
+var builtinCategories = []string{Necessary, "preferences", "statistics", "marketing"}
+
+// Parse reads and validates a policy (YAML, or JSON, which is YAML too).
+// name is used in messages. The error is a Problems listing every error found.
+func Parse(data []byte, name string) (*Policy, error) {
+	l := &loader{file: name}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			// yaml's messages start "yaml: line N: ..."; keep them whole.
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			if rest, ok := strings.CutPrefix(msg, "line "); ok {
+				if n, after, ok := strings.Cut(rest, ": "); ok {
+					line, _ = strconv.Atoi(n)
+					msg = after
+				}
+			}
+			if slices.Contains(yamlParserProblems, msg) {
+				line++
+			}
+			return nil, Problems{{name, line, "not valid YAML: " + msg}}
+		}
+		return nil, Problems{{name, 0, err.Error()}}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Problems{{name, 0, "the policy is empty (it needs at least version: 1 and categories)"}}
+	}
+	p := l.policy(doc.Content[0])
+	if len(l.errs) > 0 {
+		sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
+		return nil, l.errs
+	}
+	return p, nil
+}
+
+type loader struct {
+	file string
+	errs Problems
+}
+
+func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	l.errs = append(l.errs, Problem{l.file, line, fmt.Sprintf(format, args...)})
+}
+
+// fields walks a mapping node, calling the handler of each key; unknown keys are
+// errors naming the known ones, since a misspelt key silently ignored would
+// leave a site believing it configured something it did not.
+func (l *loader) fields(n *yaml.Node, what string, handlers map[string]func(*yaml.Node)) bool {
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%s must be a mapping of keys to values", what)
+		return false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		h, ok := handlers[k.Value]
+		switch {
+		case !ok:
+			known := make([]string, 0, len(handlers))
+			for name := range handlers {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			l.errorf(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(known, ", "))
+		case seen[k.Value]:
+			l.errorf(k, "%s: key %q given twice", what, k.Value)
+		default:
+			seen[k.Value] = true
+			h(v)
+		}
+	}
+	return true
+}
+
+func (l *loader) str(n *yaml.Node, what string, dst *string) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errorf(n, "%s must be a string", what)
+		return
+	}
+	*dst = n.Value
+}
+
+func (l *loader) integer(n *yaml.Node, what string, dst *int) {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || v < 0 {
+		l.errorf(n, "%s must be a whole number ≥ 0, not %q", what, n.Value)
+		return
+	}
+	*dst = v
+}
+
+func (l *loader) boolean(n *yaml.Node, what string, dst *bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		l.errorf(n, "%s must be true or false, not %q", what, n.Value)
+		return
+	}
+	*dst = n.Value == "true"
+}
+
+func (l *loader) list(n *yaml.Node, what string) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "%s must be a list", what)
+		return nil
+	}
+	return n.Content
+}
+
+func (l *loader) strings(n *yaml.Node, what string) []string {
+	var out []string
+	for _, item := range l.list(n, what) {
+		var s string
+		l.str(item, what+" entry", &s)
+		out = append(out, s)
+	}
+	return out
+}
+
+// text reads either a plain string (in every language) or {lang: text}.
+func (l *loader) text(n *yaml.Node, what string) Text {
+	t := Text{}
+	if n.Kind == yaml.ScalarNode {
+		t["*"] = n.Value
+		return t
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%s must be a text or a mapping of language to text, e.g. {sv: \"...\", en: \"...\"}", what)
+		return t
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !langRE.MatchString(k.Value) {
+			l.errorf(k, "%s: %q is not a language code (e.g. sv, en)", what, k.Value)
+			continue
+		}
+		l.str(v, what+"."+k.Value, new(string))
+		t[k.Value] = v.Value
+	}
+	return t
+}
+
+func (l *loader) duration(n *yaml.Node, what string) Duration {
+	d, err := ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = errors.New("a duration must be a string such as 30d, \"2 years\" or session")
+	}
+	if err != nil {
+		l.errorf(n, "%s: %v", what, err)
+	}
+	return d
+}
+
+func (l *loader) policy(root *yaml.Node) *Policy {
+	p := &Policy{File: l.file, Revision: 1, Undeclared: "block", Languages: []string{"en"}}
+	p.Consent = ConsentCookie{Name: "cookie_consent", MaxAge: Duration{Kind: Fixed, Len: 182 * 24 * 3600e9, Text: "182d"}}
+	var catNodes, cookieNodes, blockerNodes []*yaml.Node
+	var versionNode *yaml.Node
+	ok := l.fields(root, "policy", map[string]func(*yaml.Node){
+		"version": func(n *yaml.Node) {
+			// A version that is not a number is reported by integer; keeping 1
+			// avoids a second, confusing "version 0 is not supported".
+			versionNode, p.Version = n, 1
+			l.integer(n, "version", &p.Version)
+		},
+		"revision": func(n *yaml.Node) { l.integer(n, "revision", &p.Revision) },
+		"languages": func(n *yaml.Node) {
+			p.Languages = l.strings(n, "languages")
+			for i, lang := range p.Languages {
+				if !langRE.MatchString(lang) {
+					l.errorf(n.Content[i], "languages: %q is not a language code (e.g. sv, en)", lang)
+				}
+			}
+			if n.Kind == yaml.SequenceNode && len(p.Languages) == 0 {
+				l.errorf(n, "languages: list at least one language; the first is the default")
+			}
+		},
+		"site": func(n *yaml.Node) {
+			p.Site.Line = n.Line
+			l.fields(n, "site", map[string]func(*yaml.Node){
+				"name": func(n *yaml.Node) { l.str(n, "site.name", &p.Site.Name) },
+				"privacy_policy_url": func(n *yaml.Node) {
+					p.Site.Line = n.Line
+					l.str(n, "site.privacy_policy_url", &p.Site.PrivacyPolicyURL)
+					if u, err := url.Parse(p.Site.PrivacyPolicyURL); err != nil || !(u.Scheme == "https" || u.Scheme == "http" || (u.Scheme == "" && strings.HasPrefix(u.Path, "/"))) {
+						l.errorf(n, "site.privacy_policy_url: %q must be an http(s) URL or a path starting with /", p.Site.PrivacyPolicyURL)
+					}
+				},
+			})
+		},
+		"consent": func(n *yaml.Node) {
+			l.fields(n, "consent", map[string]func(*yaml.Node){
+				"cookie": func(n *yaml.Node) {
+					l.str(n, "consent.cookie", &p.Consent.Name)
+					if validPattern(p.Consent.Name) != "" || isPattern(p.Consent.Name) || strings.ContainsAny(p.Consent.Name, " ,\"\\") {
+						l.errorf(n, "consent.cookie: %q is not a usable cookie name (letters, digits and _-.)", p.Consent.Name)
+					}
+				},
+				"max_age": func(n *yaml.Node) {
+					p.Consent.Line = n.Line
+					p.Consent.MaxAge = l.duration(n, "consent.max_age")
+					if p.Consent.MaxAge.Kind == Session || p.Consent.MaxAge.Kind == Persistent {
+						l.errorf(n, "consent.max_age must be a length such as 182d (browsers cap cookies at 400 days)")
+					}
+				},
+				"domain": func(n *yaml.Node) {
+					l.str(n, "consent.domain", &p.Consent.Domain)
+					d := strings.TrimPrefix(p.Consent.Domain, ".")
+					if p.Consent.Domain != "" && (!hostRE.MatchString(d) || strings.HasPrefix(d, "*.") || !strings.Contains(d, ".")) {
+						l.errorf(n, "consent.domain: %q is not a domain such as .example.se", p.Consent.Domain)
+					}
+				},
+			})
+		},
+		"undeclared": func(n *yaml.Node) {
+			l.str(n, "undeclared", &p.Undeclared)
+			if p.Undeclared != "block" && p.Undeclared != "allow" {
+				l.errorf(n, "undeclared must be block or allow, not %q", p.Undeclared)
+			}
+		},
+		"notice_only": func(n *yaml.Node) { l.boolean(n, "notice_only", &p.NoticeOnly) },
+		"categories":  func(n *yaml.Node) { catNodes = l.list(n, "categories") },
+		"cookies":     func(n *yaml.Node) { cookieNodes = l.list(n, "cookies") },
+		"blockers":    func(n *yaml.Node) { blockerNodes = l.list(n, "blockers") },
+	})
+	if !ok {
+		return nil
+	}
+	if versionNode == nil {
+		l.errorf(root, "version: missing; write version: 1 at the top")
+	} else if p.Version != 1 {
+		l.errorf(versionNode, "version %d is not supported (this build reads version 1)", p.Version)
+	}
+	l.categories(p, catNodes)
+	for _, n := range cookieNodes {
+		l.cookie(p, n)
+	}
+	for _, n := range blockerNodes {
+		l.blocker(p, n)
+	}
+	if p.NoticeOnly {
+		for _, c := range p.Cookies {
+			if c.Category != Necessary {
+				l.errorf(&yaml.Node{Line: c.Line}, "cookie %q is %s, but notice_only: true says only necessary cookies exist; ask for consent (remove notice_only) or recategorise", c.Name, c.Category)
+			}
+		}
+	}
+	if c, ok := p.DeclaredCookie(p.Consent.Name); ok && c.Category != Necessary {
+		l.errorf(&yaml.Node{Line: c.Line}, "cookie %q is the consent cookie, which is always necessary", c.Name)
+	}
+	return p
+}
+
+func (l *loader) categories(p *Policy, nodes []*yaml.Node) {
+	p.categoryIndex = map[string]int{}
+	add := func(c Category) {
+		p.categoryIndex[c.ID] = len(p.Categories)
+		p.Categories = append(p.Categories, c)
+	}
+	add(Category{ID: Necessary}) // always first, always granted
+	for _, n := range nodes {
+		var c Category
+		c.Line = n.Line
+		l.fields(n, "category", map[string]func(*yaml.Node){
+			"id":          func(n *yaml.Node) { l.str(n, "category id", &c.ID) },
+			"title":       func(n *yaml.Node) { c.Title = l.text(n, "title") },
+			"description": func(n *yaml.Node) { c.Description = l.text(n, "description") },
+		})
+		switch {
+		case c.ID == "":
+			l.errorf(n, "category: id missing")
+		case !idRE.MatchString(c.ID):
+			l.errorf(n, "category id %q: use lower-case letters, digits, _ and -", c.ID)
+		case c.ID == Unclassified:
+			l.errorf(n, "category id %q is reserved for cookies not yet classified; declare such cookies with category: unclassified instead", c.ID)
+		case c.ID == Necessary:
+			p.Categories[0].Title, p.Categories[0].Description, p.Categories[0].Line = c.Title, c.Description, c.Line
+		case p.CategoryIndex(c.ID) >= 0:
+			l.errorf(n, "category %q is listed twice", c.ID)
+		case len(p.Categories) == 63:
+			l.errorf(n, "too many categories (at most 63)")
+		default:
+			if !slices.Contains(builtinCategories, c.ID) {
+				for _, lang := range p.Languages {
+					if c.Title.In(lang) == "" || c.Description.In(lang) == "" {
+						l.errorf(n, "category %q has no built-in texts: give title and description in %s", c.ID, strings.Join(p.Languages, ", "))
+						break
+					}
+				}
+			}
+			add(c)
+		}
+	}
+}
+
+func (l *loader) known(p *Policy) string {
+	ids := append(p.CategoryIDs(), Unclassified)
+	return strings.Join(ids, ", ")
+}
+
+func (l *loader) cookie(p *Policy, n *yaml.Node) {
+	c := Cookie{Line: n.Line, Type: "http"}
+	var durNode *yaml.Node
+	l.fields(n, "cookie", map[string]func(*yaml.Node){
+		"name":     func(n *yaml.Node) { l.str(n, "cookie name", &c.Name) },
+		"category": func(n *yaml.Node) { l.str(n, "cookie category", &c.Category) },
+		"provider": func(n *yaml.Node) { l.str(n, "cookie provider", &c.Provider) },
+		"type": func(n *yaml.Node) {
+			l.str(n, "cookie type", &c.Type)
+			if c.Type != "http" && c.Type != "html" && c.Type != "pixel" {
+				l.errorf(n, "cookie type %q: use http (Set-Cookie), html (browser storage or document.cookie) or pixel", c.Type)
+			}
+		},
+		"duration": func(n *yaml.Node) { durNode = n; c.Duration = l.duration(n, "cookie duration") },
+		"purpose":  func(n *yaml.Node) { c.Purpose = l.text(n, "purpose") },
+		"used_by":  func(n *yaml.Node) { c.UsedBy = l.text(n, "used_by") },
+		"transfer": func(n *yaml.Node) {
+			c.Transfer = &Transfer{}
+			l.fields(n, "transfer", map[string]func(*yaml.Node){
+				"country":  func(n *yaml.Node) { l.str(n, "transfer.country", &c.Transfer.Country) },
+				"adequate": func(n *yaml.Node) { l.boolean(n, "transfer.adequate", &c.Transfer.Adequate) },
+			})
+		},
+	})
+	where := fmt.Sprintf("cookie %q", c.Name)
+	if why := validPattern(c.Name); why != "" {
+		l.errorf(n, "cookie name %q: %s", c.Name, why)
+		return
+	}
+	switch {
+	case c.Category == "":
+		l.errorf(n, "%s: category missing (known: %s)", where, l.known(p))
+		return
+	case c.Category != Unclassified && p.CategoryIndex(c.Category) < 0:
+		l.errorf(n, "%s: unknown category %q (known: %s)", where, c.Category, l.known(p))
+		return
+	}
+	if durNode == nil {
+		l.errorf(n, "%s: duration missing (e.g. session, 30d, \"2 years\", persistent)", where)
+	}
+	if err := p.declared.Add(c.Name, len(p.Cookies)); err != nil {
+		// Add refuses only the very same text; Lookup could return a broader
+		// pattern that merely matches that text.
+		prev := p.Cookies[slices.IndexFunc(p.Cookies, func(d Cookie) bool { return d.Name == c.Name })]
+		l.errorf(n, "%s is declared twice (line %d, category %s, and here, category %s): keep one", where, prev.Line, prev.Category, c.Category)
+		return
+	}
+	p.Cookies = append(p.Cookies, c)
+}
+
+func (l *loader) blocker(p *Policy, n *yaml.Node) {
+	if p.blockHosts == nil {
+		p.blockHosts = map[string]int{}
+	}
+	b := Blocker{Line: n.Line}
+	var hostsNode *yaml.Node
+	l.fields(n, "blocker", map[string]func(*yaml.Node){
+		"category": func(n *yaml.Node) { l.str(n, "blocker category", &b.Category) },
+		"hosts":    func(n *yaml.Node) { hostsNode = n; b.Hosts = l.strings(n, "blocker hosts") },
+		"inline":   func(n *yaml.Node) { b.Inline = l.strings(n, "blocker inline") },
+	})
+	switch {
+	case b.Category == Necessary:
+		l.errorf(n, "blocker: category necessary is always granted, so it would block nothing")
+		return
+	case p.CategoryIndex(b.Category) < 0:
+		l.errorf(n, "blocker: unknown category %q (known: %s)", b.Category, strings.Join(p.CategoryIDs()[1:], ", "))
+		return
+	case len(b.Hosts) == 0 && len(b.Inline) == 0:
+		l.errorf(n, "blocker for %s: give hosts, inline markers or both", b.Category)
+		return
+	}
+	for i, h := range b.Hosts {
+		b.Hosts[i] = strings.ToLower(h)
+		if !hostRE.MatchString(b.Hosts[i]) {
+			l.errorf(hostsNode.Content[i], "blocker host %q: write a host name such as www.googletagmanager.com or *.google-analytics.com (no scheme or path)", h)
+			continue
+		}
+		if _, dup := p.blockHosts[b.Hosts[i]]; dup {
+			l.errorf(hostsNode.Content[i], "blocker host %q is listed twice", h)
+			continue
+		}
+		p.blockHosts[b.Hosts[i]] = len(p.Blockers)
+	}
+	for _, m := range b.Inline {
+		if strings.TrimSpace(m) == "" {
+			l.errorf(n, "blocker inline marker is empty: it would match every inline script")
+		}
+	}
+	p.Blockers = append(p.Blockers, b)
+}

@@ -1,0 +1,156 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// A name pattern is an exact cookie name, or a name with wildcards:
+// `*` matches any run of characters (also none) and `#` matches one or more,
+// the notation cookie declarations such as Cookiebot's use (`_ga_#`).
+// Names are case-sensitive, as browsers treat them.
+
+// validPattern reports why a cookie name or pattern cannot be used, or "".
+// Spaces inside a name are allowed: browsers keep them ("Portal Alias").
+func validPattern(p string) string {
+	switch {
+	case p == "":
+		return "empty name"
+	case strings.Trim(p, "*#") == "":
+		return "a pattern needs at least one literal character"
+	case strings.TrimSpace(p) != p:
+		return "leading or trailing white space (browsers trim it away)"
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == ';' || c == '=' {
+			return "a cookie name cannot contain ';', '=' or control characters"
+		}
+	}
+	return ""
+}
+
+func isPattern(p string) bool { return strings.ContainsAny(p, "*#") }
+
+// literalLen is the number of non-wildcard characters: among patterns that match
+// the same name, the one that says the most wins.
+func literalLen(p string) int {
+	return len(p) - strings.Count(p, "*") - strings.Count(p, "#")
+}
+
+// matchPattern matches name against p with backtracking over the wildcards.
+// Patterns are short and have few wildcards, so the simple recursion is cheap.
+func matchPattern(p, name string) bool {
+	for len(p) > 0 {
+		switch p[0] {
+		case '*', '#':
+			min := 0
+			if p[0] == '#' {
+				min = 1
+			}
+			rest := p[1:]
+			// Collapse runs of wildcards: "#*" needs one char, "##" two.
+			for len(rest) > 0 && (rest[0] == '*' || rest[0] == '#') {
+				if rest[0] == '#' {
+					min++
+				}
+				rest = rest[1:]
+			}
+			if len(name) < min {
+				return false
+			}
+			if rest == "" {
+				return true
+			}
+			for i := min; i <= len(name); i++ {
+				if matchPattern(rest, name[i:]) {
+					return true
+				}
+			}
+			return false
+		default:
+			j := strings.IndexAny(p, "*#")
+			if j < 0 {
+				j = len(p)
+			}
+			if !strings.HasPrefix(name, p[:j]) {
+				return false
+			}
+			p, name = p[j:], name[j:]
+		}
+	}
+	return name == ""
+}
+
+// Matcher finds the entry for a cookie name: an exact name beats any pattern,
+// and among patterns the one with the longest literal text wins (ties: a
+// prefix pattern "lit*", else the earlier entry). Prefix patterns ("lit*", the shape of most database entries)
+// are looked up by prefix, so a large list costs a few map lookups per name.
+type Matcher[T any] struct {
+	exact    map[string]T
+	prefix   map[string]T // "lit*" keyed by lit
+	maxPre   int
+	patterns []patternEntry[T] // the rest, longest literal first
+}
+
+type patternEntry[T any] struct {
+	pattern string
+	lit     int
+	value   T
+}
+
+// Add registers a name or pattern. It returns an error when the same name or
+// pattern was added before; the first stays.
+func (m *Matcher[T]) Add(name string, v T) error {
+	if m.exact == nil {
+		m.exact, m.prefix = map[string]T{}, map[string]T{}
+	}
+	if !isPattern(name) {
+		if _, dup := m.exact[name]; dup {
+			return fmt.Errorf("%q is listed twice", name)
+		}
+		m.exact[name] = v
+		return nil
+	}
+	if lit, ok := strings.CutSuffix(name, "*"); ok && !isPattern(lit) {
+		if _, dup := m.prefix[lit]; dup {
+			return fmt.Errorf("%q is listed twice", name)
+		}
+		m.prefix[lit] = v
+		m.maxPre = max(m.maxPre, len(lit))
+		return nil
+	}
+	for _, e := range m.patterns {
+		if e.pattern == name {
+			return fmt.Errorf("%q is listed twice", name)
+		}
+	}
+	m.patterns = append(m.patterns, patternEntry[T]{name, literalLen(name), v})
+	sort.SliceStable(m.patterns, func(i, j int) bool { return m.patterns[i].lit > m.patterns[j].lit })
+	return nil
+}
+
+// Lookup returns the entry for name.
+func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
+	if v, ok := m.exact[name]; ok {
+		return v, true
+	}
+	// The longest matching prefix pattern has the most literal text of all
+	// prefix patterns; compare it with the general patterns by literal length.
+	bestLit := -1
+	for n := min(len(name), m.maxPre); n >= 0; n-- { // n = 0: a bare "*"
+		if pv, ok := m.prefix[name[:n]]; ok {
+			v, bestLit = pv, n
+			break
+		}
+	}
+	for _, e := range m.patterns {
+		if e.lit <= bestLit {
+			break
+		}
+		if matchPattern(e.pattern, name) {
+			return e.value, true
+		}
+	}
+	return v, bestLit >= 0
+}

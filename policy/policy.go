@@ -1,0 +1,267 @@
+// Package policy is the domain of consentgate, with no Caddy import: the
+// cookie policy (schema, loading, validation, lint), cookie-name patterns,
+// classification, the visitor's consent and its cookie codec, and the
+// decisions "may this cookie or element pass for this consent?". The server,
+// the linter and the declaration page all use these same functions.
+package policy
+
+import "strings"
+
+// Text is a text in several languages, keyed by language code.
+type Text map[string]string
+
+// In returns the text in lang, else the text given for every language (a plain
+// string in the policy), else the text in the first of fallbacks that has it.
+func (t Text) In(lang string, fallbacks ...string) string {
+	if s, ok := t[lang]; ok {
+		return s
+	}
+	if s, ok := t["*"]; ok {
+		return s
+	}
+	for _, l := range fallbacks {
+		if s, ok := t[l]; ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// The reserved and well-known category ids.
+const (
+	Necessary    = "necessary"
+	Unclassified = "unclassified"
+)
+
+// Policy is a loaded, validated policy file (SPEC §3).
+type Policy struct {
+	File       string // where it came from, for messages
+	Version    int
+	Revision   int
+	Languages  []string // the first is the default
+	Site       Site
+	Consent    ConsentCookie
+	Undeclared string // "block" or "allow"
+	NoticeOnly bool
+	Categories []Category // Categories[0] is always necessary
+	Cookies    []Cookie
+	Blockers   []Blocker
+
+	categoryIndex map[string]int
+	declared      Matcher[int]   // name or pattern → index in Cookies
+	blockHosts    map[string]int // host, or "*.domain", → index in Blockers
+}
+
+type Site struct {
+	Name             string
+	PrivacyPolicyURL string
+	Line             int // of privacy_policy_url, or of site when it is missing
+}
+
+// ConsentCookie says how the own consent cookie is written.
+type ConsentCookie struct {
+	Name   string
+	MaxAge Duration
+	Domain string
+	Line   int // of max_age, for lint
+}
+
+type Category struct {
+	ID          string
+	Title       Text
+	Description Text
+	Line        int
+}
+
+// Cookie is one declared cookie or browser-storage key.
+type Cookie struct {
+	Name     string // exact, or a pattern (see Matcher)
+	Category string
+	Provider string
+	Type     string // http, html or pixel
+	Duration Duration
+	Purpose  Text
+	Transfer *Transfer
+	UsedBy   Text
+	Line     int
+}
+
+type Transfer struct {
+	Country  string
+	Adequate bool
+}
+
+// Blocker holds back elements until its category is granted.
+type Blocker struct {
+	Category string
+	Hosts    []string // exact hosts, or "*.domain" for the domain and every subdomain
+	Inline   []string // markers in inline <script> text
+	Line     int
+}
+
+// CategoryIndex returns the position of a category id in Categories, or -1.
+func (p *Policy) CategoryIndex(id string) int {
+	if i, ok := p.categoryIndex[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// CategoryIDs lists the category ids in display order.
+func (p *Policy) CategoryIDs() []string {
+	ids := make([]string, len(p.Categories))
+	for i, c := range p.Categories {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// All is the set of every category of the policy.
+func (p *Policy) All() Set { return Set(1)<<len(p.Categories) - 1 }
+
+// SetOf builds a set from category ids; ids the policy does not have are left out.
+// necessary is always in it.
+func (p *Policy) SetOf(ids []string) Set {
+	s := Set(1)
+	for _, id := range ids {
+		if i := p.CategoryIndex(id); i >= 0 {
+			s |= 1 << i
+		}
+	}
+	return s
+}
+
+// IDs lists the ids of the categories in s, in display order.
+func (p *Policy) IDs(s Set) []string {
+	var ids []string
+	for i, c := range p.Categories {
+		if s.Has(i) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// Set is a set of categories, by their index in Policy.Categories. Policies
+// have at most 64 categories, so a set is one word and decisions are a mask.
+type Set uint64
+
+func (s Set) Has(i int) bool { return i >= 0 && i < 64 && s&(1<<i) != 0 }
+
+// BlockerFor returns the blocker that matches an element, judged by the host
+// of its src (pageHost for relative URLs) or, for an inline script, by its
+// text. ok is false when no blocker matches.
+func (p *Policy) BlockerFor(src, pageHost string, inline []byte) (b *Blocker, ok bool) {
+	if src != "" {
+		host := srcHost(src, pageHost)
+		if host == "" {
+			return nil, false
+		}
+		if i, ok := p.lookupHost(host); ok {
+			return &p.Blockers[i], true
+		}
+		return nil, false
+	}
+	for i := range p.Blockers {
+		for _, m := range p.Blockers[i].Inline {
+			if strings.Contains(string(inline), m) {
+				return &p.Blockers[i], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// lookupHost finds host or, walking up its labels, a "*.domain" blocker.
+func (p *Policy) lookupHost(host string) (int, bool) {
+	if i, ok := p.blockHosts[host]; ok {
+		return i, true
+	}
+	for d := host; ; {
+		if i, ok := p.blockHosts["*."+d]; ok {
+			return i, true
+		}
+		dot := strings.IndexByte(d, '.')
+		if dot < 0 {
+			return 0, false
+		}
+		d = d[dot+1:]
+	}
+}
+
+// srcHost extracts the lower-case host of a URL as a browser would resolve it
+// against the page. It returns "" for URLs that load nothing from a host
+// (data:, javascript:, blob:, about:).
+func srcHost(src, pageHost string) string {
+	// Browsers drop tabs and newlines anywhere in a URL and trim spaces and
+	// control characters; a tracker URL split that way still loads.
+	if strings.ContainsAny(src, "\t\r\n") {
+		src = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, src)
+	}
+	src = strings.TrimFunc(src, func(r rune) bool { return r <= ' ' })
+	src = strings.ReplaceAll(src, `\`, "/")
+	var rest string
+	switch {
+	case strings.HasPrefix(src, "//"):
+		// Against an http(s) page any run of slashes starts the host: "///x.com/a" loads from x.com.
+		rest = strings.TrimLeft(src, "/")
+	default:
+		colon := strings.IndexByte(src, ':')
+		slash := strings.IndexAny(src, "/?#")
+		if colon < 0 || (slash >= 0 && slash < colon) {
+			return hostOnly(pageHost) // relative: the page's own host
+		}
+		scheme := strings.ToLower(src[:colon])
+		if !isScheme(scheme) {
+			return hostOnly(pageHost) // "u@host:443/x" has no scheme: a relative path
+		}
+		if scheme != "http" && scheme != "https" {
+			return ""
+		}
+		rest = strings.TrimLeft(src[colon+1:], "/")
+	}
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return hostOnly(rest)
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters, digits, '+', '-' or '.'.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// hostOnly strips a port and a trailing dot and lower-cases.
+func hostOnly(hostport string) string {
+	h := hostport
+	if strings.HasPrefix(h, "[") {
+		if end := strings.IndexByte(h, ']'); end > 0 {
+			return strings.ToLower(h[:end+1])
+		}
+	} else if colon := strings.LastIndexByte(h, ':'); colon >= 0 {
+		h = h[:colon]
+	}
+	return strings.ToLower(strings.TrimSuffix(h, "."))
+}
+
+// DeclaredCookie returns the declaration that matches a cookie name.
+func (p *Policy) DeclaredCookie(name string) (*Cookie, bool) {
+	if i, ok := p.declared.Lookup(name); ok {
+		return &p.Cookies[i], true
+	}
+	return nil, false
+}

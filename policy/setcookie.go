@@ -1,0 +1,185 @@
+package policy
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SetCookie is a Set-Cookie header value split as a browser splits it
+// (RFC 6265bis section 5.6), not as net/http does: Go's parser rejects names
+// browsers keep (`=_ga=1` stores a cookie with an empty name that the browser
+// later sends as `_ga=1`; `foo` without `=` is a nameless cookie), so a filter
+// built on it would let exactly the evasive ones through.
+type SetCookie struct {
+	Name, Value string
+	// Valid is false when a browser ignores the header entirely (a control
+	// character, or neither name nor value, or over 4096 bytes).
+	Valid bool
+	attrs string // everything from the first ';', as sent
+}
+
+// ParseSetCookie splits a Set-Cookie header value.
+func ParseSetCookie(h string) SetCookie {
+	var sc SetCookie
+	for i := 0; i < len(h); i++ {
+		// Browsers abort on any control character but horizontal tab.
+		if c := h[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return sc
+		}
+	}
+	pair := h
+	if semi := strings.IndexByte(h, ';'); semi >= 0 {
+		pair, sc.attrs = h[:semi], h[semi:]
+	}
+	if eq := strings.IndexByte(pair, '='); eq >= 0 {
+		sc.Name, sc.Value = trimWSP(pair[:eq]), trimWSP(pair[eq+1:])
+	} else {
+		sc.Value = trimWSP(pair)
+	}
+	sc.Valid = (sc.Name != "" || sc.Value != "") && len(sc.Name)+len(sc.Value) <= 4096
+	return sc
+}
+
+func trimWSP(s string) string { return strings.Trim(s, " \t") }
+
+// Attr returns the value of the last attribute with that name (case-insensitive),
+// as browsers let a later attribute override an earlier one.
+func (sc SetCookie) Attr(name string) (value string, ok bool) {
+	for _, a := range strings.Split(sc.attrs, ";") {
+		k, v, _ := strings.Cut(a, "=")
+		if strings.EqualFold(trimWSP(k), name) {
+			value, ok = trimWSP(v), true
+		}
+	}
+	return value, ok
+}
+
+// Lifetime says how long a browser keeps the cookie: session=true for a
+// session cookie; otherwise d (≤ 0 means it deletes the cookie). Max-Age wins
+// over Expires, as in browsers. An unparseable attribute is ignored, as browsers do.
+func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
+	if v, ok := sc.Attr("Max-Age"); ok && isMaxAge(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil { // out of range: a very large or very small number
+			if strings.HasPrefix(v, "-") {
+				return 0, false
+			}
+			return 1<<63 - 1, false
+		}
+		if secs > int64((1<<63-1)/time.Second) {
+			return 1<<63 - 1, false
+		}
+		if secs <= 0 { // also keeps a large negative from overflowing into a long life
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, false
+	}
+	if v, ok := sc.Attr("Expires"); ok {
+		if t, ok := parseCookieDate(v); ok {
+			return t.Sub(now), false
+		}
+	}
+	return 0, true
+}
+
+func isMaxAge(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v[0] == '-' {
+		v = v[1:]
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return v != ""
+}
+
+// parseCookieDate reads the date formats servers actually send. Browsers'
+// algorithm is more lenient; a date we cannot read makes us treat the cookie
+// as a session cookie for clamping, which keeps it rather than over-clamping,
+// and Clamp adds a Max-Age that wins over any Expires anyway.
+func parseCookieDate(v string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC1123, "Mon, 02-Jan-2006 15:04:05 MST", time.RFC850, time.ANSIC, "Mon, 02 Jan 2006 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// WithMaxAge returns the header with its lifetime set to d: every Max-Age and
+// Expires attribute is dropped and one Max-Age added (a session duration
+// drops them and adds nothing). Other attributes are kept as sent.
+func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
+	var b strings.Builder
+	b.WriteString(sc.Name)
+	b.WriteByte('=')
+	b.WriteString(sc.Value)
+	for _, a := range strings.Split(sc.attrs, ";") {
+		k, _, _ := strings.Cut(a, "=")
+		k = trimWSP(k)
+		if k == "" || strings.EqualFold(k, "Max-Age") || strings.EqualFold(k, "Expires") {
+			continue
+		}
+		b.WriteByte(';')
+		b.WriteString(a)
+	}
+	if !session {
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.FormatInt(int64(d/time.Second), 10))
+	}
+	return b.String()
+}
+
+// ExpireCookie is the Set-Cookie value that deletes a cookie the browser holds,
+// HttpOnly ones included. Prefixed names must be deleted with the attributes
+// their prefix demands or the browser ignores the deletion.
+func ExpireCookie(name, domain string, secure bool) string {
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteString("=; Max-Age=0; Path=/")
+	if domain != "" && !strings.HasPrefix(name, "__Host-") {
+		b.WriteString("; Domain=")
+		b.WriteString(domain)
+	}
+	if secure || strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-") {
+		b.WriteString("; Secure")
+	}
+	return b.String()
+}
+
+// RequestCookie is one name=value pair of a Cookie request header, with the
+// exact bytes it had, so that a filtered header keeps the rest as it was.
+type RequestCookie struct {
+	Name, Value string
+	Raw         string
+}
+
+// EachRequestCookie calls fn for each pair of a Cookie header, split as
+// servers split it: on ';', the name before the first '=', white space trimmed.
+// A pair without '=' has an empty name.
+func EachRequestCookie(header string, fn func(RequestCookie)) {
+	for header != "" {
+		var part string
+		if semi := strings.IndexByte(header, ';'); semi >= 0 {
+			part, header = header[:semi], header[semi+1:]
+		} else {
+			part, header = header, ""
+		}
+		raw := trimWSP(part)
+		if raw == "" {
+			continue
+		}
+		rc := RequestCookie{Raw: raw}
+		if eq := strings.IndexByte(raw, '='); eq >= 0 {
+			rc.Name, rc.Value = trimWSP(raw[:eq]), trimWSP(raw[eq+1:])
+		} else {
+			rc.Value = raw
+		}
+		fn(rc)
+	}
+}
