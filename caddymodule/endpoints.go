@@ -1,6 +1,9 @@
 package caddymodule
 
 import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -9,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/caddymodule/declaration"
 	"github.com/consentgate/consentgate/policy"
 )
 
@@ -25,9 +31,72 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest str
 			w.Header().Set("Allow", "GET, HEAD, POST")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		}
+	case "/declaration", "/declaration.json":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.serveDeclaration(w, r, rest == "/declaration.json")
+	case "/guard.js", "/banner.js", "/banner.css":
+		h.serveAsset(w, r, rest[1:])
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// serveAsset serves an embedded asset. Its URL carries the content hash, so
+// a matching ?v= may be cached for good; any other is revalidated.
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
+	body, contentType, hash, ok := h.bundle.Asset(name)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", contentType)
+	hdr.Set("ETag", `"`+hash+`"`)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == hash {
+		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		hdr.Set("Cache-Control", "no-cache")
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
+}
+
+// serveDeclaration renders the cookie declaration from the policy, in the
+// visitor's language, with their current consent.
+func (h *Handler) serveDeclaration(w http.ResponseWriter, r *http.Request, asJSON bool) {
+	lang := h.language(r)
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-store")
+	addVary(hdr, "Cookie")
+	addVary(hdr, "Accept-Language")
+	if asJSON {
+		hdr.Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(declaration.Build(h.policy, h.bundle, lang))
+		return
+	}
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Language", lang)
+	// The page is ours alone: it may load nothing, and its one style block
+	// runs under a fresh nonce.
+	nonce := newNonce()
+	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
+	var buf bytes.Buffer
+	if err := declaration.Page(&buf, h.policy, h.bundle, lang, h.readConsent(r), h.PathPrefix, nonce); err != nil {
+		h.logger.Error("rendering the declaration", zap.Error(err))
+		http.Error(w, "the declaration could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+func newNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawStdEncoding.EncodeToString(b[:])
 }
 
 // consentJSON is the answer of GET and POST /consent.

@@ -2,12 +2,14 @@ package caddymodule
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"golang.org/x/text/language"
 
 	"github.com/consentgate/consentgate/policy"
 	"github.com/consentgate/consentgate/policy/cmp"
@@ -23,6 +25,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	cons := h.readConsent(r)
 	h.setPlaceholders(r, cons)
 	refused := h.filterRequestCookies(r, cons)
+	if h.Mode == modeEnforce && isDocumentRequest(r) {
+		r.Header.Del("Accept-Encoding")
+	}
 
 	rw := h.newResponseWriter(w, r, cons, refused)
 	err := next.ServeHTTP(rw, r)
@@ -63,6 +68,30 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 		cons.GPC = true
 	}
 	return cons
+}
+
+// language picks the visitor's language among the policy's: ?lang= when it
+// names one, else Accept-Language, else the policy's first.
+func (h *Handler) language(r *http.Request) string {
+	langs := h.policy.Languages
+	if l := r.URL.Query().Get("lang"); slices.Contains(langs, l) {
+		return l
+	}
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		_, i, conf := h.langMatcher.Match(acceptLanguage(al)...)
+		if conf != language.No {
+			return langs[i]
+		}
+	}
+	return langs[0]
+}
+
+func acceptLanguage(header string) []language.Tag {
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil {
+		return nil
+	}
+	return tags
 }
 
 // requestCookie returns the first cookie of that name, as servers read it

@@ -15,7 +15,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"golang.org/x/text/language"
 
+	"github.com/consentgate/consentgate/caddymodule/assets"
 	"github.com/consentgate/consentgate/policy"
 	"github.com/consentgate/consentgate/policy/cmp"
 	"github.com/consentgate/consentgate/policy/knowncookies"
@@ -73,15 +75,17 @@ type Handler struct {
 	// duration. Default on.
 	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
 
-	policy     *policy.Policy
-	classifier *policy.Classifier
-	codec      *policy.Codec
-	sourceMap  cmp.Mapping
-	logger     *zap.Logger
-	records    *zap.Logger
-	metrics    *metrics
-	undeclared *onceEvery
-	ipSalt     []byte
+	policy      *policy.Policy
+	classifier  *policy.Classifier
+	codec       *policy.Codec
+	sourceMap   cmp.Mapping
+	logger      *zap.Logger
+	records     *zap.Logger
+	metrics     *metrics
+	undeclared  *onceEvery
+	ipSalt      []byte
+	bundle      *assets.Bundle
+	langMatcher language.Matcher
 }
 
 // CaddyModule returns the Caddy module information.
@@ -165,6 +169,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.ipSalt = ipHashSalt(h.codec.Secret)
 	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
 
+	tags := make([]language.Tag, len(p.Languages))
+	for i, l := range p.Languages {
+		tags[i] = language.Make(l)
+	}
+	h.langMatcher = language.NewMatcher(tags)
+	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode})
+	if err != nil {
+		return fmt.Errorf("cookie_consent: %v", err)
+	}
+
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	return err
 }
@@ -225,9 +239,6 @@ func (h *Handler) Validate() error {
 	}
 	if *h.Banner && h.Source != sourceOwn {
 		return fmt.Errorf("cookie_consent: banner on needs source own; the site's %s shows its own banner", h.Source)
-	}
-	if h.GoogleConsentMode {
-		return fmt.Errorf("cookie_consent: google_consent_mode is not supported yet (it comes with the browser guard)")
 	}
 	return nil
 }

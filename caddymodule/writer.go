@@ -112,9 +112,7 @@ func (rw *responseWriter) FlushError() error {
 		return nil
 	}
 	if rw.body != nil {
-		if err := rw.body.Flush(); err != nil {
-			return err
-		}
+		return rw.body.Flush()
 	}
 	//nolint:bodyclose
 	return http.NewResponseController(rw.ResponseWriterWrapper).Flush()

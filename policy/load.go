@@ -294,6 +294,14 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 		"categories":  func(n *yaml.Node) { catNodes = l.list(n, "categories") },
 		"cookies":     func(n *yaml.Node) { cookieNodes = l.list(n, "cookies") },
 		"blockers":    func(n *yaml.Node) { blockerNodes = l.list(n, "blockers") },
+		"texts": func(n *yaml.Node) {
+			p.Texts = map[string]Text{}
+			handlers := map[string]func(*yaml.Node){}
+			for _, k := range TextKeys {
+				handlers[k] = func(v *yaml.Node) { p.Texts[k] = l.text(v, "texts."+k) }
+			}
+			l.fields(n, "texts", handlers)
+		},
 	})
 	if !ok {
 		return nil

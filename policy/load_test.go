@@ -223,7 +223,13 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", yml(
 			"version: 1",
 			"colour: blue",
-		), 2, []string{`unknown key "colour"`, "known: blockers, categories, consent, cookies, languages, notice_only, revision, site, undeclared, version"}, 0},
+		), 2, []string{`unknown key "colour"`, "known: blockers, categories, consent, cookies, languages, notice_only, revision, site, ", "undeclared, version"}, 0},
+		{"unknown texts key", yml(
+			"version: 1",
+			"texts:",
+			"  banner_title: {en: Cookies}",
+			"  banner_titel: {en: Cookies}",
+		), 4, []string{`texts: unknown key "banner_titel"`, "banner_title"}, 0},
 		{"unknown site key", yml(
 			"version: 1",
 			"site:",

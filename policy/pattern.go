@@ -38,48 +38,41 @@ func literalLen(p string) int {
 	return len(p) - strings.Count(p, "*") - strings.Count(p, "#")
 }
 
-// matchPattern matches name against p with backtracking over the wildcards.
-// Patterns are short and have few wildcards, so the simple recursion is cheap.
+// matchPattern matches name against p. A run of wildcards matches at least as
+// many characters as it has '#'s, and any number more, so each literal between
+// runs can take its leftmost place after the previous one: the time is linear
+// in the name per literal. (Backtracking over the wildcards would let a long
+// hostile cookie name stall a pattern with three wildcards for minutes.)
 func matchPattern(p, name string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*', '#':
-			min := 0
-			if p[0] == '#' {
-				min = 1
-			}
-			rest := p[1:]
-			// Collapse runs of wildcards: "#*" needs one char, "##" two.
-			for len(rest) > 0 && (rest[0] == '*' || rest[0] == '#') {
-				if rest[0] == '#' {
-					min++
-				}
-				rest = rest[1:]
-			}
-			if len(name) < min {
-				return false
-			}
-			if rest == "" {
-				return true
-			}
-			for i := min; i <= len(name); i++ {
-				if matchPattern(rest, name[i:]) {
-					return true
-				}
-			}
-			return false
-		default:
-			j := strings.IndexAny(p, "*#")
-			if j < 0 {
-				j = len(p)
-			}
-			if !strings.HasPrefix(name, p[:j]) {
-				return false
-			}
-			p, name = p[j:], name[j:]
-		}
+	lit := strings.IndexAny(p, "*#")
+	if lit < 0 {
+		return p == name
 	}
-	return name == ""
+	if !strings.HasPrefix(name, p[:lit]) {
+		return false
+	}
+	p, name = p[lit:], name[lit:]
+	for {
+		need, i := 0, 0
+		for ; i < len(p) && (p[i] == '*' || p[i] == '#'); i++ {
+			if p[i] == '#' {
+				need++
+			}
+		}
+		if len(name) < need {
+			return false
+		}
+		p, name = p[i:], name[need:]
+		lit = strings.IndexAny(p, "*#")
+		if lit < 0 {
+			return strings.HasSuffix(name, p) // the last literal ends the name
+		}
+		at := strings.Index(name, p[:lit])
+		if at < 0 {
+			return false
+		}
+		p, name = p[lit:], name[at+lit:]
+	}
 }
 
 // Matcher finds the entry for a cookie name: an exact name beats any pattern,

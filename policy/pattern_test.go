@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // refMatch is a second, independent matcher for name patterns: dynamic
@@ -141,6 +142,21 @@ func TestMatchPattern(t *testing.T) {
 		if got := refMatch(tc.pattern, tc.name); got != tc.want {
 			t.Errorf("reference matcher disagrees with the table on (%q, %q)", tc.pattern, tc.name)
 		}
+	}
+}
+
+// TestMatchPatternHostileName: cookie names come from visitors, and a long one
+// must not make a pattern with several wildcards backtrack for minutes.
+func TestMatchPatternHostileName(t *testing.T) {
+	name := strings.Repeat("a", 1<<16)
+	start := time.Now()
+	for _, p := range []string{"a*a*a*a*b", "#a#a#a#a#b", "*a*a*a*a*a*a*", "a*a*a*a*a*aa"} {
+		if got, want := matchPattern(p, name), refMatch(p, name); got != want {
+			t.Errorf("matchPattern(%q, a×65536) = %v, want %v", p, got, want)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("matching took %v", d)
 	}
 }
 

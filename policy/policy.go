@@ -33,6 +33,15 @@ const (
 	Unclassified = "unclassified"
 )
 
+// TextKeys are the banner and declaration texts a policy may override under
+// `texts:`; the built-in sv and en texts live with the assets.
+var TextKeys = []string{
+	"banner_title", "banner_text", "accept_all", "reject_all", "settings", "save",
+	"close", "settings_title", "settings_text", "always_on", "declaration_link",
+	"privacy_link", "cookie_settings", "notice_title", "notice_text", "ok",
+	"consent_id", "consent_date", "withdraw",
+}
+
 // Policy is a loaded, validated policy file (SPEC §3).
 type Policy struct {
 	File       string // where it came from, for messages
@@ -46,6 +55,7 @@ type Policy struct {
 	Categories []Category // Categories[0] is always necessary
 	Cookies    []Cookie
 	Blockers   []Blocker
+	Texts      map[string]Text // overrides of the banner's texts, by key (see TextKeys)
 
 	categoryIndex map[string]int
 	declared      Matcher[int]   // name or pattern → index in Cookies

@@ -8,13 +8,15 @@ import (
 
 // SetCookie is a Set-Cookie header value split as a browser splits it
 // (RFC 6265bis section 5.6), not as net/http does: Go's parser rejects names
-// browsers keep (`=_ga=1` stores a cookie with an empty name that the browser
-// later sends as `_ga=1`; `foo` without `=` is a nameless cookie), so a filter
-// built on it would let exactly the evasive ones through.
+// browsers keep (`foo` without `=` is a nameless cookie that the browser later
+// sends as `foo`; RFC 6265bis also keeps `=_ga=1`, sent back as `_ga=1`, which
+// Chromium refuses), so a filter built on it would let exactly the evasive
+// ones through.
 type SetCookie struct {
 	Name, Value string
 	// Valid is false when a browser ignores the header entirely (a control
-	// character, or neither name nor value, or over 4096 bytes).
+	// character, or neither name nor value, or over 4096 bytes, or a tab
+	// inside the name or value, which Chromium refuses).
 	Valid bool
 	attrs string // everything from the first ';', as sent
 }
@@ -37,7 +39,8 @@ func ParseSetCookie(h string) SetCookie {
 	} else {
 		sc.Value = trimWSP(pair)
 	}
-	sc.Valid = (sc.Name != "" || sc.Value != "") && len(sc.Name)+len(sc.Value) <= 4096
+	sc.Valid = (sc.Name != "" || sc.Value != "") && len(sc.Name)+len(sc.Value) <= 4096 &&
+		!strings.Contains(sc.Name, "\t") && !strings.Contains(sc.Value, "\t")
 	return sc
 }
 
@@ -140,8 +143,14 @@ func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
 // their prefix demands or the browser ignores the deletion.
 func ExpireCookie(name, domain string, secure bool) string {
 	var b strings.Builder
-	b.WriteString(name)
-	b.WriteString("=; Max-Age=0; Path=/")
+	if name == "" {
+		// A nameless cookie is replaced by a nameless header, which needs a
+		// value without '=' ("=; ..." is ignored, "=x" refused by Chromium).
+		b.WriteString("x; Max-Age=0; Path=/")
+	} else {
+		b.WriteString(name)
+		b.WriteString("=; Max-Age=0; Path=/")
+	}
 	if domain != "" && !strings.HasPrefix(name, "__Host-") {
 		b.WriteString("; Domain=")
 		b.WriteString(domain)

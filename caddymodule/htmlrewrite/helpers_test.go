@@ -36,10 +36,16 @@ func (c call) String() string {
 	return b.String()
 }
 
-func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:60] + "..." + s[len(s)-17:]
+// short is call.String cut down for messages.
+func short(c call) string {
+	s := c.String()
+	if len(s) > 120 {
+		s = s[:90] + "..." + s[len(s)-27:]
 	}
+	return s
+}
+
+func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "\x00", `\0`).Replace(s) + `"`
 }
 

@@ -181,7 +181,7 @@ func (r *Rewriter) feed(p []byte) {
 	for i < n && r.err == nil {
 		end := n
 		if r.capturing {
-			lim := r.capStart + r.maxHold - len(r.hold)
+			lim := r.capLimit()
 			if i >= lim {
 				r.overflow(p, i)
 				continue
@@ -223,6 +223,11 @@ func (r *Rewriter) beginCapture(at int, why capture) {
 	r.capturing = true
 	r.capStart = at
 	r.capWhy = why
+}
+
+// capLimit is where in the chunk the capture reaches the hold limit.
+func (r *Rewriter) capLimit() int {
+	return r.capStart + r.maxHold - len(r.hold)
 }
 
 func (r *Rewriter) capturedLen(i int) int {
@@ -279,7 +284,7 @@ func (r *Rewriter) overflow(p []byte, i int) {
 	switch r.capWhy {
 	case capName:
 		// MaxHold >= 16 means the name is longer than any name that matters here.
-		if !r.tok.isEnd && r.headIn && !r.noscr.active {
+		if !r.tok.isEnd && r.headIn {
 			r.headIn = false
 			r.insertBefore(p, r.head)
 		}
@@ -312,7 +317,7 @@ func (r *Rewriter) decideEarly() {
 		}
 		return
 	}
-	if r.headIn && !r.noscr.active && !isPrefix(name, "html") && !isPrefix(name, "head") {
+	if r.headIn && !isPrefix(name, "html") && !isPrefix(name, "head") {
 		r.headIn = false
 		r.insertBefore(nil, r.head)
 	}

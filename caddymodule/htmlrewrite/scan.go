@@ -88,27 +88,61 @@ func (t *tokenizer) addName(c byte) {
 	t.hash = (t.hash ^ uint64(c)) * fnvPrime
 }
 
+// Character classes for the tokenizer's inner loops.
+const (
+	cSpace       = 1 << iota // \t \n \f \r and space
+	cTagNameEnd              // space / >
+	cAttrNameEnd             // space / > =
+	cUnquotedEnd             // space >
+)
+
+var class = func() (c [256]uint8) {
+	for _, b := range []byte("\t\n\f\r ") {
+		c[b] = cSpace | cTagNameEnd | cAttrNameEnd | cUnquotedEnd
+	}
+	c['/'] = cTagNameEnd | cAttrNameEnd
+	c['>'] = cTagNameEnd | cAttrNameEnd | cUnquotedEnd
+	c['='] = cAttrNameEnd
+	return c
+}()
+
 // wantCapture reports whether a tag starting now may need holding back.
 func (r *Rewriter) wantCapture() bool {
-	return r.headIn || r.bodyIn || r.block != nil || len(r.tree.frames) > 0 || r.tree.deep > 0
+	return r.headIn || r.bodyIn || r.block != nil || r.tree.cdata()
 }
 
 // scan runs the tokenizer over p[i:end] and returns where it stopped: at end, or just
 // after a byte that changed what limits the next scan (a capture began, a tag ended).
 func (r *Rewriter) scan(p []byte, i, end int) int {
 	t := &r.tok
+	// Nothing past end is looked at or written; the shorter slice lets the compiler
+	// drop bounds checks.
+	p = p[:end]
 	for i < end {
 		switch t.state {
 		case sData:
-			j := bytes.IndexByte(p[i:end], '<')
-			if j < 0 {
-				return end
+			// Tags often follow each other: look at the next byte before calling
+			// IndexByte.
+			if p[i] != '<' {
+				j := indexShort(p[i+1:end], '<')
+				if j < 0 {
+					return end
+				}
+				i += j + 1
 			}
-			i += j + 1
+			if next, ok, stop := r.fastTag(p, i); ok {
+				i = next
+				if stop {
+					return i
+				}
+				continue
+			}
+			i++
 			t.state = sTagOpen
 			if r.wantCapture() {
 				r.beginCapture(i-1, capName)
-				return i
+				end = min(end, r.capLimit())
+				p = p[:end]
 			}
 
 		case sTagOpen:
@@ -155,47 +189,40 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 
 		case sTagName:
+			n, h := t.nameLen, t.hash
 			for i < end {
 				c := p[i]
-				if isSpace(c) || c == '/' || c == '>' {
+				if class[c]&cTagNameEnd != 0 {
 					break
 				}
-				t.addName(c)
+				c = lower(c)
+				if n < len(t.name) {
+					t.name[n] = c
+				}
+				n++
+				h = (h ^ uint64(c)) * fnvPrime
 				i++
 			}
+			t.nameLen, t.hash = n, h
 			if i == end {
 				return i
 			}
 			r.nameDone(p, i)
 
 		case sBeforeAttrName:
-			for i < end && isSpace(p[i]) {
-				i++
-			}
-			if i == end {
+			var st state
+			var sc bool
+			if i, st, sc = tagRest(p, i); st != sData {
+				t.state = st
 				return i
 			}
-			switch p[i] {
-			case '/':
-				i++
-				t.state = sSelfClosing
-			case '>':
-				i++
-				r.tagEnd(p, i)
+			t.selfClosing = sc
+			if r.tagEnd(p, i) {
 				return i
-			case '=':
-				i++
-				t.state = sAttrName
-			default:
-				t.state = sAttrName
 			}
 
 		case sAttrName:
-			for i < end {
-				c := p[i]
-				if isSpace(c) || c == '/' || c == '>' || c == '=' {
-					break
-				}
+			for i < end && class[p[i]]&cAttrNameEnd == 0 {
 				i++
 			}
 			if i == end {
@@ -209,7 +236,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 
 		case sAfterAttrName:
-			for i < end && isSpace(p[i]) {
+			for i < end && class[p[i]]&cSpace != 0 {
 				i++
 			}
 			if i == end {
@@ -224,14 +251,15 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.state = sBeforeAttrValue
 			case '>':
 				i++
-				r.tagEnd(p, i)
-				return i
+				if r.tagEnd(p, i) {
+					return i
+				}
 			default:
 				t.state = sAttrName
 			}
 
 		case sBeforeAttrValue:
-			for i < end && isSpace(p[i]) {
+			for i < end && class[p[i]]&cSpace != 0 {
 				i++
 			}
 			if i == end {
@@ -246,8 +274,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.state = sAttrValueSQ
 			case '>':
 				i++
-				r.tagEnd(p, i)
-				return i
+				if r.tagEnd(p, i) {
+					return i
+				}
 			default:
 				t.state = sAttrValueUnq
 			}
@@ -257,7 +286,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			if t.state == sAttrValueSQ {
 				q = '\''
 			}
-			j := bytes.IndexByte(p[i:end], q)
+			j := indexShort(p[i:end], q)
 			if j < 0 {
 				return end
 			}
@@ -265,11 +294,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			t.state = sAfterAttrValueQ
 
 		case sAttrValueUnq:
-			for i < end {
-				c := p[i]
-				if isSpace(c) || c == '>' {
-					break
-				}
+			for i < end && class[p[i]]&cUnquotedEnd == 0 {
 				i++
 			}
 			if i == end {
@@ -277,8 +302,10 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 			i++
 			if p[i-1] == '>' {
-				r.tagEnd(p, i)
-				return i
+				if r.tagEnd(p, i) {
+					return i
+				}
+				continue
 			}
 			t.state = sBeforeAttrName
 
@@ -292,8 +319,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.state = sSelfClosing
 			case c == '>':
 				i++
-				r.tagEnd(p, i)
-				return i
+				if r.tagEnd(p, i) {
+					return i
+				}
 			default:
 				t.state = sBeforeAttrName
 			}
@@ -302,8 +330,10 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			if p[i] == '>' {
 				i++
 				t.selfClosing = true
-				r.tagEnd(p, i)
-				return i
+				if r.tagEnd(p, i) {
+					return i
+				}
+				continue
 			}
 			t.state = sBeforeAttrName
 
@@ -633,6 +663,145 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 	return i
 }
 
+// tagRest scans the attributes of a tag from the before-attribute-name state, for as
+// long as it can without going back to the state switch. It returns the index after the
+// '>' that ends the tag and st == sData, or end and the state to resume in.
+func tagRest(p []byte, i int) (next int, st state, selfClosing bool) {
+	for {
+		// Before attribute name; after a quoted value the same rules apply.
+		for i < len(p) && class[p[i]]&cSpace != 0 {
+			i++
+		}
+		if i == len(p) {
+			return i, sBeforeAttrName, false
+		}
+		switch p[i] {
+		case '>':
+			return i + 1, sData, false
+		case '/':
+			i++
+			if i == len(p) {
+				return i, sSelfClosing, false
+			}
+			if p[i] == '>' {
+				return i + 1, sData, true
+			}
+			continue
+		}
+		// Attribute name; its first character may be '='.
+		i++
+		for i < len(p) && class[p[i]]&cAttrNameEnd == 0 {
+			i++
+		}
+		for i < len(p) && class[p[i]]&cSpace != 0 {
+			i++
+		}
+		if i == len(p) {
+			return i, sAfterAttrName, false
+		}
+		if p[i] != '=' {
+			continue // '>', '/' or the next attribute's name
+		}
+		// Before attribute value.
+		i++
+		for i < len(p) && class[p[i]]&cSpace != 0 {
+			i++
+		}
+		if i == len(p) {
+			return i, sBeforeAttrValue, false
+		}
+		switch q := p[i]; q {
+		case '"', '\'':
+			j := indexShort(p[i+1:], q)
+			if j < 0 {
+				if q == '\'' {
+					return len(p), sAttrValueSQ, false
+				}
+				return len(p), sAttrValueDQ, false
+			}
+			i += j + 2
+		case '>':
+			return i + 1, sData, false
+		default:
+			for i < len(p) && class[p[i]]&cUnquotedEnd == 0 {
+				i++
+			}
+			if i == len(p) {
+				return i, sAttrValueUnq, false
+			}
+			if p[i] == '>' {
+				return i + 1, sData, false
+			}
+		}
+	}
+}
+
+// fastTag handles the tag whose '<' is at lt in one go when it is complete in p and
+// nothing about it needs holding back: most tags of a page. It reports false, having
+// changed nothing, when the state machine must do it. stop is tagEnd's report.
+func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
+	i := lt + 1
+	isEnd := false
+	if i < len(p) && p[i] == '/' {
+		isEnd = true
+		i++
+	}
+	if i == len(p) || !isAlpha(p[i]) || r.headIn || r.tree.cdata() {
+		return 0, false, false
+	}
+	t := &r.tok
+	var name [len(t.name)]byte
+	n, h := 0, uint64(fnvOffset)
+	for i < len(p) {
+		c := p[i]
+		if class[c]&cTagNameEnd != 0 {
+			break
+		}
+		c = lower(c)
+		if n < len(name) {
+			name[n] = c
+		}
+		n++
+		h = (h ^ uint64(c)) * fnvPrime
+		i++
+	}
+	if i == len(p) {
+		return 0, false, false
+	}
+	id := lookupTag(h)
+	if isEnd && id == tBody && r.bodyIn {
+		return 0, false, false
+	}
+	if !isEnd && r.block != nil && (id == tScript || id == tImg || id == tImage || id == tIframe) {
+		return 0, false, false
+	}
+	next, st, selfClosing := tagRest(p, i)
+	if st != sData {
+		return 0, false, false
+	}
+	t.isEnd, t.id, t.hash, t.name, t.nameLen = isEnd, id, h, name, n
+	t.selfClosing, t.foreign = selfClosing, false
+	r.headAt = false
+	return next, true, r.tagEnd(p, next)
+}
+
+// indexShort is bytes.IndexByte for searches that usually end within a few bytes, where
+// the call costs more than the search.
+func indexShort(b []byte, c byte) int {
+	for i := range min(len(b), 8) {
+		if b[i] == c {
+			return i
+		}
+	}
+	if len(b) <= 8 {
+		return -1
+	}
+	if j := bytes.IndexByte(b[8:], c); j >= 0 {
+		return j + 8
+	}
+	return -1
+}
+
 // rawEndTag turns the end tag that closes a raw-text element into an ordinary end
 // tag whose name has been read.
 func (t *tokenizer) rawEndTag() {
@@ -654,10 +823,7 @@ func (r *Rewriter) scriptEnd(p []byte, i int) {
 // nameDone is called when the name of a tag is complete, at the character after it.
 func (r *Rewriter) nameDone(p []byte, i int) {
 	t := &r.tok
-	t.id = tOther
-	if t.nameLen <= len(t.name) {
-		t.id = lookupTag(t.name[:t.nameLen])
-	}
+	t.id = lookupTag(t.hash)
 	t.state = sBeforeAttrName
 	t.selfClosing = false
 	if t.isEnd {
@@ -672,7 +838,8 @@ func (r *Rewriter) nameDone(p []byte, i int) {
 	}
 	t.foreign = r.tree.foreignFor(t.id) && !breaksOut(t.id)
 	r.headAt = false
-	if r.headIn && !r.noscr.active && t.id != tHTML {
+	// A noscript start tag comes first, so no start tag in one is ever the first.
+	if r.headIn && t.id != tHTML {
 		if t.id == tHead {
 			r.headAt = true
 		} else {
@@ -701,13 +868,16 @@ func (r *Rewriter) nameDone(p []byte, i int) {
 	r.release(p)
 }
 
-// tagEnd is called after the '>' that ends a tag, at i.
-func (r *Rewriter) tagEnd(p []byte, i int) {
+// tagEnd is called after the '>' that ends a tag, at i. It reports whether a noscript
+// began, which the scan must stop for.
+func (r *Rewriter) tagEnd(p []byte, i int) bool {
 	t := &r.tok
 	t.state = sData
 	if t.isEnd {
-		r.tree.end(t.id, t.hash)
-		return
+		if t.hash != 0 {
+			r.tree.end(t.id, t.hash)
+		}
+		return false
 	}
 	var tag []byte
 	if r.capturing {
@@ -731,14 +901,15 @@ func (r *Rewriter) tagEnd(p []byte, i int) {
 		}
 		if !breaks {
 			if !t.selfClosing {
-				r.tree.pushElement(t.id, t.hash, r.tree.currentNS(), htmlEnc)
+				r.tree.pushForeign(t.id, t.hash, htmlEnc)
 			}
-			return
+			return false
 		}
 	}
 	if r.tree.foreignFor(t.id) {
 		r.tree.breakout()
 	}
+	r.tree.startHTML(t.id, t.hash, t.selfClosing)
 	switch t.id {
 	case tScript:
 		t.state = sScript
@@ -758,17 +929,10 @@ func (r *Rewriter) tagEnd(p []byte, i int) {
 		t.state, t.rawName = sRawText, rawNames[t.id]
 	case tPlaintext:
 		t.state = sPlaintext
-	case tSvg:
-		if !t.selfClosing {
-			r.tree.pushElement(t.id, t.hash, nsSVG, false)
-		}
-	case tMath:
-		if !t.selfClosing {
-			r.tree.pushElement(t.id, t.hash, nsMath, false)
-		}
 	case tNoscript:
 		if !r.noscr.active {
 			r.noscr = noscriptState{active: true, frames: len(r.tree.frames)}
+			return true
 		}
 	case tHead:
 		if r.headAt {
@@ -778,6 +942,7 @@ func (r *Rewriter) tagEnd(p []byte, i int) {
 			r.write(r.head)
 		}
 	}
+	return false
 }
 
 var rawNames = [...]string{

@@ -1,0 +1,150 @@
+package assets
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/consentgate/consentgate/policy"
+)
+
+// rules is what the guard knows of the policy. It is written into guard.js as
+// a JSON literal; the keys are short because every page loads it.
+type rules struct {
+	// Cookies classifies names written through document.cookie (and the
+	// Cookie Store API): every declared cookie, whatever its type, since a
+	// script may write an "http" cookie such as _ga as well.
+	Cookies nameRules `json:"c"`
+	// Storage classifies localStorage and sessionStorage keys: the cookies
+	// declared with type html.
+	Storage nameRules `json:"s"`
+	// Hosts maps blocker hosts ("host" or "*.domain") to their category.
+	Hosts [][2]string `json:"h"`
+	// Inline lists the markers of inline scripts and their category, in the
+	// order the server tries them.
+	Inline [][2]string `json:"i"`
+	// Always lists the cookie names no consent is needed for: the own consent
+	// cookie (and those named in Options.ConsentCookies).
+	Always []string `json:"k"`
+	// Block is undeclared: block (undeclared cookies and unclassified ones
+	// are dropped).
+	Block bool `json:"b"`
+	// GCM turns on Google Consent Mode signals.
+	GCM bool `json:"g"`
+}
+
+// nameRules is a name matcher for the guard: exact names as [name, category]
+// pairs (turned into a Map, so that names such as __proto__ are safe), and
+// patterns as [regexp source, category] pairs in the order they are to be
+// tried, so that the first match is the one policy.Matcher would pick.
+type nameRules struct {
+	Exact    [][2]string `json:"e"`
+	Patterns [][2]string `json:"p"`
+}
+
+type patternRule struct {
+	pattern, category string
+	lit               int
+	prefix            bool // "lit*": wins a tie on literal length
+	order             int
+}
+
+func (n *nameRules) build(cookies []policy.Cookie, keep func(policy.Cookie) bool) {
+	n.Exact, n.Patterns = [][2]string{}, [][2]string{}
+	var pats []patternRule
+	for i, c := range cookies {
+		if !keep(c) {
+			continue
+		}
+		if !strings.ContainsAny(c.Name, "*#") {
+			n.Exact = append(n.Exact, [2]string{c.Name, c.Category})
+			continue
+		}
+		lit := len(c.Name) - strings.Count(c.Name, "*") - strings.Count(c.Name, "#")
+		head, isPrefix := strings.CutSuffix(c.Name, "*")
+		pats = append(pats, patternRule{c.Name, c.Category, lit, isPrefix && !strings.ContainsAny(head, "*#"), i})
+	}
+	// policy.Matcher: the longest literal wins; on a tie a prefix pattern
+	// ("lit*") beats the others, then the earlier declaration.
+	sort.SliceStable(pats, func(i, j int) bool {
+		a, b := pats[i], pats[j]
+		if a.lit != b.lit {
+			return a.lit > b.lit
+		}
+		if a.prefix != b.prefix {
+			return a.prefix
+		}
+		return a.order < b.order
+	})
+	for _, p := range pats {
+		n.Patterns = append(n.Patterns, [2]string{patternRegexp(p.pattern), p.category})
+	}
+}
+
+// patternRegexp turns a cookie-name pattern into an anchored JavaScript
+// regular expression: * is any run of characters, # one or more.
+func patternRegexp(p string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	lit := 0
+	flush := func(i int) {
+		b.WriteString(regexp.QuoteMeta(p[lit:i]))
+	}
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '*':
+			flush(i)
+			b.WriteString("[^]*")
+			lit = i + 1
+		case '#':
+			flush(i)
+			b.WriteString("[^]+")
+			lit = i + 1
+		}
+	}
+	flush(len(p))
+	b.WriteString("$")
+	return b.String()
+}
+
+// buildRules derives the guard's rules from the policy.
+func buildRules(p *policy.Policy, o Options) rules {
+	var r rules
+	r.Cookies.build(p.Cookies, func(policy.Cookie) bool { return true })
+	r.Storage.build(p.Cookies, func(c policy.Cookie) bool { return c.Type == "html" })
+	r.Hosts, r.Inline = [][2]string{}, [][2]string{}
+	seen := map[string]bool{}
+	for _, bl := range p.Blockers {
+		for _, h := range bl.Hosts {
+			h = strings.TrimSuffix(strings.ToLower(h), ".")
+			if !seen[h] { // the first blocker of a host wins, as on the server
+				seen[h] = true
+				r.Hosts = append(r.Hosts, [2]string{h, bl.Category})
+			}
+		}
+		for _, m := range bl.Inline {
+			r.Inline = append(r.Inline, [2]string{m, bl.Category})
+		}
+	}
+	name := p.Consent.Name
+	if name == "" {
+		name = "cookie_consent"
+	}
+	r.Always = append([]string{name}, o.ConsentCookies...)
+	r.Block = p.Undeclared != "allow"
+	r.GCM = o.GoogleConsentMode
+	return r
+}
+
+// rulesJSON encodes the rules for a <script src> file: HTML escaping is off
+// (the file is not inline), and U+2028/9 are escaped by encoding/json anyway.
+func rulesJSON(r rules) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}

@@ -1,0 +1,493 @@
+package caddymodule
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// The writer is driven through a real net/http server with the handler
+// provisioned as Caddy would, and a "next" handler per scenario standing in
+// for what reverse_proxy or file_server write — the shape of Caddy's own
+// encode conformance tests.
+
+func provisionHandler(t testing.TB, h *Handler) *Handler {
+	t.Helper()
+	if h.Policy == nil {
+		h.setPolicyPath("testdata/policy.yaml")
+	}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// serve runs h in front of next on a loopback server.
+func serve(t *testing.T, h *Handler, next func(w http.ResponseWriter, r *http.Request) error) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		repl := caddy.NewReplacer()
+		r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl))
+		err := h.ServeHTTP(w, r, caddyhttp.HandlerFunc(next))
+		if err != nil {
+			// As Caddy's error handling would: a status through w.
+			var he caddyhttp.HandlerError
+			status := http.StatusBadGateway
+			if errors.As(err, &he) {
+				status = he.StatusCode
+			}
+			w.WriteHeader(status)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+const trackerPage = `<!DOCTYPE html><html><head><title>t</title>` +
+	`<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>` +
+	`<script>gtag('config','G-1')</script><script src="/own.js"></script></head>` +
+	`<body><p>hello</p></body></html>`
+
+func get(t *testing.T, url, method string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	// No transparent decompression: the test sees the bytes as sent.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr, Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return res, string(b)
+}
+
+func compress(t *testing.T, encoding string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	switch encoding {
+	case "gzip":
+		w = gzip.NewWriter(&buf)
+	case "deflate":
+		w = zlib.NewWriter(&buf)
+	case "deflate-raw":
+		w, _ = flate.NewWriter(&buf, flate.DefaultCompression)
+	case "br":
+		w = brotli.NewWriter(&buf)
+	case "zstd":
+		w, _ = zstd.NewWriter(&buf)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// assertRewritten checks the marks of a rewritten page: the guard first in
+// head, the tracker neutralised, the site's own script untouched.
+func assertRewritten(t *testing.T, body string) {
+	t.Helper()
+	if !strings.Contains(body, `<head><script src="/_consent/guard.js?v=`) {
+		t.Errorf("the guard is not right after <head>: %.300s", body)
+	}
+	if !strings.Contains(body, `<script type="text/plain" data-consent="statistics" data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1">`) {
+		t.Errorf("the tracker script was not neutralised: %.600s", body)
+	}
+	if !strings.Contains(body, `<script type="text/plain" data-consent="statistics">gtag('config','G-1')</script>`) {
+		t.Errorf("the inline tracker was not neutralised")
+	}
+	if !strings.Contains(body, `<script src="/own.js"></script>`) {
+		t.Errorf("the site's own script changed")
+	}
+	if !strings.Contains(body, "/_consent/banner.js") || strings.Index(body, "/_consent/banner.js") > strings.Index(body, "</body>") {
+		t.Errorf("the banner is not before </body>")
+	}
+}
+
+func TestWriterConformance(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	for _, tc := range []struct {
+		name    string
+		method  string
+		headers []string
+		next    func(w http.ResponseWriter, r *http.Request) error
+		check   func(t *testing.T, res *http.Response, body string)
+	}{
+		{
+			name: "HTML with a length and a strong ETag",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Header().Set("Content-Length", fmt.Sprint(len(trackerPage)))
+				w.Header().Set("ETag", `"abc"`)
+				_, err := io.WriteString(w, trackerPage)
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				assertRewritten(t, body)
+				if res.ContentLength != -1 || res.Header.Get("Content-Length") != "" {
+					t.Errorf("Content-Length kept: %q", res.Header.Get("Content-Length"))
+				}
+				if res.Header.Get("ETag") != `W/"abc"` {
+					t.Errorf("ETag %q, want weak", res.Header.Get("ETag"))
+				}
+				if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Cookie") {
+					t.Errorf("Vary %q", res.Header.Values("Vary"))
+				}
+			},
+		},
+		{
+			name: "HTML without a Content-Type is sniffed and rewritten",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				_, err := io.WriteString(w, trackerPage)
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				assertRewritten(t, body)
+				if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+					t.Errorf("Content-Type %q", res.Header.Get("Content-Type"))
+				}
+			},
+		},
+		{
+			name: "ReadFrom (file_server's io.Copy) goes through the rewriter",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				http.ServeContent(w, r, "page.html", time.Time{}, strings.NewReader(trackerPage))
+				return nil
+			},
+			check: func(t *testing.T, res *http.Response, body string) { assertRewritten(t, body) },
+		},
+		{
+			name:   "HEAD: no body, the headers of the GET",
+			method: http.MethodHead,
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Length", "1000")
+				w.Header().Set("ETag", `"abc"`)
+				return nil
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if body != "" || res.Header.Get("ETag") != `W/"abc"` || res.Header.Get("Content-Length") != "" {
+					t.Errorf("HEAD: body %q ETag %q Content-Length %q", body, res.Header.Get("ETag"), res.Header.Get("Content-Length"))
+				}
+			},
+		},
+		{
+			name: "206 is not rewritten",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Range", "bytes 0-9/100")
+				w.WriteHeader(http.StatusPartialContent)
+				_, err := io.WriteString(w, "<html><he")
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if res.StatusCode != 206 || body != "<html><he" {
+					t.Errorf("206: %d %q", res.StatusCode, body)
+				}
+			},
+		},
+		{
+			name: "304 passes with no body",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("ETag", `"abc"`)
+				w.WriteHeader(http.StatusNotModified)
+				return nil
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if res.StatusCode != 304 || body != "" {
+					t.Errorf("304: %d %q", res.StatusCode, body)
+				}
+			},
+		},
+		{
+			name: "204 passes",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if res.StatusCode != 204 || body != "" {
+					t.Errorf("204: %d %q", res.StatusCode, body)
+				}
+			},
+		},
+		{
+			name: "JSON passes untouched with its length",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", "27")
+				w.Header().Set("ETag", `"j"`)
+				_, err := io.WriteString(w, `{"html":"<head></head>x"}`+"\n\n")
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if body != `{"html":"<head></head>x"}`+"\n\n" || res.Header.Get("Content-Length") != "27" || res.Header.Get("ETag") != `"j"` {
+					t.Errorf("JSON changed: %q %q %q", body, res.Header.Get("Content-Length"), res.Header.Get("ETag"))
+				}
+			},
+		},
+		{
+			name: "unknown encoding passes unrewritten, cookies still enforced",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", "compress")
+				w.Header().Add("Set-Cookie", "_ga=1; Path=/")
+				_, err := io.WriteString(w, "opaque-bytes")
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if body != "opaque-bytes" || res.Header.Get("Content-Encoding") != "compress" {
+					t.Errorf("unknown encoding: %q %q", body, res.Header.Get("Content-Encoding"))
+				}
+				if len(res.Header.Values("Set-Cookie")) != 0 {
+					t.Errorf("Set-Cookie leaked: %q", res.Header.Values("Set-Cookie"))
+				}
+			},
+		},
+		{
+			name: "an error after Set-Cookie: the error response carries no unconsented cookie",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Add("Set-Cookie", "_ga=1; Path=/")
+				w.Header().Add("Set-Cookie", "JSESSIONID=1; Path=/")
+				return caddyhttp.Error(http.StatusBadGateway, errors.New("upstream down"))
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if res.StatusCode != 502 {
+					t.Errorf("status %d", res.StatusCode)
+				}
+				if got := strings.Join(res.Header.Values("Set-Cookie"), " | "); got != "JSESSIONID=1; Path=/" {
+					t.Errorf("Set-Cookie on the error response: %q", got)
+				}
+			},
+		},
+		{
+			name: "a handler that writes nothing still has its cookies filtered",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Add("Set-Cookie", "_gcl_au=1; Path=/")
+				return nil
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if len(res.Header.Values("Set-Cookie")) != 0 {
+					t.Errorf("Set-Cookie leaked: %q", res.Header.Values("Set-Cookie"))
+				}
+			},
+		},
+		{
+			name: "1xx passes through before the final response",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Add("Link", "</style.css>; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+				w.Header().Set("Content-Type", "text/plain")
+				_, err := io.WriteString(w, "final")
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				if res.StatusCode != 200 || body != "final" {
+					t.Errorf("after 103: %d %q", res.StatusCode, body)
+				}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := serve(t, h, tc.next)
+			method := tc.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			res, body := get(t, url, method, tc.headers...)
+			tc.check(t, res, body)
+		})
+	}
+}
+
+func TestWriterDecodesCompressedHTML(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	for _, enc := range []string{"gzip", "deflate", "deflate-raw", "br", "zstd"} {
+		t.Run(enc, func(t *testing.T) {
+			header := enc
+			if enc == "deflate-raw" {
+				header = "deflate"
+			}
+			body := compress(t, enc, []byte(trackerPage))
+			url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", header)
+				w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+				// In small pieces, as a proxy streams it.
+				for i := 0; i < len(body); i += 7 {
+					if _, err := w.Write(body[i:min(i+7, len(body))]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			res, got := get(t, url, "GET")
+			if res.Header.Get("Content-Encoding") != "" {
+				t.Errorf("Content-Encoding %q left on a decoded body", res.Header.Get("Content-Encoding"))
+			}
+			assertRewritten(t, got)
+		})
+	}
+}
+
+func TestWriterSurvivesBrokenCompressedBodies(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	full := compress(t, "gzip", []byte(strings.Repeat(trackerPage, 50)))
+	for name, body := range map[string][]byte{
+		"truncated gzip": full[:len(full)/2],
+		"garbage":        []byte("this is not gzip at all, not even close"),
+		"empty":          nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", "gzip")
+				_, err := w.Write(body)
+				return err
+			})
+			res, got := get(t, url, "GET")
+			if res.StatusCode != 200 {
+				t.Errorf("status %d", res.StatusCode)
+			}
+			if strings.Contains(got, `<script src="https://www.googletagmanager.com`) {
+				t.Errorf("a tracker passed unneutralised from a broken body")
+			}
+		})
+	}
+}
+
+// TestWriterStreams proves the body is not buffered: the client reads the
+// first part while the handler still waits to write the second.
+func TestWriterStreams(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	for _, tc := range []struct{ name, contentType, first string }{
+		{"HTML", "text/html", "<html><head></head><body><p>first part</p>"},
+		{"server-sent events", "text/event-stream", "data: first part\n\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			release := make(chan struct{})
+			url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", tc.contentType)
+				io.WriteString(w, tc.first)
+				if err := http.NewResponseController(w).Flush(); err != nil {
+					return err
+				}
+				<-release
+				io.WriteString(w, "second part")
+				return nil
+			})
+			res, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			buf := make([]byte, 4096)
+			var got []byte
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(string(got), "first part") {
+				if time.Now().After(deadline) {
+					t.Fatalf("the first part did not arrive before the handler finished; got %q", got)
+				}
+				n, err := res.Body.Read(buf)
+				got = append(got, buf[:n]...)
+				if err != nil {
+					t.Fatalf("read: %v (got %q)", err, got)
+				}
+			}
+			close(release)
+			rest, _ := io.ReadAll(res.Body)
+			if !strings.Contains(string(rest), "second part") {
+				t.Errorf("the second part is missing: %q", rest)
+			}
+		})
+	}
+}
+
+// TestWriterLargePageHoldsLittle streams a 50 MB page and checks the client
+// receives bytes long before the upstream has written them all.
+func TestWriterLargePageHoldsLittle(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	chunk := []byte(strings.Repeat(`<p>lorem ipsum <script src="https://www.googletagmanager.com/x.js"></script><img src="/a.png"></p>`, 300))
+	const total = 50 << 20
+	var written int64
+	progress := make(chan int64, 1)
+	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<html><head></head><body>")
+		for written < total {
+			n, err := w.Write(chunk)
+			if err != nil {
+				return err
+			}
+			written += int64(n)
+			select {
+			case progress <- written:
+			default:
+			}
+		}
+		return nil
+	})
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var read int64
+	maxLag := int64(0)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		read += int64(n)
+		select {
+		case w := <-progress:
+			// Bytes written upstream but not yet read here sit in the
+			// rewriter, the connection's buffers and the kernel's socket
+			// buffers; the rewriter's share is at most 64 KiB.
+			maxLag = max(maxLag, w-read)
+		default:
+		}
+		if err != nil {
+			break
+		}
+	}
+	if read < total {
+		t.Fatalf("read %d bytes, want at least %d", read, total)
+	}
+	if maxLag > 16<<20 {
+		t.Errorf("the client lagged %d bytes behind the upstream: the body is being buffered", maxLag)
+	}
+	t.Logf("max lag %d KiB over %d MiB", maxLag>>10, read>>20)
+}

@@ -1,0 +1,275 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func knownFrom(m map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		c, ok := m[name]
+		return c, ok
+	}
+}
+
+var lintKnown = knownFrom(map[string]string{
+	"_pk_testcookie": "statistics",
+	"ai_user":        "statistics",
+	"ai_session":     "statistics",
+	"_ga":            "statistics",
+	"_ga_#":          "statistics",
+	"sid":            "necessary",
+	"JSESSIONID":     "necessary",
+})
+
+// lintBase is a policy that draws no warning; each case changes a line or two.
+var lintBase = []string{
+	/* 1 */ "version: 1",
+	/* 2 */ "languages: [sv, en]",
+	/* 3 */ "site:",
+	/* 4 */ "  name: Exempel AB",
+	/* 5 */ "  privacy_policy_url: https://example.se/integritet",
+	/* 6 */ "consent:",
+	/* 7 */ "  max_age: 395d",
+	/* 8 */ "categories:",
+	/* 9 */ "  - id: statistics",
+	/* 10 */ "  - id: marketing",
+	/* 11 */ "cookies:",
+	/* 12 */ "  - {name: sid, category: necessary, provider: example.se, duration: persistent}",
+	/* 13 */ "  - {name: _ga, category: statistics, provider: example.se, duration: 13mo}",
+	/* 14 */ "  - {name: _gat, category: statistics, provider: www.google-analytics.com, duration: 395 days}",
+	/* 15 */ "  - {name: _gcl_ls, category: marketing, provider: googletagmanager.com, type: html, duration: session}",
+	/* 16 */ "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 1y}",
+	/* 17 */ "blockers:",
+	/* 18 */ "  - category: marketing",
+	/* 19 */ "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", Static.Example.SE]",
+}
+
+func lintPolicy(t *testing.T, edit map[int]string) *Policy {
+	t.Helper()
+	lines := slices.Clone(lintBase)
+	for n, l := range edit {
+		lines[n-1] = l
+	}
+	p, err := Parse(yml(lines...), "site.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(lines, "\n"))
+	}
+	return p
+}
+
+func TestLintClean(t *testing.T) {
+	if ws := Lint(lintPolicy(t, nil), lintKnown); len(ws) != 0 {
+		t.Errorf("warnings on a clean policy:\n%v", Problems(ws))
+	}
+	if ws := Lint(lintPolicy(t, nil), nil); len(ws) != 0 {
+		t.Errorf("warnings on a clean policy without a known-cookie database:\n%v", Problems(ws))
+	}
+}
+
+func TestLint(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  map[int]string
+		line  int      // of the one warning; 0 with no want: none
+		want  []string // substrings of its message
+		known func(string) (string, bool)
+	}{
+		{"consent kept over 13 months", map[int]string{7: "  max_age: 396d"}, 7,
+			[]string{"consent.max_age 396d", "13 months", "182d"}, lintKnown},
+		{"consent kept 400 days in long form", map[int]string{7: "  max_age: 400 days"}, 7,
+			[]string{"consent.max_age 400 days"}, lintKnown},
+		{"consent for exactly 13 months is fine", map[int]string{7: "  max_age: 13mo"}, 0, nil, lintKnown},
+
+		{"necessary cookie the database calls statistics",
+			map[int]string{12: "  - {name: _pk_testcookie, category: necessary, provider: example.se, duration: session}"}, 12,
+			[]string{`"_pk_testcookie"`, "declared necessary", "classes it as statistics", "declare it as statistics"}, lintKnown},
+		{"necessary pattern the database calls statistics",
+			map[int]string{12: "  - {name: '_ga_#', category: necessary, provider: example.se, duration: session}"}, 12,
+			[]string{`"_ga_#"`, "statistics"}, lintKnown},
+		{"necessary cookie the database calls necessary", map[int]string{12: "  - {name: JSESSIONID, category: necessary, provider: example.se, duration: session}"}, 0, nil, lintKnown},
+		{"necessary cookie the database does not know", map[int]string{12: "  - {name: ai_user, category: necessary, provider: example.se, duration: 12 months}"}, 0, nil, knownFrom(nil)},
+		{"no database", map[int]string{12: "  - {name: ai_user, category: necessary, provider: example.se, duration: 12 months}"}, 0, nil, nil},
+		{"statistics cookie the database calls statistics", map[int]string{13: "  - {name: _ga, category: statistics, provider: example.se, duration: 1y}"}, 0, nil, lintKnown},
+
+		{"statistics cookie kept over 13 months", map[int]string{13: "  - {name: _ga, category: statistics, provider: example.se, duration: 2y}"}, 13,
+			[]string{`"_ga" (statistics)`, "2y", "more than 13 months", "13mo"}, lintKnown},
+		{"marketing cookie kept with no limit", map[int]string{15: "  - {name: _gcl_ls, category: marketing, provider: googletagmanager.com, type: html, duration: persistent}"}, 15,
+			[]string{`"_gcl_ls" (marketing)`, "no limit"}, lintKnown},
+		{"unclassified cookie kept over 13 months", map[int]string{16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 400 days}"}, 16,
+			[]string{`"oep.selectedView" (unclassified)`, "400 days"}, lintKnown},
+		{"necessary cookie kept long is fine", map[int]string{12: "  - {name: sid, category: necessary, provider: example.se, duration: 10y}"}, 0, nil, lintKnown},
+
+		{"no privacy policy", map[int]string{5: "  # none"}, 4, // the line of site
+			[]string{"site.privacy_policy_url is missing"}, lintKnown},
+		{"no site at all", map[int]string{3: "# no site", 4: "#", 5: "#"}, 0, // nothing to point at: the file
+			[]string{"site.privacy_policy_url is missing"}, lintKnown},
+		{"privacy policy as a path is fine", map[int]string{5: "  privacy_policy_url: /integritet"}, 0, nil, lintKnown},
+
+		{"blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", static.example.se, connect.facebook.net]"}, 18,
+			[]string{"blocker host connect.facebook.net", "facebook.net", "provider: connect.facebook.net"}, lintKnown},
+		{"wildcard blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", static.example.se, \"*.hotjar.com\"]"}, 18,
+			[]string{"blocker host *.hotjar.com", "provider: hotjar.com"}, lintKnown},
+		{"provider a subdomain of the host", map[int]string{14: "  - {name: _gat, category: statistics, provider: region1.analytics.google-analytics.com, duration: 1d}"}, 0, nil, lintKnown},
+		{"provider the apex of the host", map[int]string{14: "  - {name: _gat, category: statistics, provider: google-analytics.com, duration: 1d}"}, 0, nil, lintKnown},
+		{"provider elsewhere under a shared suffix", map[int]string{14: "  - {name: _gat, category: statistics, provider: evilgoogle-analytics.com, duration: 1d}"}, 18,
+			[]string{"blocker host *.google-analytics.com"}, lintKnown},
+
+		{"language without built-in texts", map[int]string{2: "languages: [sv, de]"}, 9, // necessary (line 0) is below, marketing (10) after
+			[]string{`category "statistics" has no title or description in de`, "sv and en"}, lintKnown},
+
+		{"category that asks about nothing", map[int]string{
+			9:  "  - id: preferences",
+			13: "  - {name: _ga, category: marketing, provider: example.se, duration: 13mo}",
+			14: "  - {name: _gat, category: marketing, provider: www.google-analytics.com, duration: 395 days}",
+		}, 9,
+			[]string{`category "preferences" has no declared cookies and no blockers`}, lintKnown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := lintPolicy(t, tc.edit)
+			ws := Lint(p, tc.known)
+			if tc.want == nil {
+				if len(ws) != 0 {
+					t.Errorf("unexpected warnings:\n%v", Problems(ws))
+				}
+				return
+			}
+			var got *Problem
+			for i := range ws {
+				if strings.Contains(ws[i].Msg, tc.want[0]) {
+					got = &ws[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("no warning saying %q among:\n%v", tc.want[0], Problems(ws))
+			}
+			if got.File != "site.yaml" || got.Line != tc.line {
+				t.Errorf("warning at %s:%d, want site.yaml:%d", got.File, got.Line, tc.line)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got.Msg, w) {
+					t.Errorf("warning %q lacks %q", got.Msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLintLanguages(t *testing.T) {
+	p := mustParse(t, yml(
+		"version: 1",
+		"languages: [de, sv, fr]",
+		"site: {privacy_policy_url: /p}",
+		"categories:",
+		"  - id: statistics",
+		"    title: {de: Statistik, fr: Statistiques}",
+		"    description: {de: Zählt Besuche, fr: Compte les visites}",
+		"  - id: marketing",
+		"    title: {de: Werbung}",
+		"    description: Ads",
+		"  - id: chat",
+		"    title: {de: Chat, sv: Chatt, fr: Chat}",
+		"    description: {de: Chat, sv: Chatt, fr: Chat}",
+		"cookies:",
+		"  - {name: a, category: statistics, provider: x.se, duration: 1d}",
+		"  - {name: b, category: marketing, provider: x.se, duration: 1d}",
+		"  - {name: c, category: chat, provider: x.se, duration: 1d}",
+	))
+	ws := Lint(p, nil)
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.Error())
+	}
+	want := []string{
+		// necessary was not listed, so it has no line of its own.
+		`policy.yaml: category "necessary" has no title or description in de, fr`,
+		`policy.yaml:8: category "marketing" has no title or description in fr`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want it to start %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestLintSortedByLine(t *testing.T) {
+	p := lintPolicy(t, map[int]string{
+		5:  "  # none",
+		7:  "  max_age: 2y",
+		12: "  - {name: ai_session, category: necessary, provider: example.se, duration: 30 minutes}",
+		16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: persistent}",
+		19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", cdn.hotjar.com]",
+	})
+	ws := Lint(p, lintKnown)
+	var lines []int
+	for _, w := range ws {
+		lines = append(lines, w.Line)
+	}
+	if want := []int{4, 7, 12, 16, 18}; !slices.Equal(lines, want) {
+		t.Errorf("warnings on lines %v, want %v:\n%v", lines, want, Problems(ws))
+	}
+}
+
+// TestLintSeeds runs the linter on the two seed sites: Fora's "necessary"
+// analytics cookies (SPEC seeds README) and Almi's long-lived marketing cookies.
+func TestLintSeeds(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // "line: phrase"
+	}{
+		{"fora.yaml", []string{
+			`11: "_pk_testcookie" is declared necessary`,
+			`22: "ai_session" is declared necessary`,
+			`23: "ai_user" is declared necessary`,
+		}},
+		{"almi.yaml", []string{
+			`29: "FPID" (statistics) is kept for 400 days`,
+			`32: "_ga" (marketing) is kept for 2 years`,
+			`40: "_ga_#" (marketing) is kept for 2 years`,
+			`47: "_gcl_ls" (unclassified) is kept with no limit`,
+			`51: blocker host *.google-analytics.com`,
+		}},
+	}
+	for _, tc := range tests {
+		p, err := LoadFile("testdata/" + tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := Lint(p, lintKnown)
+		var got []string
+		for _, w := range ws {
+			got = append(got, w.Error())
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %d warnings, want %d:\n%s", tc.file, len(got), len(tc.want), strings.Join(got, "\n"))
+			continue
+		}
+		for i, w := range tc.want {
+			line, phrase, _ := strings.Cut(w, ": ")
+			if !strings.HasPrefix(got[i], "testdata/"+tc.file+":"+line+": ") || !strings.Contains(got[i], phrase) {
+				t.Errorf("%s: warning %d = %q, want line %s saying %q", tc.file, i, got[i], line, phrase)
+			}
+		}
+	}
+}
+
+func TestLastTwoLabels(t *testing.T) {
+	for in, want := range map[string]string{
+		"www.googletagmanager.com": "googletagmanager.com",
+		"*.google-analytics.com":   "google-analytics.com",
+		"a.b.c.example.se":         "example.se",
+		"example.se":               "example.se",
+		"Example.SE.":              "example.se",
+		"localhost":                "localhost",
+		"www.bbc.co.uk":            "co.uk", // the documented approximation
+	} {
+		if got := lastTwoLabels(in); got != want {
+			t.Errorf("lastTwoLabels(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
