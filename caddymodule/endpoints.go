@@ -260,7 +260,7 @@ func (h *Handler) refusedRequestCookies(r *http.Request, cons policy.Consent) []
 	seen := map[string]bool{}
 	for _, line := range r.Header["Cookie"] {
 		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
-			if c.Name == "" || seen[c.Name] {
+			if seen[c.Name] {
 				return
 			}
 			seen[c.Name] = true

@@ -123,7 +123,8 @@ func (h *Handler) setPlaceholders(r *http.Request, cons policy.Consent) {
 
 // filterRequestCookies removes the cookies that may not pass from the Cookie
 // header before the upstream sees it, keeping the rest as it was sent. It
-// returns the removed names, which the response then expires.
+// returns the removed names (a nameless cookie as ""), which the response
+// then expires.
 func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []string {
 	var refused []string
 	lines := r.Header["Cookie"]
@@ -137,9 +138,7 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 				return
 			}
 			removed = true
-			if c.Name != "" {
-				refused = append(refused, c.Name)
-			}
+			refused = append(refused, c.Name)
 			h.decided(r, "request cookie", c.Name, cl, "removed")
 		})
 		if removed && h.Mode == modeEnforce {

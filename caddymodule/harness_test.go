@@ -174,7 +174,11 @@ func (p *proxy) logs(t *testing.T, logger, msg string) []map[string]any {
 // set a value (deletions, Max-Age=0, are listed by expiredNames).
 func setCookieNames(res *http.Response) (set, expired []string) {
 	for _, v := range res.Header.Values("Set-Cookie") {
-		name, _, _ := strings.Cut(v, "=")
+		pair, _, _ := strings.Cut(v, ";")
+		name, _, found := strings.Cut(pair, "=")
+		if !found {
+			name = "" // a nameless cookie
+		}
 		if strings.Contains(v, "Max-Age=0") {
 			expired = append(expired, name)
 		} else {

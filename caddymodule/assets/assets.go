@@ -116,9 +116,11 @@ func (b *Bundle) url(name string) string {
 }
 
 // stripJS removes what the browser does not need from a script written in
-// this package's style: whole-line // comments, indentation and blank lines.
-// Comments after code and block comments are kept as written, so strings and
-// regular expressions are never touched; the browser tests run the result.
+// this package's style (ES2017, no template literals, whole-line comments):
+// comment lines, blank lines, indentation, and the spaces inside a line that
+// separate no two words. Line breaks stay, so automatic semicolon insertion
+// reads the code as written; strings and regular expressions are copied as
+// they are. The browser tests run the result.
 func stripJS(src []byte) []byte {
 	var out bytes.Buffer
 	for line := range bytes.Lines(src) {
@@ -126,10 +128,74 @@ func stripJS(src []byte) []byte {
 		if len(t) == 0 || bytes.HasPrefix(t, []byte("//")) {
 			continue
 		}
-		out.Write(t)
+		squeezeLine(&out, t)
 		out.WriteByte('\n')
 	}
 	return out.Bytes()
+}
+
+// squeezeLine writes one line of code without the spaces it can do without.
+func squeezeLine(out *bytes.Buffer, t []byte) {
+	var quote byte // inside a string: its quote
+	var regex bool // inside a regular expression literal
+	var class bool // inside a [...] of one
+	var last byte  // the last significant character written
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case quote != 0 || regex:
+			out.WriteByte(c)
+			switch {
+			case c == '\\' && i+1 < len(t):
+				i++
+				out.WriteByte(t[i])
+			case quote != 0 && c == quote:
+				quote = 0
+			case regex && c == '[':
+				class = true
+			case regex && c == ']':
+				class = false
+			case regex && !class && c == '/':
+				regex = false
+			}
+			last = c
+		case c == ' ' || c == '\t':
+			j := i
+			for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
+				j++
+			}
+			if j < len(t) && last != 0 && (isWord(last) && isWord(t[j]) || last == t[j] && bytes.IndexByte([]byte("+-/"), last) >= 0) {
+				out.WriteByte(' ')
+			}
+			i = j - 1
+		case c == '\'' || c == '"':
+			quote = c
+			out.WriteByte(c)
+			last = c
+		case c == '/' && (last == 0 || bytes.IndexByte([]byte("(,=:[!&|?{};+-*%<>~^"), last) >= 0 || endsWithKeyword(out.Bytes())):
+			regex, class = true, false
+			out.WriteByte(c)
+			last = c
+		default:
+			out.WriteByte(c)
+			last = c
+		}
+	}
+}
+
+func isWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c >= 0x80
+}
+
+// endsWithKeyword reports whether the code so far ends with a keyword after
+// which a slash starts a regular expression.
+func endsWithKeyword(b []byte) bool {
+	for _, k := range []string{"return", "typeof", "case", "in", "of"} {
+		if bytes.HasSuffix(b, []byte(k)) && (len(b) == len(k) || !isWord(b[len(b)-len(k)-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripCSS removes /* comments */, indentation and blank lines from a style

@@ -34,13 +34,14 @@ type rules struct {
 	GCM bool `json:"g"`
 }
 
-// nameRules is a name matcher for the guard: exact names as [name, category]
-// pairs (turned into a Map, so that names such as __proto__ are safe), and
-// patterns as [regexp source, category] pairs in the order they are to be
-// tried, so that the first match is the one policy.Matcher would pick.
+// nameRules is a name matcher for the guard: exact names by category, joined
+// with ";" (which no cookie name has; the guard puts them in a Map, so that
+// names such as __proto__ are safe), and patterns as [regexp source, category]
+// pairs in the order they are to be tried, so that the first match is the one
+// policy.Matcher would pick.
 type nameRules struct {
-	Exact    [][2]string `json:"e"`
-	Patterns [][2]string `json:"p"`
+	Exact    map[string]string `json:"e"`
+	Patterns [][2]string       `json:"p"`
 }
 
 type patternRule struct {
@@ -51,14 +52,17 @@ type patternRule struct {
 }
 
 func (n *nameRules) build(cookies []policy.Cookie, keep func(policy.Cookie) bool) {
-	n.Exact, n.Patterns = [][2]string{}, [][2]string{}
+	n.Exact, n.Patterns = map[string]string{}, [][2]string{}
 	var pats []patternRule
 	for i, c := range cookies {
 		if !keep(c) {
 			continue
 		}
 		if !strings.ContainsAny(c.Name, "*#") {
-			n.Exact = append(n.Exact, [2]string{c.Name, c.Category})
+			if n.Exact[c.Category] != "" {
+				n.Exact[c.Category] += ";"
+			}
+			n.Exact[c.Category] += c.Name
 			continue
 		}
 		lit := len(c.Name) - strings.Count(c.Name, "*") - strings.Count(c.Name, "#")

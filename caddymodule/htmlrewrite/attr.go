@@ -3,7 +3,6 @@ package htmlrewrite
 import (
 	"bytes"
 	"html"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -160,94 +159,153 @@ func appendAttrEscaped(out []byte, s string) []byte {
 // decodeAttr returns an attribute value as the DOM has it: character references decoded
 // the attribute-value way (a named reference without ';' followed by '=' or an
 // alphanumeric stays as written, so "?a=1&copy=2" keeps its "&copy"), CR LF and CR as LF,
-// NUL as U+FFFD.
-func decodeAttr(v []byte) string {
-	if bytes.IndexByte(v, '&') < 0 && bytes.IndexByte(v, '\r') < 0 && bytes.IndexByte(v, 0) < 0 {
-		return string(v)
+// NUL as U+FFFD. buf is scratch space; the grown one is returned for reuse.
+func decodeAttr(v, buf []byte) (string, []byte) {
+	amp := bytes.IndexByte(v, '&')
+	plain := bytes.IndexByte(v, '\r') < 0 && bytes.IndexByte(v, 0) < 0
+	if amp < 0 && plain {
+		return string(v), buf
 	}
-	var b strings.Builder
-	b.Grow(len(v))
+	buf = buf[:0]
 	for i := 0; i < len(v); {
-		c := v[i]
-		switch c {
+		if plain {
+			// Only references: copy the runs between them whole.
+			j := bytes.IndexByte(v[i:], '&')
+			if j < 0 {
+				buf = append(buf, v[i:]...)
+				break
+			}
+			buf = append(buf, v[i:i+j]...)
+			i += j
+		}
+		switch c := v[i]; c {
 		case '\r':
-			b.WriteByte('\n')
+			buf = append(buf, '\n')
 			i++
 			if i < len(v) && v[i] == '\n' {
 				i++
 			}
-			continue
 		case 0:
-			b.WriteString("\uFFFD")
+			buf = utf8.AppendRune(buf, utf8.RuneError)
 			i++
-			continue
 		case '&':
-			if n := charRef(v[i:], &b); n > 0 {
-				i += n
-				continue
+			var n int
+			if buf, n = appendCharRef(buf, v[i:]); n == 0 {
+				buf = append(buf, '&')
+				n = 1
 			}
+			i += n
+		default:
+			buf = append(buf, c)
+			i++
 		}
-		b.WriteByte(c)
-		i++
 	}
-	return b.String()
+	return string(buf), buf
 }
 
-// charRef decodes the character reference at the start of s ("&...") into b and returns
-// its length, or 0 when s does not start with one.
-func charRef(s []byte, b *strings.Builder) int {
+// appendCharRef decodes the character reference at the start of s ("&...") onto b and
+// returns its length, or 0 when s does not start with one.
+func appendCharRef(b, s []byte) ([]byte, int) {
 	if len(s) < 2 {
-		return 0
+		return b, 0
 	}
 	if s[1] == '#' {
 		j := 2
-		hex := j < len(s) && (s[j] == 'x' || s[j] == 'X')
+		hex := j < len(s) && s[j]|0x20 == 'x'
 		if hex {
 			j++
 		}
 		d := j
-		for j < len(s) && (isDigit(s[j]) || hex && isHexLetter(s[j])) {
-			j++
+		var v rune
+		for ; j < len(s); j++ {
+			var digit rune
+			switch c := s[j]; {
+			case isDigit(c):
+				digit = rune(c - '0')
+			case hex && isHexLetter(c):
+				digit = rune(c|0x20-'a') + 10
+			default:
+				goto done
+			}
+			if v <= utf8.MaxRune { // saturates: what is too big stays too big
+				if hex {
+					v = v*16 + digit
+				} else {
+					v = v*10 + digit
+				}
+			}
 		}
+	done:
 		if j == d {
-			return 0
+			return b, 0
 		}
 		if j < len(s) && s[j] == ';' {
 			j++
 		}
-		// html.UnescapeString applies the numeric-reference fix-ups (NUL, surrogates,
-		// windows-1252 C1 range, out of range).
-		b.WriteString(html.UnescapeString(string(s[:j])))
-		return j
+		return utf8.AppendRune(b, numericRef(v)), j
 	}
 	j := 1
 	for j < len(s) && isAlnum(s[j]) {
 		j++
 	}
 	if j == 1 {
-		return 0
+		return b, 0
 	}
-	name := string(s[:j])
 	if j < len(s) && s[j] == ';' {
+		// The references URLs are full of, without a map lookup.
+		switch string(s[1:j]) {
+		case "amp":
+			return append(b, '&'), j + 1
+		case "quot":
+			return append(b, '"'), j + 1
+		case "lt":
+			return append(b, '<'), j + 1
+		case "gt":
+			return append(b, '>'), j + 1
+		}
 		// UnescapeString also decodes a legacy prefix ("&notx;" as "¬x;"); in an
 		// attribute value that prefix is followed by an alphanumeric and stays as written.
-		d := html.UnescapeString(name + ";")
-		if d != name+";" && !(len(d) >= 2 && d[len(d)-1] == ';' && isAlnum(d[len(d)-2])) {
-			b.WriteString(d)
-			return j + 1
+		ref := string(s[:j+1])
+		d := html.UnescapeString(ref)
+		if d != ref && !(len(d) >= 2 && d[len(d)-1] == ';' && isAlnum(d[len(d)-2])) {
+			return append(b, d...), j + 1
 		}
-		return 0
+		return b, 0
 	}
 	if j < len(s) && s[j] == '=' {
-		return 0
+		return b, 0
 	}
 	// Without ';' only the legacy names decode, and only when the whole alphanumeric run
 	// is the name: otherwise an alphanumeric follows the name.
-	if d := html.UnescapeString(name); d != name && utf8.RuneCountInString(d) == 1 {
-		b.WriteString(d)
-		return j
+	ref := string(s[:j])
+	if d := html.UnescapeString(ref); d != ref && utf8.RuneCountInString(d) == 1 {
+		return append(b, d...), j
 	}
-	return 0
+	return b, 0
+}
+
+// numericRef applies the standard's fix-ups to the value of a numeric character
+// reference.
+func numericRef(v rune) rune {
+	if v >= 0x80 && v <= 0x9f {
+		// The C1 controls are read as windows-1252, as the standard's table says.
+		if r := c1Windows1252[v-0x80]; r != 0 {
+			return r
+		}
+		return v
+	}
+	if v == 0 || v > utf8.MaxRune || v >= 0xd800 && v <= 0xdfff {
+		return utf8.RuneError
+	}
+	return v
+}
+
+// c1Windows1252 is the standard's table for references to 0x80-0x9F; 0 means unchanged.
+var c1Windows1252 = [32]rune{
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 }
 
 func isSpace(c byte) bool {

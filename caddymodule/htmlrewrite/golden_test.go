@@ -47,10 +47,12 @@ type goldenCase struct {
 // A section's text is the lines between its marker and the next one, without the line
 // break before the marker and without empty lines at its end. A case without "--- out"
 // expects its input back. \uFEFF, \r and \0 stand for those characters.
-func readGolden(t *testing.T) []goldenCase {
+func readGolden(t *testing.T) []goldenCase { return readGoldenF(t) }
+
+func readGoldenF(tb testing.TB) []goldenCase {
 	b, err := os.ReadFile("testdata/golden.txt")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var cases []goldenCase
 	var cur *goldenCase

@@ -288,16 +288,20 @@ func TestOracleHTML5Lib(t *testing.T) {
 func TestOracleCorpus(t *testing.T) {
 	names, pages := corpus(t)
 	for _, n := range names {
-		if probs := oracleCheck(pages[n], true); len(probs) > 0 {
-			t.Errorf("%s:\n\t%s", n, strings.Join(probs, "\n\t"))
-		}
-		if noscriptDiverges(string(pages[n])) {
-			t.Logf("%s: noscript readings diverge, not compared with scripting off", n)
-			continue
-		}
-		if probs := oracleCheck(pages[n], false); len(probs) > 0 {
-			t.Errorf("%s (scripting off):\n\t%s", n, strings.Join(probs, "\n\t"))
-		}
+		page := pages[n]
+		t.Run(n, func(t *testing.T) {
+			t.Parallel()
+			if probs := oracleCheck(page, true); len(probs) > 0 {
+				t.Errorf("%s:\n\t%s", n, strings.Join(probs, "\n\t"))
+			}
+			if noscriptDiverges(string(page)) {
+				t.Logf("%s: noscript readings diverge, not compared with scripting off", n)
+				return
+			}
+			if probs := oracleCheck(page, false); len(probs) > 0 {
+				t.Errorf("%s (scripting off):\n\t%s", n, strings.Join(probs, "\n\t"))
+			}
+		})
 	}
 }
 

@@ -61,14 +61,15 @@ type Rewriter struct {
 	capTagLen int // capScript: length of the start tag within the captured bytes
 	hold      []byte
 
-	tok    tokenizer
-	tree   treeState
-	out    []byte // scratch for rewritten tags
-	renam  []rename
-	noscr  noscriptState
-	headIn bool // Head still to be inserted
-	bodyIn bool // BodyEnd still to be inserted
-	headAt bool // the start tag being scanned is <head>: insert Head after it
+	tok     tokenizer
+	tree    treeState
+	out     []byte // scratch for rewritten tags
+	scratch []byte // scratch for decoding attribute values
+	renam   []rename
+	noscr   noscriptState
+	headIn  bool // Head still to be inserted
+	bodyIn  bool // BodyEnd still to be inserted
+	headAt  bool // the start tag being scanned is <head>: insert Head after it
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -82,11 +83,12 @@ func New(w io.Writer, cfg *Config) *Rewriter {
 // be pooled.
 func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
 	*r = Rewriter{
-		w:     w,
-		hold:  r.hold[:0],
-		out:   r.out[:0],
-		renam: r.renam[:0],
-		tree:  treeState{frames: r.tree.frames[:0]},
+		w:       w,
+		hold:    r.hold[:0],
+		out:     r.out[:0],
+		scratch: r.scratch[:0],
+		renam:   r.renam[:0],
+		tree:    treeState{frames: r.tree.frames[:0]},
 	}
 	if cfg != nil {
 		r.head = cfg.Head
@@ -297,19 +299,17 @@ func (r *Rewriter) overflow(p []byte, i int) {
 	}
 }
 
-// decideEarly settles what a partial tag name already decides, so that Flush can
-// write it.
+// decideEarly releases a partial tag name that no later byte can make matter, so that
+// Flush can write it. A start tag while Head is pending stays held: where Head goes
+// depends on whether the tag is ever completed.
 func (r *Rewriter) decideEarly() {
 	t := &r.tok
 	if t.state != sTagName {
 		return
 	}
-	if t.nameLen > len(t.name) {
-		t.nameLen = len(t.name) + 1 // longer than any name that matters
-	}
-	name := t.name[:min(t.nameLen, len(t.name))]
-	if t.nameLen > len(t.name) {
-		name = []byte("-") // matches no name below
+	name := []byte("-") // longer than any name that matters: matches none below
+	if t.nameLen <= len(t.name) {
+		name = t.name[:t.nameLen]
 	}
 	if t.isEnd {
 		if !r.bodyIn || r.noscr.active || !isPrefix(name, "body") {
@@ -317,14 +317,7 @@ func (r *Rewriter) decideEarly() {
 		}
 		return
 	}
-	if r.headIn && !isPrefix(name, "html") && !isPrefix(name, "head") {
-		r.headIn = false
-		r.insertBefore(nil, r.head)
-	}
-	if r.headIn {
-		return
-	}
-	if r.tree.foreignFor(tOther) {
+	if r.headIn || r.tree.foreignFor(tOther) {
 		// font and annotation-xml need their attributes; any foreign tag may be one.
 		return
 	}

@@ -1,6 +1,10 @@
 package htmlrewrite
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // state is a tokenizer state of the HTML Living Standard (13.2.5), merged where the
 // difference cannot move a tag boundary: DOCTYPE is scanned as a bogus comment (both end
@@ -750,19 +754,13 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 		return 0, false, false
 	}
 	t := &r.tok
-	var name [len(t.name)]byte
-	n, h := 0, uint64(fnvOffset)
+	h := uint64(fnvOffset)
 	for i < len(p) {
 		c := p[i]
 		if class[c]&cTagNameEnd != 0 {
 			break
 		}
-		c = lower(c)
-		if n < len(name) {
-			name[n] = c
-		}
-		n++
-		h = (h ^ uint64(c)) * fnvPrime
+		h = (h ^ uint64(lower(c))) * fnvPrime
 		i++
 	}
 	if i == len(p) {
@@ -779,25 +777,35 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 	if st != sData {
 		return 0, false, false
 	}
-	t.isEnd, t.id, t.hash, t.name, t.nameLen = isEnd, id, h, name, n
+	// t.name is only for Flush looking at a partial name: not needed here.
+	t.isEnd, t.id, t.hash = isEnd, id, h
 	t.selfClosing, t.foreign = selfClosing, false
 	r.headAt = false
 	return next, true, r.tagEnd(p, next)
 }
 
-// indexShort is bytes.IndexByte for searches that usually end within a few bytes, where
-// the call costs more than the search.
+// indexShort is bytes.IndexByte for searches that usually end within a few dozen bytes,
+// where the call costs more than the search: it looks at 8 bytes at a time in a word.
 func indexShort(b []byte, c byte) int {
-	for i := range min(len(b), 8) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	cc := uint64(c) * lo
+	i := 0
+	for ; i+8 <= len(b) && i < 64; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ cc
+		if m := (x - lo) &^ x & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	if i+8 <= len(b) {
+		if j := bytes.IndexByte(b[i:], c); j >= 0 {
+			return i + j
+		}
+		return -1
+	}
+	for ; i < len(b); i++ {
 		if b[i] == c {
 			return i
 		}
-	}
-	if len(b) <= 8 {
-		return -1
-	}
-	if j := bytes.IndexByte(b[8:], c); j >= 0 {
-		return j + 8
 	}
 	return -1
 }
@@ -894,7 +902,8 @@ func (r *Rewriter) tagEnd(p []byte, i int) bool {
 				breaks = c || f || s
 			case tAnnotationXML:
 				v, _ := findAttr(tag, "encoding")
-				enc := decodeAttr(v)
+				var enc string
+				enc, r.scratch = decodeAttr(v, r.scratch)
 				htmlEnc = eqFoldString(enc, "text/html") || eqFoldString(enc, "application/xhtml+xml")
 			}
 			r.release(p)
@@ -975,7 +984,9 @@ func (r *Rewriter) startScript(p []byte, i int, tag []byte) {
 		r.capTagLen = len(tag)
 		return
 	}
-	cat := r.block(Element{Tag: "script", Src: decodeAttr(src), InNoscript: r.noscr.active})
+	var s string
+	s, r.scratch = decodeAttr(src, r.scratch)
+	cat := r.block(Element{Tag: "script", Src: s, InNoscript: r.noscr.active})
 	if cat == "" {
 		r.release(p)
 		return
@@ -999,7 +1010,9 @@ func (r *Rewriter) decideScript(p []byte, i, textEnd int) {
 
 func (r *Rewriter) decideElement(p []byte, i int, tag []byte, name string, from, to []string) {
 	src, _ := findAttr(tag, "src")
-	cat := r.block(Element{Tag: name, Src: decodeAttr(src), InNoscript: r.noscr.active})
+	var s string
+	s, r.scratch = decodeAttr(src, r.scratch)
+	cat := r.block(Element{Tag: name, Src: s, InNoscript: r.noscr.active})
 	if cat == "" {
 		r.release(p)
 		return

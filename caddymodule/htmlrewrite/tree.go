@@ -55,118 +55,118 @@ const (
 
 // tagIDs maps the tag names that matter to their tagID.
 var tagIDs = map[string]tagID{
-	"html": tHTML,
-	"head": tHead,
-	"body": tBody,
-	"script": tScript,
-	"img": tImg,
-	"image": tImage,
-	"iframe": tIframe,
-	"noscript": tNoscript,
-	"style": tStyle,
-	"xmp": tXmp,
-	"noembed": tNoembed,
-	"noframes": tNoframes,
-	"textarea": tTextarea,
-	"title": tTitle,
-	"plaintext": tPlaintext,
-	"svg": tSvg,
-	"math": tMath,
-	"font": tFont,
+	"html":           tHTML,
+	"head":           tHead,
+	"body":           tBody,
+	"script":         tScript,
+	"img":            tImg,
+	"image":          tImage,
+	"iframe":         tIframe,
+	"noscript":       tNoscript,
+	"style":          tStyle,
+	"xmp":            tXmp,
+	"noembed":        tNoembed,
+	"noframes":       tNoframes,
+	"textarea":       tTextarea,
+	"title":          tTitle,
+	"plaintext":      tPlaintext,
+	"svg":            tSvg,
+	"math":           tMath,
+	"font":           tFont,
 	"annotation-xml": tAnnotationXML,
-	"mglyph": tMglyph,
-	"malignmark": tMalignmark,
-	"foreignobject": tForeignObject,
-	"desc": tDesc,
-	"mi": tMathText,
-	"mo": tMathText,
-	"mn": tMathText,
-	"ms": tMathText,
-	"mtext": tMathText,
-	"br": tBrP,
-	"p": tBrP,
-	"table": tTable,
-	"template": tTemplate,
-	"td": tCell,
-	"th": tCell,
-	"tr": tRow,
-	"tbody": tGroup,
-	"thead": tGroup,
-	"tfoot": tGroup,
-	"caption": tCaption,
-	"applet": tScopeMarker,
-	"marquee": tScopeMarker,
-	"object": tScopeMarker,
-	"area": tVoid,
-	"base": tVoid,
-	"basefont": tVoid,
-	"bgsound": tVoid,
-	"col": tVoid,
-	"frame": tVoid,
-	"input": tVoid,
-	"keygen": tVoid,
-	"link": tVoid,
-	"param": tVoid,
-	"source": tVoid,
-	"track": tVoid,
-	"wbr": tVoid,
-	"embed": tVoidBreakout,
-	"hr": tVoidBreakout,
-	"meta": tVoidBreakout,
-	"blockquote": tBlockBreak,
-	"center": tBlockBreak,
-	"dd": tBlockBreak,
-	"div": tBlockBreak,
-	"dl": tBlockBreak,
-	"dt": tBlockBreak,
-	"h1": tBlockBreak,
-	"h2": tBlockBreak,
-	"h3": tBlockBreak,
-	"h4": tBlockBreak,
-	"h5": tBlockBreak,
-	"h6": tBlockBreak,
-	"li": tBlockBreak,
-	"listing": tBlockBreak,
-	"menu": tBlockBreak,
-	"ol": tBlockBreak,
-	"pre": tBlockBreak,
-	"ul": tBlockBreak,
-	"b": tBreakout,
-	"big": tBreakout,
-	"code": tBreakout,
-	"em": tBreakout,
-	"i": tBreakout,
-	"nobr": tBreakout,
-	"ruby": tBreakout,
-	"s": tBreakout,
-	"small": tBreakout,
-	"span": tBreakout,
-	"strong": tBreakout,
-	"strike": tBreakout,
-	"sub": tBreakout,
-	"sup": tBreakout,
-	"tt": tBreakout,
-	"u": tBreakout,
-	"var": tBreakout,
-	"address": tBlock,
-	"article": tBlock,
-	"aside": tBlock,
-	"details": tBlock,
-	"dialog": tBlock,
-	"dir": tBlock,
-	"fieldset": tBlock,
-	"figcaption": tBlock,
-	"figure": tBlock,
-	"footer": tBlock,
-	"form": tBlock,
-	"header": tBlock,
-	"hgroup": tBlock,
-	"main": tBlock,
-	"nav": tBlock,
-	"search": tBlock,
-	"section": tBlock,
-	"summary": tBlock,
-	"button": tButton,
+	"mglyph":         tMglyph,
+	"malignmark":     tMalignmark,
+	"foreignobject":  tForeignObject,
+	"desc":           tDesc,
+	"mi":             tMathText,
+	"mo":             tMathText,
+	"mn":             tMathText,
+	"ms":             tMathText,
+	"mtext":          tMathText,
+	"br":             tBrP,
+	"p":              tBrP,
+	"table":          tTable,
+	"template":       tTemplate,
+	"td":             tCell,
+	"th":             tCell,
+	"tr":             tRow,
+	"tbody":          tGroup,
+	"thead":          tGroup,
+	"tfoot":          tGroup,
+	"caption":        tCaption,
+	"applet":         tScopeMarker,
+	"marquee":        tScopeMarker,
+	"object":         tScopeMarker,
+	"area":           tVoid,
+	"base":           tVoid,
+	"basefont":       tVoid,
+	"bgsound":        tVoid,
+	"col":            tVoid,
+	"frame":          tVoid,
+	"input":          tVoid,
+	"keygen":         tVoid,
+	"link":           tVoid,
+	"param":          tVoid,
+	"source":         tVoid,
+	"track":          tVoid,
+	"wbr":            tVoid,
+	"embed":          tVoidBreakout,
+	"hr":             tVoidBreakout,
+	"meta":           tVoidBreakout,
+	"blockquote":     tBlockBreak,
+	"center":         tBlockBreak,
+	"dd":             tBlockBreak,
+	"div":            tBlockBreak,
+	"dl":             tBlockBreak,
+	"dt":             tBlockBreak,
+	"h1":             tBlockBreak,
+	"h2":             tBlockBreak,
+	"h3":             tBlockBreak,
+	"h4":             tBlockBreak,
+	"h5":             tBlockBreak,
+	"h6":             tBlockBreak,
+	"li":             tBlockBreak,
+	"listing":        tBlockBreak,
+	"menu":           tBlockBreak,
+	"ol":             tBlockBreak,
+	"pre":            tBlockBreak,
+	"ul":             tBlockBreak,
+	"b":              tBreakout,
+	"big":            tBreakout,
+	"code":           tBreakout,
+	"em":             tBreakout,
+	"i":              tBreakout,
+	"nobr":           tBreakout,
+	"ruby":           tBreakout,
+	"s":              tBreakout,
+	"small":          tBreakout,
+	"span":           tBreakout,
+	"strong":         tBreakout,
+	"strike":         tBreakout,
+	"sub":            tBreakout,
+	"sup":            tBreakout,
+	"tt":             tBreakout,
+	"u":              tBreakout,
+	"var":            tBreakout,
+	"address":        tBlock,
+	"article":        tBlock,
+	"aside":          tBlock,
+	"details":        tBlock,
+	"dialog":         tBlock,
+	"dir":            tBlock,
+	"fieldset":       tBlock,
+	"figcaption":     tBlock,
+	"figure":         tBlock,
+	"footer":         tBlock,
+	"form":           tBlock,
+	"header":         tBlock,
+	"hgroup":         tBlock,
+	"main":           tBlock,
+	"nav":            tBlock,
+	"search":         tBlock,
+	"section":        tBlock,
+	"summary":        tBlock,
+	"button":         tButton,
 }
 
 // tagTable is tagIDs as an open-addressing table keyed by the name hash the tokenizer
@@ -222,6 +222,9 @@ const (
 	kRow                           // tr
 	kGroup                         // tbody, thead, tfoot
 	kButton                        // ends the search for an element "in button scope"
+	kP                             // p
+
+	counted = kP | kCell | kRow | kGroup
 )
 
 type frame struct {
@@ -236,6 +239,41 @@ const maxFrames = 256
 
 type treeState struct {
 	frames []frame
+	// How many frames have each counted kind, so that most searches for one are skipped.
+	open kindCounts
+	// The current node is foreign: kept up to date because every tag asks.
+	foreignTop bool
+}
+
+// kindCounts counts frames by their counted kind.
+type kindCounts struct{ p, cell, row, group int32 }
+
+func (m *kindCounts) add(kind uint16, d int32) {
+	if kind&counted == 0 {
+		return
+	}
+	switch {
+	case kind&kP != 0:
+		m.p += d
+	case kind&kCell != 0:
+		m.cell += d
+	case kind&kRow != 0:
+		m.row += d
+	default:
+		m.group += d
+	}
+}
+
+func (m *kindCounts) has(kind uint16) bool {
+	switch kind {
+	case kP:
+		return m.p > 0
+	case kCell:
+		return m.cell > 0
+	case kRow:
+		return m.row > 0
+	}
+	return m.group > 0
 }
 
 func (t *treeState) top() (frame, bool) {
@@ -247,8 +285,11 @@ func (t *treeState) top() (frame, bool) {
 
 // foreignFor reports whether a start tag with this id is handled as foreign content.
 func (t *treeState) foreignFor(id tagID) bool {
-	f, ok := t.top()
-	if !ok || f.ns == nsHTML || f.kind&kIP != 0 {
+	if !t.foreignTop {
+		return false
+	}
+	f := t.frames[len(t.frames)-1]
+	if f.kind&kIP != 0 {
 		return false
 	}
 	switch {
@@ -262,16 +303,20 @@ func (t *treeState) foreignFor(id tagID) bool {
 
 // cdata reports whether <![CDATA[ starts a CDATA section: only in foreign content.
 func (t *treeState) cdata() bool {
-	f, ok := t.top()
-	return ok && f.ns != nsHTML
+	return t.foreignTop
 }
 
 func (t *treeState) push(f frame) {
 	if len(t.frames) == maxFrames {
+		for _, g := range t.frames[:maxFrames/2] {
+			t.open.add(g.kind, -1)
+		}
 		n := copy(t.frames, t.frames[maxFrames/2:])
 		t.frames = t.frames[:n]
 	}
 	t.frames = append(t.frames, f)
+	t.open.add(f.kind, 1)
+	t.foreignTop = f.ns != nsHTML
 }
 
 // pushForeign records a foreign start tag (not self-closing); it takes its parent's
@@ -302,13 +347,16 @@ func (t *treeState) breakout() {
 		}
 		n--
 	}
-	t.frames = t.frames[:n]
+	t.truncate(n)
 }
 
 // find returns the index of the nearest frame in the HTML namespace with this hash (or,
 // when hash is 0, with a kind in kind), not looking past a frame with a kind in stop;
 // -1 when there is none.
 func (t *treeState) find(hash uint64, kind, stop uint16) int {
+	if hash == 0 && !t.open.has(kind) {
+		return -1
+	}
 	for i := len(t.frames) - 1; i >= 0; i-- {
 		f := &t.frames[i]
 		if f.ns == nsHTML && (f.hash == hash || hash == 0 && f.kind&kind != 0) {
@@ -328,7 +376,7 @@ func (t *treeState) startHTML(id tagID, hash uint64, selfClosing bool) {
 		// These close an open <p> (<br> and <embed>, <meta> do not, and <table> only
 		// outside quirks mode, which is taken as the rule).
 		if hash != brHash && hash != embedHash && hash != metaHash {
-			t.truncate(t.find(pHash, 0, kScope|kButton))
+			t.truncate(t.find(0, kP, kScope|kButton))
 		}
 	}
 	switch id {
@@ -358,7 +406,10 @@ func (t *treeState) startHTML(id tagID, hash uint64, selfClosing bool) {
 		t.push(frame{hash: hash, kind: kButton})
 	case tOther, tBreakout, tBlockBreak, tBlock, tBrP, tFont, tAnnotationXML, tMglyph,
 		tMalignmark, tForeignObject, tDesc, tMathText:
-		if id != tBrP || hash != brHash {
+		switch {
+		case hash == pHash:
+			t.push(frame{hash: hash, kind: kP})
+		case hash != brHash:
 			t.push(frame{hash: hash})
 		}
 	}
@@ -393,7 +444,7 @@ func (t *treeState) end(id tagID, hash uint64) {
 		} else {
 			for i := len(t.frames) - 1; i >= 0; i-- {
 				if t.frames[i].hash == hash {
-					t.frames = t.frames[:i]
+					t.truncate(i)
 					return
 				}
 				if i > 0 && t.frames[i-1].ns == nsHTML {
@@ -414,7 +465,12 @@ func (t *treeState) end(id tagID, hash uint64) {
 
 // truncate pops the frames from index n on; n < 0 pops nothing.
 func (t *treeState) truncate(n int) {
-	if n >= 0 && n < len(t.frames) {
-		t.frames = t.frames[:n]
+	if n < 0 || n >= len(t.frames) {
+		return
 	}
+	for _, f := range t.frames[n:] {
+		t.open.add(f.kind, -1)
+	}
+	t.frames = t.frames[:n]
+	t.foreignTop = n > 0 && t.frames[n-1].ns != nsHTML
 }

@@ -1,0 +1,195 @@
+package assets
+
+import (
+	"bytes"
+	"html/template"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consentgate/policy"
+)
+
+// Page is the per-request state the inserted markup depends on.
+type Page struct {
+	Lang       string         // chosen language (one of the policy's)
+	Consent    policy.Consent // Given, Granted, ID, Time, GPC
+	ShowBanner bool           // no choice made yet: show the first layer
+	ReturnPath string         // the current request's path and query, for the forms' return field
+	// Nonce is the page's CSP script nonce, "" if none; every <script> the
+	// markup has carries it. The markup has no inline script or style at all.
+	Nonce string
+}
+
+// The guard's script tag. Its data attributes are the per-request state:
+//
+//	data-granted  the granted category ids, space-separated (necessary always)
+//	data-given    1 when a valid choice was found, else 0
+//	data-gpc      1 when no choice was made and Sec-GPC: 1 refuses for the visitor
+//	data-lang     the page's language
+var headTemplate = template.Must(template.New("head").Parse(
+	`<script src="{{.Src}}" data-granted="{{.Granted}}" data-given="{{.Given}}" data-gpc="{{.GPC}}" data-lang="{{.Lang}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>`))
+
+type headView struct {
+	Src, Granted, Lang, Nonce string
+	Given, GPC                int
+}
+
+// Head is the markup inserted right after <head>: the guard, a classic
+// script (no async or defer) so that it runs before every other script. It
+// starts with exactly `<script src="PREFIX/guard.js?v=HASH"`.
+func (b *Bundle) Head(pg Page) []byte {
+	v := headView{
+		Src:     b.url("guard.js"),
+		Granted: strings.Join(b.policy.IDs(pg.Consent.Granted|1), " "),
+		Lang:    b.lang(pg.Lang),
+		Nonce:   pg.Nonce,
+	}
+	if pg.Consent.Given {
+		v.Given = 1
+	}
+	if pg.Consent.GPC && !pg.Consent.Given {
+		v.GPC = 1
+	}
+	return b.exec(headTemplate, v)
+}
+
+// bodyTemplate is the banner: a stylesheet, the dialog (hidden when no banner
+// is to be shown, so that the script can reopen it as the settings), the
+// small "cookie settings" link that the script turns into a button, and the
+// banner script. Every choice is a plain form, so it works without JavaScript.
+var bodyTemplate = template.Must(template.New("body").Parse(`
+<link rel="stylesheet" href="{{.CSS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}>
+<div id="cg" class="cg" lang="{{.Lang}}">
+<div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden{{end}}>
+{{- if .Notice}}
+<h2 id="cg-title" class="cg-title">{{.T.notice_title}}</h2>
+<p id="cg-text" class="cg-text">{{.T.notice_text}}</p>
+<p class="cg-links"><a href="{{.Declaration}}">{{.T.declaration_link}}</a>{{if .Privacy}} <a href="{{.Privacy}}">{{.T.privacy_link}}</a>{{end}}</p>
+<div class="cg-actions cg-single">
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.ok}}</button></form>
+</div>
+{{- else}}
+<button type="button" class="cg-close" hidden>{{.T.close}}</button>
+<h2 id="cg-title" class="cg-title">{{.T.banner_title}}</h2>
+<p id="cg-text" class="cg-text">{{.T.banner_text}}</p>
+<p class="cg-links"><a href="{{.Declaration}}">{{.T.declaration_link}}</a>{{if .Privacy}} <a href="{{.Privacy}}">{{.T.privacy_link}}</a>{{end}}</p>
+<div class="cg-actions">
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.accept_all}}</button></form>
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="reject_all">{{.T.reject_all}}</button></form>
+<details id="cg-settings" class="cg-settings">
+<summary class="cg-btn">{{.T.settings}}</summary>
+<form method="post" action="{{.Action}}" class="cg-panel" aria-labelledby="cg-stitle">
+<input type="hidden" name="return" value="{{.Return}}">
+<h3 id="cg-stitle" class="cg-stitle">{{.T.settings_title}}</h3>
+<p class="cg-text">{{.T.settings_text}}</p>
+<ul class="cg-cats">
+{{- range .Categories}}
+<li class="cg-cat"><input type="checkbox" id="cg-c-{{.ID}}"{{if .Always}} checked disabled{{else}} name="category" value="{{.ID}}"{{if .Checked}} checked{{end}}{{end}}{{if .Description}} aria-describedby="cg-d-{{.ID}}"{{end}}><label for="cg-c-{{.ID}}">{{.Title}}{{if .Always}} <span class="cg-always">({{$.T.always_on}})</span>{{end}}</label>{{if .Description}}<p id="cg-d-{{.ID}}" class="cg-desc">{{.Description}}</p>{{end}}</li>
+{{- end}}
+</ul>
+<p class="cg-info"{{if not .Given}} hidden{{end}}>{{.T.consent_id}}: <code class="cg-id">{{.ID}}</code><br>{{.T.consent_date}}: <time class="cg-date" datetime="{{.Stamp}}">{{.Date}}</time></p>
+<div class="cg-row">
+<button type="submit" class="cg-btn" name="choice" value="custom">{{.T.save}}</button>
+<button type="submit" class="cg-btn cg-withdraw" name="choice" value="reject_all"{{if not .Given}} hidden{{end}}>{{.T.withdraw}}</button>
+</div>
+</form>
+</details>
+</div>
+{{- end}}
+</div>
+<a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if .Show}} hidden{{end}}>{{.T.cookie_settings}}</a>
+</div>
+<script defer src="{{.JS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>
+`))
+
+type bodyView struct {
+	CSS, JS, Nonce, Lang string
+	Action, Return       string
+	Declaration, Privacy string
+	Show, Notice, Given  bool
+	ID, Stamp, Date      string
+	T                    map[string]string
+	Categories           []categoryView
+}
+
+type categoryView struct {
+	ID, Title, Description string
+	Always, Checked        bool
+}
+
+// BodyEnd is the markup inserted before </body>: the banner's stylesheet, the
+// banner (shown when pg.ShowBanner; the notice for notice_only policies), the
+// always-present "cookie settings" control, and the deferred banner script.
+func (b *Bundle) BodyEnd(pg Page) []byte {
+	lang := b.lang(pg.Lang)
+	p := b.policy
+	v := bodyView{
+		CSS:         b.url("banner.css"),
+		JS:          b.url("banner.js"),
+		Nonce:       pg.Nonce,
+		Lang:        lang,
+		Action:      b.opts.Prefix + "/consent",
+		Return:      pg.ReturnPath,
+		Declaration: b.opts.Prefix + "/declaration?lang=" + url.QueryEscape(lang),
+		Privacy:     p.Site.PrivacyPolicyURL,
+		Show:        pg.ShowBanner,
+		Notice:      p.NoticeOnly,
+		Given:       pg.Consent.Given,
+		T:           b.texts(lang),
+	}
+	if v.Return == "" {
+		v.Return = "/"
+	}
+	if pg.Consent.Given {
+		v.ID = pg.Consent.ID
+		if !pg.Consent.Time.IsZero() {
+			v.Stamp = pg.Consent.Time.UTC().Format(time.RFC3339)
+			v.Date = pg.Consent.Time.UTC().Format("2006-01-02 15:04 UTC")
+		}
+	}
+	if !p.NoticeOnly {
+		for i, c := range p.Categories {
+			v.Categories = append(v.Categories, categoryView{
+				ID:          c.ID,
+				Title:       b.CategoryTitle(c, lang),
+				Description: b.CategoryDescription(c, lang),
+				Always:      i == 0,
+				Checked:     i > 0 && pg.Consent.Given && pg.Consent.Granted.Has(i),
+			})
+		}
+	}
+	return b.exec(bodyTemplate, v)
+}
+
+// texts gathers every UI text in a language for the template.
+func (b *Bundle) texts(lang string) map[string]string {
+	m := make(map[string]string, len(policy.TextKeys))
+	for _, k := range policy.TextKeys {
+		m[k] = b.Text(k, lang)
+	}
+	return m
+}
+
+// lang is the page's language if the policy has it, else the policy's default.
+func (b *Bundle) lang(l string) string {
+	if slices.Contains(b.policy.Languages, l) || len(b.policy.Languages) == 0 && l != "" {
+		return l
+	}
+	if len(b.policy.Languages) > 0 {
+		return b.policy.Languages[0]
+	}
+	return fallbackLang
+}
+
+func (b *Bundle) exec(t *template.Template, v any) []byte {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		// The templates are fixed and their data plain strings, so this does
+		// not happen (the tests render every variant); a page without the
+		// markup is better than a failed response.
+		return nil
+	}
+	return buf.Bytes()
+}

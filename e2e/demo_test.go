@@ -1,0 +1,250 @@
+//go:build browser
+
+package e2e
+
+import (
+	"context"
+	"net"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	_ "github.com/consentgate/consentgate/caddymodule"
+)
+
+// The demo tests run the shipped Caddyfile.example — the proxy on :8080 in
+// front of the legacy site on :8081, fake trackers on :8082 — in this
+// process, and drive it with real Chromium, as a visitor would.
+
+const demo = "http://localhost:8080"
+
+func startDemo(t *testing.T) {
+	t.Helper()
+	for _, port := range []string{"8080", "8081", "8082"} {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+port); err != nil {
+			t.Fatalf("port %s is taken (is the demo running?): %v", port, err)
+		} else {
+			l.Close()
+		}
+	}
+	src, err := os.ReadFile("../Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(src), "admin localhost:2019", "admin off", 1)
+	cfg = strings.ReplaceAll(cfg, "examples/", "../examples/")
+	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Load(adapted, true); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = caddy.Stop() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", "127.0.0.1:8080"); err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatal("the demo did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// demoJar lists the browser's cookies for the demo site, name → HttpOnly,
+// read through CDP (HttpOnly ones included), not document.cookie.
+func demoJar(t *testing.T, ctx context.Context) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, c := range jar(t, ctx) {
+		if c.Domain == "localhost" {
+			names[c.Name] = c.HTTPOnly
+		}
+	}
+	return names
+}
+
+func jarNames(m map[string]bool) []string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func evalInt(t *testing.T, ctx context.Context, js string) int {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+var trackingCookies = []string{"_ga", "_ga_DEMO1234", "FPID", "_gcl_au", "lang", "visitor_fingerprint", "ad_id"}
+
+func assertNoTracking(t *testing.T, ctx context.Context, when string) {
+	t.Helper()
+	got := demoJar(t, ctx)
+	for _, name := range trackingCookies {
+		if _, ok := got[name]; ok {
+			t.Errorf("%s: tracking cookie %s is in the jar (jar: %v)", when, name, jarNames(got))
+		}
+	}
+	if n := evalInt(t, ctx, "window.demoTrackerRan || 0"); n != 0 {
+		t.Errorf("%s: the tracker ran %d times", when, n)
+	}
+}
+
+func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
+	startDemo(t)
+	ctx := startChromium(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	// First visit: the banner shows, nothing tracks.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(demo+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTracking(t, ctx, "first visit")
+	if got := demoJar(t, ctx); !got["JSESSIONID"] {
+		t.Errorf("the necessary HttpOnly JSESSIONID is missing: %v", jarNames(got))
+	}
+
+	// Accept all: the held-back tracker runs now, without a reload.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.beforeClick = 1`),
+		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("accept all: %v", err)
+	}
+	if evalInt(t, ctx, "window.beforeClick || 0") != 1 {
+		t.Error("the page reloaded on accept")
+	}
+	got := demoJar(t, ctx)
+	for _, name := range []string{"_ga", "_ga_DEMO1234", "cookie_consent"} {
+		if _, ok := got[name]; !ok {
+			t.Errorf("after accept all, %s is missing: %v", name, jarNames(got))
+		}
+	}
+
+	// The next page view brings the server's cookies, HttpOnly FPID included.
+	if err := chromedp.Do(ctx, chromedp.Navigate(demo+"/about.html"), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		t.Fatal(err)
+	}
+	got = demoJar(t, ctx)
+	if httpOnly, ok := got["FPID"]; !ok || !httpOnly {
+		t.Fatalf("with consent, the HttpOnly FPID should be set: %v", jarNames(got))
+	}
+
+	// Withdraw in settings: the cookies go, HttpOnly ones too, and the page reloads.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
+		chromedp.Click(chromedp.CSS(`#cg-open`)),
+		chromedp.WaitVisible(chromedp.CSS(`#cg-settings`)),
+		chromedp.Click(chromedp.CSS(`#cg-settings button.cg-withdraw`)),
+		chromedp.Poll[chromedp.Void](`document.readyState === "complete" && !window.beforeWithdraw`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("withdraw: %v", err)
+	}
+	assertNoTracking(t, ctx, "after withdrawal")
+}
+
+func TestDemoRejectAllKeepsEverythingOut(t *testing.T) {
+	startDemo(t)
+	ctx := startChromium(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(demo+"/"),
+		chromedp.Click(chromedp.CSS(`#cg-banner button[value="reject_all"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Navigate(demo+"/dynamic.html"),
+		chromedp.WaitReady(chromedp.CSS("body")),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTracking(t, ctx, "after reject all")
+	if got := demoJar(t, ctx); !slices.Contains(jarNames(got), "cookie_consent") {
+		t.Errorf("the consent cookie is missing: %v", jarNames(got))
+	}
+}
+
+func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
+	startDemo(t)
+	ctx := startChromium(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(demo+"/dynamic.html"),
+		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatal(err)
+	}
+	held := evalInt(t, ctx, `document.querySelectorAll('[data-consent]').length`)
+	assertNoTracking(t, ctx, "a tracker injected at run time")
+	if held < 2 {
+		t.Errorf("%d elements held back, want the injected script and pixel", held)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("the injected tracker did not run after consent: %v", err)
+	}
+}
+
+func TestDemoKeyboardOnly(t *testing.T) {
+	startDemo(t)
+	ctx := startChromium(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(demo+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Tab until the focus is on "accept all", then press Enter.
+	found := false
+	for i := 0; i < 40 && !found; i++ {
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatal(err)
+		}
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement && document.activeElement.value) || ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = v == "accept_all"
+	}
+	if !found {
+		t.Fatal("Tab never reached the accept-all button")
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("Enter on accept all: %v", err)
+	}
+}

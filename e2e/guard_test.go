@@ -1,0 +1,848 @@
+//go:build browser
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/consentgate/consentgate/caddymodule/assets"
+	"github.com/consentgate/consentgate/policy"
+)
+
+// The guard tests serve pages the way the proxy would, but straight from the
+// assets package: Head() right after <head>, BodyEnd() before </body>, tracker
+// elements neutralised in the server's format (SPEC §5), the assets from
+// Bundle.Asset, and a small stand-in for the consent endpoint. The fake
+// trackers answer on the same loopback server under their own host names
+// (Chromium maps every host to 127.0.0.1), so nothing reaches the network and
+// every tracker request is seen.
+
+// guardSite is the test server: the site on host localhost, trackers on any
+// other host name.
+type guardSite struct {
+	t      *testing.T
+	srv    *httptest.Server
+	port   string
+	policy *policy.Policy
+	bundle *assets.Bundle
+	codec  *policy.Codec
+
+	mu    sync.Mutex
+	pages map[string]guardPage
+	hits  []string // tracker requests, as host+path?query
+}
+
+type guardPage struct {
+	body  string // the page; {P} is replaced by the server's port
+	csp   string // a Content-Security-Policy header
+	nonce string
+}
+
+func newGuardSite(t *testing.T, o assets.Options) *guardSite {
+	t.Helper()
+	p, err := policy.LoadFile("testdata/guard/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Prefix = "/_consent"
+	b, err := assets.NewBundle(p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &guardSite{t: t, policy: p, bundle: b, codec: &policy.Codec{Policy: p}, pages: map[string]guardPage{}}
+	s.srv = httptest.NewServer(s)
+	t.Cleanup(s.srv.Close)
+	_, s.port, _ = net.SplitHostPort(s.srv.Listener.Addr().String())
+	return s
+}
+
+// url is an address on the site (localhost) or on a tracker host.
+func (s *guardSite) url(host, path string) string {
+	return "http://" + host + ":" + s.port + path
+}
+
+func (s *guardSite) page(path string, pg guardPage) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages[path] = pg
+	return s.url("localhost", path)
+}
+
+func (s *guardSite) trackerHits() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.hits)
+}
+
+func (s *guardSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host, _, _ := net.SplitHostPort(r.Host)
+	if host != "localhost" {
+		s.tracker(w, r, host)
+		return
+	}
+	switch r.URL.Path {
+	case "/_consent/guard.js", "/_consent/banner.js", "/_consent/banner.css":
+		body, ct, _, ok := s.bundle.Asset(strings.TrimPrefix(r.URL.Path, "/_consent/"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Write(body)
+		return
+	case "/_consent/consent":
+		s.consent(w, r)
+		return
+	case "/site.css":
+		w.Header().Set("Content-Type", "text/css")
+		fmt.Fprint(w, guardSiteCSS)
+		return
+	case "/own.js":
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, `(window.order = window.order || []).push('own');`)
+		return
+	}
+	s.mu.Lock()
+	pg, ok := s.pages[r.URL.Path]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	cons := s.readConsent(r)
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		lang = "en"
+	}
+	ap := assets.Page{Lang: lang, Consent: cons, ShowBanner: !cons.Given, ReturnPath: r.URL.RequestURI(), Nonce: pg.nonce}
+	body := strings.ReplaceAll(pg.body, "{P}", s.port)
+	body = strings.Replace(body, "<head>", "<head>"+string(s.bundle.Head(ap)), 1)
+	body = strings.Replace(body, "</body>", string(s.bundle.BodyEnd(ap))+"</body>", 1)
+	if pg.csp != "" {
+		w.Header().Set("Content-Security-Policy", pg.csp)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprint(w, body)
+}
+
+func (s *guardSite) readConsent(r *http.Request) policy.Consent {
+	c, err := r.Cookie(s.policy.Consent.Name)
+	if err != nil {
+		cons := policy.NoChoice()
+		cons.GPC = r.Header.Get("Sec-GPC") == "1"
+		return cons
+	}
+	return s.codec.Decode(c.Value)
+}
+
+// consent stands in for the endpoint (caddymodule has the real one): JSON or
+// form, sets the consent cookie, answers JSON or 303.
+func (s *guardSite) consent(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		s.writeConsent(w, s.readConsent(r))
+		return
+	}
+	var choice string
+	var cats []string
+	isJSON := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+	if isJSON {
+		var in struct {
+			Choice     string   `json:"choice"`
+			Categories []string `json:"categories"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		choice, cats = in.Choice, in.Categories
+	} else {
+		r.ParseForm()
+		choice, cats = r.PostForm.Get("choice"), r.PostForm["category"]
+	}
+	var set policy.Set
+	switch choice {
+	case "accept_all":
+		set = s.policy.All()
+	case "reject_all":
+		set = 1
+	default:
+		set = s.policy.SetOf(cats)
+	}
+	cons := s.codec.NewChoice(set)
+	http.SetCookie(w, &http.Cookie{Name: s.policy.Consent.Name, Value: s.codec.Encode(cons), Path: "/", MaxAge: 3600, SameSite: http.SameSiteLaxMode})
+	if isJSON {
+		s.writeConsent(w, cons)
+		return
+	}
+	http.Redirect(w, r, r.PostForm.Get("return"), http.StatusSeeOther)
+}
+
+func (s *guardSite) writeConsent(w http.ResponseWriter, c policy.Consent) {
+	out := map[string]any{"revision": s.policy.Revision, "categories": s.policy.IDs(c.Granted)}
+	if c.Given {
+		out["id"] = c.ID
+		out["timestamp"] = c.Time.UTC().Format(time.RFC3339)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+// tracker answers as a tracker host: t.js?n=NAME records NAME in window.order
+// (after delay ms, so that order is tested), frame.html and pixel.gif.
+func (s *guardSite) tracker(w http.ResponseWriter, r *http.Request, host string) {
+	s.mu.Lock()
+	s.hits = append(s.hits, host+r.URL.RequestURI())
+	s.mu.Unlock()
+	q := r.URL.Query()
+	switch r.URL.Path {
+	case "/t.js":
+		if d, err := time.ParseDuration(q.Get("delay")); err == nil {
+			time.Sleep(d)
+		}
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprintf(w, "(window.order = window.order || []).push(%q);\n", q.Get("n"))
+	case "/frame.html":
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!DOCTYPE html><title>frame</title><p>a third-party frame</p>")
+	case "/pixel.gif":
+		w.Header().Set("Content-Type", "image/gif")
+		w.Write([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// --- helpers
+
+func guardDo(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// guardEval evaluates an expression in the page, awaiting a promise.
+func guardEval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func guardExec(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	guardEval[chromedp.Void](t, ctx, js)
+}
+
+func guardWaitStep(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))
+}
+
+func guardWait(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	guardDo(t, ctx, guardWaitStep(js))
+}
+
+// guardWaitReload waits until the page has reloaded: window.marker, set
+// before, is gone. Evaluations fail while the page navigates.
+func guardWaitReload(t *testing.T, ctx context.Context) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !window.marker`)); err == nil && done {
+			return
+		}
+	}
+	t.Fatal("the page did not reload")
+}
+
+// guardJar reads the browser's cookie jar for the site through CDP, not
+// through document.cookie, which the guard patches.
+func guardJar(t *testing.T, ctx context.Context, s *guardSite) map[string]string {
+	t.Helper()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.url("localhost", "/")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, c := range res.Cookies {
+		out[c.Name] = c.Value
+	}
+	return out
+}
+
+func guardSetCookie(t *testing.T, ctx context.Context, s *guardSite, name, value string) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: s.url("localhost", "/")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func guardNavigate(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	guardDo(t, ctx, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+func guardOrder(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return guardEval[[]string](t, ctx, `window.order || []`)
+}
+
+const guardSiteCSS = `:root { color-scheme: light dark; }
+body { font: 1.0625rem/1.6 Georgia, serif; margin: 0; background: #fbfaf7; color: #222; }
+@media (prefers-color-scheme: dark) { body { background: #15171a; color: #ddd; } a { color: #9cc3ff; } }
+header { padding: 1.25rem 2rem; border-bottom: 1px solid #ccc; font: 700 1.25rem system-ui, sans-serif; }
+main { max-width: 46rem; margin: 0 auto; padding: 1rem 2rem 12rem; }
+`
+
+// guardPlainPage is a page of the site with a tracker of every kind, neutralised
+// by the server.
+const guardPlainPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Testbolaget</title>
+<link rel="stylesheet" href="/site.css">
+</head>
+<body>
+<header>Testbolaget AB</header>
+<main>
+<h1>Welcome</h1>
+<p>Testbolaget makes the finest test fixtures in the county. Our catalogue lists
+every fixture we have ever made, with photographs and measurements.</p>
+<p>Opening hours: weekdays 9–17. Visit us at Provgatan 1, Teststad.</p>
+<script type="text/plain" data-consent="statistics" data-consent-src="http://stats.tracker.test:{P}/t.js?n=stats"></script>
+</main>
+</body>
+</html>`
+
+// --- tests
+
+func TestGuardCookies(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	// A cookie set before (by an earlier consent, or before the proxy came).
+	guardSetCookie(t, ctx, s, "_ga_old", "1")
+	guardExec(t, ctx, `(async () => {
+		document.cookie = 'session=s1; path=/';
+		document.cookie = '_ga=GA1.1; path=/; max-age=3600';
+		document.cookie = '_ga_X1=GS1; path=/';
+		document.cookie = 'somethingelse=1; path=/';
+		document.cookie = ' _ga = spaced; path=/';
+		document.cookie = 'no-equals-sign';
+		document.cookie = 'cookie_consent=whatever; path=/';
+		document.cookie = '_ga_old=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+		await cookieStore.set('_ga_Y', '1');
+		await cookieStore.set({name: 'session2', value: '1'});
+	})()`)
+	jar := guardJar(t, ctx, s)
+	for name, want := range map[string]bool{
+		"session": true, "cookie_consent": true, // necessary, and the consent cookie always passes
+		"_ga": false, "_ga_X1": false, "_ga_Y": false, // statistics, not granted
+		"somethingelse": false, "session2": false, // undeclared: block
+		"":        false, // no name
+		"_ga_old": false, // deleting always passes
+	} {
+		if _, got := jar[name]; got != want {
+			t.Errorf("cookie %q in the jar: %v, want %v (jar %v)", name, got, want, jar)
+		}
+	}
+	// Once statistics is granted, the same writes pass.
+	guardExec(t, ctx, `consentgate.grant(['statistics']).then(() => { document.cookie = '_ga=GA1.2; path=/'; document.cookie = '_ga_X1=GS2; path=/'; })`)
+	if jar := guardJar(t, ctx, s); jar["_ga"] != "GA1.2" || jar["_ga_X1"] != "GS2" {
+		t.Errorf("after the grant: %v", jar)
+	}
+	// document.cookie still reads as before.
+	if read := guardEval[string](t, ctx, `document.cookie`); !strings.Contains(read, "_ga=GA1.2") || !strings.Contains(read, "session=s1") {
+		t.Errorf("document.cookie reads %q", read)
+	}
+}
+
+func TestGuardStorage(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	got := guardEval[map[string]any](t, ctx, `(() => {
+		localStorage.setItem('theme', 'dark');        // preferences
+		localStorage.setItem('stats_id', '42');       // statistics
+		sessionStorage.setItem('ad_click', 'x');      // marketing (pattern ad_*)
+		localStorage.setItem('cart', '3 items');      // undeclared: allowed
+		sessionStorage.setItem('form-draft', 'hi');   // undeclared: allowed
+		return {theme: localStorage.getItem('theme'), stats: localStorage.getItem('stats_id'),
+			ad: sessionStorage.getItem('ad_click'), cart: localStorage.getItem('cart'),
+			draft: sessionStorage.getItem('form-draft')};
+	})()`)
+	want := map[string]any{"theme": nil, "stats": nil, "ad": nil, "cart": "3 items", "draft": "hi"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("storage after the writes: %v, want %v", got, want)
+	}
+	after := guardEval[[]any](t, ctx, `consentgate.grant(['preferences']).then(() => {
+		localStorage.setItem('theme', 'dark'); localStorage.setItem('stats_id', '42');
+		return [localStorage.getItem('theme'), localStorage.getItem('stats_id')];
+	})`)
+	if fmt.Sprint(after) != "[dark <nil>]" {
+		t.Errorf("after granting preferences: %v", after)
+	}
+}
+
+// guardDynamicPage has a site script that inserts trackers at run time, every
+// way a tag manager or widget does it.
+const guardDynamicPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Dynamic</title>
+</head>
+<body>
+<div id="box"></div>
+<script>
+window.order = [];
+const T = 'http://stats.tracker.test:{P}', A = 'http://cdn.ads.test:{P}', W = 'http://widget.tracker.test:{P}';
+// 1. createElement + appendChild
+const s1 = document.createElement('script'); s1.src = T + '/t.js?n=append'; document.head.appendChild(s1);
+// 2. setAttribute, then insertBefore
+const s2 = document.createElement('script'); s2.setAttribute('src', A + '/t.js?n=setattr'); document.body.insertBefore(s2, document.body.firstChild);
+// 3. the src property after insertion
+const s3 = document.createElement('script'); document.body.append(s3); s3.src = T + '/t.js?n=late-src';
+// 4. an image that is never inserted (a tracking pixel)
+new Image().src = A + '/pixel.gif?n=new-image';
+// 5. innerHTML with an iframe and an image
+document.getElementById('box').innerHTML = '<iframe id="f1" src="' + W + '/frame.html"></iframe><img id="i1" src="' + T + '/pixel.gif?n=inner">';
+// 6. an inline script with a blocker's marker
+const s6 = document.createElement('script'); s6.text = "STATS_INLINE(); window.order.push('inline-marker')"; document.body.appendChild(s6);
+// 7. insertAdjacentHTML and a fragment
+document.body.insertAdjacentHTML('beforeend', '<img id="i2" src="' + A + '/pixel.gif?n=adjacent">');
+const frag = document.createDocumentFragment(); const s7 = document.createElement('script'); s7.src = W + '/t.js?n=fragment'; frag.appendChild(s7); document.body.appendChild(frag);
+// and the site's own script, which must run
+const own = document.createElement('script'); own.src = '/own.js'; document.body.appendChild(own);
+function STATS_INLINE() {}
+</script>
+</body>
+</html>`
+
+func TestGuardHoldsDynamicElements(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/dynamic", guardPage{body: guardDynamicPage}))
+	guardWait(t, ctx, `window.order.includes('own')`)
+	guardDo(t, ctx, chromedp.Sleep(300*time.Millisecond))
+	if hits := s.trackerHits(); len(hits) != 0 {
+		t.Errorf("trackers were reached before consent: %v", hits)
+	}
+	if o := guardOrder(t, ctx); !slices.Equal(o, []string{"own"}) {
+		t.Errorf("scripts that ran: %v, want only the site's own", o)
+	}
+	held := guardEval[[]string](t, ctx, `[...document.querySelectorAll('[data-consent]')].map(e => e.localName + ':' + e.dataset.consent + ':' + (e.getAttribute('src') === null) + ':' + (e.localName != 'script' || e.type == 'text/plain'))`)
+	wantHeld := []string{
+		"script:statistics:true:true", // append, in head
+		"script:marketing:true:true",  // setattr, first in body
+		"iframe:preferences:true:true",
+		"img:statistics:true:true",
+		"script:statistics:true:true", // late-src
+		"script:statistics:true:true", // inline marker
+		"img:marketing:true:true",
+		"script:preferences:true:true", // fragment
+	}
+	slices.Sort(held)
+	slices.Sort(wantHeld)
+	if !slices.Equal(held, wantHeld) {
+		t.Errorf("held back:\n%v\nwant\n%v", held, wantHeld)
+	}
+	// Granting lets everything in, without a reload.
+	guardExec(t, ctx, `window.noReload = 1; consentgate.grant(['statistics', 'marketing', 'preferences'])`)
+	guardWait(t, ctx, `window.order.length >= 6`)
+	guardDo(t, ctx, chromedp.Sleep(300*time.Millisecond))
+	if guardEval[int](t, ctx, `window.noReload || 0`) != 1 {
+		t.Errorf("the page reloaded")
+	}
+	o := guardOrder(t, ctx)
+	slices.Sort(o)
+	if want := []string{"append", "fragment", "inline-marker", "late-src", "own", "setattr"}; !slices.Equal(o, want) {
+		t.Errorf("ran after the grant: %v, want %v", o, want)
+	}
+	hits := strings.Join(s.trackerHits(), " ")
+	for _, want := range []string{"n=append", "n=setattr", "n=late-src", "n=new-image", "frame.html", "n=inner", "n=adjacent", "n=fragment"} {
+		if !strings.Contains(hits, want) {
+			t.Errorf("%s was not loaded after the grant: %s", want, hits)
+		}
+	}
+}
+
+// guardOrderPage holds server-neutralised elements of two categories, in the
+// format the proxy writes.
+const guardOrderPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Order</title>
+<script>window.order = [];</script>
+<script async type="text/plain" data-consent="statistics" data-consent-src="http://stats.tracker.test:{P}/t.js?n=ext1&amp;delay=400ms"></script>
+<script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ window.order.push('inline1')</script>
+</head>
+<body>
+<script type="text/plain" data-consent="statistics" data-consent-src="http://stats.tracker.test:{P}/t.js?n=ext2&amp;delay=100ms"></script>
+<script type="text/plain" data-consent="marketing" data-consent-src="http://cdn.ads.test:{P}/t.js?n=marketing"></script>
+<script type="text/plain" data-consent="statistics" data-consent-type="text/javascript">window.order.push('inline2')</script>
+<script id="dyn">const d = document.createElement('script'); d.src = 'http://stats.tracker.test:{P}/t.js?n=dynamic'; document.getElementById('dyn').after(d);</script>
+<script type="text/plain" data-consent="statistics" data-consent-type="module">window.order.push('module')</script>
+<iframe data-consent="statistics" data-consent-src="http://stats.tracker.test:{P}/frame.html" title="stats"></iframe>
+<img data-consent="statistics" data-consent-src="http://stats.tracker.test:{P}/pixel.gif?n=img" alt="">
+</body>
+</html>`
+
+func TestGuardGrantActivatesInOrder(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/order", guardPage{body: guardOrderPage}))
+	guardDo(t, ctx, chromedp.Sleep(200*time.Millisecond))
+	if hits := s.trackerHits(); len(hits) != 0 {
+		t.Fatalf("trackers reached before consent: %v", hits)
+	}
+	granted := guardEval[[]string](t, ctx, `window.marker = 1; consentgate.grant(['statistics']).then(() => consentgate.granted())`)
+	if !slices.Equal(granted, []string{"necessary", "statistics"}) {
+		t.Errorf("granted() = %v", granted)
+	}
+	guardWait(t, ctx, `window.order.includes('module')`)
+	guardDo(t, ctx, chromedp.Sleep(200*time.Millisecond))
+	// Document order: the slow ext1 still runs before inline1, and the
+	// dynamically held script takes its place in the document.
+	if o, want := guardOrder(t, ctx), []string{"ext1", "inline1", "ext2", "inline2", "dynamic", "module"}; !slices.Equal(o, want) {
+		t.Errorf("execution order %v, want %v", o, want)
+	}
+	st := guardEval[struct {
+		Marker          int
+		Frame, Img      string
+		Type            string
+		Held, Marketing int
+	}](t, ctx, `({marker: window.marker,
+		frame: document.querySelector('iframe').getAttribute('src'),
+		img: document.querySelector('img').currentSrc,
+		type: [...document.scripts].find(s => s.textContent.includes("'module'")).type,
+		held: document.querySelectorAll('[data-consent]').length,
+		marketing: document.querySelectorAll('[data-consent=marketing]').length})`)
+	if st.Marker != 1 {
+		t.Errorf("the page reloaded")
+	}
+	if !strings.HasSuffix(st.Frame, "/frame.html") || !strings.Contains(st.Img, "n=img") {
+		t.Errorf("iframe src %q, img %q", st.Frame, st.Img)
+	}
+	if st.Type != "module" {
+		t.Errorf("the original type came back as %q", st.Type)
+	}
+	if st.Held != 1 || st.Marketing != 1 {
+		t.Errorf("%d elements still held (%d marketing), want the marketing one only", st.Held, st.Marketing)
+	}
+	if strings.Contains(strings.Join(s.trackerHits(), " "), "n=marketing") {
+		t.Errorf("the marketing script loaded without its grant")
+	}
+	// A second grant of the same category runs nothing twice.
+	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
+	guardDo(t, ctx, chromedp.Sleep(200*time.Millisecond))
+	if o := guardOrder(t, ctx); len(o) != 6 {
+		t.Errorf("a second grant ran scripts again: %v", o)
+	}
+}
+
+const guardGCMPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>GCM</title>
+<script>
+window.dataLayer = window.dataLayer || [];
+function gtag(){dataLayer.push(arguments);}
+gtag('js', 'now');
+gtag('config', 'G-TEST');
+</script>
+</head>
+<body><p>tags</p></body>
+</html>`
+
+func guardDataLayer(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return guardEval[[]string](t, ctx, `(window.dataLayer || []).map(a => JSON.stringify(Array.from(a)))`)
+}
+
+func TestGuardConsentMode(t *testing.T) {
+	const (
+		deflt = `["consent","default",{"ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied","analytics_storage":"denied","functionality_storage":"denied","personalization_storage":"denied","security_storage":"granted"}]`
+		stats = `["consent","update",{"ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied","analytics_storage":"granted","functionality_storage":"denied","personalization_storage":"denied"}]`
+		all   = `["consent","update",{"ad_storage":"granted","ad_user_data":"granted","ad_personalization":"granted","analytics_storage":"granted","functionality_storage":"granted","personalization_storage":"granted"}]`
+		js    = `["js","now"]`
+		cfg   = `["config","G-TEST"]`
+	)
+	s := newGuardSite(t, assets.Options{GoogleConsentMode: true})
+	ctx := startChromium(t)
+	u := s.page("/gcm", guardPage{body: guardGCMPage})
+	guardNavigate(t, ctx, u)
+	if dl, want := guardDataLayer(t, ctx), []string{deflt, js, cfg}; !slices.Equal(dl, want) {
+		t.Errorf("first visit:\n%v\nwant\n%v", dl, want)
+	}
+	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
+	if dl := guardDataLayer(t, ctx); len(dl) != 4 || dl[3] != stats {
+		t.Errorf("after granting statistics: %v", dl)
+	}
+	// With a choice made, the update comes right after the default, before any tag.
+	guardSetCookie(t, ctx, s, "cookie_consent", s.codec.Encode(s.codec.NewChoice(s.policy.All())))
+	guardNavigate(t, ctx, u)
+	if dl, want := guardDataLayer(t, ctx), []string{deflt, all, js, cfg}; !slices.Equal(dl, want) {
+		t.Errorf("with a choice:\n%v\nwant\n%v", dl, want)
+	}
+	// Without the option there are no signals.
+	s2 := newGuardSite(t, assets.Options{})
+	guardNavigate(t, ctx, s2.page("/gcm", guardPage{body: guardGCMPage}))
+	if dl := guardDataLayer(t, ctx); !slices.Equal(dl, []string{js, cfg}) {
+		t.Errorf("google_consent_mode off: %v", dl)
+	}
+}
+
+// guardCSPPage is a page under a strict CSP: its own inline script carries the
+// nonce, and so does a neutralised inline tracker.
+const guardCSPPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>CSP</title>
+<link rel="stylesheet" href="/site.css">
+<script nonce="XYZ">window.order = ['site'];</script>
+<script nonce="XYZ" type="text/plain" data-consent="statistics">/* STATS_INLINE() */ window.order.push('nonced-inline')</script>
+</head>
+<body>
+<main><h1>Strict</h1><p>A page with a strict Content-Security-Policy.</p></main>
+</body>
+</html>`
+
+func TestGuardUnderStrictCSP(t *testing.T) {
+	s := newGuardSite(t, assets.Options{GoogleConsentMode: true})
+	ctx := startChromium(t)
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
+		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));`}); err != nil {
+		t.Fatal(err)
+	}
+	u := s.page("/csp", guardPage{body: guardCSPPage, nonce: "XYZ",
+		csp: "default-src 'self'; script-src 'self' 'nonce-XYZ'; style-src 'self'; img-src 'self'"})
+	guardNavigate(t, ctx, u)
+	guardDo(t, ctx, chromedp.WaitVisible(chromedp.CSS("#cg-banner")))
+	st := guardEval[struct {
+		Guard      bool
+		Position   string
+		Background string
+	}](t, ctx, `({guard: !!window.consentgate, position: getComputedStyle(document.getElementById('cg-banner')).position,
+		background: getComputedStyle(document.getElementById('cg-banner')).backgroundColor})`)
+	if !st.Guard || st.Position != "fixed" || st.Background != "rgb(255, 255, 255)" {
+		t.Errorf("guard %v, banner position %q background %q: the banner is not styled", st.Guard, st.Position, st.Background)
+	}
+	// A held inline script keeps its nonce when it is let in.
+	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
+	guardWait(t, ctx, `window.order.includes('nonced-inline')`)
+	// The settings open under the CSP too.
+	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-settings summary")), chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")))
+	if v := guardEval[[]string](t, ctx, `window.violations`); len(v) != 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+	// The listener does see violations: an inline style attribute is one.
+	guardExec(t, ctx, `document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>')`)
+	guardWait(t, ctx, `window.violations.length == 1`)
+}
+
+func TestGuardKeyboard(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	guardDo(t, ctx, chromedp.WaitVisible(chromedp.CSS("#cg-banner")))
+	focused := func() string {
+		return guardEval[string](t, ctx, `(e => e.localName + (e.value ? '=' + e.value : '') + (e.id ? '#' + e.id : ''))(document.activeElement)`)
+	}
+	var seq []string
+	for len(seq) < 10 && !slices.Contains(seq, "summary") {
+		guardDo(t, ctx, chromedp.KeyEvent(kb.Tab))
+		seq = append(seq, focused())
+	}
+	if n := len(seq); n < 3 || seq[n-3] != "button=accept_all" || seq[n-2] != "button=reject_all" || seq[n-1] != "summary" {
+		t.Fatalf("Tab order %v: want accept all, reject all, settings in a row", seq)
+	}
+	// The focus is visible.
+	if outline := guardEval[string](t, ctx, `getComputedStyle(document.activeElement).outlineStyle`); outline != "solid" {
+		t.Errorf("the focused %s has outline-style %q: no visible focus", focused(), outline)
+	}
+	guardDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+	if !guardEval[bool](t, ctx, `document.getElementById('cg-settings').open`) {
+		t.Fatalf("Enter on settings did not open them")
+	}
+	guardDo(t, ctx, chromedp.KeyEvent(kb.Tab))
+	if f := focused(); f != "input=preferences#cg-c-preferences" {
+		t.Fatalf("after the settings button, focus is on %q, want the first toggle", f)
+	}
+	guardDo(t, ctx, chromedp.KeyEvent(" "))
+	if !guardEval[bool](t, ctx, `document.getElementById('cg-c-preferences').checked`) {
+		t.Errorf("Space did not tick the toggle")
+	}
+	// Saving with the keyboard records the choice without a reload.
+	guardExec(t, ctx, `window.marker = 1`)
+	for f := ""; f != "button=custom"; f = focused() {
+		guardDo(t, ctx, chromedp.KeyEvent(kb.Tab))
+	}
+	guardDo(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")))
+	after := guardEval[struct {
+		Marker  int
+		Granted []string
+		Focus   string
+	}](t, ctx, `({marker: window.marker, granted: consentgate.granted(), focus: document.activeElement.id})`)
+	if after.Marker != 1 || !slices.Equal(after.Granted, []string{"necessary", "preferences"}) || after.Focus != "cg-open" {
+		t.Errorf("after saving: %+v (want no reload, preferences granted, focus on the settings button)", after)
+	}
+}
+
+// TestGuardBannerFlow goes through the banner with JavaScript: accept all
+// activates without a reload, the settings reopen from the corner button and
+// show the consent, and a withdrawal deletes what was allowed and reloads.
+func TestGuardBannerFlow(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	guardDo(t, ctx,
+		chromedp.WaitVisible(chromedp.CSS("#cg-banner")),
+		chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
+		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")),
+		chromedp.WaitVisible(chromedp.CSS("#cg-open")),
+		guardWaitStep(`(window.order || []).includes('stats')`),
+	)
+	st := guardEval[struct {
+		Marker int
+		Tag    string
+		ID     string
+	}](t, ctx, `({marker: window.marker, tag: document.getElementById('cg-open').localName, id: document.querySelector('.cg-id').textContent})`)
+	cons := s.codec.Decode(guardJar(t, ctx, s)["cookie_consent"])
+	if st.Marker != 1 || st.Tag != "button" || !cons.Given || cons.Granted != s.policy.All() || st.ID != cons.ID {
+		t.Errorf("after accept all: %+v, consent %+v", st, cons)
+	}
+	// What statistics and preferences scripts write now stays.
+	guardExec(t, ctx, `document.cookie = '_ga=GA1.9; path=/'; localStorage.setItem('stats_id', '7'); localStorage.setItem('theme', 'dark')`)
+	if _, ok := guardJar(t, ctx, s)["_ga"]; !ok {
+		t.Fatalf("_ga was not written after accept all")
+	}
+	// Reopen the settings and withdraw.
+	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-open")), chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")))
+	if boxes := guardEval[[]bool](t, ctx, `[...document.querySelectorAll('#cg-settings input[type=checkbox]')].map(i => i.checked)`); !slices.Equal(boxes, []bool{true, true, true, true}) {
+		t.Errorf("the settings do not show the consent: %v", boxes)
+	}
+	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-settings button.cg-withdraw")))
+	guardWaitReload(t, ctx)
+	jar := guardJar(t, ctx, s)
+	if _, ok := jar["_ga"]; ok {
+		t.Errorf("the withdrawal left _ga in the jar: %v", jar)
+	}
+	if c := s.codec.Decode(jar["cookie_consent"]); !c.Given || c.Granted != 1 {
+		t.Errorf("after the withdrawal the consent is %+v", c)
+	}
+	if stored := guardEval[[]any](t, ctx, `[localStorage.getItem('stats_id'), localStorage.getItem('theme')]`); stored[0] != nil || stored[1] != nil {
+		t.Errorf("the withdrawal left storage: %v", stored)
+	}
+}
+
+// TestGuardBannerWithoutJavaScript: the forms alone record a choice.
+func TestGuardBannerWithoutJavaScript(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	u := s.page("/nojs", guardPage{body: guardPlainPage}) + "?lang=sv"
+	guardNavigate(t, ctx, u)
+	guardDo(t, ctx,
+		chromedp.Click(chromedp.CSS("#cg-settings summary")),
+		chromedp.WaitVisible(chromedp.CSS("#cg-c-marketing")),
+		chromedp.Click(chromedp.CSS("#cg-c-marketing")),
+		chromedp.Click(chromedp.CSS(`#cg-settings button[value="custom"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")),
+	)
+	cons := s.codec.Decode(guardJar(t, ctx, s)["cookie_consent"])
+	if !cons.Given || !slices.Equal(s.policy.IDs(cons.Granted), []string{"necessary", "marketing"}) {
+		t.Errorf("the form recorded %+v", cons)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#cg-open"), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc != u || href.Value != "/_consent/declaration?lang=sv" {
+		t.Errorf("back on %q; the corner link goes to %q", loc, href.Value)
+	}
+}
+
+// TestGuardScreenshots renders the banner and the settings in Swedish, in
+// English and in the dark scheme into docs/screenshots.
+func TestGuardScreenshots(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	dir := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	u := s.page("/", guardPage{body: guardPlainPage})
+	for _, tc := range []struct {
+		name, lang string
+		dark       bool
+	}{
+		{"sv", "sv", false},
+		{"en", "en", false},
+		{"dark", "sv", true},
+	} {
+		scheme := "light"
+		if tc.dark {
+			scheme = "dark"
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+			t.Fatal(err)
+		}
+		guardDo(t, ctx,
+			chromedp.EmulateViewport(1000, 700),
+			chromedp.Navigate(u+"?lang="+tc.lang),
+			chromedp.WaitVisible(chromedp.CSS("#cg-banner")),
+		)
+		banner, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		guardDo(t, ctx,
+			chromedp.Click(chromedp.CSS("#cg-settings summary")),
+			chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")),
+			chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
+		)
+		settings, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, png := range map[string][]byte{"banner-" + tc.name + ".png": banner, "settings-" + tc.name + ".png": settings} {
+			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
