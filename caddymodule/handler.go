@@ -25,11 +25,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	cons := h.readConsent(r)
 	h.setPlaceholders(r, cons)
 	refused := h.filterRequestCookies(r, cons)
+	var ourTag bool
 	if h.Mode == modeEnforce && isDocumentRequest(r) {
 		r.Header.Del("Accept-Encoding")
+		ourTag = translateConditionals(r, cons)
 	}
 
 	rw := h.newResponseWriter(w, r, cons, refused)
+	rw.ourTag = ourTag
 	err := next.ServeHTTP(rw, r)
 	if err != nil {
 		// Caddy's error handling writes its own response through w, with the

@@ -58,12 +58,12 @@ func (h *Handler) bodyFor(rw *responseWriter) bodyWriter {
 		return nil
 	}
 	// The rewritten body has another length and other bytes: the length goes,
-	// the validator becomes weak, and caches must key on the consent.
+	// the validator becomes weak and consent-specific, and caches must key on
+	// the consent.
 	hdr.Del("Content-Length")
+	hdr.Del("Last-Modified")
 	addVary(hdr, "Cookie")
-	if etag := hdr.Get("ETag"); strings.HasPrefix(etag, `"`) {
-		hdr.Set("ETag", "W/"+etag)
-	}
+	consentETag(hdr, rw.consent)
 	if !bodyAllowed(rw.r.Method, rw.status) {
 		return nil
 	}

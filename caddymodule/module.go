@@ -174,7 +174,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		tags[i] = language.Make(l)
 	}
 	h.langMatcher = language.NewMatcher(tags)
-	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode})
+	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames})
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}

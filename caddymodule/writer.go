@@ -28,6 +28,7 @@ type responseWriter struct {
 
 	status      int  // the final status, once WriteHeader was called with one
 	wroteHeader bool // the final header went downstream
+	ourTag      bool // the request revalidated a page we rewrote (see validators.go)
 	body        bodyWriter
 }
 
@@ -155,6 +156,12 @@ func (rw *responseWriter) finalize() {
 		addVary(hdr, "Cookie")
 	}
 	rw.body = rw.h.bodyFor(rw)
+	if rw.status == http.StatusNotModified && rw.ourTag {
+		// Still the page rewritten for this consent: its tag comes back as sent.
+		consentETag(hdr, rw.consent)
+		hdr.Del("Last-Modified")
+		addVary(hdr, "Cookie")
+	}
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
 }
 

@@ -20,6 +20,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 // The writer is driven through a real net/http server with the handler
@@ -158,8 +160,11 @@ func TestWriterConformance(t *testing.T) {
 				if res.ContentLength != -1 || res.Header.Get("Content-Length") != "" {
 					t.Errorf("Content-Length kept: %q", res.Header.Get("Content-Length"))
 				}
-				if res.Header.Get("ETag") != `W/"abc"` {
-					t.Errorf("ETag %q, want weak", res.Header.Get("ETag"))
+				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice())+`"` {
+					t.Errorf("ETag %q, want weak and consent-specific", res.Header.Get("ETag"))
+				}
+				if res.Header.Get("Last-Modified") != "" {
+					t.Errorf("Last-Modified kept: revalidation by date cannot see the consent")
 				}
 				if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Cookie") {
 					t.Errorf("Vary %q", res.Header.Values("Vary"))
@@ -198,7 +203,7 @@ func TestWriterConformance(t *testing.T) {
 				return nil
 			},
 			check: func(t *testing.T, res *http.Response, body string) {
-				if body != "" || res.Header.Get("ETag") != `W/"abc"` || res.Header.Get("Content-Length") != "" {
+				if body != "" || res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice())+`"` || res.Header.Get("Content-Length") != "" {
 					t.Errorf("HEAD: body %q ETag %q Content-Length %q", body, res.Header.Get("ETag"), res.Header.Get("Content-Length"))
 				}
 			},
@@ -493,4 +498,49 @@ func TestWriterLargePageHoldsLittle(t *testing.T) {
 		t.Errorf("the client lagged %d bytes behind the upstream: the body is being buffered", maxLag)
 	}
 	t.Logf("max lag %d KiB over %d MiB", maxLag>>10, read>>20)
+}
+
+// TestWriterRevalidation: a page cached under one consent must not be
+// revalidated (304) under another, or the visitor keeps the old rewrite.
+func TestWriterRevalidation(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	var sawINM, sawIMS []string
+	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+		sawINM = append(sawINM, r.Header.Get("If-None-Match"))
+		sawIMS = append(sawIMS, r.Header.Get("If-Modified-Since"))
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+		if r.Header.Get("If-None-Match") == `W/"v1"` || r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, err := io.WriteString(w, trackerPage)
+		return err
+	})
+	res, _ := get(t, url, "GET", "Accept: text/html")
+	tag := res.Header.Get("ETag")
+	if tag != `W/"v1`+consentTag(policy.NoChoice())+`"` {
+		t.Fatalf("ETag %q", tag)
+	}
+
+	// Same consent: the upstream sees its own tag and answers 304; the
+	// visitor gets the tag back as sent.
+	res, _ = get(t, url, "GET", "Accept: text/html", "If-None-Match: "+tag, "If-Modified-Since: Mon, 02 Jan 2006 15:04:05 GMT")
+	if res.StatusCode != http.StatusNotModified || res.Header.Get("ETag") != tag {
+		t.Errorf("same consent: %d ETag %q, want 304 %q", res.StatusCode, res.Header.Get("ETag"), tag)
+	}
+	if sawINM[1] != `W/"v1"` || sawIMS[1] != "" {
+		t.Errorf("the upstream saw If-None-Match %q If-Modified-Since %q", sawINM[1], sawIMS[1])
+	}
+
+	// Another consent: the cached page is not this visitor's any more.
+	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}) + `"`
+	res, body := get(t, url, "GET", "Accept: text/html", "If-None-Match: "+other)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "guard.js") {
+		t.Errorf("another consent: %d, want 200 with a fresh rewrite", res.StatusCode)
+	}
+	if sawINM[2] != "" {
+		t.Errorf("the upstream saw If-None-Match %q for another consent's page", sawINM[2])
+	}
 }

@@ -30,18 +30,25 @@ const demo = "http://localhost:8080"
 
 func startDemo(t *testing.T) {
 	t.Helper()
+	// The previous test's Caddy may still be letting go of the ports.
 	for _, port := range []string{"8080", "8081", "8082"} {
-		if l, err := net.Listen("tcp", "127.0.0.1:"+port); err != nil {
-			t.Fatalf("port %s is taken (is the demo running?): %v", port, err)
-		} else {
-			l.Close()
+		for i := 0; ; i++ {
+			l, err := net.Listen("tcp", ":"+port)
+			if err == nil {
+				l.Close()
+				break
+			}
+			if i == 100 {
+				t.Fatalf("port %s is taken (is the demo running?): %v", port, err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	src, err := os.ReadFile("../Caddyfile.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.Replace(string(src), "admin localhost:2019", "admin off", 1)
+	cfg := strings.Replace(string(src), "admin localhost:2019", "admin off\n\tgrace_period 100ms", 1)
 	cfg = strings.ReplaceAll(cfg, "examples/", "../examples/")
 	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
 	if err != nil {
@@ -159,11 +166,23 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
 		chromedp.Click(chromedp.CSS(`#cg-open`)),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-settings`)),
-		chromedp.Click(chromedp.CSS(`#cg-settings button.cg-withdraw`)),
-		chromedp.Poll[chromedp.Void](`document.readyState === "complete" && !window.beforeWithdraw`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.WaitVisible(chromedp.CSS(`#cg-c-statistics`)),
 	); err != nil {
+		t.Fatalf("opening the settings: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cg-settings button.cg-withdraw`))); err != nil {
 		t.Fatalf("withdraw: %v", err)
+	}
+	// The page reloads: the marker set before is gone.
+	for i := 0; ; i++ {
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !window.beforeWithdraw`))
+		if err == nil && done {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the page did not reload after the withdrawal")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	assertNoTracking(t, ctx, "after withdrawal")
 }

@@ -1,0 +1,101 @@
+package htmlrewrite
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestFlush: Flush writes what no later byte can change, and holds the rest.
+func TestFlush(t *testing.T) {
+	block := func(e Element) string {
+		if bytes.Contains(e.Inline, []byte("track")) || strings.Contains(e.Src, "track") {
+			return "m"
+		}
+		return ""
+	}
+	steps := []struct{ write, flushed string }{
+		{`<html><he`, `<html>`},              // head or not decides where Head goes
+		{`ad><script>tr`, `<html><head>[H]`}, // the script is decided at its end
+		{`ack()</scr`, `<html><head>[H]`},    // not ended yet
+		{`ipt><di`, `<html><head>[H]<script type="text/plain" data-consent="m">track()</script><di`}, // <di can be nothing that matters
+		{`v><im`, `<html><head>[H]<script type="text/plain" data-consent="m">track()</script><div>`}, // <im may be <img>
+		{`g src=track.gif`, `<html><head>[H]<script type="text/plain" data-consent="m">track()</script><div>`},
+		{`></bo`, `<html><head>[H]<script type="text/plain" data-consent="m">track()</script><div><img data-consent="m" data-consent-src=track.gif>`}, // </bo may be </body>
+		{`dy>`, `<html><head>[H]<script type="text/plain" data-consent="m">track()</script><div><img data-consent="m" data-consent-src=track.gif>[B]</body>`},
+	}
+	var out bytes.Buffer
+	r := New(&out, &Config{Head: []byte("[H]"), BodyEnd: []byte("[B]"), Block: block})
+	for _, s := range steps {
+		if _, err := r.Write([]byte(s.write)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != s.flushed {
+			t.Errorf("after writing %q and Flush:\n got %q\nwant %q", s.write, out.String(), s.flushed)
+		}
+	}
+}
+
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after < len(p) {
+		return 0, errors.New("broken pipe")
+	}
+	w.after -= len(p)
+	return len(p), nil
+}
+
+// TestErrors: a write error sticks; Write after Close fails; Reset starts afresh.
+func TestErrors(t *testing.T) {
+	r := New(&failingWriter{after: 5}, nil)
+	if _, err := r.Write([]byte("<p>hello</p>")); err == nil {
+		t.Error("Write: no error from a failing writer")
+	}
+	if _, err := r.Write([]byte("more")); err == nil {
+		t.Error("second Write: error not kept")
+	}
+	if err := r.Close(); err == nil {
+		t.Error("Close: error not kept")
+	}
+
+	var out bytes.Buffer
+	r.Reset(&out, &Config{BodyEnd: []byte("[B]")})
+	if _, err := r.Write([]byte("<p>ok")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Write([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Write after Close: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if out.String() != "<p>ok[B]" {
+		t.Errorf("after Reset: %q", out.String())
+	}
+}
+
+// TestWriteDoesNotRetain: the caller may reuse its buffer after Write returns.
+func TestWriteDoesNotRetain(t *testing.T) {
+	in := []byte(`<script>track()</script><img src="track.gif"><p>x</p>`)
+	want := rewriteAll(t, in, &Config{Block: matchAll})
+	var out bytes.Buffer
+	r := New(&out, &Config{Block: matchAll})
+	buf := make([]byte, 1)
+	for _, c := range in {
+		buf[0] = c
+		r.Write(buf)
+		buf[0] = '<' // scribble over it
+	}
+	r.Close()
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("got  %q\nwant %q", out.Bytes(), want)
+	}
+}
