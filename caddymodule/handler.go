@@ -25,6 +25,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	cons := h.readConsent(r)
 	h.setPlaceholders(r, cons)
 	refused := h.filterRequestCookies(r, cons)
+	if cons.GPC && isDocumentRequest(r) {
+		h.recordGPC(r, cons)
+	}
 	var ourTag bool
 	if h.Mode == modeEnforce && isDocumentRequest(r) {
 		r.Header.Del("Accept-Encoding")

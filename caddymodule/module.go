@@ -83,6 +83,7 @@ type Handler struct {
 	records     *zap.Logger
 	metrics     *metrics
 	undeclared  *onceEvery
+	gpcSeen     *onceEvery
 	ipSalt      []byte
 	bundle      *assets.Bundle
 	langMatcher language.Matcher
@@ -168,6 +169,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.ipSalt = ipHashSalt(h.codec.Secret)
 	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
+	h.gpcSeen = newOnceEvery(undeclaredWarnEvery, 10000)
 
 	tags := make([]language.Tag, len(p.Languages))
 	for i, l := range p.Languages {

@@ -77,6 +77,17 @@ func (h *Handler) logRecord(r *http.Request, c policy.Consent, method string) {
 	)
 }
 
+// recordGPC records that a visitor's Sec-GPC signal refused everything but
+// necessary on their behalf (there is no consent id: no choice was made). It
+// is written once per visitor (address hash and user agent) per period, not
+// on every page view.
+func (h *Handler) recordGPC(r *http.Request, c policy.Consent) {
+	if h.gpcSeen.ok(h.ipHash(r)+"\x00"+r.UserAgent(), time.Now()) {
+		c.Time = time.Now().Truncate(time.Second)
+		h.logRecord(r, c, "gpc")
+	}
+}
+
 // requestURL is the page the choice was made on: the Referer when it is of
 // the same origin, else the request URL without its query (which may carry
 // personal data).
