@@ -70,6 +70,14 @@ func startDemo(t *testing.T) {
 	}
 }
 
+// demoVisitor starts the demo and a browser for one test.
+func demoVisitor(t *testing.T) context.Context {
+	startDemo(t)
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // demoJar lists the browser's cookies for the demo site, name → HttpOnly,
 // read through CDP (HttpOnly ones included), not document.cookie.
 func demoJar(t *testing.T, ctx context.Context) map[string]bool {
@@ -117,10 +125,7 @@ func assertNoTracking(t *testing.T, ctx context.Context, when string) {
 }
 
 func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
-	startDemo(t)
-	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := demoVisitor(t)
 
 	// First visit: the banner shows, nothing tracks.
 	if err := chromedp.Do(ctx,
@@ -188,10 +193,7 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 }
 
 func TestDemoRejectAllKeepsEverythingOut(t *testing.T) {
-	startDemo(t)
-	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
 		chromedp.Click(chromedp.CSS(`#cg-banner button[value="reject_all"]`)),
@@ -209,10 +211,7 @@ func TestDemoRejectAllKeepsEverythingOut(t *testing.T) {
 }
 
 func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
-	startDemo(t)
-	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/dynamic.html"),
 		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
@@ -234,10 +233,7 @@ func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
 }
 
 func TestDemoKeyboardOnly(t *testing.T) {
-	startDemo(t)
-	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),

@@ -11,7 +11,7 @@ import "bytes"
 type noscriptState struct {
 	active bool
 	match  int // bytes of "</noscript" seen
-	frames int // foreign elements open when the noscript began
+	frames int // depth of the tree stack when the noscript began
 }
 
 const noscriptEnd = "</noscript"
@@ -55,7 +55,7 @@ func (r *Rewriter) endNoscript(p []byte) {
 	r.tree.truncate(r.noscr.frames)
 	r.noscr = noscriptState{}
 	// A construct cut off by the end of the noscript passes unchanged.
-	r.release(p)
+	r.release()
 	t := &r.tok
 	t.isEnd = true
 	t.resetName()

@@ -26,7 +26,7 @@ type Config struct {
 	// nil: nothing is blocked.
 	Block func(Element) string
 	// MaxHold is the most bytes held back at any time; 0 means 64 KiB. Values below 16 are
-	// raised to 16, so that a tag name can always be seen whole.
+	// raised to 16, so that the tag names deciding an insertion always fit.
 	MaxHold int
 }
 
@@ -138,14 +138,26 @@ func (r *Rewriter) Close() error {
 	}
 	r.closed = true
 	if r.capturing {
+		// The end of input interrupts this construct, so the pending
+		// insertions go before it: after it they would become part of it — the
+		// attributes that complete a tag the browser would otherwise drop (a
+		// truncated <script src=tracker... plus our markup makes a script that
+		// loads), or the text of an unfinished script.
+		r.writeInsertions()
 		// At end of input an unfinished tag is dropped by browsers; an unfinished
 		// inline script still runs, so it is decided on what it has.
 		if r.capWhy == capScript {
 			r.decideScript(nil, 0, r.capturedLen(0))
 		} else {
-			r.release(nil)
+			r.release()
 		}
 	}
+	r.writeInsertions()
+	return r.err
+}
+
+// writeInsertions writes Head and BodyEnd if they are still to come.
+func (r *Rewriter) writeInsertions() {
 	if r.headIn {
 		r.headIn = false
 		r.write(r.head)
@@ -154,7 +166,6 @@ func (r *Rewriter) Close() error {
 		r.bodyIn = false
 		r.write(r.bodyEnd)
 	}
-	return r.err
 }
 
 func (r *Rewriter) write(b []byte) {
@@ -247,7 +258,7 @@ func (r *Rewriter) captured(p []byte, i int) []byte {
 }
 
 // release ends the capture, letting the captured bytes through unchanged.
-func (r *Rewriter) release(p []byte) {
+func (r *Rewriter) release() {
 	if !r.capturing {
 		return
 	}
@@ -257,7 +268,6 @@ func (r *Rewriter) release(p []byte) {
 		r.hold = r.hold[:0]
 		r.emitFrom = r.capStart
 	}
-	_ = p
 }
 
 // replace ends the capture at i, writing parts instead of the captured bytes.
@@ -285,15 +295,15 @@ func (r *Rewriter) insertBefore(p []byte, b []byte) {
 func (r *Rewriter) overflow(p []byte, i int) {
 	switch r.capWhy {
 	case capName:
-		// MaxHold >= 16 means the name is longer than any name that matters here.
+		// With MaxHold >= 16 the name is longer than html, head or body.
 		if !r.tok.isEnd && r.headIn {
 			r.headIn = false
 			r.insertBefore(p, r.head)
 		}
-		r.release(p)
+		r.release()
 	case capTag:
 		// An over-long tag passes through unchanged.
-		r.release(p)
+		r.release()
 	case capScript:
 		r.decideScript(p, i, r.capturedLen(i))
 	}
@@ -313,7 +323,7 @@ func (r *Rewriter) decideEarly() {
 	}
 	if t.isEnd {
 		if !r.bodyIn || r.noscr.active || !isPrefix(name, "body") {
-			r.release(nil)
+			r.release()
 		}
 		return
 	}
@@ -325,7 +335,7 @@ func (r *Rewriter) decideEarly() {
 		isPrefix(name, "image") || isPrefix(name, "iframe")) {
 		return
 	}
-	r.release(nil)
+	r.release()
 }
 
 func isPrefix(b []byte, s string) bool {

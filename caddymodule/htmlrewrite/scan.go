@@ -112,11 +112,11 @@ var class = func() (c [256]uint8) {
 
 // wantCapture reports whether a tag starting now may need holding back.
 func (r *Rewriter) wantCapture() bool {
-	return r.headIn || r.bodyIn || r.block != nil || r.tree.cdata()
+	return r.headIn || r.bodyIn || r.block != nil || r.tree.inForeign()
 }
 
 // scan runs the tokenizer over p[i:end] and returns where it stopped: at end, or just
-// after a byte that changed what limits the next scan (a capture began, a tag ended).
+// after the start tag of a noscript, which the next scan must watch for its end.
 func (r *Rewriter) scan(p []byte, i, end int) int {
 	t := &r.tok
 	// Nothing past end is looked at or written; the shorter slice lets the compiler
@@ -125,8 +125,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 	for i < end {
 		switch t.state {
 		case sData:
-			// Tags often follow each other: look at the next byte before calling
-			// IndexByte.
+			// Tags often follow each other: look at the next byte before searching.
 			if p[i] != '<' {
 				j := indexShort(p[i+1:end], '<')
 				if j < 0 {
@@ -160,16 +159,16 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				i++
 				t.state = sMarkupDecl
 				t.k = 0
-				r.release(p)
+				r.release()
 			case c == '/':
 				i++
 				t.state = sEndTagOpen
 			case c == '?':
 				t.state = sBogusComment
-				r.release(p)
+				r.release()
 			default:
 				t.state = sData
-				r.release(p)
+				r.release()
 			}
 
 		case sEndTagOpen:
@@ -180,16 +179,16 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.resetName()
 				t.state = sTagName
 				if r.capturing && (!r.bodyIn || r.noscr.active) {
-					r.release(p)
+					r.release()
 				}
 			case c == '>':
 				// "</>" is dropped by browsers: nothing to find in it.
 				i++
 				t.state = sData
-				r.release(p)
+				r.release()
 			default:
 				t.state = sBogusComment
-				r.release(p)
+				r.release()
 			}
 
 		case sTagName:
@@ -348,7 +347,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.cdata = false
 				t.k = 1
 				i++
-			case t.k == 0 && c == '[' && r.tree.cdata():
+			case t.k == 0 && c == '[' && r.tree.inForeign():
 				t.cdata = true
 				t.k = 1
 				i++
@@ -750,7 +749,7 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 		isEnd = true
 		i++
 	}
-	if i == len(p) || !isAlpha(p[i]) || r.headIn || r.tree.cdata() {
+	if i == len(p) || !isAlpha(p[i]) || r.headIn || r.tree.inForeign() {
 		return 0, false, false
 	}
 	t := &r.tok
@@ -840,7 +839,7 @@ func (r *Rewriter) nameDone(p []byte, i int) {
 				r.bodyIn = false
 				r.insertBefore(p, r.bodyEnd)
 			}
-			r.release(p)
+			r.release()
 		}
 		return
 	}
@@ -873,7 +872,7 @@ func (r *Rewriter) nameDone(p []byte, i int) {
 			return
 		}
 	}
-	r.release(p)
+	r.release()
 }
 
 // tagEnd is called after the '>' that ends a tag, at i. It reports whether a noscript
@@ -906,7 +905,7 @@ func (r *Rewriter) tagEnd(p []byte, i int) bool {
 				enc, r.scratch = decodeAttr(v, r.scratch)
 				htmlEnc = eqFoldString(enc, "text/html") || eqFoldString(enc, "application/xhtml+xml")
 			}
-			r.release(p)
+			r.release()
 		}
 		if !breaks {
 			if !t.selfClosing {
@@ -988,7 +987,7 @@ func (r *Rewriter) startScript(p []byte, i int, tag []byte) {
 	s, r.scratch = decodeAttr(src, r.scratch)
 	cat := r.block(Element{Tag: "script", Src: s, InNoscript: r.noscr.active})
 	if cat == "" {
-		r.release(p)
+		r.release()
 		return
 	}
 	r.replace(p, i, r.neutralise(tag, true, cat, scriptFrom, scriptTo))
@@ -1001,7 +1000,7 @@ func (r *Rewriter) decideScript(p []byte, i, textEnd int) {
 	el := Element{Tag: "script", Inline: all[r.capTagLen:textEnd:textEnd], InNoscript: r.noscr.active}
 	cat := r.block(el)
 	if cat == "" {
-		r.release(p)
+		r.release()
 		return
 	}
 	tag := r.neutralise(all[:r.capTagLen], true, cat, scriptFrom, scriptTo)
@@ -1014,7 +1013,7 @@ func (r *Rewriter) decideElement(p []byte, i int, tag []byte, name string, from,
 	s, r.scratch = decodeAttr(src, r.scratch)
 	cat := r.block(Element{Tag: name, Src: s, InNoscript: r.noscr.active})
 	if cat == "" {
-		r.release(p)
+		r.release()
 		return
 	}
 	r.replace(p, i, r.neutralise(tag, false, cat, from, to))

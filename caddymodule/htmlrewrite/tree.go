@@ -5,9 +5,11 @@ package htmlrewrite
 // lets CDATA sections through. treeState follows just enough of the tree builder to know
 // whether the current node is foreign: a bounded stack of open elements, foreign ones and
 // HTML ones, where HTML end tags pop to their element (which may close an <svg> left
-// open inside it) and a new table cell, row or row group closes the open one. Implied
-// end tags (<p> closed by <div>, ...) are not followed; an element left on the stack by
-// mistake can only make a later end tag close more, which leaves foreign content sooner.
+// open inside it). Of the implied end tags only those that can close foreign content are
+// followed: an open <p> closed by a block start tag, and a table cell, row or row group
+// by the next one. An element left on the stack by mistake can only make a later end
+// tag close more, which leaves foreign content sooner: the safe side, since a script
+// taken for an HTML one is held back rather than let through.
 
 type tagID uint8
 
@@ -301,8 +303,9 @@ func (t *treeState) foreignFor(id tagID) bool {
 	return true
 }
 
-// cdata reports whether <![CDATA[ starts a CDATA section: only in foreign content.
-func (t *treeState) cdata() bool {
+// inForeign reports whether the current node is foreign: then <![CDATA[ starts a CDATA
+// section, and a start tag may be foreign too.
+func (t *treeState) inForeign() bool {
 	return t.foreignTop
 }
 
