@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -168,6 +169,28 @@ func TestWriterConformance(t *testing.T) {
 				}
 				if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Cookie") {
 					t.Errorf("Vary %q", res.Header.Values("Vary"))
+				}
+			},
+		},
+		{
+			name: "the page's CSP nonce is on every script tag we add",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-r4nd0m+/='; style-src 'self'")
+				_, err := io.WriteString(w, trackerPage)
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				assertRewritten(t, body)
+				tags := regexp.MustCompile(`<script[^>]*consent/(guard|banner)\.js[^>]*>`).FindAllString(body, -1)
+				if len(tags) != 2 {
+					t.Fatalf("found %d of our script tags: %q", len(tags), tags)
+				}
+				for _, tag := range tags {
+					m := regexp.MustCompile(`nonce="([^"]*)"`).FindStringSubmatch(tag)
+					if m == nil || html.UnescapeString(m[1]) != "r4nd0m+/=" {
+						t.Errorf("our script tag lacks the page's nonce: %s", tag)
+					}
 				}
 			},
 		},
@@ -542,5 +565,22 @@ func TestWriterRevalidation(t *testing.T) {
 	}
 	if sawINM[2] != "" {
 		t.Errorf("the upstream saw If-None-Match %q for another consent's page", sawINM[2])
+	}
+}
+
+func TestScriptNonce(t *testing.T) {
+	for csp, want := range map[string]string{
+		"script-src 'self' 'nonce-abc'":                   "abc",
+		"default-src 'nonce-def'":                         "def",
+		"default-src 'nonce-def'; script-src 'nonce-ghi'": "ghi",
+		"script-src-elem 'nonce-jkl'":                     "jkl",
+		"style-src 'nonce-xyz'":                           "",
+		"script-src 'self'":                               "",
+		"SCRIPT-SRC 'nonce-upper'":                        "upper",
+		"script-src 'nonce-unterminated":                  "",
+	} {
+		if got := scriptNonce([]string{csp}); got != want {
+			t.Errorf("%q: nonce %q, want %q", csp, got, want)
+		}
 	}
 }
