@@ -419,7 +419,7 @@ func TestSeedAlmi(t *testing.T) {
 
 	t.Run("NoChoice", func(t *testing.T) {
 		ctx := startChromium(t)
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		s := almiLoad(t, ctx, "/", nil)
 		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#cg-banner`))); err != nil {
@@ -447,7 +447,7 @@ func TestSeedAlmi(t *testing.T) {
 	for _, cat := range almiCategories {
 		t.Run(cat.id, func(t *testing.T) {
 			ctx := startChromium(t)
-			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
 			almiLoad(t, ctx, "/", nil)
 			if err := chromedp.Do(ctx,
@@ -488,7 +488,7 @@ func TestSeedAlmi(t *testing.T) {
 
 	t.Run("AcceptAll", func(t *testing.T) {
 		ctx := startChromium(t)
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		almiLoad(t, ctx, "/tjanster.html", nil)
 		if err := chromedp.Do(ctx,
@@ -514,6 +514,81 @@ func TestSeedAlmi(t *testing.T) {
 			s = almiLoad(t, ctx, path, ran)
 			checkAlmi(t, "after accept all, "+path, s, sets, true)
 		}
+	})
+
+	// Withdrawal: after accept all and a page view (so the server's HttpOnly
+	// cookies are in the jar too), "withdraw" in the settings leaves only
+	// the necessary cookies and storage keys, and the page reloads.
+	t.Run("Withdraw", func(t *testing.T) {
+		ctx := startChromium(t)
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		almiLoad(t, ctx, "/", nil)
+		if err := chromedp.Do(ctx,
+			chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+			chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+			chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		); err != nil {
+			t.Fatalf("accept all: %v", err)
+		}
+		sets := append([]almiSet{almiNecessary}, almiCategories...)
+		_, _, ran := almiWant(sets, false)
+		s := almiLoad(t, ctx, "/tjanster.html", ran)
+		checkAlmi(t, "after accept all", s, sets, true)
+		if err := chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
+			chromedp.Click(chromedp.CSS(`#cg-open`)),
+			chromedp.WaitVisible(chromedp.CSS(`#cg-settings .cg-withdraw`)),
+			chromedp.Click(chromedp.CSS(`#cg-settings .cg-withdraw`)),
+		); err != nil {
+			t.Fatalf("withdraw: %v", err)
+		}
+		if !waitTrue(ctx, `document.readyState === "complete" && !window.beforeWithdraw`) {
+			t.Fatal("the page did not reload after the withdrawal")
+		}
+		// Necessary only, as before any choice, but now with the choice recorded.
+		cookies, storage, _ := almiWant([]almiSet{almiNecessary}, true)
+		cookies = union(cookies, []string{"cookie_consent"})
+		s = waitState(t, ctx, almiCounters(), func(s pageState) bool {
+			return sameSet(s.jarNames(), cookies) == "" && sameSet(s.storage, storage) == ""
+		})
+		if d := sameSet(s.jarNames(), cookies); d != "" {
+			t.Errorf("after the withdrawal: jar: %s", d)
+		}
+		if d := sameSet(s.storage, storage); d != "" {
+			t.Errorf("after the withdrawal: storage: %s", d)
+		}
+		for _, n := range almiThirdParty {
+			if s.ran[n] > 0 {
+				t.Errorf("after the withdrawal: %s ran", n)
+			}
+		}
+		checkConsentCookie(t, s, "necessary")
+	})
+
+	// Cookies the site set before the proxy came (the same host, so the same
+	// jar): the first page through the proxy expires every one that is not
+	// granted, HttpOnly ones included.
+	t.Run("BeforeTheProxy", func(t *testing.T) {
+		ctx := startChromium(t)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		seedNavigate(t, ctx, almiSite+"/tjanster.html")
+		all, _, ran := almiWant(append([]almiSet{almiNecessary, almiUnclassified}, almiCategories...), true)
+		all = slices.DeleteFunc(all, func(n string) bool { return n == "cookie_consent" })
+		s := waitState(t, ctx, almiCounters(), func(s pageState) bool {
+			return hasAll(s.jarNames(), all) && !slices.ContainsFunc(ran, func(n string) bool { return s.ran[n] == 0 })
+		})
+		if d := sameSet(s.jarNames(), all); d != "" {
+			t.Fatalf("the site without the proxy: jar: %s", d)
+		}
+		for _, n := range ran {
+			if s.ran[n] == 0 {
+				t.Errorf("the site without the proxy: %s did not run", n)
+			}
+		}
+		s = almiLoad(t, ctx, "/", nil)
+		checkAlmi(t, "the first page through the proxy", s, []almiSet{almiNecessary}, true)
 	})
 
 	t.Run("Declaration", func(t *testing.T) {
@@ -714,6 +789,23 @@ func TestSeedFora(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("the declared %s was never set by the demo", d.Name)
+		}
+	}
+
+	// The declaration page lists them all, grouped by where they are used.
+	seedNavigate(t, ctx, foraProxy+"/_consent/declaration?lang=sv")
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range p.Cookies {
+		if !strings.Contains(text, d.Name) {
+			t.Errorf("the declaration page does not list %s", d.Name)
+		}
+	}
+	for _, area := range []string{"Inloggning till Mina sidor", "E-tjänster utanför Mina sidor"} {
+		if !strings.Contains(text, area) {
+			t.Errorf("the declaration page does not name the area %q", area)
 		}
 	}
 }

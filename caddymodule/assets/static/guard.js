@@ -190,8 +190,9 @@ if (!window.consentgate) {
 			if (n && !cookieOK(n)) h.forEach((x, i) => ps.forEach(p => cd.set.call(D, n + '=;max-age=0;path=' + p + (i ? ';domain=' + h.slice(i - 1).join('.') : ''))));
 		}
 		for (const s of ['localStorage', 'sessionStorage']) try {
+			// A copy of the keys first: removeItem reorders what key(i) returns.
 			const st = W[s];
-			for (let i = st.length, k; i--;) if (!ok(look(R.s, k = st.key(i)) || 'necessary')) st.removeItem(k);
+			for (const k of Object.keys(st)) if (!ok(look(R.s, k) || 'necessary')) st.removeItem(k);
 		} catch (e) {}
 	};
 
