@@ -47,13 +47,12 @@ if (!window.consentgate) {
 		};
 	}
 	// Storage: a declared key of a category not granted is not written.
-	// Undeclared keys are written: storage never reaches the server, sites keep
-	// much of their own working state there, and what a tracker would store
-	// comes with its script, which the blockers hold back.
+	// Storage keys follow the policy as cookies do: declared keys need their
+	// category, undeclared ones pass only with undeclared: allow (a site that
+	// keeps working state in storage declares those keys as necessary).
 	const si = Storage.prototype.setItem;
 	Storage.prototype.setItem = function (k, v) {
-		const c = look(R.s, String(k));
-		if (c === undefined || ok(c)) si.call(this, k, v);
+		if (ok(look(R.s, String(k)))) si.call(this, k, v);
 	};
 
 	// Blockers: the category of a URL's host, "*.domain" matching the domain
@@ -192,7 +191,7 @@ if (!window.consentgate) {
 		for (const s of ['localStorage', 'sessionStorage']) try {
 			// A copy of the keys first: removeItem reorders what key(i) returns.
 			const st = W[s];
-			for (const k of Object.keys(st)) if (!ok(look(R.s, k) || 'necessary')) st.removeItem(k);
+			for (const k of Object.keys(st)) if (!ok(look(R.s, k))) st.removeItem(k);
 		} catch (e) {}
 	};
 
