@@ -37,12 +37,15 @@ http://127.0.0.1:9101 {
 	reverse_proxy 127.0.0.1:9100
 }
 http://127.0.0.1:9102 {
-	cookie_consent $PWD/examples/legacy-site/policy.yaml
+	cookie_consent {
+		policy $PWD/examples/legacy-site/policy.yaml
+	}
 	reverse_proxy 127.0.0.1:9100
 }
 CADDY
-"$work/caddy" run --config "$work/Caddyfile" >"$work/log" 2>&1 &
+"$work/caddy" run --config "$work/Caddyfile" --adapter caddyfile >"$work/log" 2>&1 &
 for _ in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:9102/ && break; sleep 0.2; done
+curl -fs -o /dev/null http://127.0.0.1:9102/ || { cat "$work/log"; exit 1; }
 
 run() { # port, extra header
 	wrk -t2 -c32 -d"${secs}s" -H "Accept: text/html" ${2:+-H "$2"} "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2} /Transfer\/sec/ {print $2}' | head -1

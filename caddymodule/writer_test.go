@@ -21,6 +21,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/policy"
 )
@@ -43,6 +44,10 @@ func provisionHandler(t testing.TB, h *Handler) *Handler {
 	if err := h.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	// A context without a config logs everything at debug level to stderr;
+	// Caddy's default is info, where decisions are not logged.
+	h.logger = zap.NewNop()
+	h.records = zap.NewNop()
 	return h
 }
 

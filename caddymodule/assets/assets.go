@@ -38,6 +38,7 @@ type Bundle struct {
 	policy *policy.Policy
 	opts   Options
 	files  map[string]asset
+	bodies bodyCache
 }
 
 type asset struct {

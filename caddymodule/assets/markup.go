@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/consentgate/consentgate/policy"
@@ -22,37 +21,51 @@ type Page struct {
 	Nonce string
 }
 
-// The guard's script tag. Its data attributes are the per-request state:
+// Head is the markup inserted right after <head>: the guard, a classic
+// script (no async or defer) so that it runs before every other script. It
+// starts with exactly `<script src="PREFIX/guard.js?v=HASH"`. It is written
+// directly, not with a template: it goes into every page. Category ids and
+// languages are validated by the policy loader ([a-z0-9_-], a-z); the nonce
+// comes from the page and is escaped. The tag's data attributes are the
+// per-request state:
 //
 //	data-granted  the granted category ids, space-separated (necessary always)
 //	data-given    1 when a valid choice was found, else 0
 //	data-gpc      1 when no choice was made and Sec-GPC: 1 refuses for the visitor
 //	data-lang     the page's language
-var headTemplate = template.Must(template.New("head").Parse(
-	`<script src="{{.Src}}" data-granted="{{.Granted}}" data-given="{{.Given}}" data-gpc="{{.GPC}}" data-lang="{{.Lang}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>`))
-
-type headView struct {
-	Src, Granted, Lang, Nonce string
-	Given, GPC                int
+func (b *Bundle) Head(pg Page) []byte {
+	var buf bytes.Buffer
+	buf.Grow(160)
+	buf.WriteString(`<script src="`)
+	buf.WriteString(b.url("guard.js"))
+	buf.WriteString(`" data-granted="`)
+	for i, id := range b.policy.IDs(pg.Consent.Granted | 1) {
+		if i > 0 {
+			buf.WriteByte(' ')
+		}
+		escape.WriteString(&buf, id)
+	}
+	buf.WriteString(`" data-given="`)
+	buf.WriteString(flag(pg.Consent.Given))
+	buf.WriteString(`" data-gpc="`)
+	buf.WriteString(flag(pg.Consent.GPC && !pg.Consent.Given))
+	buf.WriteString(`" data-lang="`)
+	escape.WriteString(&buf, b.lang(pg.Lang))
+	buf.WriteByte('"')
+	if pg.Nonce != "" {
+		buf.WriteString(` nonce="`)
+		escape.WriteString(&buf, pg.Nonce)
+		buf.WriteByte('"')
+	}
+	buf.WriteString(`></script>`)
+	return buf.Bytes()
 }
 
-// Head is the markup inserted right after <head>: the guard, a classic
-// script (no async or defer) so that it runs before every other script. It
-// starts with exactly `<script src="PREFIX/guard.js?v=HASH"`.
-func (b *Bundle) Head(pg Page) []byte {
-	v := headView{
-		Src:     b.url("guard.js"),
-		Granted: strings.Join(b.policy.IDs(pg.Consent.Granted|1), " "),
-		Lang:    b.lang(pg.Lang),
-		Nonce:   pg.Nonce,
+func flag(b bool) string {
+	if b {
+		return "1"
 	}
-	if pg.Consent.Given {
-		v.Given = 1
-	}
-	if pg.Consent.GPC && !pg.Consent.Given {
-		v.GPC = 1
-	}
-	return b.exec(headTemplate, v)
+	return "0"
 }
 
 // bodyTemplate is the banner: a stylesheet, the dialog (hidden when no banner
@@ -122,7 +135,14 @@ type categoryView struct {
 // BodyEnd is the markup inserted before </body>: the banner's stylesheet, the
 // banner (shown when pg.ShowBanner; the notice for notice_only policies), the
 // always-present "cookie settings" control, and the deferred banner script.
+// It is put together from fragments rendered once per state (see bodyCache):
+// running the template for every page cost more than rewriting the page.
 func (b *Bundle) BodyEnd(pg Page) []byte {
+	return b.bodies.render(b, pg)
+}
+
+// renderBodyEnd runs the template; BodyEnd's fragments come from it.
+func (b *Bundle) renderBodyEnd(pg Page) []byte {
 	lang := b.lang(pg.Lang)
 	p := b.policy
 	v := bodyView{
@@ -146,7 +166,7 @@ func (b *Bundle) BodyEnd(pg Page) []byte {
 		v.ID = pg.Consent.ID
 		if !pg.Consent.Time.IsZero() {
 			v.Stamp = pg.Consent.Time.UTC().Format(time.RFC3339)
-			v.Date = pg.Consent.Time.UTC().Format("2006-01-02 15:04 UTC")
+			v.Date = pg.Consent.Time.UTC().Format(dateLayout)
 		}
 	}
 	if !p.NoticeOnly {
@@ -162,6 +182,9 @@ func (b *Bundle) BodyEnd(pg Page) []byte {
 	}
 	return b.exec(bodyTemplate, v)
 }
+
+// dateLayout is how the consent date is shown in the settings.
+const dateLayout = "2006-01-02 15:04 UTC"
 
 // texts gathers every UI text in a language for the template.
 func (b *Bundle) texts(lang string) map[string]string {
