@@ -397,6 +397,22 @@ func checkAlmiTable(t *testing.T) {
 	}
 }
 
+// almiAcceptAll opens a page in a fresh browser and accepts all in the banner.
+func almiAcceptAll(t *testing.T, path string) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(startChromium(t), 20*time.Second)
+	t.Cleanup(cancel)
+	almiLoad(t, ctx, path, nil)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+	); err != nil {
+		t.Fatalf("accept all: %v", err)
+	}
+	return ctx
+}
+
 func TestSeedAlmi(t *testing.T) {
 	startSeedDemo(t, "../examples/almi/Caddyfile", "8090", "8091", "8092")
 	checkAlmiTable(t)
@@ -487,17 +503,7 @@ func TestSeedAlmi(t *testing.T) {
 	}
 
 	t.Run("AcceptAll", func(t *testing.T) {
-		ctx := startChromium(t)
-		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		almiLoad(t, ctx, "/tjanster.html", nil)
-		if err := chromedp.Do(ctx,
-			chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
-			chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-			chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
-		); err != nil {
-			t.Fatalf("accept all: %v", err)
-		}
+		ctx := almiAcceptAll(t, "/tjanster.html")
 		sets := append([]almiSet{almiNecessary}, almiCategories...)
 		cookies, storage, ran := almiWant(sets, false)
 		s := waitState(t, ctx, almiCounters(), func(s pageState) bool {
@@ -520,17 +526,7 @@ func TestSeedAlmi(t *testing.T) {
 	// cookies are in the jar too), "withdraw" in the settings leaves only
 	// the necessary cookies and storage keys, and the page reloads.
 	t.Run("Withdraw", func(t *testing.T) {
-		ctx := startChromium(t)
-		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		almiLoad(t, ctx, "/", nil)
-		if err := chromedp.Do(ctx,
-			chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
-			chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-			chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
-		); err != nil {
-			t.Fatalf("accept all: %v", err)
-		}
+		ctx := almiAcceptAll(t, "/")
 		sets := append([]almiSet{almiNecessary}, almiCategories...)
 		_, _, ran := almiWant(sets, false)
 		s := almiLoad(t, ctx, "/tjanster.html", ran)
