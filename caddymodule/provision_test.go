@@ -1,10 +1,13 @@
 package caddymodule
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,4 +140,42 @@ func metricValue(t *testing.T, p *proxy, series string) float64 {
 	var v float64
 	fmt.Sscan(m[1], &v)
 	return v
+}
+
+// TestKnownCookiesFromCSV: with known_cookies PATH, the Open Cookie Database
+// CSV classifies what the policy does not declare; the built-in list is not used.
+func TestKnownCookiesFromCSV(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		for _, c := range []string{"_ex_sess_42=1", "ex_chat_state=open", "ex_bot=1", "_fbp=fb.1"} {
+			w.Header().Add("Set-Cookie", c+"; Path=/")
+		}
+	})
+	p := startCaddy(t, consentSite(up.hostport(), "known_cookies ../policy/knowncookies/testdata/ocd-sample.csv"))
+	consent := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"custom"}, "category": {"preferences"}}))
+	res, _ := p.do(t, "GET", "/", nil, "Cookie: "+consent)
+	set, _ := setCookieNames(res)
+	slices.Sort(set)
+	// ex_bot is Security (necessary), ex_chat_state Functional (preferences,
+	// granted); _ex_sess_42 is Analytics by prefix (not granted); _fbp is in
+	// the built-in list only, so here it is unclassified.
+	if want := []string{"ex_bot", "ex_chat_state"}; !slices.Equal(set, want) {
+		t.Errorf("Set-Cookie names %q, want %q", set, want)
+	}
+	suggested := map[string]any{}
+	for _, w := range p.logs(t, "http.handlers.cookie_consent", "undeclared cookie") {
+		suggested[fmt.Sprint(w["name"])] = w["suggested_category"]
+	}
+	if suggested["_ex_sess_42"] != "statistics" || suggested["_fbp"] != "" {
+		t.Errorf("suggested categories %v", suggested)
+	}
+}
+
+func TestKnownCookiesBadPath(t *testing.T) {
+	h := &Handler{KnownCookies: "testdata/no-such.csv"}
+	h.setPolicyPath("testdata/policy.yaml")
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	if err := h.Provision(ctx); err == nil || !strings.Contains(err.Error(), "known_cookies") {
+		t.Errorf("a missing CSV: %v", err)
+	}
 }
