@@ -21,6 +21,10 @@ func TestBlockerFor(t *testing.T) {
 		{"HTTPS://WWW.GoogleTagManager.COM/gtm.js", "example.se", "", "statistics"},
 		{"https://www.googletagmanager.com:443/gtm.js", "example.se", "", "statistics"},
 		{"https://www.googletagmanager.com./gtm.js", "example.se", "", "statistics"},
+		// Browsers percent-decode and IDNA-map hosts: so must we.
+		{"https://%77ww.googletagmanager.com/gtm.js", "example.se", "", "statistics"},
+		{"https://ｗｗｗ.googletagmanager.com/gtm.js", "example.se", "", "statistics"},
+		{"https://www.googletagmanager%2Ecom/gtm.js", "example.se", "", "statistics"},
 		{"https://user:pw@www.googletagmanager.com/gtm.js", "example.se", "", "statistics"},
 		{"https://a@b@www.googletagmanager.com/gtm.js", "example.se", "", "statistics"},
 		{"https://www.googletagmanager.com@evil.example/gtm.js", "example.se", "", ""},

@@ -5,7 +5,12 @@
 // the linter and the declaration page all use these same functions.
 package policy
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
 
 // Text is a text in several languages, keyed by language code.
 type Text map[string]string
@@ -255,7 +260,10 @@ func isScheme(s string) bool {
 	return s != ""
 }
 
-// hostOnly strips a port and a trailing dot and lower-cases.
+// hostOnly strips a port and a trailing dot and lower-cases. Like a browser
+// it percent-decodes the host and maps it with IDNA (UTS #46), so that
+// %77ww.googletagmanager.com or full-width letters name the host they load
+// from; a host that does not map is returned as it is (no blocker names it).
 func hostOnly(hostport string) string {
 	h := hostport
 	if strings.HasPrefix(h, "[") {
@@ -265,7 +273,26 @@ func hostOnly(hostport string) string {
 	} else if colon := strings.LastIndexByte(h, ':'); colon >= 0 {
 		h = h[:colon]
 	}
+	if strings.IndexByte(h, '%') >= 0 {
+		if dec, err := url.PathUnescape(h); err == nil {
+			h = dec
+		}
+	}
+	if !isASCII(h) {
+		if mapped, err := idna.Lookup.ToASCII(h); err == nil {
+			h = mapped
+		}
+	}
 	return strings.ToLower(strings.TrimSuffix(h, "."))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // DeclaredCookie returns the declaration that matches a cookie name.
