@@ -39,6 +39,9 @@ func consentSite(upstreamHostport, options string) string {
 	reverse_proxy ` + upstreamHostport + ` {
 		header_up X-Consent-Granted {http.cookie_consent.granted}
 		header_up X-Consent-Given {http.cookie_consent.given}
+		header_up X-Consent-Id {http.cookie_consent.id}
+		header_up X-Consent-Marketing {http.cookie_consent.category.marketing}
+		header_up X-Consent-Statistics {http.cookie_consent.category.statistics}
 	}
 }
 `
@@ -138,19 +141,23 @@ func TestRequestCookieHeaderKeptAsSentWhenAllowed(t *testing.T) {
 }
 
 func TestPlaceholdersReachTheUpstream(t *testing.T) {
-	var granted, given string
+	var granted, given, id, marketing, statistics string
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		granted, given = r.Header.Get("X-Consent-Granted"), r.Header.Get("X-Consent-Given")
+		id, marketing, statistics = r.Header.Get("X-Consent-Id"), r.Header.Get("X-Consent-Marketing"), r.Header.Get("X-Consent-Statistics")
 	})
 	p := startCaddy(t, consentSite(up.hostport(), ""))
 	p.do(t, "GET", "/", nil)
-	if granted != "necessary" || given != "false" {
-		t.Errorf("no choice: granted %q given %q", granted, given)
+	if granted != "necessary" || given != "false" || id != "" || marketing != "false" || statistics != "false" {
+		t.Errorf("no choice: granted %q given %q id %q marketing %q statistics %q", granted, given, id, marketing, statistics)
 	}
 	consent := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"custom"}, "category": {"marketing", "preferences"}}))
 	p.do(t, "GET", "/", nil, "Cookie: "+consent)
-	if granted != "necessary,preferences,marketing" || given != "true" {
-		t.Errorf("after a choice: granted %q given %q", granted, given)
+	if granted != "necessary,preferences,marketing" || given != "true" || marketing != "true" || statistics != "false" {
+		t.Errorf("after a choice: granted %q given %q marketing %q statistics %q", granted, given, marketing, statistics)
+	}
+	if len(id) != 22 || !strings.Contains(consent, "."+id) {
+		t.Errorf("the id placeholder %q is not the consent cookie's id (%s)", id, consent)
 	}
 }
 
