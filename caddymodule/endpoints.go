@@ -178,7 +178,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), r.TLS != nil))
 	secure := r.TLS != nil
 	for _, name := range h.refusedRequestCookies(r, cons) {
-		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired")
+		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired", 0)
 		if h.Mode == modeReport {
 			continue
 		}

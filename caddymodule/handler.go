@@ -145,7 +145,7 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 			}
 			removed = true
 			refused = append(refused, c.Name)
-			h.decided(r, "request cookie", c.Name, cl, "removed")
+			h.decided(r, "request cookie", c.Name, cl, "removed", 0)
 		})
 		if removed && h.Mode == modeEnforce {
 			lines[li] = strings.Join(kept, "; ")
@@ -167,19 +167,17 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 	return refused
 }
 
-// decided counts a cookie decision and logs it; in report mode nothing is
-// counted and the log says what enforce mode would have done, which is the
-// whole point of report mode.
-func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, action string) {
-	level := zap.DebugLevel
+// decided counts a cookie decision, logs it at debug and aggregates it for
+// the "observed" entries; in report mode nothing is counted and the log says
+// what enforce mode would have done, which is the whole point of report mode.
+func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, action string, maxAge int64) {
 	msg := what + " " + action
 	if h.Mode == modeReport {
-		level = zap.InfoLevel
 		msg = "would have " + action + " " + what
 	} else {
 		h.metrics.cookies.WithLabelValues(cl.Category, action).Inc()
 	}
-	if ce := h.logger.Check(level, msg); ce != nil {
+	if ce := h.logger.Check(zap.DebugLevel, msg); ce != nil {
 		ce.Write(
 			zap.String("name", name),
 			zap.String("category", cl.Category),
@@ -187,4 +185,5 @@ func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, a
 			zap.String("path", r.URL.Path),
 		)
 	}
+	h.observeCookie(r, name, cl, action, maxAge)
 }

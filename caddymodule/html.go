@@ -2,8 +2,10 @@ package caddymodule
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -96,7 +98,7 @@ func (h *Handler) reportingBody(rw *responseWriter, encoding string) bodyWriter 
 	wouldBlock := h.blocker(rw.r, rw.consent)
 	return h.newRewritingBody(rw, &htmlrewrite.Config{Block: func(el htmlrewrite.Element) string {
 		if cat := wouldBlock(el); cat != "" {
-			h.logger.Info("would have blocked element",
+			h.logger.Debug("would have blocked element",
 				zap.String("element", el.Tag), zap.String("src", el.Src),
 				zap.String("category", cat), zap.String("path", rw.r.URL.Path))
 		}
@@ -115,8 +117,25 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 		if h.Mode == modeEnforce {
 			h.metrics.elements.WithLabelValues(b.Category, el.Tag).Inc()
 		}
+		h.observer.observe(observation{
+			Kind: "element", Name: elementHost(el), Category: b.Category, ClassifiedBy: "declared",
+			Action: "blocked", Source: "server", Element: el.Tag, Provider: elementHost(el), Path: r.URL.Path,
+		}, time.Now())
 		return b.Category
 	}
+}
+
+// elementHost names an element in observations: its URL's host, or
+// "inline" for an inline script held back by a marker.
+func elementHost(el htmlrewrite.Element) string {
+	if el.Src == "" {
+		return "inline"
+	}
+	u, err := url.Parse(strings.TrimSpace(el.Src))
+	if err != nil || u.Host == "" {
+		return "(same origin)"
+	}
+	return u.Hostname()
 }
 
 // page gathers what the inserted markup depends on for this response.

@@ -189,6 +189,27 @@ func TestReportModeChangesNothingAndLogs(t *testing.T) {
 			t.Errorf("report log lacks %q; it has %q", want, msgs)
 		}
 	}
+	// At info, report mode writes one aggregated "observed" entry per name.
+	seen := map[string]map[string]any{}
+	for _, e := range p.logs(t, "http.handlers.cookie_consent", "observed") {
+		if e["level"] != "info" {
+			t.Errorf("report mode: observed entry at %v, want info", e["level"])
+		}
+		name := fmt.Sprint(e["name"])
+		if seen[name] != nil {
+			t.Errorf("two observed entries for %q within the period", name)
+		}
+		seen[name] = e
+	}
+	for name, category := range map[string]string{"_ga": "statistics", "FPID": "statistics", "mystery": "unclassified", "JSESSIONID": "necessary"} {
+		e := seen[name]
+		if e == nil || e["category"] != category || e["source"] != "server" || e["kind"] != "cookie" {
+			t.Errorf("observed entry for %s: %v, want category %s", name, e, category)
+		}
+	}
+	if e := seen["FPID"]; e == nil || e["max_age"] == nil {
+		t.Errorf("the observed FPID entry has no lifetime: %v", e)
+	}
 }
 
 func TestBadConsentCookiesNeverFail(t *testing.T) {

@@ -84,6 +84,7 @@ type Handler struct {
 	metrics     *metrics
 	undeclared  *onceEvery
 	gpcSeen     *onceEvery
+	observer    *observer
 	ipSalt      []byte
 	bundle      *assets.Bundle
 	langMatcher language.Matcher
@@ -170,6 +171,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.ipSalt = ipHashSalt(h.codec.Secret)
 	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
 	h.gpcSeen = newOnceEvery(undeclaredWarnEvery, 10000)
+	observeLevel := zap.DebugLevel
+	if h.Mode == modeReport {
+		observeLevel = zap.InfoLevel
+	}
+	h.observer = newObserver(h.logger, observeLevel)
 
 	tags := make([]language.Tag, len(p.Languages))
 	for i, l := range p.Languages {
@@ -220,6 +226,14 @@ func (h *Handler) loadKnown(repl *caddy.Replacer) ([]knowncookies.Cookie, error)
 	return list, nil
 }
 
+// Cleanup stops what Provision started: the observer logs its pending counts.
+func (h *Handler) Cleanup() error {
+	if h.observer != nil {
+		h.observer.close()
+	}
+	return nil
+}
+
 // Validate checks the options that Provision does not already reject.
 func (h *Handler) Validate() error {
 	if h.Mode != modeEnforce && h.Mode != modeReport {
@@ -249,5 +263,6 @@ func (h *Handler) Validate() error {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

@@ -188,7 +188,7 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 			if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
 				continue
 			}
-			h.decided(rw.r, "cookie", name, h.classifier.Classify(name), "expired")
+			h.decided(rw.r, "cookie", name, h.classifier.Classify(name), "expired", 0)
 			kept = append(kept, h.expiries(name, rw.r.TLS != nil)...)
 		}
 	}
@@ -208,31 +208,42 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 	h := rw.h
 	sc := policy.ParseSetCookie(v)
 	cl := h.classifier.Classify(sc.Name)
+	maxAge := observedMaxAge(sc, now)
 	switch {
 	case !sc.Valid:
 		// A browser ignores it anyway; dropping it costs nothing.
-		h.decided(rw.r, "invalid set-cookie", sc.Name, cl, "removed")
+		h.decided(rw.r, "invalid set-cookie", sc.Name, cl, "removed", maxAge)
 		return "", "", false
 	case h.Source == sourceOwn && sc.Name == h.policy.Consent.Name:
 		// Only the consent endpoint writes the consent cookie.
-		h.decided(rw.r, "upstream set-cookie of the consent cookie", sc.Name, cl, "removed")
+		h.decided(rw.r, "upstream set-cookie of the consent cookie", sc.Name, cl, "removed", maxAge)
 		return "", "", false
 	}
 	if cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown {
 		rw.warnUndeclared(sc.Name, cl, now)
 	}
 	if !h.classifier.Allows(cl, rw.consent) {
-		h.decided(rw.r, "set-cookie", sc.Name, cl, "removed")
+		h.decided(rw.r, "set-cookie", sc.Name, cl, "removed", maxAge)
 		return "", "", false
 	}
 	if *h.ClampLifetime {
 		if clamped, changed := clamp(sc, cl, now); changed {
-			h.decided(rw.r, "set-cookie", sc.Name, cl, "clamped")
+			h.decided(rw.r, "set-cookie", sc.Name, cl, "clamped", maxAge)
 			return clamped, sc.Name, true
 		}
 	}
-	h.decided(rw.r, "set-cookie", sc.Name, cl, "kept")
+	h.decided(rw.r, "set-cookie", sc.Name, cl, "kept", maxAge)
 	return v, sc.Name, true
+}
+
+// observedMaxAge is a Set-Cookie's lifetime in seconds as observations
+// record it: -1 for a session cookie.
+func observedMaxAge(sc policy.SetCookie, now time.Time) int64 {
+	life, session := sc.Lifetime(now)
+	if session {
+		return -1
+	}
+	return int64(life / time.Second)
 }
 
 // clamp caps the cookie's lifetime at its declared duration.
