@@ -175,16 +175,13 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		cons.ID = prev.ID
 	}
 	hdr := w.Header()
-	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), r.TLS != nil))
-	secure := r.TLS != nil
-	for _, name := range h.refusedRequestCookies(r, cons) {
+	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r)))
+	refused := h.refusedRequestCookies(r, cons)
+	for _, name := range refused {
 		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired", 0)
-		if h.Mode == modeReport {
-			continue
-		}
-		for _, v := range h.expiries(name, secure) {
-			hdr.Add("Set-Cookie", v)
-		}
+	}
+	if h.Mode == modeEnforce {
+		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], h.expiries(r, refused, maxExpiries)...)
 	}
 	for i, c := range h.policy.Categories {
 		choice := "refused"
@@ -219,17 +216,6 @@ func (h *Handler) choiceSet(choice string, categories []string, jsonBody bool) (
 		}
 	}
 	return 0, false
-}
-
-// expiries are the Set-Cookie values that delete a cookie: host-only, and
-// for the consent domain when the policy sets one (the cookie may have been
-// set either way).
-func (h *Handler) expiries(name string, secure bool) []string {
-	out := []string{policy.ExpireCookie(name, "", secure)}
-	if d := h.policy.Consent.Domain; d != "" {
-		out = append(out, policy.ExpireCookie(name, d, secure))
-	}
-	return out
 }
 
 // consentCookie is the Set-Cookie of the consent cookie: readable by scripts
@@ -286,11 +272,7 @@ func sameOrigin(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
+	return u.Scheme == visitorScheme(r) && strings.EqualFold(u.Host, visitorHost(r))
 }
 
 // safeReturn accepts a same-origin path only, so the endpoint cannot be used
@@ -300,7 +282,7 @@ func safeReturn(ret string, r *http.Request) string {
 	if isLocalPath(ret) {
 		return ret
 	}
-	if ref, err := url.Parse(r.Referer()); err == nil && strings.EqualFold(ref.Host, r.Host) && isLocalPath(ref.RequestURI()) {
+	if ref, err := url.Parse(r.Referer()); err == nil && strings.EqualFold(ref.Host, visitorHost(r)) && isLocalPath(ref.RequestURI()) {
 		return ref.RequestURI()
 	}
 	return "/"

@@ -25,17 +25,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	cons := h.readConsent(r)
 	h.setPlaceholders(r, cons)
 	refused := h.filterRequestCookies(r, cons)
-	if cons.GPC && isDocumentRequest(r) {
+	nav := navigationOf(r)
+	if cons.GPC && nav != notNavigation {
 		h.recordGPC(r, cons)
 	}
-	var ourTag bool
-	if h.Mode == modeEnforce && isDocumentRequest(r) {
-		r.Header.Del("Accept-Encoding")
-		ourTag = translateConditionals(r, cons)
+	rw := h.newResponseWriter(w, r, cons, refused, nav)
+	// Whatever happens below — an error, reverse_proxy's abort panic, a
+	// client gone — nothing of ours outlives this call.
+	defer rw.release()
+	if nav != notNavigation {
+		rw.lang = h.language(r)
+		rw.acceptEncoding = r.Header.Values("Accept-Encoding")
+		if h.Mode == modeEnforce {
+			narrowAcceptEncoding(r)
+			rw.ourTag = translateConditionals(r, cons, rw.lang)
+		}
 	}
-
-	rw := h.newResponseWriter(w, r, cons, refused)
-	rw.ourTag = ourTag
 	err := next.ServeHTTP(rw, r)
 	if err != nil {
 		// Caddy's error handling writes its own response through w, with the
@@ -45,6 +50,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return err
 	}
 	return rw.Close()
+}
+
+// narrowAcceptEncoding offers the upstream (or an encode handler after us)
+// only the codings we decode cheaply and compress again: gzip, else zstd,
+// else none — then Go's transport asks the upstream for gzip itself and
+// decodes it transparently.
+func narrowAcceptEncoding(r *http.Request) {
+	ae := r.Header.Values("Accept-Encoding")
+	switch {
+	case acceptsEncoding(ae, "gzip"):
+		r.Header.Set("Accept-Encoding", "gzip")
+	case acceptsEncoding(ae, "zstd"):
+		r.Header.Set("Accept-Encoding", "zstd")
+	default:
+		r.Header.Del("Accept-Encoding")
+	}
 }
 
 // reserved returns the path below the prefix for requests to the endpoints.
@@ -80,7 +101,7 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 // names one, else Accept-Language, else the policy's first.
 func (h *Handler) language(r *http.Request) string {
 	langs := h.policy.Languages
-	if l := r.URL.Query().Get("lang"); slices.Contains(langs, l) {
+	if l := originalRequest(r).URL.Query().Get("lang"); slices.Contains(langs, l) {
 		return l
 	}
 	if al := r.Header.Get("Accept-Language"); al != "" {

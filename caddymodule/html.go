@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,96 +13,99 @@ import (
 	"github.com/consentgate/consentgate/policy"
 )
 
-// isHTML reports whether a Content-Type is a document the rewriter handles.
-func isHTML(contentType string) bool {
-	mt, _, _ := strings.Cut(contentType, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	return mt == "text/html" || mt == "application/xhtml+xml"
-}
+// maxHold is what a rewritten response may hold back in all (SPEC §5):
+// the rewriter's share is what the other stages do not use.
+const maxHold = 64 << 10
 
-// isDocumentRequest guesses whether the response will be a page: then the
-// upstream is asked for an uncompressed body (Go's transport still compresses
-// the upstream link itself and decodes transparently), which spares decoding.
-func isDocumentRequest(r *http.Request) bool {
-	if r.Method != http.MethodGet {
-		return false
-	}
-	switch r.Header.Get("Sec-Fetch-Dest") {
-	case "document", "iframe", "frame", "embed", "object":
-		return true
-	case "":
-		return strings.Contains(r.Header.Get("Accept"), "text/html")
-	}
-	return false
-}
-
-var rewriterPool = sync.Pool{New: func() any { return htmlrewrite.New(nil, nil) }}
-
-// bodyFor decides, when the final header goes out, whether the body is
-// rewritten, and fixes the entity headers of a rewritten one. It returns nil
-// to pass the body through untouched.
-func (h *Handler) bodyFor(rw *responseWriter) bodyWriter {
+// bodyFor sets up the stages of a page document's body and fixes its entity
+// headers; in report mode it sets up a scan of a copy and changes nothing.
+func (h *Handler) bodyFor(rw *responseWriter) {
 	hdr := rw.Header()
-	if !isHTML(hdr.Get("Content-Type")) || rw.status == http.StatusPartialContent {
-		return nil
+	essence, headerCharset, _ := mimeType(hdr.Values("Content-Type"))
+	codings, known := contentCodings(hdr.Values("Content-Encoding"))
+	if !known {
+		// Browsers render the raw body when a coding is unknown (Chromium
+		// passes it through undecoded): so do we, rather than let it pass
+		// unread.
+		codings = nil
 	}
-	encoding := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
-	if encoding == "identity" {
-		encoding = ""
+	warn := func(err error) {
+		h.logger.Warn("compressed HTML could not be decoded to the end",
+			zap.Strings("content_encoding", hdr.Values("Content-Encoding")), zap.String("path", rw.r.URL.Path), zap.Error(err))
 	}
 	if h.Mode == modeReport {
-		return h.reportingBody(rw, encoding)
-	}
-	if encoding != "" && !canDecode(encoding) {
-		h.logger.Warn("HTML with an unknown content encoding passed through unrewritten",
-			zap.String("content_encoding", encoding), zap.String("path", rw.r.URL.Path))
-		return nil
-	}
-	// The rewritten body has another length and other bytes: the length goes,
-	// the validator becomes weak and consent-specific, and caches must key on
-	// the consent.
-	hdr.Del("Content-Length")
-	hdr.Del("Last-Modified")
-	addVary(hdr, "Cookie")
-	consentETag(hdr, rw.consent)
-	if !bodyAllowed(rw.r.Method, rw.status) {
-		return nil
-	}
-	if encoding != "" {
-		hdr.Del("Content-Encoding")
+		rw.shadow = h.stages(rw, essence, headerCharset, codings, h.reportingConfig(rw), discardStage{}, warn)
+		return
 	}
 
-	pg := h.page(rw.r, rw.consent, hdr)
-	cfg := &htmlrewrite.Config{
-		Head:  h.bundle.Head(pg),
-		Block: h.blocker(rw.r, rw.consent),
+	// The rewritten body has another length and other bytes: the length and
+	// digests go, the validator becomes weak and specific to the consent and
+	// language, and caches must key on what the bytes depend on.
+	for _, k := range []string{"Content-Length", "Last-Modified", "Accept-Ranges", "Content-MD5", "Digest", "Content-Digest", "Repr-Digest"} {
+		hdr.Del(k)
 	}
+	if rw.status == http.StatusPartialContent {
+		// An unsolicited 206 is rendered as a whole page, and rewritten as one.
+		rw.status = http.StatusOK
+		hdr.Del("Content-Range")
+	}
+	addVary(hdr, "Cookie")
+	if len(h.policy.Languages) > 1 {
+		addVary(hdr, "Accept-Language")
+	}
+	consentETag(hdr, rw.consent, rw.lang)
+
+	var out stage = sink{rw.ResponseWriterWrapper}
+	if len(codings) > 0 {
+		addVary(hdr, "Accept-Encoding")
+		if coding := outputCoding(rw.acceptEncoding, codings); coding != "" {
+			hdr.Set("Content-Encoding", coding)
+			out = newEncodeStage(coding, out)
+		} else {
+			hdr.Del("Content-Encoding")
+		}
+	}
+	rw.body = h.stages(rw, essence, headerCharset, codings, h.rewriteConfig(rw, essence), newCoalesceStage(out), warn)
+}
+
+// stages chains decode → charset → rewrite → out.
+func (h *Handler) stages(rw *responseWriter, essence, headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error)) stage {
+	cfg.MaxHold = maxHold - coalesceSize - docStart
+	var body stage = newCharsetStages(headerCharset, func(o stage) stage { return newRewriteStage(cfg, o) }, out)
+	if len(codings) > 0 {
+		body = newDecodeStage(codings, body, warn)
+	}
+	return body
+}
+
+// rewriteConfig is what the rewriter inserts and holds back in this page.
+func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
+	cfg := &htmlrewrite.Config{Block: h.blocker(rw.r, rw.consent)}
+	if essence == "image/svg+xml" {
+		// An SVG document gets no HTML inserted into it; its trackers are
+		// still held back.
+		return cfg
+	}
+	pg := h.page(rw)
+	cfg.Head = h.bundle.Head(pg)
 	if *h.Banner {
 		cfg.BodyEnd = h.bundle.BodyEnd(pg)
 	}
-	plain := h.newRewritingBody(rw, cfg)
-	if encoding == "" {
-		return plain
-	}
-	return newDecodingBody(plain, encoding, h.logger, rw.r.URL.Path)
+	return cfg
 }
 
-// reportingBody scans an uncompressed page in report mode: every element
-// enforce mode would hold back is logged, and the rewriter, asked to change
-// nothing, passes the bytes through exactly (so the headers stay as they are).
-func (h *Handler) reportingBody(rw *responseWriter, encoding string) bodyWriter {
-	if encoding != "" || !bodyAllowed(rw.r.Method, rw.status) {
-		return nil
-	}
+// reportingConfig scans a page in report mode: every element enforce mode
+// would hold back is observed, and nothing is changed.
+func (h *Handler) reportingConfig(rw *responseWriter) *htmlrewrite.Config {
 	wouldBlock := h.blocker(rw.r, rw.consent)
-	return h.newRewritingBody(rw, &htmlrewrite.Config{Block: func(el htmlrewrite.Element) string {
+	return &htmlrewrite.Config{Block: func(el htmlrewrite.Element) string {
 		if cat := wouldBlock(el); cat != "" {
 			h.logger.Debug("would have blocked element",
-				zap.String("element", el.Tag), zap.String("src", el.Src),
+				zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
 				zap.String("category", cat), zap.String("path", rw.r.URL.Path))
 		}
 		return ""
-	}})
+	}}
 }
 
 // blocker is the rewriter's question "hold this element back?" for one
@@ -131,21 +133,26 @@ func elementHost(el htmlrewrite.Element) string {
 	if el.Src == "" {
 		return "inline"
 	}
-	u, err := url.Parse(strings.TrimSpace(el.Src))
-	if err != nil || u.Host == "" {
+	return hostOf(el.Src)
+}
+
+// hostOf is a URL's host for observations; "(same origin)" for a relative one.
+func hostOf(u string) string {
+	parsed, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || parsed.Host == "" {
 		return "(same origin)"
 	}
-	return u.Hostname()
+	return parsed.Hostname()
 }
 
 // page gathers what the inserted markup depends on for this response.
-func (h *Handler) page(r *http.Request, cons policy.Consent, hdr http.Header) assets.Page {
+func (h *Handler) page(rw *responseWriter) assets.Page {
 	return assets.Page{
-		Lang:       h.language(r),
-		Consent:    cons,
-		ShowBanner: *h.Banner && !cons.Given,
-		ReturnPath: r.URL.RequestURI(),
-		Nonce:      scriptNonce(hdr.Values("Content-Security-Policy")),
+		Lang:       rw.lang,
+		Consent:    rw.consent,
+		ShowBanner: *h.Banner && !rw.consent.Given,
+		ReturnPath: originalRequest(rw.r).URL.RequestURI(),
+		Nonce:      scriptNonce(rw.Header().Values("Content-Security-Policy")),
 	}
 }
 
@@ -178,34 +185,4 @@ func scriptNonce(policies []string) string {
 		}
 	}
 	return ""
-}
-
-func (h *Handler) newRewritingBody(rw *responseWriter, cfg *htmlrewrite.Config) *rewritingBody {
-	rwr := rewriterPool.Get().(*htmlrewrite.Rewriter)
-	rwr.Reset(rw.ResponseWriterWrapper, cfg)
-	return &rewritingBody{rw: rw, rewriter: rwr}
-}
-
-// rewritingBody feeds the body through the rewriter to the client.
-type rewritingBody struct {
-	rw       *responseWriter
-	rewriter *htmlrewrite.Rewriter
-}
-
-func (b *rewritingBody) Write(p []byte) (int, error) { return b.rewriter.Write(p) }
-
-// Flush writes what the rewriter may release, then flushes the connection.
-func (b *rewritingBody) Flush() error {
-	if err := b.rewriter.Flush(); err != nil {
-		return err
-	}
-	//nolint:bodyclose
-	return http.NewResponseController(b.rw.ResponseWriterWrapper).Flush()
-}
-
-func (b *rewritingBody) Close() error {
-	err := b.rewriter.Close()
-	b.rewriter.Reset(nil, nil)
-	rewriterPool.Put(b.rewriter)
-	return err
 }

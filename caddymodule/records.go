@@ -54,6 +54,10 @@ func (h *Handler) ipHash(r *http.Request) string {
 	return hex.EncodeToString(s.Sum(nil))
 }
 
+// maxRecordField bounds what a consent record copies from the request: a
+// 15 KB User-Agent must not become 15 KB of log per record.
+const maxRecordField = 512
+
 // logRecord writes a consent record (SPEC §8) on the records logger.
 func (h *Handler) logRecord(r *http.Request, c policy.Consent, method string) {
 	p := h.policy
@@ -70,11 +74,18 @@ func (h *Handler) logRecord(r *http.Request, c policy.Consent, method string) {
 		zap.Strings("granted", granted),
 		zap.Strings("refused", refused),
 		zap.String("method", method),
-		zap.String("url", requestURL(r)),
-		zap.String("user_agent", r.UserAgent()),
+		zap.String("url", cut(requestURL(r), maxRecordField)),
+		zap.String("user_agent", cut(r.UserAgent(), maxRecordField)),
 		zap.String("ip_hash", h.ipHash(r)),
 		zap.Time("ts", c.Time),
 	)
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 // recordGPC records that a visitor's Sec-GPC signal refused everything but
@@ -82,51 +93,65 @@ func (h *Handler) logRecord(r *http.Request, c policy.Consent, method string) {
 // is written once per visitor (address hash and user agent) per period, not
 // on every page view.
 func (h *Handler) recordGPC(r *http.Request, c policy.Consent) {
-	if h.gpcSeen.ok(h.ipHash(r)+"\x00"+r.UserAgent(), time.Now()) {
+	visitor := sha256.Sum256([]byte(h.ipHash(r) + "\x00" + r.UserAgent()))
+	if h.gpcSeen.ok(string(visitor[:16]), time.Now()) {
 		c.Time = time.Now().Truncate(time.Second)
 		h.logRecord(r, c, "gpc")
 	}
 }
 
 // requestURL is the page the choice was made on: the Referer when it is of
-// the same origin, else the request URL without its query (which may carry
-// personal data).
+// the same origin, else the request's original URL without its query (which
+// may carry personal data).
 func requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	origin := scheme + "://" + r.Host
+	origin := visitorOrigin(r)
 	if ref := r.Referer(); strings.HasPrefix(ref, origin+"/") {
 		if q := strings.IndexAny(ref, "?#"); q >= 0 {
 			ref = ref[:q]
 		}
 		return ref
 	}
-	return origin + r.URL.Path
+	return origin + originalRequest(r).URL.Path
 }
 
-// onceEvery says yes to a key at most once per period, remembering at most
-// limit keys (then it forgets them all: a flood of random cookie names must
-// not grow memory without bound).
+// onceEvery says yes to a key at most once per period. It remembers at most
+// limit keys, each for one period: expired keys are swept once a period, and
+// when the table is full of live ones it starts over (a flood of random
+// names must not grow memory). Keys longer than maxOnceKey are hashed.
 type onceEvery struct {
-	mu     sync.Mutex
-	period time.Duration
-	limit  int
-	seen   map[string]time.Time
+	mu        sync.Mutex
+	period    time.Duration
+	limit     int
+	seen      map[string]time.Time
+	lastSweep time.Time
 }
 
-const undeclaredWarnEvery = 10 * time.Minute
+const (
+	undeclaredWarnEvery = 10 * time.Minute
+	maxOnceKey          = 64
+)
 
 func newOnceEvery(period time.Duration, limit int) *onceEvery {
 	return &onceEvery{period: period, limit: limit, seen: map[string]time.Time{}}
 }
 
 func (o *onceEvery) ok(key string, now time.Time) bool {
+	if len(key) > maxOnceKey {
+		sum := sha256.Sum256([]byte(key))
+		key = string(sum[:16])
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if t, found := o.seen[key]; found && now.Sub(t) < o.period {
 		return false
+	}
+	if now.Sub(o.lastSweep) >= o.period {
+		for k, t := range o.seen {
+			if now.Sub(t) >= o.period {
+				delete(o.seen, k)
+			}
+		}
+		o.lastSweep = now
 	}
 	if len(o.seen) >= o.limit {
 		clear(o.seen)

@@ -9,16 +9,17 @@ import (
 )
 
 // A rewritten page depends on the visitor's consent (the banner, the guard's
-// state, what is held back), but the upstream's validators do not: a browser
-// revalidating the page it cached before a choice would get 304 and show the
-// old rewrite. So the ETag of a rewritten page carries the consent state
-// (W/"<upstream tag>-cg<state>"), Last-Modified is dropped, and a conditional
+// state, what is held back) and language (the banner's texts), but the
+// upstream's validators do not: a browser revalidating the page it cached
+// before a choice, or in another language, would get 304 and show the old
+// rewrite. So the ETag of a rewritten page carries the consent state and the
+// language (W/"<upstream tag>-cg<state>.<lang>"), Last-Modified is dropped, and a conditional
 // request is translated back for the upstream: the suffix is removed when it
 // matches the current consent, the tag dropped when it does not — the way
 // Caddy's encode handler treats its own ETag suffix.
 
 // consentTag is the state a rewritten page depends on, in a few characters.
-func consentTag(c policy.Consent) string {
+func consentTag(c policy.Consent, lang string) string {
 	state := uint64(c.Granted) << 2
 	if c.Given {
 		state |= 1
@@ -26,19 +27,19 @@ func consentTag(c policy.Consent) string {
 	if c.GPC {
 		state |= 2
 	}
-	return "-cg" + strconv.FormatUint(state, 36)
+	return "-cg" + strconv.FormatUint(state, 36) + "." + lang
 }
 
 // translateConditionals rewrites If-None-Match for the upstream and drops
 // If-Modified-Since; it returns whether a tag of ours was matched, so that a
 // 304 gets the suffix back.
-func translateConditionals(r *http.Request, c policy.Consent) bool {
+func translateConditionals(r *http.Request, c policy.Consent, lang string) bool {
 	r.Header.Del("If-Modified-Since")
 	values := r.Header.Values("If-None-Match")
 	if len(values) == 0 {
 		return false
 	}
-	suffix := consentTag(c) + `"`
+	suffix := consentTag(c, lang) + `"`
 	matched := false
 	var kept []string
 	for _, v := range values {
@@ -50,7 +51,7 @@ func translateConditionals(r *http.Request, c policy.Consent) bool {
 				kept = append(kept, strings.TrimSuffix(tag, suffix)+`"`)
 				matched = true
 			case strings.Contains(tag, "-cg"):
-				// A page rewritten for another consent: not a match.
+				// A page rewritten for another consent or language: not a match.
 			default:
 				kept = append(kept, tag)
 			}
@@ -65,7 +66,7 @@ func translateConditionals(r *http.Request, c policy.Consent) bool {
 }
 
 // consentETag turns the upstream's ETag into the weak, consent-specific one.
-func consentETag(hdr http.Header, c policy.Consent) {
+func consentETag(hdr http.Header, c policy.Consent, lang string) {
 	etag := hdr.Get("ETag")
 	if etag == "" {
 		return
@@ -75,5 +76,5 @@ func consentETag(hdr http.Header, c policy.Consent) {
 		hdr.Del("ETag")
 		return
 	}
-	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c)+`"`)
+	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c, lang)+`"`)
 }

@@ -13,83 +13,166 @@ import (
 	"github.com/consentgate/consentgate/policy"
 )
 
-// responseWriter enforces the consent on the response: when the final header
-// goes out it filters Set-Cookie and adds the expiries of refused cookies; an
-// HTML body flows through the rewriter. Like Caddy's encode handler, it holds
-// the header back until it knows what the body is (a response without a
-// Content-Type is sniffed from its first bytes, as net/http would, so HTML
-// sent without a type is still rewritten).
+// responseWriter enforces the consent on the response. When the final header
+// goes out it filters Set-Cookie (and Link) and adds the expiries of refused
+// cookies; the body of a page document flows through the rewriting stages
+// (pipeline.go). Like Caddy's encode handler it holds the header back until
+// the first body bytes tell what the response is: an HTML answer to a
+// navigation is a document only when its body is not empty (and, for a
+// client that does not say what the request is for, when the body begins as
+// a document).
 type responseWriter struct {
 	*caddyhttp.ResponseWriterWrapper
 	h       *Handler
 	r       *http.Request
 	consent policy.Consent
 	refused []string // request cookies to expire
+	nav     navigation
+	ourTag  bool   // the request revalidated a page we rewrote (see validators.go)
+	lang    string // the language the request asks for (?lang=, Accept-Language), part of the ETag
+	// acceptEncoding is the client's, kept before the upstream's was narrowed.
+	acceptEncoding []string
 
-	status      int  // the final status, once WriteHeader was called with one
-	wroteHeader bool // the final header went downstream
-	ourTag      bool // the request revalidated a page we rewrote (see validators.go)
-	body        bodyWriter
+	status      int    // the final status, once WriteHeader was called with one
+	pending     bool   // status known, the header waits for body bytes
+	held        []byte // the first body bytes, while they decide (at most docStart)
+	headerSent  bool   // the final header went downstream
+	body        stage  // the rewriting stages; nil: the body passes through
+	shadow      stage  // report mode: the stages scan a copy and write nothing
+	cookiesSent int    // Set-Cookie values when the header went out; later ones are trailers
 }
 
-// bodyWriter is a body transformation (the HTML rewriter, with a decoder in
-// front when the upstream compressed the body).
-type bodyWriter interface {
-	io.Writer
-	Flush() error
-	Close() error
-}
-
-func (h *Handler) newResponseWriter(w http.ResponseWriter, r *http.Request, cons policy.Consent, refused []string) *responseWriter {
+func (h *Handler) newResponseWriter(w http.ResponseWriter, r *http.Request, cons policy.Consent, refused []string, nav navigation) *responseWriter {
 	rww, ok := w.(*caddyhttp.ResponseWriterWrapper)
 	if !ok {
 		rww = &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}
 	}
-	return &responseWriter{ResponseWriterWrapper: rww, h: h, r: r, consent: cons, refused: refused}
+	return &responseWriter{ResponseWriterWrapper: rww, h: h, r: r, consent: cons, refused: refused, nav: nav}
 }
 
-// WriteHeader passes 1xx responses straight on (with their Set-Cookie
-// filtered) and defers the final one until the body is known.
+// WriteHeader passes 1xx responses straight on (with their Set-Cookie and
+// Link filtered) and defers the final one until the body is known.
 func (rw *responseWriter) WriteHeader(status int) {
-	if rw.wroteHeader {
+	if rw.headerSent || rw.pending {
 		return
 	}
 	if status >= 100 && status <= 199 {
 		rw.filterSetCookies(false)
+		rw.filterLinks()
 		rw.ResponseWriterWrapper.WriteHeader(status)
 		return
 	}
 	rw.status = status
-	if !rw.needsSniff() {
-		rw.finalize()
+	if rw.mayBeDocument() {
+		rw.pending = true
+		return
 	}
+	rw.finalize(false)
 }
 
-// needsSniff: net/http would pick the Content-Type from the first body bytes.
-func (rw *responseWriter) needsSniff() bool {
-	_, typed := rw.Header()["Content-Type"]
-	return !typed && bodyAllowed(rw.r.Method, rw.status) && rw.Header().Get("Content-Encoding") == ""
-}
-
-func bodyAllowed(method string, status int) bool {
-	return method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified && (status < 100 || status > 199)
+// mayBeDocument: what the header says does not rule out a page document.
+func (rw *responseWriter) mayBeDocument() bool {
+	if rw.nav == notNavigation || !rewritableStatus(rw.status, rw.r) {
+		return false
+	}
+	hdr := rw.Header()
+	if cl := hdr.Get("Content-Length"); cl == "0" {
+		return false
+	}
+	if _, typed := hdr["Content-Type"]; !typed {
+		// Sniffed from the first bytes, as net/http will; a compressed body
+		// net/http does not sniff.
+		return hdr.Get("Content-Encoding") == ""
+	}
+	essence, _, ok := mimeType(hdr.Values("Content-Type"))
+	return ok && isHTMLType(essence)
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
-	if !rw.wroteHeader {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		if rw.status == 0 {
-			rw.status = http.StatusOK
-		}
-		if rw.needsSniff() {
-			rw.Header().Set("Content-Type", http.DetectContentType(p))
-		}
-		rw.finalize()
+	if len(p) == 0 {
+		return 0, nil
 	}
+	if !rw.headerSent {
+		if rw.status == 0 {
+			rw.WriteHeader(http.StatusOK)
+		}
+		if rw.pending {
+			return rw.hold(p)
+		}
+	}
+	return rw.writeBody(p)
+}
+
+// hold keeps the first body bytes until they tell whether the response is a
+// document, then sends the header and them.
+func (rw *responseWriter) hold(p []byte) (int, error) {
+	prefix := p
+	if len(rw.held) > 0 {
+		rw.held = append(rw.held, p...)
+		prefix = rw.held
+	}
+	doc, decided := rw.isDocument(prefix)
+	if !decided && len(prefix) < docStart {
+		if len(rw.held) == 0 {
+			rw.held = append(rw.held, p...) // p is not ours to keep
+		}
+		return len(p), nil
+	}
+	rw.held = nil
+	rw.finalize(doc)
+	if _, err := rw.writeBody(prefix); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// isDocument decides from the first body bytes (see document.go).
+func (rw *responseWriter) isDocument(prefix []byte) (doc, decided bool) {
+	hdr := rw.Header()
+	if _, typed := hdr["Content-Type"]; !typed {
+		hdr.Set("Content-Type", http.DetectContentType(prefix))
+	}
+	essence, _, ok := mimeType(hdr.Values("Content-Type"))
+	if !ok || !isHTMLType(essence) {
+		return false, true
+	}
+	if rw.nav == isNavigation {
+		return true, true
+	}
+	if codings, known := contentCodings(hdr.Values("Content-Encoding")); known && len(codings) > 0 {
+		// Compressed: what it begins with is not readable here; a client
+		// that asked for HTML gets it rewritten.
+		return true, true
+	}
+	return beginsAsDocument(prefix)
+}
+
+// decideHeld ends the wait when no more body bytes will help: a flush, or
+// the end of the response. Bytes that could still begin a document count as
+// one on a flush (a tracker must not pass for want of bytes) and as none at
+// the end.
+func (rw *responseWriter) decideHeld(atEnd bool) error {
+	if len(rw.held) == 0 {
+		rw.finalize(false)
+		return nil
+	}
+	prefix := rw.held
+	rw.held = nil
+	doc, decided := rw.isDocument(prefix)
+	if !decided {
+		doc = !atEnd
+	}
+	rw.finalize(doc)
+	_, err := rw.writeBody(prefix)
+	return err
+}
+
+func (rw *responseWriter) writeBody(p []byte) (int, error) {
 	if rw.body != nil {
 		return rw.body.Write(p)
+	}
+	if rw.shadow != nil {
+		_, _ = rw.shadow.Write(p)
 	}
 	return rw.ResponseWriterWrapper.Write(p)
 }
@@ -97,7 +180,7 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 // ReadFrom is overridden because the wrapper's ReadFrom would hand the body
 // (file_server uses io.Copy) straight to the connection, past Write.
 func (rw *responseWriter) ReadFrom(src io.Reader) (int64, error) {
-	if rw.wroteHeader && rw.body == nil {
+	if rw.headerSent && rw.body == nil && rw.shadow == nil {
 		return rw.ResponseWriterWrapper.ReadFrom(src)
 	}
 	return io.Copy(writerOnly{rw}, src)
@@ -106,11 +189,17 @@ func (rw *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 // writerOnly hides ReadFrom so io.Copy uses Write.
 type writerOnly struct{ io.Writer }
 
-// FlushError lets http.ResponseController flush through the rewriter. Before
-// the header is decided a flush waits, as in Caddy's encode handler.
+// FlushError lets http.ResponseController flush through the stages. Before
+// any body byte a flush waits, as in Caddy's encode handler; with body bytes
+// held, it decides.
 func (rw *responseWriter) FlushError() error {
-	if !rw.wroteHeader {
-		return nil
+	if !rw.headerSent {
+		if !rw.pending || len(rw.held) == 0 {
+			return nil
+		}
+		if err := rw.decideHeld(false); err != nil {
+			return err
+		}
 	}
 	if rw.body != nil {
 		return rw.body.Flush()
@@ -121,47 +210,84 @@ func (rw *responseWriter) FlushError() error {
 
 // Close finishes the response after the next handler returned without error.
 func (rw *responseWriter) Close() error {
-	if !rw.wroteHeader {
+	if !rw.headerSent {
 		// A handler that wrote nothing still sends the header map, with any
 		// Set-Cookie in it, when it returns: decide it here.
 		if rw.status == 0 {
 			rw.status = http.StatusOK
 		}
-		rw.finalize()
+		if err := rw.decideHeld(true); err != nil {
+			rw.release()
+			return err
+		}
 	}
+	var err error
 	if rw.body != nil {
-		return rw.body.Close()
+		err = rw.body.Close()
+		rw.body = nil
 	}
-	return nil
+	if rw.shadow != nil {
+		_ = rw.shadow.Close()
+		rw.shadow = nil
+	}
+	rw.filterTrailers()
+	return err
 }
 
 // abandon is for a handler that failed: no body of ours follows, but the
 // header map may still be sent by the error handler.
 func (rw *responseWriter) abandon() {
-	if !rw.wroteHeader {
+	if !rw.headerSent {
 		rw.filterSetCookies(true)
+		rw.filterLinks()
 	}
-	if rw.body != nil {
-		_ = rw.body.Close()
-	}
+	rw.release()
 }
 
-// finalize decides the final header and sends it.
-func (rw *responseWriter) finalize() {
-	rw.wroteHeader = true
+// release drops the stages without writing: ServeHTTP defers it, so an
+// aborted response (reverse_proxy panics with http.ErrAbortHandler on an
+// upstream error mid-body) leaves nothing running and nothing that could
+// write to the connection after the handler returned.
+func (rw *responseWriter) release() {
+	if rw.body != nil {
+		rw.body.release()
+		rw.body = nil
+	}
+	if rw.shadow != nil {
+		rw.shadow.release()
+		rw.shadow = nil
+	}
+	rw.held = nil
+}
+
+// finalize decides the final header and sends it; rewrite says the body is a
+// page document.
+func (rw *responseWriter) finalize(rewrite bool) {
+	rw.headerSent, rw.pending = true, false
 	hdr := rw.Header()
 	hadCookies := len(hdr["Set-Cookie"]) > 0 || len(rw.refused) > 0
 	rw.filterSetCookies(true)
-	if hadCookies && rw.h.Mode == modeEnforce {
+	rw.filterLinks()
+	enforce := rw.h.Mode == modeEnforce
+	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	rw.body = rw.h.bodyFor(rw)
+	if rw.nav != notNavigation && enforce {
+		if essence, _, ok := mimeType(hdr.Values("Content-Type")); ok && isHTMLType(essence) {
+			// Rewritten or not depends on what the request was for.
+			addVary(hdr, "Sec-Fetch-Dest")
+		}
+	}
+	if rewrite {
+		rw.h.bodyFor(rw)
+	}
 	if rw.status == http.StatusNotModified && rw.ourTag {
 		// Still the page rewritten for this consent: its tag comes back as sent.
-		consentETag(hdr, rw.consent)
+		consentETag(hdr, rw.consent, rw.lang)
 		hdr.Del("Last-Modified")
 		addVary(hdr, "Cookie")
 	}
+	rw.cookiesSent = len(hdr["Set-Cookie"])
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
 }
 
@@ -183,14 +309,16 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 			keptNames = append(keptNames, name)
 		}
 	}
-	if final {
+	if final && len(rw.refused) > 0 {
+		var expire []string
 		for i, name := range rw.refused {
 			if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
 				continue
 			}
 			h.decided(rw.r, "cookie", name, h.classifier.Classify(name), "expired", 0)
-			kept = append(kept, h.expiries(name, rw.r.TLS != nil)...)
+			expire = append(expire, name)
 		}
+		kept = append(kept, h.expiries(rw.r, expire, maxExpiries)...)
 	}
 	if h.Mode == modeReport {
 		return
@@ -199,6 +327,33 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 		delete(hdr, "Set-Cookie")
 	} else {
 		hdr["Set-Cookie"] = kept
+	}
+}
+
+// filterTrailers enforces the consent on Set-Cookie sent as a trailer:
+// reverse_proxy adds the upstream's trailers to the header map after the
+// body, either under their announced names or with http.TrailerPrefix.
+func (rw *responseWriter) filterTrailers() {
+	hdr := rw.Header()
+	now := time.Now()
+	filter := func(values []string) []string {
+		var kept []string
+		for _, v := range values {
+			if out, _, ok := rw.decideSetCookie(v, now); ok {
+				kept = append(kept, out)
+			}
+		}
+		return kept
+	}
+	if vs := hdr[http.TrailerPrefix+"Set-Cookie"]; len(vs) > 0 && rw.h.Mode == modeEnforce {
+		if kept := filter(vs); len(kept) > 0 {
+			hdr[http.TrailerPrefix+"Set-Cookie"] = kept
+		} else {
+			delete(hdr, http.TrailerPrefix+"Set-Cookie")
+		}
+	}
+	if vs := hdr["Set-Cookie"]; len(vs) > rw.cookiesSent && rw.h.Mode == modeEnforce {
+		hdr["Set-Cookie"] = append(vs[:rw.cookiesSent:rw.cookiesSent], filter(vs[rw.cookiesSent:])...)
 	}
 }
 
@@ -275,9 +430,9 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 		suggested = cl.Category
 	}
 	rw.h.logger.Warn("undeclared cookie",
-		zap.String("name", name),
+		zap.String("name", boundString(name)),
 		zap.String("suggested_category", suggested),
-		zap.String("path", rw.r.URL.Path),
+		zap.String("path", boundString(originalRequest(rw.r).URL.Path)),
 	)
 }
 

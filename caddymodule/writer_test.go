@@ -48,6 +48,9 @@ func provisionHandler(t testing.TB, h *Handler) *Handler {
 	// Caddy's default is info, where decisions are not logged.
 	h.logger = zap.NewNop()
 	h.records = zap.NewNop()
+	h.observer.close()
+	h.observer = newObserver(h.logger, zap.DebugLevel)
+	t.Cleanup(func() { _ = h.Cleanup() })
 	return h
 }
 
@@ -80,6 +83,8 @@ const trackerPage = `<!DOCTYPE html><html><head><title>t</title>` +
 func get(t *testing.T, url, method string, headers ...string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, nil)
+	// A browser's navigation, unless the case says otherwise.
+	req.Header.Set("Sec-Fetch-Dest", "document")
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Set(k, v)
@@ -97,6 +102,19 @@ func get(t *testing.T, url, method string, headers ...string) (*http.Response, s
 		t.Fatalf("reading the body: %v", err)
 	}
 	return res, string(b)
+}
+
+// navigate starts a browser-like page request and returns the response
+// with its body unread.
+func navigate(t *testing.T, url string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Sec-Fetch-Dest", "document")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func compress(t *testing.T, encoding string, data []byte) []byte {
@@ -166,7 +184,7 @@ func TestWriterConformance(t *testing.T) {
 				if res.ContentLength != -1 || res.Header.Get("Content-Length") != "" {
 					t.Errorf("Content-Length kept: %q", res.Header.Get("Content-Length"))
 				}
-				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice())+`"` {
+				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice(), "en")+`"` {
 					t.Errorf("ETag %q, want weak and consent-specific", res.Header.Get("ETag"))
 				}
 				if res.Header.Get("Last-Modified") != "" {
@@ -231,13 +249,15 @@ func TestWriterConformance(t *testing.T) {
 				return nil
 			},
 			check: func(t *testing.T, res *http.Response, body string) {
-				if body != "" || res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice())+`"` || res.Header.Get("Content-Length") != "" {
+				// HEAD is never rewritten: its header is the upstream's.
+				if body != "" || res.Header.Get("ETag") != `"abc"` || res.Header.Get("Content-Length") != "1000" {
 					t.Errorf("HEAD: body %q ETag %q Content-Length %q", body, res.Header.Get("ETag"), res.Header.Get("Content-Length"))
 				}
 			},
 		},
 		{
-			name: "206 is not rewritten",
+			name:    "206 to a range request is not rewritten",
+			headers: []string{"Range: bytes=0-9"},
 			next: func(w http.ResponseWriter, r *http.Request) error {
 				w.Header().Set("Content-Type", "text/html")
 				w.Header().Set("Content-Range", "bytes 0-9/100")
@@ -248,6 +268,22 @@ func TestWriterConformance(t *testing.T) {
 			check: func(t *testing.T, res *http.Response, body string) {
 				if res.StatusCode != 206 || body != "<html><he" {
 					t.Errorf("206: %d %q", res.StatusCode, body)
+				}
+			},
+		},
+		{
+			name: "an unsolicited 206 is rendered whole, so rewritten as a 200",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Range", "bytes 0-199/200")
+				w.WriteHeader(http.StatusPartialContent)
+				_, err := io.WriteString(w, trackerPage)
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				assertRewritten(t, body)
+				if res.StatusCode != 200 || res.Header.Get("Content-Range") != "" {
+					t.Errorf("unsolicited 206: %d Content-Range %q", res.StatusCode, res.Header.Get("Content-Range"))
 				}
 			},
 		},
@@ -294,17 +330,18 @@ func TestWriterConformance(t *testing.T) {
 			},
 		},
 		{
-			name: "unknown encoding passes unrewritten, cookies still enforced",
+			name: "an unknown encoding is read raw, as browsers render it; cookies still enforced",
 			next: func(w http.ResponseWriter, r *http.Request) error {
 				w.Header().Set("Content-Type", "text/html")
 				w.Header().Set("Content-Encoding", "compress")
 				w.Header().Add("Set-Cookie", "_ga=1; Path=/")
-				_, err := io.WriteString(w, "opaque-bytes")
+				_, err := io.WriteString(w, trackerPage)
 				return err
 			},
 			check: func(t *testing.T, res *http.Response, body string) {
-				if body != "opaque-bytes" || res.Header.Get("Content-Encoding") != "compress" {
-					t.Errorf("unknown encoding: %q %q", body, res.Header.Get("Content-Encoding"))
+				assertRewritten(t, body)
+				if res.Header.Get("Content-Encoding") != "compress" {
+					t.Errorf("unknown encoding: Content-Encoding %q", res.Header.Get("Content-Encoding"))
 				}
 				if len(res.Header.Values("Set-Cookie")) != 0 {
 					t.Errorf("Set-Cookie leaked: %q", res.Header.Values("Set-Cookie"))
@@ -445,10 +482,7 @@ func TestWriterStreams(t *testing.T) {
 				io.WriteString(w, "second part")
 				return nil
 			})
-			res, err := http.Get(url)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := navigate(t, url)
 			defer res.Body.Close()
 			buf := make([]byte, 4096)
 			var got []byte
@@ -496,10 +530,7 @@ func TestWriterLargePageHoldsLittle(t *testing.T) {
 		}
 		return nil
 	})
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := navigate(t, url)
 	defer res.Body.Close()
 	var read int64
 	maxLag := int64(0)
@@ -548,7 +579,7 @@ func TestWriterRevalidation(t *testing.T) {
 	})
 	res, _ := get(t, url, "GET", "Accept: text/html")
 	tag := res.Header.Get("ETag")
-	if tag != `W/"v1`+consentTag(policy.NoChoice())+`"` {
+	if tag != `W/"v1`+consentTag(policy.NoChoice(), "en")+`"` {
 		t.Fatalf("ETag %q", tag)
 	}
 
@@ -563,7 +594,7 @@ func TestWriterRevalidation(t *testing.T) {
 	}
 
 	// Another consent: the cached page is not this visitor's any more.
-	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}) + `"`
+	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}, "en") + `"`
 	res, body := get(t, url, "GET", "Accept: text/html", "If-None-Match: "+other)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "guard.js") {
 		t.Errorf("another consent: %d, want 200 with a fresh rewrite", res.StatusCode)

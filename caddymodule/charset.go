@@ -1,0 +1,191 @@
+package caddymodule
+
+import (
+	"bytes"
+	"io"
+
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// The scanner reads bytes as ASCII, which every encoding a browser uses for
+// HTML agrees with except two kinds: UTF-16 (two bytes per character: a
+// "<script" is not the bytes "<script") and ISO-2022-JP, whose escape
+// sequences switch to a two-byte mode where "<!--" is a kanji, so that the
+// scanner would see a comment where the browser sees text and then a
+// <script>. A page in one of those is decoded to UTF-8 for the scanner, and
+// the rewritten page encoded back, so the response keeps its headers and the
+// browser reads it as before. The encoding is chosen as browsers choose it:
+// a BOM, else the Content-Type charset, else a <meta> in the first 1024
+// bytes (HTML's prescan); a page that declares nothing but contains
+// ISO-2022-JP escape sequences in its first 1024 bytes is taken as
+// ISO-2022-JP, as a browser's detector would.
+
+// charsetStage decides the page's encoding from its first bytes and, for one
+// that is not ASCII-compatible, decodes it into the rewriter and makes out
+// encode the rewriter's output back.
+type charsetStage struct {
+	next          stage // the rewriter
+	out           *charsetOut
+	headerCharset string
+	buf           []byte // the first bytes, until decided
+	decided       bool
+	dec           io.WriteCloser // nil: bytes pass as they are
+}
+
+// charsetOut sits after the rewriter: it passes bytes through, or encodes
+// UTF-8 back into the page's encoding.
+type charsetOut struct {
+	next stage
+	enc  io.WriteCloser
+}
+
+func newCharsetStages(headerCharset string, rewrite func(out stage) stage, next stage) *charsetStage {
+	out := &charsetOut{next: next}
+	return &charsetStage{next: rewrite(out), out: out, headerCharset: headerCharset}
+}
+
+func (c *charsetStage) Write(p []byte) (int, error) {
+	if c.decided {
+		return c.write(p)
+	}
+	c.buf = append(c.buf, p...)
+	if !c.decidable() {
+		return len(p), nil
+	}
+	if err := c.decide(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// decidable: a declared charset needs only the BOM's bytes; otherwise the
+// prescan looks at 1024 bytes.
+func (c *charsetStage) decidable() bool {
+	if c.headerCharset != "" {
+		return len(c.buf) >= 3
+	}
+	return len(c.buf) >= docStart
+}
+
+func (c *charsetStage) decide() error {
+	c.decided = true
+	if enc := nonASCIIEncoding(c.buf, c.headerCharset); enc != nil {
+		c.dec = transform.NewWriter(writerOnly{c.next}, enc.NewDecoder())
+		c.out.enc = transform.NewWriter(writerOnly{c.out.next}, enc.NewEncoder())
+	}
+	buf := c.buf
+	c.buf = nil
+	_, err := c.write(buf)
+	return err
+}
+
+func (c *charsetStage) write(p []byte) (int, error) {
+	if c.dec != nil {
+		return c.dec.Write(p)
+	}
+	return c.next.Write(p)
+}
+
+func (c *charsetStage) Flush() error {
+	if !c.decided {
+		if err := c.decide(); err != nil {
+			return err
+		}
+	}
+	return c.next.Flush()
+}
+
+func (c *charsetStage) Close() error {
+	if !c.decided {
+		if err := c.decide(); err != nil {
+			c.next.release()
+			return err
+		}
+	}
+	if c.dec != nil {
+		if err := c.dec.Close(); err != nil {
+			c.next.release()
+			return err
+		}
+	}
+	return c.next.Close()
+}
+
+func (c *charsetStage) release() { c.next.release() }
+
+func (o *charsetOut) Write(p []byte) (int, error) {
+	if o.enc != nil {
+		return o.enc.Write(p)
+	}
+	return o.next.Write(p)
+}
+
+func (o *charsetOut) Flush() error { return o.next.Flush() }
+
+func (o *charsetOut) Close() error {
+	if o.enc != nil {
+		if err := o.enc.Close(); err != nil {
+			o.next.release()
+			return err
+		}
+	}
+	return o.next.Close()
+}
+
+func (o *charsetOut) release() { o.next.release() }
+
+// nonASCIIEncoding returns the page's encoding when the scanner cannot read
+// it as it is, else nil.
+func nonASCIIEncoding(head []byte, headerCharset string) encoding.Encoding {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
+		return nil
+	}
+	var name string
+	if headerCharset != "" {
+		_, name = charset.Lookup(headerCharset)
+	}
+	if name == "" {
+		var certain bool
+		_, name, certain = charset.DetermineEncoding(head, "")
+		if name != "iso-2022-jp" && !certain && !declaresCharset(head) && hasISO2022Escapes(head) {
+			name = "iso-2022-jp"
+		}
+	}
+	switch name {
+	case "utf-16le":
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case "utf-16be":
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	case "iso-2022-jp":
+		e, _ := charset.Lookup(name)
+		return e
+	}
+	return nil
+}
+
+func declaresCharset(head []byte) bool {
+	return bytes.Contains(bytes.ToLower(head), []byte("charset"))
+}
+
+// hasISO2022Escapes finds an ISO-2022-JP designation: ESC $ @, ESC $ B,
+// ESC ( J, ESC ( I, ESC ( B.
+func hasISO2022Escapes(b []byte) bool {
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != 0x1b {
+			continue
+		}
+		switch string(b[i+1 : i+3]) {
+		case "$@", "$B", "(J", "(I", "(B":
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,158 @@
+package caddymodule
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/consentgate/consentgate/policy"
+)
+
+// A browser keeps one cookie per (name, domain, host-only, path): a cookie
+// set by gtag with Domain=.example.com, by a server-side tagger on the
+// registrable domain, or by a script with another path survives an expiry
+// for the request host and Path=/. A deletion must name the same domain and
+// path. The request only says which names the browser sent, not how they
+// were set, so every variant the browser could hold for this request is
+// expired: host-only and Domain= each parent domain of the request host down
+// to the registrable domain (public suffix list), for Path=/ and the request
+// path's ancestors. A response carries at most maxExpiries such headers,
+// the likeliest variants first.
+
+const (
+	// maxExpiries bounds the cleanup headers per response: with three
+	// domains and four paths a name has twelve variants.
+	maxExpiries = 60
+	// maxPathVariants bounds the request path's ancestors tried besides "/".
+	maxPathVariants = 3
+)
+
+// cookieDomains are the Domain= values a cookie sent to host could carry,
+// the registrable domain first; host-only is implied. An IP address or a
+// single-label host has none.
+func cookieDomains(host string) []string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil || !strings.Contains(host, ".") {
+		return nil
+	}
+	site, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return nil
+	}
+	out := []string{site}
+	for d := host; d != site && strings.HasSuffix(d, "."+site); {
+		out = append(out, d)
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return out
+}
+
+// cookiePaths are "/" and the deepest ancestors of the request path (a
+// cookie's default path is the directory of the page that set it).
+func cookiePaths(path string) []string {
+	out := []string{"/"}
+	if !strings.HasPrefix(path, "/") || len(path) > 1024 {
+		return out
+	}
+	var ancestors []string
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			ancestors = append(ancestors, path[:i])
+		}
+	}
+	if !strings.HasSuffix(path, "/") && len(path) > 1 {
+		ancestors = append(ancestors, path)
+	}
+	// The deepest ones: a tracker sets its cookie where the page is.
+	if len(ancestors) > maxPathVariants {
+		ancestors = ancestors[len(ancestors)-maxPathVariants:]
+	}
+	for i := len(ancestors) - 1; i >= 0; i-- {
+		out = append(out, ancestors[i])
+	}
+	return out
+}
+
+// expiries are the Set-Cookie values that delete the named cookies in every
+// variant this request's browser could hold, at most limit of them. names are
+// in the order of the request, without duplicates.
+func (h *Handler) expiries(r *http.Request, names []string, limit int) []string {
+	if len(names) == 0 || limit <= 0 {
+		return nil
+	}
+	secure := visitorSecure(r)
+	domains := cookieDomains(visitorHost(r))
+	if d := strings.TrimPrefix(h.policy.Consent.Domain, "."); d != "" && !containsFold(domains, d) {
+		domains = append(domains, d)
+	}
+	paths := cookiePaths(h.pagePath(r))
+	type variant struct {
+		domain string // "" host-only
+		path   string
+	}
+	// The likeliest first: host-only and registrable domain at "/", then the
+	// other domains at "/", then the deeper paths.
+	var order []variant
+	order = append(order, variant{"", "/"})
+	for _, d := range domains {
+		order = append(order, variant{d, "/"})
+	}
+	for _, p := range paths[1:] {
+		order = append(order, variant{"", p})
+		for _, d := range domains {
+			order = append(order, variant{d, p})
+		}
+	}
+	var out []string
+	for _, v := range order {
+		for _, name := range names {
+			if len(out) >= limit {
+				return out
+			}
+			if strings.HasPrefix(name, "__Host-") && (v.domain != "" || v.path != "/") {
+				continue // a __Host- cookie has neither
+			}
+			out = append(out, policy.ExpireCookieAt(name, v.domain, v.path, secure))
+		}
+	}
+	return out
+}
+
+// pagePath is the path of the page the cookies were sent to: the request's
+// own, or for a choice posted to the consent endpoint, the page it was made
+// on (a same-origin Referer).
+func (h *Handler) pagePath(r *http.Request) string {
+	path := originalRequest(r).URL.Path
+	if _, endpoint := h.reserved(path); !endpoint {
+		return path
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && strings.EqualFold(ref.Host, visitorHost(r)) {
+		return ref.Path
+	}
+	return "/"
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// originalRequest is the request as the visitor sent it, before rewrite,
+// try_files or php_fastcgi changed its URI.
+func originalRequest(r *http.Request) *http.Request {
+	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
+		return &or
+	}
+	return r
+}

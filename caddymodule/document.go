@@ -1,0 +1,236 @@
+package caddymodule
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Only page documents are rewritten (SPEC §5): an HTML response that the
+// browser will display as a page. Three questions decide it, in this order:
+// is the request a navigation (navigationOf), is the response a body the
+// browser renders as HTML (status, method, MIME type as the Fetch standard
+// extracts it), and — for clients that do not say what the request is for —
+// does the body begin as a document (beginsAsDocument).
+
+// navigation says what the request is for.
+type navigation uint8
+
+const (
+	notNavigation   navigation = iota
+	isNavigation               // the browser said so (Sec-Fetch-Dest)
+	maybeNavigation            // no Sec-Fetch-* headers: Accept names text/html and no X-Requested-With
+)
+
+// navigationOf classifies the request. A browser that sends Sec-Fetch-Dest
+// says what the response is for: a page in a tab, a frame, or (embed,
+// object) a nested document — all of which run scripts. Everything else
+// (empty = fetch/XHR, script, image, ...) is not a page.
+func navigationOf(r *http.Request) navigation {
+	if r.Method == http.MethodHead {
+		return notNavigation
+	}
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+		switch strings.ToLower(dest) {
+		case "document", "iframe", "frame", "embed", "object", "fencedframe":
+			return isNavigation
+		}
+		return notNavigation
+	}
+	if r.Header.Get("X-Requested-With") != "" || r.Header.Get("Sec-Fetch-Mode") != "" {
+		return notNavigation
+	}
+	for _, v := range r.Header.Values("Accept") {
+		if strings.Contains(strings.ToLower(v), "text/html") {
+			return maybeNavigation
+		}
+	}
+	return notNavigation
+}
+
+// rewritableStatus: a status whose body a browser renders as the page.
+// Redirects are followed, not shown; 204 and 304 have no body; a 206 is a
+// part of something only when the request asked for a range (an unsolicited
+// 206 is rendered like a 200, so it is rewritten like one).
+func rewritableStatus(status int, r *http.Request) bool {
+	switch {
+	case status == http.StatusNoContent, status == http.StatusResetContent, status == http.StatusNotModified:
+		return false
+	case status == http.StatusPartialContent:
+		return r.Header.Get("Range") == ""
+	case status >= 300 && status < 400:
+		return false
+	}
+	return status >= 200 && status < 600
+}
+
+// mimeType returns the essence and charset of the response's MIME type as the
+// Fetch standard extracts it from every Content-Type line ("extract a MIME
+// type"): the values are joined and split on commas outside quoted strings,
+// and the last one that parses wins; a charset carries over from an earlier
+// value of the same essence. ok is false when no value parses.
+func mimeType(values []string) (essence, charset string, ok bool) {
+	for _, line := range values {
+		for _, v := range splitHeaderList(line) {
+			e, params, valid := parseMIME(v)
+			if !valid || e == "*/*" {
+				continue
+			}
+			cs, hasCharset := mimeParam(params, "charset")
+			switch {
+			case e != essence:
+				charset = ""
+				if hasCharset {
+					charset = cs
+				}
+			case hasCharset:
+				charset = cs
+			}
+			essence, ok = e, true
+		}
+	}
+	return essence, charset, ok
+}
+
+// isHTMLType reports whether a MIME essence is a document the rewriter reads
+// as HTML or as XML (xhtml, svg).
+func isHTMLType(essence string) bool {
+	return essence == "text/html" || essence == "application/xhtml+xml" || essence == "image/svg+xml"
+}
+
+// splitHeaderList splits a header value on commas, except inside a quoted
+// string (Fetch's "get, decode, and split").
+func splitHeaderList(v string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && quoted:
+			i++
+		case c == ',' && !quoted:
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
+}
+
+// parseMIME parses type/subtype[;params] as the MIME Sniffing standard does,
+// returning the lower-case essence and the raw parameters.
+func parseMIME(v string) (essence, params string, ok bool) {
+	v = strings.Trim(v, " \t\r\n")
+	slash := strings.IndexByte(v, '/')
+	if slash <= 0 || !isToken(v[:slash]) {
+		return "", "", false
+	}
+	sub, params, _ := strings.Cut(v[slash+1:], ";")
+	sub = strings.TrimRight(sub, " \t\r\n")
+	if sub == "" || !isToken(sub) {
+		return "", "", false
+	}
+	return strings.ToLower(v[:slash] + "/" + sub), params, true
+}
+
+// mimeParam finds a parameter (first occurrence wins, as in the standard).
+func mimeParam(params, name string) (string, bool) {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, val, found := strings.Cut(strings.TrimLeft(p, " \t\r\n"), "=")
+		if !found || !strings.EqualFold(k, name) {
+			continue
+		}
+		if strings.HasPrefix(val, `"`) {
+			if unq, err := strconv.Unquote(val); err == nil {
+				return unq, true
+			}
+			return strings.Trim(val, `"`), true
+		}
+		return strings.TrimRight(val, " \t\r\n"), true
+	}
+	return "", false
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// docStart is how much of a body beginsAsDocument may look at: enough for a
+// BOM, whitespace and a comment or two before the first tag.
+const docStart = 1024
+
+// beginsAsDocument tells, from the first bytes of a body, whether it is a
+// whole document rather than a fragment: after a BOM, whitespace and
+// comments, the first thing is a doctype, an XML declaration, or the start
+// tag of html, head, body or an element that belongs in a head. decided is
+// false while more bytes could change the answer.
+func beginsAsDocument(b []byte) (doc, decided bool) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	for {
+		b = bytes.TrimLeft(b, " \t\r\n\f")
+		if len(b) == 0 {
+			return false, false
+		}
+		if b[0] != '<' {
+			return false, true
+		}
+		if len(b) < 4 {
+			return false, false
+		}
+		if !bytes.HasPrefix(b, []byte("<!--")) {
+			break
+		}
+		end := bytes.Index(b[4:], []byte("-->"))
+		if end < 0 {
+			return false, false
+		}
+		b = b[4+end+3:]
+	}
+	name := b[1:]
+	n := 0
+	for n < len(name) && n < 10 && (isASCIILetter(name[n]) || name[n] == '!' || name[n] == '?') {
+		n++
+	}
+	if n == len(name) {
+		return false, false // the name may go on
+	}
+	if name[n] != '>' && name[n] != '/' && name[n] != ' ' && name[n] != '\t' && name[n] != '\n' && name[n] != '\r' && name[n] != '\f' {
+		return false, true
+	}
+	switch strings.ToLower(string(name[:n])) {
+	case "!doctype", "?xml", "html", "head", "body", "title", "meta", "link", "base", "style", "script", "noscript", "svg":
+		return true, true
+	}
+	return false, true
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// acceptsEncoding reports whether an Accept-Encoding header accepts the
+// coding with a non-zero quality.
+func acceptsEncoding(header []string, coding string) bool {
+	for _, line := range header {
+		for _, item := range strings.Split(line, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(item), ";")
+			if !strings.EqualFold(strings.TrimSpace(name), coding) {
+				continue
+			}
+			if q, ok := mimeParam(params, "q"); ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
