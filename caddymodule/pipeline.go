@@ -75,18 +75,24 @@ func newCoalesceStage(next stage) *coalesceStage {
 }
 
 func (c *coalesceStage) Write(p []byte) (int, error) {
-	if len(c.buf)+len(p) <= coalesceSize {
-		c.buf = append(c.buf, p...)
-		return len(p), nil
+	n := len(p)
+	for len(p) > 0 {
+		if len(c.buf) == 0 && len(p) >= coalesceSize {
+			if _, err := c.next.Write(p); err != nil {
+				return 0, err
+			}
+			return n, nil
+		}
+		k := min(coalesceSize-len(c.buf), len(p))
+		c.buf = append(c.buf, p[:k]...)
+		p = p[k:]
+		if len(c.buf) == coalesceSize {
+			if err := c.writeOut(); err != nil {
+				return 0, err
+			}
+		}
 	}
-	if err := c.writeOut(); err != nil {
-		return 0, err
-	}
-	if len(p) >= coalesceSize {
-		return c.next.Write(p)
-	}
-	c.buf = append(c.buf, p...)
-	return len(p), nil
+	return n, nil
 }
 
 func (c *coalesceStage) writeOut() error {

@@ -1,0 +1,406 @@
+package caddymodule
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/consentgate/consentgate/internal/testshared"
+	"github.com/consentgate/consentgate/policy"
+)
+
+// The response conformance table, in the shape of Caddy's encode conformance
+// tests, run through real Caddy: each row is a request (method and headers),
+// what the upstream answers (status, headers, body writes and flush points)
+// and what the visitor must get (rewritten or byte-identical, status, headers,
+// compressed or not). The upstream is a loopback server driven by the row;
+// the sites are
+//
+//	enc.test    encode zstd gzip → cookie_consent → reverse_proxy   (the README's)
+//	inner.test  route { cookie_consent → encode gzip → reverse_proxy }
+//	bare.test   cookie_consent → reverse_proxy (no encode)
+//	plain.test  encode zstd gzip → reverse_proxy (no cookie_consent, for sizes)
+
+// conformanceRow is one scenario.
+type conformanceRow struct {
+	name    string
+	site    string // enc (default), inner, bare
+	method  string
+	headers []string // request headers "Name: value"
+	// The upstream's answer.
+	status  int
+	up      []string // response headers
+	writes  []string // body writes; flushMark flushes
+	upCoded string   // the upstream compresses the body with this coding
+	// What the visitor must get.
+	rewritten bool
+	wantCode  int      // the status; 0 = the upstream's
+	coding    string   // the response's Content-Encoding
+	vary      []string // tokens Vary must contain
+	check     func(t *testing.T, res *http.Response, body string)
+}
+
+const flushMark = "\x00flush"
+
+// navHeaders are a browser's headers for a page load.
+var navHeaders = []string{"Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Encoding: gzip, deflate, br, zstd"}
+
+func withHeaders(base []string, more ...string) []string {
+	out := append([]string(nil), base...)
+	for _, m := range more {
+		k, _, _ := strings.Cut(m, ":")
+		for i := 0; i < len(out); i++ {
+			if ok, _, _ := strings.Cut(out[i], ":"); strings.EqualFold(ok, k) {
+				out = append(out[:i], out[i+1:]...)
+				i--
+			}
+		}
+		if !strings.HasSuffix(m, ":") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestResponseConformance(t *testing.T) {
+	// A small page with a tracker, over encode's 512-byte minimum_length.
+	page := strings.Replace(trackerPage, "<p>hello</p>", "<p>"+strings.Repeat("hello, world. ", 150)+"</p>", 1)
+	bigPage := corpusPage(t, "readability/001.html") // 12.5 KB, a real page
+	fragment := `<tr id="post-1"><td><script src="https://www.googletagmanager.com/x.js"></script>Quick edit</td></tr>`
+
+	currentTag := `W/"v1` + consentTag(policy.NoChoice(), "en") + `"`
+	rows := []conformanceRow{
+		// Documents.
+		{name: "navigation, HTML, length, strong ETag", headers: navHeaders, up: []string{"Content-Type: text/html; charset=utf-8", "ETag: \"v1\""}, writes: []string{page}, rewritten: true, coding: "zstd",
+			vary: []string{"Cookie", "Accept-Encoding", "Accept-Language"},
+			check: func(t *testing.T, res *http.Response, _ string) {
+				if et := res.Header.Get("ETag"); !strings.HasPrefix(et, `W/"v1-cg`) || !strings.HasSuffix(et, `.en"`) {
+					t.Errorf("ETag %q, want weak, consent- and language-specific", et)
+				}
+				if res.Header.Get("Content-Length") != "" {
+					t.Errorf("Content-Length %q on a rewritten page", res.Header.Get("Content-Length"))
+				}
+			}},
+		{name: "navigation, gzip only accepted", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "gzip"},
+		{name: "navigation, no Accept-Encoding", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true},
+		{name: "iframe navigation", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: iframe"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "frame navigation", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: frame"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "form POST answered with a page", method: "POST", headers: navHeaders, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "404 page is a document", headers: navHeaders, status: 404, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "500 page is a document", headers: navHeaders, status: 500, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "xhtml", headers: navHeaders, up: []string{"Content-Type: application/xhtml+xml"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "a real page in many small writes with flushes", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"},
+			writes: append([]string{bigPage[:2000], flushMark}, split(bigPage[2000:], 300, true)...), rewritten: true, coding: "gzip"},
+		{name: "a real page in one write", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html", "Content-Length: " + strconv.Itoa(len(bigPage))}, writes: []string{bigPage}, rewritten: true, coding: "gzip"},
+		{name: "no Content-Type: sniffed as HTML", headers: navHeaders, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "duplicate Content-Type lines: the last valid one counts", headers: navHeaders, up: []string{"Content-Type: text/plain", "Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "Content-Type list: the last valid one counts", headers: navHeaders, up: []string{"Content-Type: text/plain, text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "Content-Type list with an invalid last value", headers: navHeaders, up: []string{"Content-Type: text/html, nonsense"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "unsolicited 206", headers: navHeaders, status: 206, up: []string{"Content-Type: text/html", "Content-Range: bytes 0-99/100"}, writes: []string{page}, rewritten: true, wantCode: 200, coding: "zstd"},
+		{name: "upstream gzip, decoded and compressed again", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{bigPage}, rewritten: true, coding: "gzip"},
+		{name: "upstream gzip, client takes none", headers: withHeaders(navHeaders, "Accept-Encoding: identity"), up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{bigPage}, rewritten: true},
+		{name: "upstream gzip, gzip (two layers)", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, upCoded: "gzip, gzip", writes: []string{page}, rewritten: true, coding: "gzip"},
+		{name: "unknown coding: read raw, as browsers render it", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Encoding: x-custom"}, writes: []string{page}, rewritten: true, coding: "x-custom"},
+		{name: "HTML without Sec-Fetch but a browser's Accept", headers: []string{"Accept: text/html,*/*;q=0.8", "Accept-Encoding: gzip"}, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "gzip"},
+		{name: "inner encode: route { cookie_consent; encode gzip }", site: "inner", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: []string{bigPage}, rewritten: true, coding: "gzip"},
+		{name: "no encode at all, upstream gzip", site: "bare", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{bigPage}, rewritten: true, coding: "gzip"},
+		{name: "no encode at all, plain upstream", site: "bare", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true},
+		{name: "revalidation with the current tag: 304 with the tag back", headers: withHeaders(navHeaders, `If-None-Match: `+currentTag), status: 304, up: []string{"ETag: \"v1\""},
+			check: func(t *testing.T, res *http.Response, _ string) {
+				if res.Header.Get("ETag") != currentTag {
+					t.Errorf("304 ETag %q", res.Header.Get("ETag"))
+				}
+			}},
+
+		// Never rewritten.
+		{name: "fetch (Sec-Fetch-Dest: empty) of an HTML fragment", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: cors", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment}},
+		{name: "jQuery XHR (X-Requested-With) of an HTML fragment", headers: []string{"X-Requested-With: XMLHttpRequest", "Accept: text/html, */*; q=0.01"}, up: []string{"Content-Type: text/html; charset=UTF-8"}, writes: []string{fragment}},
+		{name: "admin-ajax's bare 0", headers: []string{"X-Requested-With: XMLHttpRequest", "Accept: */*"}, up: []string{"Content-Type: text/html; charset=UTF-8"}, writes: []string{"0"}},
+		{name: "no Sec-Fetch, HTML Accept, a fragment body", headers: []string{"Accept: text/html"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment}},
+		{name: "no Sec-Fetch, HTML Accept, a bare 0", headers: []string{"Accept: text/html"}, up: []string{"Content-Type: text/html"}, writes: []string{"0"}},
+		{name: "script destination", headers: []string{"Sec-Fetch-Dest: script", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{page}},
+		{name: "curl's default Accept", headers: []string{"Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{page}},
+		{name: "HEAD", site: "bare", method: "HEAD", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Length: 1234", "ETag: \"v1\""},
+			check: func(t *testing.T, res *http.Response, _ string) {
+				if res.Header.Get("ETag") != `"v1"` || res.Header.Get("Content-Length") != "1234" {
+					t.Errorf("HEAD headers changed: ETag %q Content-Length %q", res.Header.Get("ETag"), res.Header.Get("Content-Length"))
+				}
+			}},
+		{name: "302 redirect with an empty body", headers: navHeaders, status: 302, up: []string{"Location: /wp-admin/", "Content-Type: text/html; charset=UTF-8", "Content-Length: 0"}},
+		{name: "301 redirect with a small HTML body", headers: navHeaders, status: 301, up: []string{"Location: /x", "Content-Type: text/html"}, writes: []string{`<html><body><a href="/x">moved</a></body></html>`}},
+		{name: "303 after a login POST", method: "POST", headers: navHeaders, status: 303, up: []string{"Location: /", "Content-Type: text/html"}},
+		{name: "200 HTML with an empty body", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Length: 0"}},
+		{name: "200 HTML, chunked, no body written", headers: navHeaders, up: []string{"Content-Type: text/html"}},
+		{name: "204", headers: navHeaders, status: 204, up: []string{"Content-Type: text/html"}},
+		{name: "304 without our tag", headers: withHeaders(navHeaders, `If-None-Match: "v1"`), status: 304, up: []string{"ETag: \"v1\""}},
+		{name: "206 to a range request", headers: withHeaders(navHeaders, "Range: bytes=0-9"), status: 206, up: []string{"Content-Type: text/html", "Content-Range: bytes 0-9/100"}, writes: []string{page[:10]}},
+		{name: "small JSON: under encode's minimum_length", headers: navHeaders, up: []string{"Content-Type: application/json"}, writes: []string{`{"html":"<head></head>"}`}},
+		{name: "JSON", headers: navHeaders, up: []string{"Content-Type: application/json"}, writes: []string{strings.Repeat(`{"html":"<head></head>"},`, 40)}, coding: "zstd"},
+		{name: "JSON to a fetch", headers: []string{"Sec-Fetch-Dest: empty", "Accept-Encoding: gzip"}, up: []string{"Content-Type: application/json"}, writes: []string{strings.Repeat(`{"a":1},`, 200)}, coding: "gzip"},
+		{name: "plain text", headers: navHeaders, up: []string{"Content-Type: text/plain"}, writes: []string{page}, coding: "zstd"},
+		{name: "image", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: image"), up: []string{"Content-Type: image/png"}, writes: []string{"\x89PNG\r\n\x1a\nxxxx"}},
+		{name: "server-sent events", headers: []string{"Accept: text/event-stream"}, up: []string{"Content-Type: text/event-stream"}, writes: []string{"data: 1\n\n", flushMark, "data: 2\n\n"}},
+		{name: "fetch of gzip HTML passes compressed as it came", headers: []string{"Sec-Fetch-Dest: empty", "Accept-Encoding: gzip"}, up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{fragment}, coding: "gzip"},
+	}
+	if len(rows) < 40 {
+		t.Fatalf("%d rows; the table is meant to have at least 40", len(rows))
+	}
+
+	byName := map[string]*conformanceRow{}
+	for i := range rows {
+		byName[rows[i].name] = &rows[i]
+	}
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		row := byName[r.Header.Get("X-Row")]
+		if row == nil {
+			http.Error(w, "no such row", 500)
+			return
+		}
+		serveRow(t, w, r, row)
+	})
+	policyFile, _ := filepath.Abs("testdata/policy.yaml")
+	consent := "cookie_consent {\n\t\tpolicy " + policyFile + "\n\t}"
+	proxy := "reverse_proxy " + up.hostport() + " {\n\t\theader_up X-Row {http.request.header.X-Row}\n\t}"
+	p := startCaddy(t, `
+http://enc.test:{PORT} {
+	encode zstd gzip
+	`+consent+`
+	`+proxy+`
+}
+http://inner.test:{PORT} {
+	route {
+		`+consent+`
+		encode gzip
+		`+proxy+`
+	}
+}
+http://bare.test:{PORT} {
+	`+consent+`
+	`+proxy+`
+}
+http://plain.test:{PORT} {
+	encode zstd gzip
+	`+proxy+`
+}
+`)
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			site := row.site
+			if site == "" {
+				site = "enc"
+			}
+			method := row.method
+			if method == "" {
+				method = "GET"
+			}
+			res, raw := rawRequest(t, p, method, site+".test", row.name, row.headers)
+			status := row.wantCode
+			if status == 0 {
+				status = row.status
+				if status == 0 {
+					status = 200
+				}
+			}
+			if res.StatusCode != status {
+				t.Fatalf("status %d, want %d", res.StatusCode, status)
+			}
+			if got := res.Header.Get("Content-Encoding"); got != row.coding {
+				t.Errorf("Content-Encoding %q, want %q", got, row.coding)
+			}
+			body := decodeBody(t, res.Header.Get("Content-Encoding"), raw)
+			sent := strings.Join(row.writes, "")
+			sent = strings.ReplaceAll(sent, flushMark, "")
+			if method == "HEAD" {
+				sent = ""
+			}
+			switch {
+			case row.rewritten:
+				if !strings.Contains(body, "/_consent/guard.js?v=") || strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
+					t.Errorf("not rewritten: %.300q", body)
+				}
+			case body != sent:
+				t.Errorf("body changed:\n got %.300q\nwant %.300q", body, sent)
+			}
+			vary := strings.Join(res.Header.Values("Vary"), ",")
+			for _, v := range row.vary {
+				if !strings.Contains(vary, v) {
+					t.Errorf("Vary %q lacks %s", vary, v)
+				}
+			}
+			if row.rewritten && (row.coding == "gzip" || row.coding == "zstd") && !strings.Contains(vary, "Accept-Encoding") {
+				t.Errorf("a compressed rewritten page without Vary: Accept-Encoding (%q)", vary)
+			}
+			if row.check != nil {
+				row.check(t, res, body)
+			}
+		})
+	}
+
+	// Compression is kept: the rewritten page through encode is no larger
+	// than 2% plus our insertions over what encode gives the page alone.
+	for _, coding := range []string{"gzip", "zstd"} {
+		t.Run("size with encode "+coding, func(t *testing.T) {
+			hdr := withHeaders(navHeaders, "Accept-Encoding: "+coding)
+			row := "a real page in many small writes with flushes"
+			resPlain, plain := rawRequest(t, p, "GET", "plain.test", row, hdr)
+			resOurs, ours := rawRequest(t, p, "GET", "enc.test", row, hdr)
+			if resPlain.Header.Get("Content-Encoding") != coding || resOurs.Header.Get("Content-Encoding") != coding {
+				t.Fatalf("Content-Encoding plain %q ours %q", resPlain.Header.Get("Content-Encoding"), resOurs.Header.Get("Content-Encoding"))
+			}
+			decoded := decodeBody(t, coding, ours)
+			inserted := len(decoded) - len(bigPage)
+			limit := len(plain)*102/100 + inserted
+			t.Logf("%s: plain %d B, ours %d B (inserted %d B decoded), limit %d", coding, len(plain), len(ours), inserted, limit)
+			if len(ours) > limit {
+				t.Errorf("%s: %d B through cookie_consent, over %d", coding, len(ours), limit)
+			}
+		})
+	}
+}
+
+// serveRow answers as the row's upstream.
+func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conformanceRow) {
+	hdr := w.Header()
+	for _, h := range row.up {
+		k, v, _ := strings.Cut(h, ": ")
+		hdr.Add(k, v)
+	}
+	writes := row.writes
+	if row.upCoded != "" {
+		hdr.Set("Content-Encoding", row.upCoded)
+		body := []byte(strings.ReplaceAll(strings.Join(writes, ""), flushMark, ""))
+		for _, c := range strings.Split(row.upCoded, ",") {
+			body = encodeBody(t, strings.TrimSpace(c), body)
+		}
+		writes = split(string(body), 1000, false)
+	}
+	if row.status == 304 && r.Header.Get("If-None-Match") == "" {
+		// Our tag for another consent was dropped: the page in full.
+		hdr.Set("Content-Type", "text/html")
+		w.WriteHeader(200)
+		_, _ = io.WriteString(w, trackerPage)
+		return
+	}
+	if row.status != 0 {
+		w.WriteHeader(row.status)
+	}
+	for _, p := range writes {
+		if p == flushMark {
+			_ = http.NewResponseController(w).Flush()
+			continue
+		}
+		_, _ = io.WriteString(w, p)
+	}
+}
+
+// split cuts s into pieces of n bytes, with a flush mark after each when flush.
+func split(s string, n int, flush bool) []string {
+	var out []string
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k])
+		if flush {
+			out = append(out, flushMark)
+		}
+		s = s[k:]
+	}
+	return out
+}
+
+// rawRequest sends a request to a site of p by its host name, without
+// transparent decompression.
+func rawRequest(t *testing.T, p *proxy, method, host, row string, headers []string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, p.base+"/page", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	req.Header.Set("X-Row", row)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		if v = strings.TrimSpace(v); v != "" {
+			req.Header.Add(k, v)
+		}
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return res, b
+}
+
+func encodeBody(t *testing.T, coding string, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	switch coding {
+	case "gzip":
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+	case "zstd":
+		zw, _ := zstd.NewWriter(&buf)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+	default:
+		t.Fatalf("cannot encode %s", coding)
+	}
+	return buf.Bytes()
+}
+
+func decodeBody(t *testing.T, coding string, b []byte) string {
+	t.Helper()
+	switch coding {
+	case "", "x-custom":
+		return string(b)
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("gzip: %v", err)
+		}
+		out, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("gzip: %v", err)
+		}
+		return string(out)
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("zstd: %v", err)
+		}
+		defer zr.Close()
+		out, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("zstd: %v", err)
+		}
+		return string(out)
+	}
+	t.Fatalf("unexpected Content-Encoding %q", coding)
+	return ""
+}
+
+func corpusPage(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testshared.Dir(t), "corpus", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
