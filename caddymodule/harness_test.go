@@ -80,6 +80,12 @@ func startCaddy(t *testing.T, caddyfile string) *proxy {
 	t.Helper()
 	port := freePort(t)
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	// A test's own global options (a leading { ... } block) join ours.
+	var extra string
+	if trimmed := strings.TrimLeft(caddyfile, "\n\t "); strings.HasPrefix(trimmed, "{\n") {
+		end := strings.Index(trimmed, "\n}\n")
+		extra, caddyfile = trimmed[2:end+1], trimmed[end+3:]
+	}
 	global := fmt.Sprintf(`{
 	admin off
 	metrics
@@ -88,8 +94,8 @@ func startCaddy(t *testing.T, caddyfile string) *proxy {
 		format json
 		level DEBUG
 	}
-}
-`, logFile)
+%s}
+`, logFile, extra)
 	cfg := global + strings.ReplaceAll(caddyfile, "{PORT}", fmt.Sprint(port))
 	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
 	if err != nil {
