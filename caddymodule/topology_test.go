@@ -1,0 +1,189 @@
+package caddymodule
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Deployment topologies, all in one Caddy configuration:
+//
+//	front  https://localhost:F  tls internal, h1 and h2: a TLS-terminating
+//	       load balancer, round-robin to A and B over plain HTTP
+//	A, B   http://127.0.0.1:A|B  cookie_consent with the same secret, behind
+//	       the front (trusted_proxies 127.0.0.1/32), proxying to one upstream
+//	C      http://127.0.0.1:C   the same, but trusting no proxy
+func TestBehindALoadBalancer(t *testing.T) {
+	up := newUpstream(t, legacySite)
+	front, a, b, c := freePort(t), freePort(t), freePort(t), freePort(t)
+	site := func(port int) string {
+		return fmt.Sprintf(`http://:%d {
+	cookie_consent {
+		policy testdata/policy.yaml
+		secret shared-secret-of-the-cluster
+	}
+	reverse_proxy %s
+}
+`, port, up.hostport())
+	}
+	p := startCaddy(t, fmt.Sprintf(`
+{
+	skip_install_trust
+	servers :%d {
+		trusted_proxies static 127.0.0.1/32
+	}
+	servers :%d {
+		trusted_proxies static 127.0.0.1/32
+	}
+}
+https://localhost:%d {
+	tls internal
+	reverse_proxy 127.0.0.1:%d 127.0.0.1:%d {
+		lb_policy round_robin
+	}
+}
+`, a, b, front, a, b)+site(a)+site(b)+site(c)+`
+http://127.0.0.1:{PORT} {
+	respond "unused"
+}
+`)
+	waitListening(t, front)
+	frontURL := fmt.Sprintf("https://localhost:%d", front)
+	// tls internal issues its certificate in the background.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		res, err := tlsClient(false).Get(frontURL + "/_consent/consent")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the TLS front never answered: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	for _, proto := range []string{"h1", "h2"} {
+		t.Run("consent recorded through the TLS terminator over "+proto, func(t *testing.T) {
+			c := tlsClient(proto == "h2")
+			for i := 0; i < 2; i++ { // both instances, round robin
+				form := url.Values{"choice": {"custom"}, "category": {"statistics"}, "return": {"/page"}}
+				req, _ := http.NewRequest("POST", frontURL+"/_consent/consent", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Origin", frontURL)
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				res := mustDo(t, c, req)
+				if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/page" {
+					t.Fatalf("POST through the terminator: %d Location %q", res.StatusCode, res.Header.Get("Location"))
+				}
+				if wantProto := map[string]int{"h1": 1, "h2": 2}[proto]; res.ProtoMajor != wantProto {
+					t.Errorf("spoke HTTP/%d, want %d", res.ProtoMajor, wantProto)
+				}
+				cookie := consentSetCookie(t, res)
+				if !strings.Contains(cookie, "; Secure") {
+					t.Errorf("the visitor used https, the consent cookie is not Secure: %q", cookie)
+				}
+			}
+		})
+	}
+
+	t.Run("an untrusted peer cannot claim another origin", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/_consent/consent", c), strings.NewReader("choice=accept_all"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://shop.example")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("X-Forwarded-Host", "shop.example")
+		if res := mustDo(t, client, req); res.StatusCode != http.StatusForbidden {
+			t.Errorf("forwarded headers from an untrusted peer were believed: %d", res.StatusCode)
+		}
+	})
+
+	t.Run("a choice made on one instance is honoured by the other", func(t *testing.T) {
+		consent := choose(t, a, "statistics")
+		for _, port := range []int{a, b} {
+			res := get1(t, port, "/", "Cookie: "+consent+"; _ga=1; _gcl_au=1")
+			set, expired := setCookieNames(res)
+			if !slices.Contains(set, "_ga") || slices.Contains(set, "_gcl_au") || !slices.Contains(expired, "_gcl_au") {
+				t.Errorf("instance %d: set %q expired %q, want _ga kept and _gcl_au expired", port, set, expired)
+			}
+		}
+	})
+
+	t.Run("records and cleanup agree across instances", func(t *testing.T) {
+		choose(t, a, "marketing")
+		choose(t, b, "marketing")
+		var hashes []string
+		for _, e := range p.logs(t, "http.handlers.cookie_consent.records", "consent") {
+			hashes = append(hashes, fmt.Sprint(e["ip_hash"]))
+		}
+		if len(hashes) < 2 || len(slices.Compact(slices.Clone(hashes))) != 1 {
+			t.Errorf("ip_hash differs between instances: %q", hashes)
+		}
+		var expiries [][]string
+		for _, port := range []int{a, b} {
+			res := get1(t, port, "/shop/cart", "Cookie: _ga=1; FPID=2; _gcl_au=3")
+			expiries = append(expiries, res.Header.Values("Set-Cookie"))
+		}
+		if !slices.Equal(expiries[0], expiries[1]) || len(expiries[0]) == 0 {
+			t.Errorf("cleanup differs:\nA %q\nB %q", expiries[0], expiries[1])
+		}
+	})
+}
+
+func tlsClient(h2 bool) *http.Client {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: h2, DisableKeepAlives: true}
+	if !h2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func mustDo(t *testing.T, c *http.Client, req *http.Request) *http.Response {
+	t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+func consentSetCookie(t *testing.T, res *http.Response) string {
+	t.Helper()
+	for _, v := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, "cookie_consent=") {
+			return v
+		}
+	}
+	t.Fatalf("no consent cookie in %q", res.Header.Values("Set-Cookie"))
+	return ""
+}
+
+// choose posts a custom choice to the instance on port and returns the
+// consent cookie's name=value.
+func choose(t *testing.T, port int, categories ...string) string {
+	t.Helper()
+	form := url.Values{"choice": {"custom"}, "category": categories}
+	req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/_consent/consent", port), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res := mustDo(t, client, req)
+	pair, _, _ := strings.Cut(consentSetCookie(t, res), ";")
+	return pair
+}
+
+func get1(t *testing.T, port int, path string, headers ...string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Add(k, v)
+	}
+	return mustDo(t, client, req)
+}
