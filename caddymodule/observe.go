@@ -39,7 +39,7 @@ const (
 	observeEvery = 10 * time.Minute
 	// observeLimit bounds the aggregation table; past it, a full flush
 	// empties the table (a flood of random names cannot grow memory).
-	observeLimit = 10000
+	observeLimit = 4096
 	// maxObservedLen bounds every string an observation keeps; longer
 	// names are cut and marked, keys of long names are hashed.
 	maxObservedLen = 256

@@ -1,0 +1,146 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	zapobserver "go.uber.org/zap/zaptest/observer"
+)
+
+// Every per-visitor and per-name table is bounded in size and age, with keys
+// of bounded length: floods of distinct, long keys must not grow memory.
+// The figures: 10^5 distinct 1 KiB keys (100 MB of key material) leave the
+// once-per-period table under 4 MiB and the observation table under 8 MiB.
+
+const floodKeys = 100_000
+
+func floodKey(i int) string {
+	return fmt.Sprintf("%06d", i) + strings.Repeat("x", 1018)
+}
+
+func TestOnceEveryIsBoundedUnderAFlood(t *testing.T) {
+	o := newOnceEvery(10*time.Minute, 10000)
+	before := heapInUse()
+	now := time.Now()
+	for i := 0; i < floodKeys; i++ {
+		if !o.ok(floodKey(i), now) {
+			t.Fatalf("key %d refused the first time", i)
+		}
+	}
+	after := heapInUse()
+	if len(o.seen) > 10000 {
+		t.Errorf("%d keys remembered, limit 10000", len(o.seen))
+	}
+	for k := range o.seen {
+		if len(k) > maxOnceKey {
+			t.Fatalf("a key of %d bytes is kept", len(k))
+		}
+	}
+	grew := int64(after) - int64(before)
+	t.Logf("10^5 keys of 1 KiB: %d remembered, heap %+d KiB", len(o.seen), grew>>10)
+	if grew > 4<<20 {
+		t.Errorf("heap grew %d KiB", grew>>10)
+	}
+	// The age bound: a period later, the old keys are swept.
+	later := now.Add(11 * time.Minute)
+	o.ok("fresh", later)
+	if len(o.seen) != 1 {
+		t.Errorf("after a period %d keys remain, want only the fresh one", len(o.seen))
+	}
+	// Still once per period: the same key again is refused, and allowed a
+	// period later.
+	if o.ok("fresh", later.Add(time.Minute)) || !o.ok("fresh", later.Add(11*time.Minute)) {
+		t.Errorf("once per period broken")
+	}
+}
+
+func TestObserverIsBoundedUnderAFlood(t *testing.T) {
+	// The flood is logged to nowhere (the test's log must not be what grows).
+	var logged countingWriter
+	flood := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logged, zapcore.InfoLevel))
+	o := newObserver(flood, zapcore.InfoLevel)
+	defer o.close()
+	before := heapInUse()
+	now := time.Now()
+	for i := 0; i < floodKeys; i++ {
+		o.observe(observation{Kind: "cookie", Name: floodKey(i), Source: "server", Path: "/" + floodKey(i)}, now)
+	}
+	after := heapInUse()
+	o.mu.Lock()
+	n := len(o.entries)
+	o.mu.Unlock()
+	grew := int64(after) - int64(before)
+	t.Logf("10^5 names of 1 KiB: %d entries, heap %+d KiB, %d KiB logged", n, grew>>10, logged.n>>10)
+	if n > observeLimit {
+		t.Errorf("%d entries, limit %d", n, observeLimit)
+	}
+	if grew > 8<<20 {
+		t.Errorf("heap grew %d KiB", grew>>10)
+	}
+	if perEntry := logged.n / floodKeys; perEntry > 2*maxObservedLen+300 {
+		t.Errorf("%d bytes logged per entry: names and paths are not bounded", perEntry)
+	}
+}
+
+func TestObserverAggregates(t *testing.T) {
+	core, logs := zapobserver.New(zapcore.InfoLevel)
+	o := newObserver(zap.New(core), zapcore.InfoLevel)
+	defer o.close()
+	now := time.Now()
+	// A name seen again within the period is counted, not logged.
+	for i := 0; i < 3; i++ {
+		o.observe(observation{Kind: "cookie", Name: "_ga", Source: "server", MaxAge: int64(10 * i)}, now)
+	}
+	if got := logs.FilterField(zap.String("name", "_ga")).Len(); got != 1 {
+		t.Errorf("_ga logged %d times, want once", got)
+	}
+	o.flush(now.Add(observeEvery))
+	entries := logs.FilterField(zap.String("name", "_ga")).All()
+	if len(entries) != 2 || entries[1].ContextMap()["count"] != int64(2) || entries[1].ContextMap()["max_age"] != int64(20) {
+		t.Errorf("after the period: %v, want a second entry with count 2 and max_age 20", entries)
+	}
+	// Idle for a whole period: forgotten.
+	o.flush(now.Add(2 * observeEvery))
+	o.mu.Lock()
+	n := len(o.entries)
+	o.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d idle entries kept", n)
+	}
+}
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+func (c *countingWriter) Sync() error                 { return nil }
+
+// TestGPCFloodThroughCaddy sends Sec-GPC requests with distinct 15 KB
+// User-Agents: each is one record, of bounded size, and the de-duplication
+// table stays bounded.
+func TestGPCFloodThroughCaddy(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	const n = 300
+	for i := 0; i < n; i++ {
+		ua := fmt.Sprintf("agent-%d ", i) + strings.Repeat("u", 15000)
+		p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua)
+		if i == 0 {
+			// The same visitor again: no second record.
+			p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua)
+		}
+	}
+	records := p.logs(t, "http.handlers.cookie_consent.records", "consent")
+	if len(records) != n {
+		t.Errorf("%d GPC records for %d visitors", len(records), n)
+	}
+	for _, r := range records {
+		if ua := r["user_agent"].(string); len(ua) > maxRecordField {
+			t.Fatalf("a record copies a %d-byte User-Agent", len(ua))
+		}
+	}
+}
