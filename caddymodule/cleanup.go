@@ -129,7 +129,7 @@ func (h *Handler) expiries(r *http.Request, names []string, limit int) []string 
 // own, or for a choice posted to the consent endpoint, the page it was made
 // on (a same-origin Referer).
 func (h *Handler) pagePath(r *http.Request) string {
-	path := originalRequest(r).URL.Path
+	path := originalURL(r).Path
 	if _, endpoint := h.reserved(path); !endpoint {
 		return path
 	}
@@ -148,11 +148,11 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// originalRequest is the request as the visitor sent it, before rewrite,
-// try_files or php_fastcgi changed its URI.
-func originalRequest(r *http.Request) *http.Request {
+// originalURL is the request's URL as the visitor sent it, before rewrite,
+// try_files or php_fastcgi changed it.
+func originalURL(r *http.Request) *url.URL {
 	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
-		return &or
+		return or.URL
 	}
-	return r
+	return r.URL
 }

@@ -101,7 +101,7 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 // names one, else Accept-Language, else the policy's first.
 func (h *Handler) language(r *http.Request) string {
 	langs := h.policy.Languages
-	if l := originalRequest(r).URL.Query().Get("lang"); slices.Contains(langs, l) {
+	if l := originalURL(r).Query().Get("lang"); slices.Contains(langs, l) {
 		return l
 	}
 	if al := r.Header.Get("Accept-Language"); al != "" {
@@ -203,7 +203,7 @@ func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, a
 			zap.String("name", name),
 			zap.String("category", cl.Category),
 			zap.String("classified_by", cl.Origin.String()),
-			zap.String("path", r.URL.Path),
+			zap.String("path", originalURL(r).Path),
 		)
 	}
 	h.observeCookie(r, name, cl, action, maxAge)

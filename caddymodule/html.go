@@ -31,7 +31,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	}
 	warn := func(err error) {
 		h.logger.Warn("compressed HTML could not be decoded to the end",
-			zap.Strings("content_encoding", hdr.Values("Content-Encoding")), zap.String("path", rw.r.URL.Path), zap.Error(err))
+			zap.Strings("content_encoding", hdr.Values("Content-Encoding")), zap.String("path", originalURL(rw.r).Path), zap.Error(err))
 	}
 	if h.Mode == modeReport {
 		rw.shadow = h.stages(rw, essence, headerCharset, codings, h.reportingConfig(rw), discardStage{}, warn)
@@ -102,7 +102,7 @@ func (h *Handler) reportingConfig(rw *responseWriter) *htmlrewrite.Config {
 		if cat := wouldBlock(el); cat != "" {
 			h.logger.Debug("would have blocked element",
 				zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
-				zap.String("category", cat), zap.String("path", rw.r.URL.Path))
+				zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
 		}
 		return ""
 	}}
@@ -121,7 +121,7 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 		}
 		h.observer.observe(observation{
 			Kind: "element", Name: elementHost(el), Category: b.Category, ClassifiedBy: "declared",
-			Action: "blocked", Source: "server", Element: el.Tag, Provider: elementHost(el), Path: r.URL.Path,
+			Action: "blocked", Source: "server", Element: el.Tag, Provider: elementHost(el), Path: originalURL(r).Path,
 		}, time.Now())
 		return b.Category
 	}
@@ -151,7 +151,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		Lang:       rw.lang,
 		Consent:    rw.consent,
 		ShowBanner: *h.Banner && !rw.consent.Given,
-		ReturnPath: originalRequest(rw.r).URL.RequestURI(),
+		ReturnPath: originalURL(rw.r).RequestURI(),
 		Nonce:      scriptNonce(rw.Header().Values("Content-Security-Policy")),
 	}
 }

@@ -83,7 +83,7 @@ func (rw *responseWriter) linkCategory(link string) string {
 	}
 	h.observer.observe(observation{
 		Kind: "element", Name: hostOf(target), Category: b.Category, ClassifiedBy: "declared",
-		Action: "blocked", Source: "server", Element: "link header", Provider: hostOf(target), Path: rw.r.URL.Path,
+		Action: "blocked", Source: "server", Element: "link header", Provider: hostOf(target), Path: originalURL(rw.r).Path,
 	}, time.Now())
 	return b.Category
 }

@@ -198,6 +198,6 @@ func boundString(s string) string {
 func (h *Handler) observeCookie(r *http.Request, name string, cl policy.Class, action string, maxAge int64) {
 	h.observer.observe(observation{
 		Kind: "cookie", Name: name, Category: cl.Category, ClassifiedBy: cl.Origin.String(),
-		Action: action, Source: "server", Type: "http", Provider: r.Host, MaxAge: maxAge, Path: r.URL.Path,
+		Action: action, Source: "server", Type: "http", Provider: r.Host, MaxAge: maxAge, Path: originalURL(r).Path,
 	}, time.Now())
 }

@@ -111,7 +111,7 @@ func requestURL(r *http.Request) string {
 		}
 		return ref
 	}
-	return origin + originalRequest(r).URL.Path
+	return origin + originalURL(r).Path
 }
 
 // onceEvery says yes to a key at most once per period. It remembers at most

@@ -432,7 +432,7 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 	rw.h.logger.Warn("undeclared cookie",
 		zap.String("name", boundString(name)),
 		zap.String("suggested_category", suggested),
-		zap.String("path", boundString(originalRequest(rw.r).URL.Path)),
+		zap.String("path", boundString(originalURL(rw.r).Path)),
 	)
 }
 
