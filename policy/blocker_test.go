@@ -158,3 +158,36 @@ func TestSrcHostAgainstWHATWG(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockerForElement(t *testing.T) {
+	p := examplePolicy(t) // statistics: www.googletagmanager.com, *.google-analytics.com; preferences: files.imbox.io
+	for _, tc := range []struct {
+		name   string
+		urls   []string
+		base   string
+		inline string
+		want   string
+	}{
+		{"relative, no base", []string{"gtag/js"}, "", "", ""},
+		{"relative against a tracker base", []string{"gtag/js"}, "http://www.googletagmanager.com/", "", "statistics"},
+		{"root-relative against a tracker base", []string{"/gtag/js"}, "https://www.googletagmanager.com/x/", "", "statistics"},
+		{"scheme-relative ignores the base", []string{"//example.se/a.js"}, "https://www.googletagmanager.com/", "", ""},
+		{"absolute ignores the base", []string{"https://example.se/a.js"}, "https://www.googletagmanager.com/", "", ""},
+		{"relative base stays on the page", []string{"a.js"}, "/static/", "", ""},
+		{"any srcset candidate", []string{"/local.png", "https://www.google-analytics.com/p.gif"}, "", "", "statistics"},
+		{"srcdoc naming a tracker", nil, "", `<script src="https://www.googletagmanager.com/gtag/js"></script>`, "statistics"},
+		{"srcdoc hiding it in a character reference", nil, "", `<script src="https://&#x77;ww.googletagmanager.com/gtag/js"></script>`, "statistics"},
+		{"data: payload percent-encoded", nil, "", `%3Cscript src=https://files.imbox.io/w.js%3E`, "preferences"},
+		{"inline marker", nil, "", `gtag('config','G-1')`, "statistics"},
+		{"harmless srcdoc", nil, "", `<p>hello</p>`, ""},
+	} {
+		b, ok := p.BlockerForElement(tc.urls, tc.base, "example.se", []byte(tc.inline))
+		got := ""
+		if ok {
+			got = b.Category
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
