@@ -41,8 +41,10 @@ type conformanceRow struct {
 	up      []string // response headers
 	writes  []string // body writes; flushMark flushes
 	upCoded string   // the upstream compresses the body with this coding
+	trailer []string // Set-Cookie values sent as trailers
 	// What the visitor must get.
 	rewritten bool
+	ownCheck  bool // check alone judges the body
 	wantCode  int      // the status; 0 = the upstream's
 	coding    string   // the response's Content-Encoding
 	vary      []string // tokens Vary must contain
@@ -149,6 +151,35 @@ func TestResponseConformance(t *testing.T) {
 		{name: "plain text", headers: navHeaders, up: []string{"Content-Type: text/plain"}, writes: []string{page}, coding: "zstd"},
 		{name: "image", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: image"), up: []string{"Content-Type: image/png"}, writes: []string{"\x89PNG\r\n\x1a\nxxxx"}},
 		{name: "server-sent events", headers: []string{"Accept: text/event-stream"}, up: []string{"Content-Type: text/event-stream"}, writes: []string{"data: 1\n\n", flushMark, "data: 2\n\n"}},
+		{name: "UTF-16LE page with a BOM: rewritten in UTF-16", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"}, writes: []string{utf16le(page, true)}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) { checkUTF16(t, body, true) }},
+		{name: "UTF-16LE page by its charset, no BOM", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html; charset=utf-16le"}, writes: []string{utf16le(page, false)}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) { checkUTF16(t, body, false) }},
+		{name: "ISO-2022-JP escapes hide a comment start from the browser", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html; charset=iso-2022-jp"},
+			writes: []string{"<!DOCTYPE html><html><head></head><body><p>\x1b$B<!--\x1b(B</p><script src=\"https://www.googletagmanager.com/gtag/js\"></script><p>-->" + strings.Repeat("x", 600) + "</p></body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if !strings.Contains(body, `data-consent-src="https://www.googletagmanager.com/gtag/js"`) || strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
+					t.Errorf("the tracker after the escaped <!-- was not held back: %q", body)
+				}
+				if !strings.Contains(body, "\x1b$B<!--\x1b(B") {
+					t.Errorf("the kanji did not survive the round trip: %q", body)
+				}
+			}},
+		{name: "Link preload of a tracker is removed, the site's own kept", headers: navHeaders, up: []string{"Content-Type: text/html",
+			"Link: <https://www.googletagmanager.com/gtag/js>; rel=preload; as=script, </style.css>; rel=preload; as=style"}, writes: []string{page}, rewritten: true, coding: "zstd",
+			check: func(t *testing.T, res *http.Response, _ string) {
+				if l := strings.Join(res.Header.Values("Link"), ","); strings.Contains(l, "googletagmanager") || !strings.Contains(l, "/style.css") {
+					t.Errorf("Link %q", l)
+				}
+			}},
+		{name: "Set-Cookie in trailers is filtered", headers: []string{"Sec-Fetch-Dest: empty"}, up: []string{"Content-Type: application/json"}, writes: []string{`{}`, flushMark},
+			trailer: []string{"_ga=GA1.1; Path=/", "JSESSIONID=s; Path=/"},
+			check: func(t *testing.T, res *http.Response, _ string) {
+				got := strings.Join(res.Trailer.Values("Set-Cookie"), " | ")
+				if strings.Contains(got, "_ga=") || !strings.Contains(got, "JSESSIONID=s") {
+					t.Errorf("trailer Set-Cookie %q, want JSESSIONID only", got)
+				}
+			}},
 		{name: "fetch of gzip HTML passes compressed as it came", headers: []string{"Sec-Fetch-Dest: empty", "Accept-Encoding: gzip"}, up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{fragment}, coding: "gzip"},
 	}
 	if len(rows) < 40 {
@@ -223,6 +254,7 @@ http://plain.test:{PORT} {
 				sent = ""
 			}
 			switch {
+			case row.ownCheck:
 			case row.rewritten:
 				if !strings.Contains(body, "/_consent/guard.js?v=") || strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
 					t.Errorf("not rewritten: %.300q", body)
@@ -267,6 +299,42 @@ http://plain.test:{PORT} {
 	}
 }
 
+// utf16le encodes an ASCII page as UTF-16LE.
+func utf16le(s string, bom bool) string {
+	var b strings.Builder
+	if bom {
+		b.WriteString("\xff\xfe")
+	}
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// checkUTF16 checks a rewritten UTF-16LE page: still UTF-16 throughout, the
+// guard in it, the tracker held back.
+func checkUTF16(t *testing.T, body string, bom bool) {
+	t.Helper()
+	if strings.HasPrefix(body, "\xff\xfe") != bom || len(body)%2 != 0 {
+		t.Fatalf("not UTF-16LE as it came (BOM %v, %d bytes): %.80q", bom, len(body), body)
+	}
+	var ascii strings.Builder
+	for i := len(body) % 2; i+1 < len(body); i += 2 {
+		if bom && i == 0 {
+			continue
+		}
+		if body[i+1] != 0 {
+			t.Fatalf("a non-UTF-16 byte pair at %d: %q", i, body[i:i+2])
+		}
+		ascii.WriteByte(body[i])
+	}
+	text := ascii.String()
+	if !strings.Contains(text, "/_consent/guard.js?v=") || strings.Contains(text, `<script src="https://www.googletagmanager.com`) {
+		t.Errorf("the UTF-16 page was not rewritten: %.300q", text)
+	}
+}
+
 // serveRow answers as the row's upstream.
 func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conformanceRow) {
 	hdr := w.Header()
@@ -299,6 +367,9 @@ func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conform
 			continue
 		}
 		_, _ = io.WriteString(w, p)
+	}
+	for _, c := range row.trailer {
+		hdr.Add(http.TrailerPrefix+"Set-Cookie", c)
 	}
 }
 
