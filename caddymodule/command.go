@@ -13,7 +13,6 @@ import (
 	"github.com/consentgate/consentgate/caddymodule/assets"
 	"github.com/consentgate/consentgate/caddymodule/declaration"
 	"github.com/consentgate/consentgate/policy"
-	"github.com/consentgate/consentgate/policy/knowncookies"
 )
 
 func init() {
@@ -68,8 +67,7 @@ func lintCommand(path string, out io.Writer) error {
 		}
 		return err
 	}
-	cl := policy.NewClassifier(p, knowncookies.Builtin(), nil)
-	warnings := policy.Lint(p, cl.KnownCategory)
+	warnings := policy.Lint(p, policy.BuiltinKnown())
 	for _, w := range warnings {
 		fmt.Fprintf(out, "%s: warning: %s\n", location(w), w.Msg)
 	}

@@ -21,7 +21,7 @@ func TestLintCommand(t *testing.T) {
 	if err == nil {
 		t.Fatal("a broken policy linted without error (the command must exit 1)")
 	}
-	for _, want := range []string{bad + `:3: error: cookie "_ga": unknown category "stats"`, bad + ":4: error: cookie duration: duration \"5m\": unit m is ambiguous"} {
+	for _, want := range []string{bad + `:3: error: cookie "_ga": unknown category "stats"`, bad + ":4: error: cookie \"x\": duration \"5m\": unit m is ambiguous"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
