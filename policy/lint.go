@@ -52,6 +52,9 @@ func Lint(p *Policy, known *Known) []Problem {
 		case c.Duration.Kind == Fixed && c.Duration.Len > thirteenMonths:
 			warn(c.Lines.Duration, "cookie %q (%s) is kept for %s, more than 13 months; shorten it to 13mo or less (clamp_lifetime caps what the site sets at the declared duration)", c.Name, c.Category, c.Duration)
 		}
+		if slices.ContainsFunc(mapValues(c.Purpose), func(s string) bool { return strings.HasPrefix(s, PurposeTODO) }) {
+			warn(c.Line, "cookie %q: its purpose is still the TODO of caddy cookie-consent draft; say what it does for the visitor (the declaration page shows it)", c.Name)
+		}
 		if t, ok := firstPartyOf(known, c); ok {
 			warn(c.Lines.Provider, "cookie %q has provider %s, but %s's script sets it on your site's own domain (a first-party cookie, whatever host serves the script): write your site's domain as its provider", c.Name, c.Provider, t.Platform)
 		}
@@ -87,6 +90,18 @@ func Lint(p *Policy, known *Known) []Problem {
 
 	sort.SliceStable(ws, func(i, j int) bool { return ws[i].Line < ws[j].Line })
 	return ws
+}
+
+// PurposeTODO is the purpose `caddy cookie-consent draft` writes for the site
+// owner to replace; lint warns while it is there.
+const PurposeTODO = "TODO: what it does for the visitor"
+
+func mapValues(t Text) []string {
+	out := make([]string, 0, len(t))
+	for _, v := range t {
+		out = append(out, v)
+	}
+	return out
 }
 
 // lintSessionClamp warns about a necessary cookie declared session that the site
