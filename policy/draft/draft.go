@@ -35,13 +35,13 @@ type Summary struct {
 	Entries int // entries of ours among them
 	Skipped int // lines that are not JSON log entries (or too long)
 
-	Cookies     int // cookie and storage-key entries proposed
+	Cookies      int // cookie and storage-key entries proposed
 	Unclassified int // of them, with no suggested category
-	Hosts       int // tracker hosts proposed as blockers
-	Unknown     int // third-party hosts nothing knows, listed as comments
-	Declared    int // names and hosts seen that the policy already declares
+	Hosts        int // tracker hosts proposed as blockers
+	Unknown      int // third-party hosts nothing knows, listed as comments
+	Declared     int // names and hosts seen that the policy already declares
 	Undeclarable int // names that cannot be declared (listed as comments)
-	Dropped     int // names past the per-kind bound, not looked at
+	Dropped      int // names past the per-kind bound, not looked at
 }
 
 // Draft reads the logs and returns the drafted policy: a new one, or Existing
@@ -200,7 +200,7 @@ type drafted struct {
 	// notNotice are the entries a notice_only policy cannot take (it says only
 	// necessary cookies exist); they are written as comments.
 	notNotice *drafted
-	summary    *Summary
+	summary   *Summary
 }
 
 type cookieDraft struct {
@@ -232,10 +232,10 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 	}
 
 	type group struct {
-		name  string
-		known policy.KnownCookie
+		name    string
+		known   policy.KnownCookie
 		isKnown bool
-		seen  []*seen
+		seen    []*seen
 	}
 	groups := map[string]*group{}
 	for _, kind := range []string{kindCookie, kindStorage} {
@@ -466,10 +466,10 @@ func declarable(name string) string {
 // cookie short (clamp_lifetime only shortens to a declared length) and which
 // lint flags for any category but necessary.
 func duration(maxAge int64, typ, knownLifetime string, comments []string) (string, []string) {
-	const browserLimit = 400 * 86400 // Chrome and Firefox keep no cookie longer (RFC 6265bis)
+	const longest = 100 * 365 * 86400 // the longest duration a policy takes
 	switch {
-	case maxAge > browserLimit:
-		return durationText(browserLimit), append(comments, fmt.Sprintf("the site asks for %s; browsers keep a cookie 400 days at most", durationText(min(maxAge, 100*365*86400))))
+	case maxAge > longest:
+		return durationText(longest), append(comments, "the site asks for longer than 100 years")
 	case maxAge > 0:
 		return durationText(maxAge), comments
 	case maxAge == -1:
