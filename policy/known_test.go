@@ -114,7 +114,7 @@ func TestLintWithBuiltin(t *testing.T) {
 	}
 	all := strings.Join(got, "\n")
 	for _, want := range []string{
-		`testdata/almi.yaml:47: cookie "_gcl_ls" has provider googletagmanager.com, but Google tag / Google Tag Manager's script sets it on your site's own domain`,
+		`testdata/almi.yaml:47: cookie "_gcl_ls" has provider googletagmanager.com, but it is a first-party cookie: the script of Google tag / Google Tag Manager sets it on your site's own domain`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("lint of almi lacks %q:\n%s", want, all)

@@ -56,7 +56,7 @@ func Lint(p *Policy, known *Known) []Problem {
 			warn(c.Line, "cookie %q: its purpose is still the TODO of caddy cookie-consent draft; say what it does for the visitor (the declaration page shows it)", c.Name)
 		}
 		if t, ok := firstPartyOf(known, c); ok {
-			warn(c.Lines.Provider, "cookie %q has provider %s, but %s's script sets it on your site's own domain (a first-party cookie, whatever host serves the script): write your site's domain as its provider", c.Name, c.Provider, t.Platform)
+			warn(c.Lines.Provider, "cookie %q has provider %s, but it is a first-party cookie: the script of %s sets it on your site's own domain, whatever host serves the script; write your site's domain as its provider", c.Name, c.Provider, t.Platform)
 		}
 	}
 

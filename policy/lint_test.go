@@ -141,7 +141,7 @@ func TestLint(t *testing.T) {
 			[]string{"blocker host www.googletagmanager.com (Google tag)", "on your site's own domain", "_ga", "your site's domain as provider"}, lintKnown},
 		{"first-party cookie with the script's host as provider",
 			map[int]string{13: "  - {name: _ga, category: statistics, provider: www.googletagmanager.com, duration: 13mo}"}, 13,
-			[]string{`cookie "_ga" has provider www.googletagmanager.com`, "Google tag's script sets it on your site's own domain", "your site's domain"}, lintKnown},
+			[]string{`cookie "_ga" has provider www.googletagmanager.com`, "the script of Google tag sets it on your site's own domain", "your site's domain"}, lintKnown},
 		{"a concrete name under a first-party pattern",
 			map[int]string{15: "  - {name: _ga_ABC123, category: marketing, provider: google-analytics.com, type: html, duration: session}"}, 15,
 			[]string{`cookie "_ga_ABC123" has provider google-analytics.com`, "Google Analytics"}, lintKnown},

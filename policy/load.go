@@ -182,7 +182,8 @@ func (l *loader) fields(n *yaml.Node, what string, handlers map[string]func(*yam
 
 // Nearest returns the word of known that s is most likely a misspelling of: at
 // an edit distance of at most a third of its length (two for short words),
-// letter case and - versus _ aside; "" when none is that close.
+// letter case and - versus _ aside, or else the only longer word that begins
+// with the same four letters (an abbreviation); "" when none is that close.
 func Nearest(s string, known []string) string {
 	norm := func(w string) string { return strings.ReplaceAll(strings.ToLower(w), "-", "_") }
 	best, bestDist := "", -1
@@ -191,6 +192,18 @@ func Nearest(s string, known []string) string {
 		limit := max(2, len(k)/3)
 		if d <= limit && (bestDist < 0 || d < bestDist) {
 			best, bestDist = k, d
+		}
+	}
+	if best != "" || len(s) < 4 {
+		return best
+	}
+	// An abbreviation ("stats", "pref"): the one known word that begins alike.
+	for _, k := range known {
+		if len(k) > len(s) && strings.HasPrefix(norm(k), norm(s[:4])) {
+			if best != "" {
+				return ""
+			}
+			best = k
 		}
 	}
 	return best

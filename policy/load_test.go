@@ -401,7 +401,7 @@ func TestLoadErrors(t *testing.T) {
 			"  - name: _ga",
 			"    category: stats",
 			"    duration: 2y",
-		), 6, []string{`cookie "_ga": unknown category "stats" (known: necessary, statistics, unclassified)`}, 0},
+		), 6, []string{`cookie "_ga": unknown category "stats": did you mean statistics? (known: necessary, statistics, unclassified)`}, 0},
 		{"cookie without category", yml(
 			"version: 1",
 			"cookies:",
