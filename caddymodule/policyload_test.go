@@ -3,8 +3,11 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/caddyserver/caddy/v2"
 
 	"github.com/consentgate/consentgate/policy"
 )
@@ -43,5 +46,16 @@ func TestUndeclaredWarningSuggests(t *testing.T) {
 		if g[0] != want[0] || !strings.Contains(g[1], want[1]) {
 			t.Errorf("%s: suggested %q, suggestion %q; want %q and a suggestion containing %q", name, g[0], g[1], want[0], want[1])
 		}
+	}
+}
+
+// TestMissingPolicyFileInJSON checks the error of a JSON config (no Caddyfile line
+// to name): the path as given and where it was looked for.
+func TestMissingPolicyFileInJSON(t *testing.T) {
+	cfg := fmt.Sprintf(`{"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[{"handler":"cookie_consent","policy":"testdata/no-such-policy.yaml"}]}]}}}}}`, freePort(t))
+	err := caddy.Validate(mustConfig(t, cfg))
+	abs, _ := filepath.Abs("testdata/no-such-policy.yaml")
+	if err == nil || !strings.Contains(err.Error(), `policy file "testdata/no-such-policy.yaml" (resolved to `+abs+` from the directory caddy runs in) does not exist`) {
+		t.Errorf("error %v", err)
 	}
 }
