@@ -76,6 +76,15 @@ func (k *Known) Tracker(host string) (KnownTracker, bool) {
 	}
 }
 
+// Cookies lists the known cookies and storage keys, for what must carry them
+// elsewhere (the guard's rules in the browser). The slice is shared: do not modify.
+func (k *Known) Cookies() []KnownCookie {
+	if k == nil {
+		return nil
+	}
+	return k.cookies
+}
+
 // Trackers lists the known tracker hosts.
 func (k *Known) Trackers() []KnownTracker {
 	if k == nil {
