@@ -550,9 +550,12 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 	switch {
 	case c.Category == "" && missed["category"]:
 		return
+	case c.Category == "" && catNode == nil:
+		l.errorf(n, "%s: category missing (known: %s)", where, l.known(p))
+		return
 	case c.Category == "":
-		if catNode == nil {
-			l.errorf(n, "%s: category missing (known: %s)", where, l.known(p))
+		if catNode.Kind == yaml.ScalarNode && catNode.Tag != "!!null" { // a null was reported as not a string
+			l.errorf(catNode, "%s: category is empty (known: %s)", where, l.known(p))
 		}
 		return
 	case c.Category != Unclassified && p.CategoryIndex(c.Category) < 0:

@@ -682,6 +682,20 @@ func TestLoadErrors(t *testing.T) {
 			"  - hosts: [connect.facebook.net]",
 			"    category: marketting",
 		), 5, []string{`blocker: unknown category "marketting": did you mean marketing?`}, 0},
+		{"empty category", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: a",
+			"    category: ''",
+			"    duration: 1d",
+		), 4, []string{`cookie "a": category is empty`}, 0},
+		{"null category", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: a",
+			"    category:",
+			"    duration: 1d",
+		), 4, []string{"cookie category must be a string"}, 0},
 		{"duration error names its cookie", yml(
 			"version: 1",
 			"cookies:",
