@@ -57,22 +57,66 @@ func TestAdaptGolden(t *testing.T) {
 	}
 }
 
+// TestCaddyfileErrors checks the errors `caddy adapt` (and so `caddy validate`)
+// gives for a wrong cookie_consent directive: each names the Caddyfile line and
+// says what to write instead.
 func TestCaddyfileErrors(t *testing.T) {
-	for name, tc := range map[string]struct{ caddyfile, want string }{
-		"no policy":         {"cookie_consent {\n mode report\n}", "policy is required"},
-		"bad mode":          {"cookie_consent {\n policy p.yaml\n mode loud\n}", `mode "loud"`},
-		"unknown option":    {"cookie_consent {\n policy p.yaml\n colour blue\n}", `unknown cookie_consent option "colour"`},
-		"bad on/off":        {"cookie_consent {\n policy p.yaml\n gpc maybe\n}", `gpc: want on or off`},
-		"group before src":  {"cookie_consent {\n policy p.yaml\n onetrust_group C0002 statistics\n}", "onetrust_group needs source onetrust"},
-		"too many args":     {"cookie_consent a.yaml b.yaml", "wrong argument count"},
-		"group missing arg": {"cookie_consent {\n policy p.yaml\n source onetrust\n onetrust_group C0002\n}", "wrong argument count"},
+	missing, _ := filepath.Abs("testdata/no-such-policy.yaml")
+	for name, tc := range map[string]struct {
+		caddyfile string
+		want      []string
+	}{
+		"no policy":         {"cookie_consent {\n mode report\n}", []string{"policy is required", "Caddyfile:2"}},
+		"bad mode":          {"cookie_consent {\n policy testdata/policy.yaml\n mode loud\n}", []string{`mode "loud"`}},
+		"unknown option":    {"cookie_consent {\n policy testdata/policy.yaml\n colour blue\n}", []string{`unknown cookie_consent option "colour" (known: policy, mode,`, "Caddyfile:4"}},
+		"misspelt option":   {"cookie_consent {\n policy testdata/policy.yaml\n clamp_lifetim off\n}", []string{`unknown cookie_consent option "clamp_lifetim": did you mean clamp_lifetime?`, "Caddyfile:4"}},
+		"misspelt option 2": {"cookie_consent {\n polcy testdata/policy.yaml\n}", []string{`unknown cookie_consent option "polcy": did you mean policy?`, "Caddyfile:3"}},
+		"bad on/off":        {"cookie_consent {\n policy testdata/policy.yaml\n gpc maybe\n}", []string{`gpc: want on or off`}},
+		"group before src":  {"cookie_consent {\n policy testdata/policy.yaml\n onetrust_group C0002 statistics\n}", []string{"onetrust_group needs source onetrust"}},
+		"too many args":     {"cookie_consent testdata/policy.yaml b.yaml", []string{"wrong argument count"}},
+		"group missing arg": {"cookie_consent {\n policy testdata/policy.yaml\n source onetrust\n onetrust_group C0002\n}", []string{"wrong argument count"}},
+		"policy twice":      {"cookie_consent {\n policy testdata/policy.yaml testdata/policy.yaml\n}", []string{"wrong argument count"}},
+
+		// An absolute path as the only argument is a path matcher to Caddy.
+		"absolute path argument": {"cookie_consent /etc/caddy/policy.yaml", []string{
+			`"/etc/caddy/policy.yaml" was read as a path matcher`, "use the block form, cookie_consent { policy /etc/caddy/policy.yaml }",
+			"cookie_consent * /etc/caddy/policy.yaml", "Caddyfile:2"}},
+		"absolute path argument with a block": {"cookie_consent /srv/p.yaml {\n mode report\n}", []string{`"/srv/p.yaml" was read as a path matcher`}},
+
+		// A missing file: the Caddyfile line and the path it resolved to.
+		"missing policy file": {"cookie_consent {\n mode report\n policy testdata/no-such-policy.yaml\n}", []string{
+			`policy file "testdata/no-such-policy.yaml" (resolved to ` + missing + " from the directory caddy runs in) does not exist", "Caddyfile:4"}},
+		"missing policy file, short form": {"cookie_consent testdata/no-such-policy.yaml", []string{"resolved to " + missing, "does not exist", "Caddyfile:2"}},
+		"missing absolute policy file":    {"cookie_consent * /no/such/policy.yaml", []string{`policy file "/no/such/policy.yaml" does not exist`, "Caddyfile:2"}},
+		"policy is a directory":           {"cookie_consent testdata", []string{"is a directory"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := "example.com {\n" + tc.caddyfile + "\n}\n"
 			_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want one containing %q", err, tc.want)
+			if err == nil {
+				t.Fatalf("adapted without error, want %q", tc.want[0])
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
 			}
 		})
+	}
+}
+
+// TestCaddyfilePolicyPaths checks what adapts: a matcher before the path, a path
+// with placeholders (checked when the config loads, not now).
+func TestCaddyfilePolicyPaths(t *testing.T) {
+	for _, c := range []string{
+		"cookie_consent /shop/* testdata/policy.yaml",
+		"cookie_consent * testdata/policy.yaml",
+		"cookie_consent {env.NO_SUCH_VARIABLE}/policy.yaml",
+		"cookie_consent {\n policy {env.POLICY_DIR}/policy.yaml\n}",
+	} {
+		cfg := "example.com {\n" + c + "\n}\n"
+		if _, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil); err != nil {
+			t.Errorf("%q: %v", c, err)
+		}
 	}
 }

@@ -2,26 +2,62 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 func init() {
-	httpcaddyfile.RegisterHandlerDirective("cookie_consent", parseCaddyfile)
+	httpcaddyfile.RegisterDirective("cookie_consent", parseDirective)
 	// After encode, so the encoder compresses what we rewrote; before the
 	// handlers that produce responses, so we see every request and response.
 	httpcaddyfile.RegisterDirectiveOrder("cookie_consent", httpcaddyfile.After, "encode")
 }
 
-func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+// parseDirective is what httpcaddyfile.RegisterHandlerDirective would register,
+// except that it remembers the matcher token: Caddy reads a first argument that
+// starts with / as a path matcher, so `cookie_consent /etc/caddy/policy.yaml`
+// arrives here as a matcher and no policy, and the error must say so.
+func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
+	if !h.Next() {
+		return nil, h.ArgErr()
+	}
+	first := ""
+	if h.NextArg() {
+		first = h.Val()
+	}
+	h.Reset()
+	h.Next()
+	matcherSet, err := h.ExtractMatcherSet()
+	if err != nil {
+		return nil, err
+	}
 	var m Handler
-	err := m.UnmarshalCaddyfile(h.Dispenser)
-	return &m, err
+	if err := m.UnmarshalCaddyfile(h.Dispenser); err != nil {
+		if errors.Is(err, errNoPolicy) && strings.HasPrefix(first, "/") {
+			// One line: Caddy prints errors inside a JSON log entry.
+			return nil, h.Errf("cookie_consent: %q was read as a path matcher (Caddy takes a first argument that starts with / as one), so no policy was given; "+
+				"use the block form, cookie_consent { policy %s } with policy on a line of its own, or put a matcher before the path: cookie_consent * %s", first, first, first)
+		}
+		return nil, err
+	}
+	return h.NewRoute(matcherSet, &m), nil
 }
+
+// errNoPolicy is the error of a cookie_consent directive without a policy.
+var errNoPolicy = errors.New("cookie_consent: policy is required (cookie_consent PATH, or policy PATH in the block)")
+
+// caddyfileOptions are the subdirectives of the block, for suggestions.
+var caddyfileOptions = []string{"policy", "mode", "source", "banner", "path_prefix", "secret", "gpc",
+	"google_consent_mode", "known_cookies", "clamp_lifetime", "onetrust_group", "klaro_service", "cc_category"}
 
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
@@ -42,8 +78,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
+	file, line := d.File(), d.Line()
 	if d.NextArg() {
-		h.setPolicyPath(d.Val())
+		if err := h.policyArg(d); err != nil {
+			return err
+		}
 		if d.NextArg() {
 			return d.ArgErr()
 		}
@@ -52,11 +91,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		opt := d.Val()
 		switch opt {
 		case "policy":
-			var v string
-			if !d.AllArgs(&v) {
+			if !d.NextArg() {
 				return d.ArgErr()
 			}
-			h.setPolicyPath(v)
+			if err := h.policyArg(d); err != nil {
+				return err
+			}
+			if d.NextArg() {
+				return d.ArgErr()
+			}
 		case "mode", "source", "path_prefix", "secret", "known_cookies":
 			var v string
 			if !d.AllArgs(&v) {
@@ -106,17 +149,60 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.SourceMap[name] = category
 		default:
-			return d.Errf("unknown cookie_consent option %q", opt)
+			if near := policy.Nearest(opt, caddyfileOptions); near != "" {
+				return d.Errf("unknown cookie_consent option %q: did you mean %s?", opt, near)
+			}
+			return d.Errf("unknown cookie_consent option %q (known: %s)", opt, strings.Join(caddyfileOptions, ", "))
 		}
 	}
 	if len(h.Policy) == 0 {
-		return d.Err("cookie_consent: policy is required")
+		return fmt.Errorf("%w, at %s:%d", errNoPolicy, file, line) // the directive's line, not its block's end
+	}
+	return nil
+}
+
+// policyArg takes the policy path at the dispenser's cursor. A path without
+// placeholders is checked now, so that `caddy adapt` and `caddy validate` name the
+// Caddyfile line of a policy file that is not there, and where it was looked for:
+// Caddy resolves a relative path against the directory it runs in, which is not
+// necessarily the Caddyfile's.
+func (h *Handler) policyArg(d *caddyfile.Dispenser) error {
+	path := d.Val()
+	h.setPolicyPath(path)
+	if strings.Contains(path, "{") {
+		return nil // expanded when the config loads
+	}
+	if err := checkPolicyFile(path); err != nil {
+		return d.Errf("cookie_consent: %v", err)
 	}
 	return nil
 }
 
 func (h *Handler) setPolicyPath(path string) {
 	h.Policy, _ = json.Marshal(path) // a string always marshals
+}
+
+// checkPolicyFile says why a policy path cannot be read as a file, naming the
+// absolute path it resolves to.
+func checkPolicyFile(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	where := fmt.Sprintf("%q", path)
+	if abs != path {
+		where = fmt.Sprintf("%q (resolved to %s from the directory caddy runs in)", path, abs)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("policy file %s does not exist", where)
+	case err != nil:
+		return fmt.Errorf("policy file %s: %v", where, err)
+	case fi.IsDir():
+		return fmt.Errorf("policy file %s is a directory; name the YAML file in it", where)
+	}
+	return nil
 }
 
 func onOff(d *caddyfile.Dispenser, opt string) (bool, error) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -13,7 +15,7 @@ import (
 	"github.com/consentgate/consentgate/caddymodule/assets"
 	"github.com/consentgate/consentgate/caddymodule/declaration"
 	"github.com/consentgate/consentgate/policy"
-	"github.com/consentgate/consentgate/policy/knowncookies"
+	"github.com/consentgate/consentgate/policy/draft"
 )
 
 func init() {
@@ -27,6 +29,12 @@ Tools for the policy files of the cookie_consent handler.
                             compliance warnings (exit status 0 with warnings only)
   declaration FILE [--lang] prints the cookie declaration page generated from
                             the policy, for static hosting
+  draft --log FILE... [--policy FILE]
+                            prints a policy drafted from the logs of mode report
+                            (Caddy JSON logs, gzipped or not, - for stdin): every
+                            cookie, storage key and tracker host seen that the
+                            policy does not declare; with --policy, that policy
+                            with the new entries appended
 `,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.AddCommand(&cobra.Command{
@@ -50,6 +58,25 @@ Tools for the policy files of the cookie_consent handler.
 			}
 			decl.Flags().String("lang", "", "language, one of the policy's (default: its first)")
 			cmd.AddCommand(decl)
+			dr := &cobra.Command{
+				Use:   "draft --log FILE... [--policy FILE]",
+				Short: "Drafts a cookie policy from the logs of report mode",
+				Long: `Reads Caddy JSON logs (files, directories of rotated logs, gzipped or not,
+or - for stdin) and prints a policy declaring every cookie, storage key and
+tracker host the cookie_consent handler saw that the policy does not declare,
+with the category the known lists suggest. With --policy, prints that policy
+with the new entries appended to its lists, every existing line unchanged.
+Files after the flags are read as logs too.`,
+				RunE: func(c *cobra.Command, args []string) error {
+					c.SilenceUsage = true
+					logs, _ := c.Flags().GetStringArray("log")
+					existing, _ := c.Flags().GetString("policy")
+					return draftCommand(append(logs, args...), existing, c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+				},
+			}
+			dr.Flags().StringArray("log", nil, "a log file, a directory of log files, or - for stdin (repeatable)")
+			dr.Flags().String("policy", "", "the policy to add the new entries to")
+			cmd.AddCommand(dr)
 		},
 	})
 }
@@ -68,8 +95,7 @@ func lintCommand(path string, out io.Writer) error {
 		}
 		return err
 	}
-	cl := policy.NewClassifier(p, knowncookies.Builtin(), nil)
-	warnings := policy.Lint(p, cl.KnownCategory)
+	warnings := policy.Lint(p, policy.BuiltinKnown())
 	for _, w := range warnings {
 		fmt.Fprintf(out, "%s: warning: %s\n", location(w), w.Msg)
 	}
@@ -93,6 +119,73 @@ func declarationCommand(path, lang string, out io.Writer) error {
 		return err
 	}
 	return declaration.Static(out, p, bundle, lang)
+}
+
+// draftCommand prints a drafted policy (or the merged one) to out and a summary
+// of what it read to errOut.
+func draftCommand(logPaths []string, existingPath string, stdin io.Reader, out, errOut io.Writer) error {
+	if len(logPaths) == 0 {
+		return errors.New("draft: name the logs to read with --log FILE (- for stdin)")
+	}
+	var readers []io.Reader
+	var names []string
+	for _, path := range logPaths {
+		if path == "-" {
+			readers, names = append(readers, stdin), append(names, "stdin")
+			continue
+		}
+		files := []string{path}
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			// A log directory holds the current log and its rotated, gzipped
+			// predecessors; read them all, oldest name first.
+			entries, err := os.ReadDir(path)
+			if err != nil {
+				return fmt.Errorf("draft: %w", err)
+			}
+			files = files[:0]
+			for _, e := range entries {
+				if e.Type().IsRegular() {
+					files = append(files, filepath.Join(path, e.Name()))
+				}
+			}
+		}
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				return fmt.Errorf("draft: %w", err)
+			}
+			defer fh.Close()
+			readers, names = append(readers, fh), append(names, f)
+		}
+	}
+	opt := draft.Options{}
+	if existingPath != "" {
+		data, err := os.ReadFile(existingPath)
+		if err != nil {
+			return fmt.Errorf("draft: --policy: %w", err)
+		}
+		opt.Existing, opt.ExistingName = data, existingPath
+	}
+	result, s, err := draft.Draft(readers, opt)
+	if err != nil {
+		return fmt.Errorf("draft: %w", err)
+	}
+	if _, err := out.Write(result); err != nil {
+		return err
+	}
+	fmt.Fprintf(errOut, "draft: read %d entries of cookie_consent in %d log(s) (%d lines, %d not JSON); proposed %d cookies and storage keys (%d unclassified) and %d tracker hosts; %d already declared",
+		s.Entries, len(readers), s.Lines, s.Skipped, s.Cookies, s.Unclassified, s.Hosts, s.Declared)
+	if s.Unknown > 0 {
+		fmt.Fprintf(errOut, "; %d unknown third-party hosts listed as comments", s.Unknown)
+	}
+	if s.Dropped > 0 {
+		fmt.Fprintf(errOut, "; %d names past the limit not looked at", s.Dropped)
+	}
+	fmt.Fprintln(errOut)
+	if s.Entries == 0 {
+		fmt.Fprintln(errOut, "draft: no observed entries: run the handler with mode report and Caddy's log at info level in JSON format (log { format json }), then browse the site")
+	}
+	return nil
 }
 
 func location(p policy.Problem) string {

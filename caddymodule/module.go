@@ -203,7 +203,11 @@ func (h *Handler) loadPolicy(repl *caddy.Replacer) (*policy.Policy, error) {
 	if err := json.Unmarshal(h.Policy, &path); err != nil {
 		return nil, fmt.Errorf("cookie_consent: policy must be a file path or a JSON object: %v", err)
 	}
-	return policy.LoadFile(repl.ReplaceKnown(path, ""))
+	path = repl.ReplaceKnown(path, "")
+	if err := checkPolicyFile(path); err != nil {
+		return nil, fmt.Errorf("cookie_consent: %v", err)
+	}
+	return policy.LoadFile(path)
 }
 
 func (h *Handler) loadKnown(repl *caddy.Replacer) ([]knowncookies.Cookie, error) {

@@ -21,7 +21,7 @@ func TestBadPolicyIsRejectedWithFileLineAndReason(t *testing.T) {
 	if err == nil {
 		t.Fatal("a policy with an unknown category validated")
 	}
-	want := path + `:5: cookie "_ga": unknown category "stats" (known: necessary, statistics, unclassified)`
+	want := path + `:5: cookie "_ga": unknown category "stats": did you mean statistics? (known: necessary, statistics, unclassified)`
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q\nwant it to contain %q", err, want)
 	}

@@ -425,13 +425,11 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 	if name == "" || !rw.h.undeclared.ok(name, now) {
 		return
 	}
-	suggested := ""
-	if cl.Origin == policy.FromKnown {
-		suggested = cl.Category
-	}
+	suggested, suggestion := rw.h.classifier.Suggest(name)
 	rw.h.logger.Warn("undeclared cookie",
 		zap.String("name", boundString(name)),
 		zap.String("suggested_category", suggested),
+		zap.String("suggestion", suggestion),
 		zap.String("path", boundString(originalURL(rw.r).Path)),
 	)
 }

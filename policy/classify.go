@@ -1,9 +1,8 @@
 package policy
 
 import (
+	"fmt"
 	"time"
-
-	"github.com/consentgate/consentgate/policy/knowncookies"
 )
 
 // Origin says where a cookie's classification came from.
@@ -29,15 +28,12 @@ type Class struct {
 	Nameless bool    // an empty name: never allowed
 }
 
-// KnownCookie is an entry of the known-cookie database.
-type KnownCookie = knowncookies.Cookie
-
 // Classifier classifies cookie names for one policy: declared, then known,
 // else unclassified. It is built once per configuration and is read-only, so
 // requests share it.
 type Classifier struct {
 	Policy    *Policy
-	known     Matcher[string]
+	known     *Known
 	necessary Matcher[struct{}]
 }
 
@@ -45,11 +41,8 @@ type Classifier struct {
 // empty); consentNames are the names or patterns of the consent manager's own
 // cookies, which count as necessary.
 func NewClassifier(p *Policy, known []KnownCookie, consentNames []string) *Classifier {
-	c := &Classifier{Policy: p}
-	for _, k := range known {
-		// A database listing a name twice keeps its first entry.
-		_ = c.known.Add(k.Name, k.Category)
-	}
+	// The trackers are built in: an Open Cookie Database CSV names no hosts.
+	c := &Classifier{Policy: p, known: NewKnown(known, BuiltinKnown().Trackers())}
 	_ = c.necessary.Add(p.Consent.Name, struct{}{})
 	for _, n := range consentNames {
 		_ = c.necessary.Add(n, struct{}{})
@@ -70,14 +63,32 @@ func (c *Classifier) Classify(name string) Class {
 	if d, ok := c.Policy.DeclaredCookie(name); ok {
 		return Class{Category: d.Category, Index: c.Policy.CategoryIndex(d.Category), Origin: FromPolicy, Decl: d}
 	}
-	if cat, ok := c.known.Lookup(name); ok {
-		return Class{Category: cat, Index: c.Policy.CategoryIndex(cat), Origin: FromKnown}
+	if k, ok := c.known.Cookie(name); ok {
+		return Class{Category: k.Category, Index: c.Policy.CategoryIndex(k.Category), Origin: FromKnown}
 	}
 	return Class{Category: Unclassified, Index: -1}
 }
 
 // KnownCategory returns the known-cookie database's category for a name.
-func (c *Classifier) KnownCategory(name string) (string, bool) { return c.known.Lookup(name) }
+func (c *Classifier) KnownCategory(name string) (string, bool) {
+	k, ok := c.known.Cookie(name)
+	return k.Category, ok
+}
+
+// Known is what the classifier knows beyond the policy.
+func (c *Classifier) Known() *Known { return c.known }
+
+// Suggest proposes a category for a name the policy does not declare, for the
+// "undeclared cookie" warnings: the known list's, or none, said plainly. The note
+// also says when the policy has no such category, since a cookie of a category the
+// policy lacks can never be granted.
+func (c *Classifier) Suggest(name string) (category, note string) {
+	category, note = c.known.Suggest(name)
+	if category != "" && category != Necessary && c.Policy.CategoryIndex(category) < 0 {
+		note += fmt.Sprintf(" (and add the category %s, which the policy lacks: until then it is never granted)", category)
+	}
+	return category, note
+}
 
 // Allows decides whether a cookie of this class may pass for this consent.
 // Unclassified cookies (undeclared and unknown, or declared as unclassified)

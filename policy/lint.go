@@ -18,10 +18,10 @@ const thirteenMonths = 395 * 24 * time.Hour
 var builtinLanguages = []string{"sv", "en"}
 
 // Lint returns warnings about a policy that loaded without errors: things that
-// are allowed but that a supervisory authority or a visitor would question.
-// knownCategory looks a cookie name up in the known-cookie database (may be
-// nil). The warnings are sorted by line.
-func Lint(p *Policy, knownCategory func(name string) (string, bool)) []Problem {
+// are allowed but that a supervisory authority or a visitor would question, or
+// that would quietly break the site. known is what is known beyond the policy
+// (nil: nothing). The warnings are sorted by line.
+func Lint(p *Policy, known *Known) []Problem {
 	var ws []Problem
 	warn := func(line int, format string, args ...any) {
 		ws = append(ws, Problem{File: p.File, Line: line, Msg: fmt.Sprintf(format, args...)})
@@ -36,28 +36,33 @@ func Lint(p *Policy, knownCategory func(name string) (string, bool)) []Problem {
 	}
 
 	for _, c := range p.Cookies {
+		// Patterns are looked up by their text, which finds the database entries
+		// written the same way ("_ga_#").
+		kc, isKnown := known.Cookie(c.Name)
 		switch {
 		case c.Category == Necessary:
-			if knownCategory == nil {
-				continue
+			if isKnown && kc.Category != Necessary && kc.Category != Unclassified {
+				warn(c.Lines.Category, "cookie %q is declared necessary, but the known-cookie database classes it as %s; declare it as %s (it then needs consent), or make sure the site needs it to work", c.Name, kc.Category, kc.Category)
 			}
-			// Patterns are looked up by their text, which finds the database
-			// entries written the same way ("_ga_#").
-			if known, ok := knownCategory(c.Name); ok && known != Necessary && known != Unclassified {
-				warn(c.Line, "cookie %q is declared necessary, but the known-cookie database classes it as %s; declare it as %s (it then needs consent), or make sure the site needs it to work", c.Name, known, known)
+			if c.Duration.Kind == Session {
+				lintSessionClamp(c, kc, isKnown, warn)
 			}
 		case c.Duration.Kind == Persistent:
-			warn(c.Line, "cookie %q (%s) is kept with no limit; a cookie that needs consent should expire within 13 months, so declare and set a duration such as 13mo", c.Name, c.Category)
+			warn(c.Lines.Duration, "cookie %q (%s) is kept with no limit; a cookie that needs consent should expire within 13 months, so declare and set a duration such as 13mo", c.Name, c.Category)
 		case c.Duration.Kind == Fixed && c.Duration.Len > thirteenMonths:
-			warn(c.Line, "cookie %q (%s) is kept for %s, more than 13 months; shorten it to 13mo or less (clamp_lifetime caps what the site sets at the declared duration)", c.Name, c.Category, c.Duration)
+			warn(c.Lines.Duration, "cookie %q (%s) is kept for %s, more than 13 months; shorten it to 13mo or less (clamp_lifetime caps what the site sets at the declared duration)", c.Name, c.Category, c.Duration)
+		}
+		if slices.ContainsFunc(mapValues(c.Purpose), func(s string) bool { return strings.HasPrefix(s, PurposeTODO) }) {
+			warn(c.Line, "cookie %q: its purpose is still the TODO of caddy cookie-consent draft; say what it does for the visitor (the declaration page shows it)", c.Name)
+		}
+		if t, ok := firstPartyOf(known, c); ok {
+			warn(c.Lines.Provider, "cookie %q has provider %s, but it is a first-party cookie: the script of %s sets it on your site's own domain, whatever host serves the script; write your site's domain as its provider", c.Name, c.Provider, t.Platform)
 		}
 	}
 
 	for _, b := range p.Blockers {
 		for _, h := range b.Hosts {
-			if site := lastTwoLabels(h); !providedBy(p.Cookies, site) {
-				warn(b.Line, "blocker host %s: no declared cookie has a provider under %s, so the declaration page does not show what it stores; declare its cookies with provider: %s", h, site, strings.TrimPrefix(h, "*."))
-			}
+			lintBlockerHost(p, known, b, h, warn)
 		}
 	}
 
@@ -85,6 +90,79 @@ func Lint(p *Policy, knownCategory func(name string) (string, bool)) []Problem {
 
 	sort.SliceStable(ws, func(i, j int) bool { return ws[i].Line < ws[j].Line })
 	return ws
+}
+
+// PurposeTODO is the purpose `caddy cookie-consent draft` writes for the site
+// owner to replace; lint warns while it is there.
+const PurposeTODO = "TODO: what it does for the visitor"
+
+func mapValues(t Text) []string {
+	out := make([]string, 0, len(t))
+	for _, v := range t {
+		out = append(out, v)
+	}
+	return out
+}
+
+// lintSessionClamp warns about a necessary cookie declared session that the site
+// may set for longer: with clamp_lifetime on, the proxy makes it a session cookie,
+// and a "Remember me" login then ends when the browser closes. Lint cannot read
+// the Caddyfile, so it says the default.
+func lintSessionClamp(c Cookie, kc KnownCookie, isKnown bool, warn func(int, string, ...any)) {
+	switch {
+	case isKnown && kc.Lifetime != "" && kc.Lifetime != "session":
+		warn(c.Lines.Duration, "cookie %q is declared session, but %s keeps it up to %s (\"Remember me\" style); with clamp_lifetime on (the default) the proxy cuts it to a session cookie and it ends when the browser closes: declare duration: %s", c.Name, kc.Platform, kc.Lifetime, kc.Lifetime)
+	case strings.Contains(strings.ToLower(c.Name), "remember"):
+		warn(c.Lines.Duration, "cookie %q is declared session, but its name says it remembers a login; with clamp_lifetime on (the default) the proxy cuts it to a session cookie and it ends when the browser closes: declare the lifetime the site gives it", c.Name)
+	}
+}
+
+// firstPartyOf finds the tracker whose script sets cookie c on the site's own
+// domain while c names that tracker's host as its provider: the declaration would
+// send visitors looking for it in the wrong place.
+func firstPartyOf(known *Known, c Cookie) (KnownTracker, bool) {
+	if c.Provider == "" {
+		return KnownTracker{}, false
+	}
+	provider := lastTwoLabels(c.Provider)
+	for _, t := range known.Trackers() {
+		if lastTwoLabels(t.Host) != provider {
+			continue
+		}
+		for _, fp := range t.FirstParty {
+			if fp == c.Name || matchPattern(fp, c.Name) {
+				return t, true
+			}
+		}
+	}
+	return KnownTracker{}, false
+}
+
+// lintBlockerHost warns when nothing declared explains what a blocker host
+// stores. What to advise depends on where its cookies live: a tracker whose
+// script writes first-party cookies (the Google tag's _ga) needs those declared
+// with the site as provider; other hosts need their own cookies declared under
+// their domain.
+func lintBlockerHost(p *Policy, known *Known, b Blocker, h string, warn func(int, string, ...any)) {
+	site := lastTwoLabels(h)
+	if providedBy(p.Cookies, site) {
+		return
+	}
+	t, isTracker := known.Tracker(h)
+	if isTracker && len(t.FirstParty) > 0 {
+		for _, fp := range t.FirstParty {
+			if _, ok := p.DeclaredCookie(fp); ok {
+				return
+			}
+		}
+		shown := t.FirstParty
+		if len(shown) > 4 {
+			shown = shown[:4]
+		}
+		warn(b.Line, "blocker host %s (%s): its script sets cookies on your site's own domain, such as %s, and the policy declares none of them; declare the ones your pages get, with your site's domain as provider (caddy cookie-consent draft lists what it saw)", h, t.Platform, strings.Join(shown, ", "))
+		return
+	}
+	warn(b.Line, "blocker host %s: no declared cookie has a provider under %s, so the declaration page does not show what it stores; declare what it stores: the cookies %s sets itself with provider: %s, those its script writes on your pages with your site's domain as provider", h, site, strings.TrimPrefix(h, "*."), site)
 }
 
 // lastTwoLabels approximates the registrable domain by its last two labels:

@@ -6,22 +6,33 @@ import (
 	"testing"
 )
 
-func knownFrom(m map[string]string) func(string) (string, bool) {
-	return func(name string) (string, bool) {
-		c, ok := m[name]
-		return c, ok
+// knownFrom builds a known-cookie list of name → category, with the tracker hosts
+// the lint tests use.
+func knownFrom(m map[string]string) *Known {
+	var list []KnownCookie
+	for name, cat := range m {
+		list = append(list, KnownCookie{Name: name, Category: cat, Platform: "Test"})
 	}
+	return NewKnown(list, lintTrackers)
 }
 
-var lintKnown = knownFrom(map[string]string{
-	"_pk_testcookie": "statistics",
-	"ai_user":        "statistics",
-	"ai_session":     "statistics",
-	"_ga":            "statistics",
-	"_ga_#":          "statistics",
-	"sid":            "necessary",
-	"JSESSIONID":     "necessary",
-})
+var lintTrackers = []KnownTracker{
+	{Host: "www.googletagmanager.com", Category: "statistics", Platform: "Google tag", FirstParty: []string{"_ga", "_ga_#", "_gcl_au"}},
+	{Host: "*.google-analytics.com", Category: "statistics", Platform: "Google Analytics", FirstParty: []string{"_ga", "_ga_#", "_gid"}},
+	{Host: "connect.facebook.net", Category: "marketing", Platform: "Meta", FirstParty: []string{"_fbp", "_fbc"}},
+	{Host: "*.doubleclick.net", Category: "marketing", Platform: "DoubleClick"},
+}
+
+var lintKnown = NewKnown([]KnownCookie{
+	{Name: "_pk_testcookie", Category: "statistics", Platform: "Matomo"},
+	{Name: "ai_user", Category: "statistics", Platform: "Application Insights"},
+	{Name: "ai_session", Category: "statistics", Platform: "Application Insights"},
+	{Name: "_ga", Category: "statistics", Platform: "Google Analytics"},
+	{Name: "_ga_#", Category: "statistics", Platform: "Google Analytics"},
+	{Name: "sid", Category: "necessary", Platform: "Test"},
+	{Name: "JSESSIONID", Category: "necessary", Platform: "Java", Lifetime: "session"},
+	{Name: "wordpress_logged_in_#", Category: "necessary", Platform: "WordPress", Lifetime: "15d"},
+}, lintTrackers)
 
 // lintBase is a policy that draws no warning; each case changes a line or two.
 var lintBase = []string{
@@ -38,12 +49,12 @@ var lintBase = []string{
 	/* 11 */ "cookies:",
 	/* 12 */ "  - {name: sid, category: necessary, provider: example.se, duration: persistent}",
 	/* 13 */ "  - {name: _ga, category: statistics, provider: example.se, duration: 13mo}",
-	/* 14 */ "  - {name: _gat, category: statistics, provider: www.google-analytics.com, duration: 395 days}",
-	/* 15 */ "  - {name: _gcl_ls, category: marketing, provider: googletagmanager.com, type: html, duration: session}",
+	/* 14 */ "  - {name: IDE, category: marketing, provider: doubleclick.net, duration: 395 days}",
+	/* 15 */ "  - {name: _gcl_ls, category: marketing, provider: example.se, type: html, duration: session}",
 	/* 16 */ "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 1y}",
 	/* 17 */ "blockers:",
 	/* 18 */ "  - category: marketing",
-	/* 19 */ "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", Static.Example.SE]",
+	/* 19 */ "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", Static.Example.SE]",
 }
 
 func lintPolicy(t *testing.T, edit map[int]string) *Policy {
@@ -63,8 +74,14 @@ func TestLintClean(t *testing.T) {
 	if ws := Lint(lintPolicy(t, nil), lintKnown); len(ws) != 0 {
 		t.Errorf("warnings on a clean policy:\n%v", Problems(ws))
 	}
-	if ws := Lint(lintPolicy(t, nil), nil); len(ws) != 0 {
+	if ws := Lint(lintPolicy(t, nil), knownFrom(nil)); len(ws) != 0 {
 		t.Errorf("warnings on a clean policy without a known-cookie database:\n%v", Problems(ws))
+	}
+	// Knowing nothing, lint cannot tell that _ga explains the Google hosts: it says
+	// what to declare without naming a wrong provider.
+	ws := Lint(lintPolicy(t, nil), nil)
+	if len(ws) != 2 || !strings.Contains(ws[0].Msg, "blocker host www.googletagmanager.com") || !strings.Contains(ws[0].Msg, "your site's domain as provider") {
+		t.Errorf("warnings knowing nothing:\n%v", Problems(ws))
 	}
 }
 
@@ -74,7 +91,7 @@ func TestLint(t *testing.T) {
 		edit  map[int]string
 		line  int      // of the one warning; 0 with no want: none
 		want  []string // substrings of its message
-		known func(string) (string, bool)
+		known *Known
 	}{
 		{"consent kept over 13 months", map[int]string{7: "  max_age: 396d"}, 7,
 			[]string{"consent.max_age 396d", "13 months", "182d"}, lintKnown},
@@ -90,12 +107,12 @@ func TestLint(t *testing.T) {
 			[]string{`"_ga_#"`, "statistics"}, lintKnown},
 		{"necessary cookie the database calls necessary", map[int]string{12: "  - {name: JSESSIONID, category: necessary, provider: example.se, duration: session}"}, 0, nil, lintKnown},
 		{"necessary cookie the database does not know", map[int]string{12: "  - {name: ai_user, category: necessary, provider: example.se, duration: 12 months}"}, 0, nil, knownFrom(nil)},
-		{"no database", map[int]string{12: "  - {name: ai_user, category: necessary, provider: example.se, duration: 12 months}"}, 0, nil, nil},
+		{"no database", map[int]string{12: "  - {name: ai_user, category: necessary, provider: example.se, duration: 12 months}"}, 0, nil, knownFrom(nil)},
 		{"statistics cookie the database calls statistics", map[int]string{13: "  - {name: _ga, category: statistics, provider: example.se, duration: 1y}"}, 0, nil, lintKnown},
 
 		{"statistics cookie kept over 13 months", map[int]string{13: "  - {name: _ga, category: statistics, provider: example.se, duration: 2y}"}, 13,
 			[]string{`"_ga" (statistics)`, "2y", "more than 13 months", "13mo"}, lintKnown},
-		{"marketing cookie kept with no limit", map[int]string{15: "  - {name: _gcl_ls, category: marketing, provider: googletagmanager.com, type: html, duration: persistent}"}, 15,
+		{"marketing cookie kept with no limit", map[int]string{15: "  - {name: _gcl_ls, category: marketing, provider: example.se, type: html, duration: persistent}"}, 15,
 			[]string{`"_gcl_ls" (marketing)`, "no limit"}, lintKnown},
 		{"unclassified cookie kept over 13 months", map[int]string{16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 400 days}"}, 16,
 			[]string{`"oep.selectedView" (unclassified)`, "400 days"}, lintKnown},
@@ -107,14 +124,43 @@ func TestLint(t *testing.T) {
 			[]string{"site.privacy_policy_url is missing"}, lintKnown},
 		{"privacy policy as a path is fine", map[int]string{5: "  privacy_policy_url: /integritet"}, 0, nil, lintKnown},
 
-		{"blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", static.example.se, connect.facebook.net]"}, 18,
-			[]string{"blocker host connect.facebook.net", "facebook.net", "provider: connect.facebook.net"}, lintKnown},
-		{"wildcard blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", static.example.se, \"*.hotjar.com\"]"}, 18,
+		{"blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", static.example.se, cdn.chat.example]"}, 18,
+			[]string{"blocker host cdn.chat.example", "no declared cookie has a provider under chat.example", "provider: chat.example", "your site's domain"}, lintKnown},
+		{"wildcard blocker host nobody provides", map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", static.example.se, \"*.hotjar.com\"]"}, 18,
 			[]string{"blocker host *.hotjar.com", "provider: hotjar.com"}, lintKnown},
-		{"provider a subdomain of the host", map[int]string{14: "  - {name: _gat, category: statistics, provider: region1.analytics.google-analytics.com, duration: 1d}"}, 0, nil, lintKnown},
-		{"provider the apex of the host", map[int]string{14: "  - {name: _gat, category: statistics, provider: google-analytics.com, duration: 1d}"}, 0, nil, lintKnown},
-		{"provider elsewhere under a shared suffix", map[int]string{14: "  - {name: _gat, category: statistics, provider: evilgoogle-analytics.com, duration: 1d}"}, 18,
-			[]string{"blocker host *.google-analytics.com"}, lintKnown},
+		{"a known tracker's third-party cookies not declared", map[int]string{14: "  - {name: other, category: marketing, provider: example.se, duration: 1d}"}, 18,
+			[]string{"blocker host *.doubleclick.net", "provider: doubleclick.net"}, lintKnown},
+		{"provider a subdomain of the host", map[int]string{14: "  - {name: IDE, category: marketing, provider: ad.doubleclick.net, duration: 1d}"}, 0, nil, lintKnown},
+		{"provider elsewhere under a shared suffix", map[int]string{14: "  - {name: IDE, category: marketing, provider: evildoubleclick.net, duration: 1d}"}, 18,
+			[]string{"blocker host *.doubleclick.net"}, lintKnown},
+
+		// Issue 9: a tracker whose script sets first-party cookies must not be told to
+		// declare them under its own host.
+		{"first-party tracker cookies not declared: advice names the site, not the host",
+			map[int]string{13: "  - {name: other, category: statistics, provider: example.se, duration: 13mo}"}, 18,
+			[]string{"blocker host www.googletagmanager.com (Google tag)", "on your site's own domain", "_ga", "your site's domain as provider"}, lintKnown},
+		{"first-party cookie with the script's host as provider",
+			map[int]string{13: "  - {name: _ga, category: statistics, provider: www.googletagmanager.com, duration: 13mo}"}, 13,
+			[]string{`cookie "_ga" has provider www.googletagmanager.com`, "the script of Google tag sets it on your site's own domain", "your site's domain"}, lintKnown},
+		{"a concrete name under a first-party pattern",
+			map[int]string{15: "  - {name: _ga_ABC123, category: marketing, provider: google-analytics.com, type: html, duration: session}"}, 15,
+			[]string{`cookie "_ga_ABC123" has provider google-analytics.com`, "Google Analytics"}, lintKnown},
+		{"a blocker host not in the tracker list is not told about first-party cookies",
+			map[int]string{19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", static.example.se, tags.example.net]"}, 18,
+			[]string{"blocker host tags.example.net: no declared cookie"}, lintKnown},
+
+		// Issue 9: "Remember me" cookies declared session lose their lifetime to clamping.
+		{"necessary session cookie the platform keeps longer",
+			map[int]string{12: "  - name: wordpress_logged_in_#", 13: "    category: necessary", 14: "    provider: example.se", 15: "    duration: session",
+				16: "  - {name: _ga, category: statistics, provider: example.se, duration: 13mo}"}, 15,
+			[]string{`cookie "wordpress_logged_in_#" is declared session`, "WordPress keeps it up to 15d", "clamp_lifetime on (the default)", "duration: 15d"}, lintKnown},
+		{"a remember-me cookie by its name",
+			map[int]string{12: "  - {name: app_remember, category: necessary, provider: example.se, duration: session}"}, 12,
+			[]string{`cookie "app_remember" is declared session`, "remembers a login", "clamp_lifetime on (the default)"}, lintKnown},
+		{"a session cookie that is one is fine",
+			map[int]string{12: "  - {name: JSESSIONID, category: necessary, provider: example.se, duration: session}"}, 0, nil, lintKnown},
+		{"the platform's lifetime declared is fine",
+			map[int]string{12: "  - {name: wordpress_logged_in_#, category: necessary, provider: example.se, duration: 15d}"}, 0, nil, lintKnown},
 
 		{"language without built-in texts", map[int]string{2: "languages: [sv, de]"}, 9, // necessary (line 0) is below, marketing (10) after
 			[]string{`category "statistics" has no title or description in de`, "sv and en"}, lintKnown},
@@ -122,7 +168,6 @@ func TestLint(t *testing.T) {
 		{"category that asks about nothing", map[int]string{
 			9:  "  - id: preferences",
 			13: "  - {name: _ga, category: marketing, provider: example.se, duration: 13mo}",
-			14: "  - {name: _gat, category: marketing, provider: www.google-analytics.com, duration: 395 days}",
 		}, 9,
 			[]string{`category "preferences" has no declared cookies and no blockers`}, lintKnown},
 	}
@@ -203,7 +248,7 @@ func TestLintSortedByLine(t *testing.T) {
 		7:  "  max_age: 2y",
 		12: "  - {name: ai_session, category: necessary, provider: example.se, duration: 30 minutes}",
 		16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: persistent}",
-		19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", cdn.hotjar.com]",
+		19: "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", cdn.hotjar.com]",
 	})
 	ws := Lint(p, lintKnown)
 	var lines []int
@@ -229,10 +274,10 @@ func TestLintSeeds(t *testing.T) {
 		}},
 		{"almi.yaml", []string{
 			`29: "FPID" (statistics) is kept for 400 days`,
-			`32: "_ga" (marketing) is kept for 2 years`,
-			`40: "_ga_#" (marketing) is kept for 2 years`,
+			`35: "_ga" (marketing) is kept for 2 years`, // the line of the duration
+			`43: "_ga_#" (marketing) is kept for 2 years`,
 			`47: "_gcl_ls" (unclassified) is kept with no limit`,
-			`51: blocker host *.google-analytics.com`,
+			// *.google-analytics.com is explained by _ga, its first-party cookie.
 		}},
 	}
 	for _, tc := range tests {

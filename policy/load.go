@@ -88,6 +88,11 @@ func Parse(data []byte, name string) (*Policy, error) {
 			if slices.Contains(yamlParserProblems, msg) {
 				line++
 			}
+			if tab := leadingTabLine(data, line+1); tab > 0 {
+				// yaml's own words ("found character that cannot start any token")
+				// do not say that the invisible tab is the problem.
+				return nil, Problems{{name, tab, "a tab indents this line: tabs are not allowed for indentation in YAML; indent with spaces"}}
+			}
 			return nil, Problems{{name, line, "not valid YAML: " + msg}}
 		}
 		return nil, Problems{{name, 0, err.Error()}}
@@ -103,9 +108,28 @@ func Parse(data []byte, name string) (*Policy, error) {
 	return p, nil
 }
 
+// leadingTabLine returns the first line, up to and including line upTo, whose
+// indentation contains a tab, or 0.
+func leadingTabLine(data []byte, upTo int) int {
+	for n, line := range strings.Split(string(data), "\n") {
+		if n+1 > upTo {
+			break
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if strings.Contains(indent, "\t") {
+			return n + 1
+		}
+	}
+	return 0
+}
+
 type loader struct {
 	file string
 	errs Problems
+	// categoriesBroken is set when the categories could not all be read (a
+	// misspelt key, an entry without a usable id): "unknown category" errors
+	// would then only repeat that one mistake.
+	categoriesBroken bool
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -117,25 +141,35 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 // fields walks a mapping node, calling the handler of each key; unknown keys are
-// errors naming the known ones, since a misspelt key silently ignored would
-// leave a site believing it configured something it did not.
-func (l *loader) fields(n *yaml.Node, what string, handlers map[string]func(*yaml.Node)) bool {
+// errors, since a misspelt key silently ignored would leave a site believing it
+// configured something it did not. The error suggests the nearest known key, or
+// lists them all. missed holds the known keys that unknown ones were probably
+// meant as, so that the caller does not report their absence as well: one
+// misspelling is one error, not one more for everything that followed from it.
+// ok is false when n is not a mapping.
+func (l *loader) fields(n *yaml.Node, what string, handlers map[string]func(*yaml.Node)) (missed map[string]bool, ok bool) {
+	missed = map[string]bool{}
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%s must be a mapping of keys to values", what)
-		return false
+		return missed, false
 	}
 	seen := map[string]bool{}
+	known := make([]string, 0, len(handlers))
+	for name := range handlers {
+		known = append(known, name)
+	}
+	sort.Strings(known)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		h, ok := handlers[k.Value]
 		switch {
 		case !ok:
-			known := make([]string, 0, len(handlers))
-			for name := range handlers {
-				known = append(known, name)
+			if near := Nearest(k.Value, known); near != "" {
+				missed[near] = true
+				l.errorf(k, "%s: unknown key %q: did you mean %s?", what, k.Value, near)
+			} else {
+				l.errorf(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(known, ", "))
 			}
-			sort.Strings(known)
-			l.errorf(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(known, ", "))
 		case seen[k.Value]:
 			l.errorf(k, "%s: key %q given twice", what, k.Value)
 		default:
@@ -143,7 +177,63 @@ func (l *loader) fields(n *yaml.Node, what string, handlers map[string]func(*yam
 			h(v)
 		}
 	}
-	return true
+	return missed, true
+}
+
+// Nearest returns the word of known that s is most likely a misspelling of: at
+// an edit distance of at most a third of its length (two for short words),
+// letter case and - versus _ aside, or else the only longer word that begins
+// with the same four letters (an abbreviation); "" when none is that close.
+func Nearest(s string, known []string) string {
+	norm := func(w string) string { return strings.ReplaceAll(strings.ToLower(w), "-", "_") }
+	best, bestDist := "", -1
+	for _, k := range known {
+		d := editDistance(norm(s), norm(k))
+		limit := max(2, len(k)/3)
+		if d <= limit && (bestDist < 0 || d < bestDist) {
+			best, bestDist = k, d
+		}
+	}
+	if best != "" || len(s) < 4 {
+		return best
+	}
+	// An abbreviation ("stats", "pref"): the one known word that begins alike.
+	for _, k := range known {
+		if len(k) > len(s) && strings.HasPrefix(norm(k), norm(s[:4])) {
+			if best != "" {
+				return ""
+			}
+			best = k
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau-Levenshtein distance (optimal string alignment):
+// insertions, deletions, substitutions and swaps of neighbours each count one.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
 }
 
 func (l *loader) str(n *yaml.Node, what string, dst *string) {
@@ -212,11 +302,14 @@ func (l *loader) text(n *yaml.Node, what string) Text {
 	return t
 }
 
+// duration reads a duration; what names whose it is (`cookie "_ga"`,
+// `consent.max_age`), since "unit m is ambiguous" alone does not say where.
 func (l *loader) duration(n *yaml.Node, what string) Duration {
-	d, err := ParseDuration(n.Value)
 	if n.Kind != yaml.ScalarNode {
-		err = errors.New("a duration must be a string such as 30d, \"2 years\" or session")
+		l.errorf(n, "%s: a duration must be a string such as 30d, \"2 years\" or session", what)
+		return Duration{}
 	}
+	d, err := ParseDuration(n.Value)
 	if err != nil {
 		l.errorf(n, "%s: %v", what, err)
 	}
@@ -228,7 +321,7 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	p.Consent = ConsentCookie{Name: "cookie_consent", MaxAge: Duration{Kind: Fixed, Len: 182 * 24 * 3600e9, Text: "182d"}}
 	var catNodes, cookieNodes, blockerNodes []*yaml.Node
 	var versionNode *yaml.Node
-	ok := l.fields(root, "policy", map[string]func(*yaml.Node){
+	missed, ok := l.fields(root, "policy", map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) {
 			// A version that is not a number is reported by integer; keeping 1
 			// avoids a second, confusing "version 0 is not supported".
@@ -291,9 +384,12 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 			}
 		},
 		"notice_only": func(n *yaml.Node) { l.boolean(n, "notice_only", &p.NoticeOnly) },
-		"categories":  func(n *yaml.Node) { catNodes = l.list(n, "categories") },
-		"cookies":     func(n *yaml.Node) { cookieNodes = l.list(n, "cookies") },
-		"blockers":    func(n *yaml.Node) { blockerNodes = l.list(n, "blockers") },
+		"categories": func(n *yaml.Node) {
+			catNodes = l.list(n, "categories")
+			l.categoriesBroken = n.Kind != yaml.SequenceNode
+		},
+		"cookies":  func(n *yaml.Node) { cookieNodes = l.list(n, "cookies") },
+		"blockers": func(n *yaml.Node) { blockerNodes = l.list(n, "blockers") },
 		"texts": func(n *yaml.Node) {
 			p.Texts = map[string]Text{}
 			handlers := map[string]func(*yaml.Node){}
@@ -306,9 +402,15 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	if !ok {
 		return nil
 	}
-	if versionNode == nil {
+	// A misspelt categories key leaves every category unread; the cookies and
+	// blockers that name them are not wrong.
+	l.categoriesBroken = l.categoriesBroken || missed["categories"]
+	switch {
+	case versionNode == nil && missed["version"]:
+		// The misspelling is the error.
+	case versionNode == nil:
 		l.errorf(root, "version: missing; write version: 1 at the top")
-	} else if p.Version != 1 {
+	case p.Version != 1:
 		l.errorf(versionNode, "version %d is not supported (this build reads version 1)", p.Version)
 	}
 	l.categories(p, catNodes)
@@ -321,12 +423,12 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	if p.NoticeOnly {
 		for _, c := range p.Cookies {
 			if c.Category != Necessary {
-				l.errorf(&yaml.Node{Line: c.Line}, "cookie %q is %s, but notice_only: true says only necessary cookies exist; ask for consent (remove notice_only) or recategorise", c.Name, c.Category)
+				l.errorf(&yaml.Node{Line: c.Lines.Category}, "cookie %q is %s, but notice_only: true says only necessary cookies exist; ask for consent (remove notice_only) or recategorise", c.Name, c.Category)
 			}
 		}
 	}
 	if c, ok := p.DeclaredCookie(p.Consent.Name); ok && c.Category != Necessary {
-		l.errorf(&yaml.Node{Line: c.Line}, "cookie %q is the consent cookie, which is always necessary", c.Name)
+		l.errorf(&yaml.Node{Line: c.Lines.Category}, "cookie %q is the consent cookie, which is always necessary", c.Name)
 	}
 	return p
 }
@@ -341,22 +443,27 @@ func (l *loader) categories(p *Policy, nodes []*yaml.Node) {
 	for _, n := range nodes {
 		var c Category
 		c.Line = n.Line
-		l.fields(n, "category", map[string]func(*yaml.Node){
-			"id":          func(n *yaml.Node) { l.str(n, "category id", &c.ID) },
+		idNode := n
+		missed, _ := l.fields(n, "category", map[string]func(*yaml.Node){
+			"id":          func(n *yaml.Node) { idNode = n; l.str(n, "category id", &c.ID) },
 			"title":       func(n *yaml.Node) { c.Title = l.text(n, "title") },
 			"description": func(n *yaml.Node) { c.Description = l.text(n, "description") },
 		})
 		switch {
 		case c.ID == "":
-			l.errorf(n, "category: id missing")
+			l.categoriesBroken = true
+			if !missed["id"] && n.Kind == yaml.MappingNode {
+				l.errorf(n, "category: id missing")
+			}
 		case !idRE.MatchString(c.ID):
-			l.errorf(n, "category id %q: use lower-case letters, digits, _ and -", c.ID)
+			l.categoriesBroken = true
+			l.errorf(idNode, "category id %q: use lower-case letters, digits, _ and -", c.ID)
 		case c.ID == Unclassified:
-			l.errorf(n, "category id %q is reserved for cookies not yet classified; declare such cookies with category: unclassified instead", c.ID)
+			l.errorf(idNode, "category id %q is reserved for cookies not yet classified; declare such cookies with category: unclassified instead", c.ID)
 		case c.ID == Necessary:
 			p.Categories[0].Title, p.Categories[0].Description, p.Categories[0].Line = c.Title, c.Description, c.Line
 		case p.CategoryIndex(c.ID) >= 0:
-			l.errorf(n, "category %q is listed twice", c.ID)
+			l.errorf(idNode, "category %q is listed twice", c.ID)
 		case len(p.Categories) == 63:
 			l.errorf(n, "too many categories (at most 63)")
 		default:
@@ -378,20 +485,28 @@ func (l *loader) known(p *Policy) string {
 	return strings.Join(ids, ", ")
 }
 
+// unknownCategory reports a category a cookie or blocker names that the policy
+// does not list, unless the categories could not all be read.
+func (l *loader) unknownCategory(n *yaml.Node, who, id string, known []string) {
+	if l.categoriesBroken {
+		return
+	}
+	msg := fmt.Sprintf("%s: unknown category %q", who, id)
+	if near := Nearest(id, known); near != "" {
+		msg += fmt.Sprintf(": did you mean %s?", near)
+	}
+	l.errorf(n, "%s (known: %s)", msg, strings.Join(known, ", "))
+}
+
 func (l *loader) cookie(p *Policy, n *yaml.Node) {
 	c := Cookie{Line: n.Line, Type: "http"}
-	var durNode *yaml.Node
-	l.fields(n, "cookie", map[string]func(*yaml.Node){
-		"name":     func(n *yaml.Node) { l.str(n, "cookie name", &c.Name) },
-		"category": func(n *yaml.Node) { l.str(n, "cookie category", &c.Category) },
-		"provider": func(n *yaml.Node) { l.str(n, "cookie provider", &c.Provider) },
-		"type": func(n *yaml.Node) {
-			l.str(n, "cookie type", &c.Type)
-			if c.Type != "http" && c.Type != "html" && c.Type != "pixel" {
-				l.errorf(n, "cookie type %q: use http (Set-Cookie), html (browser storage or document.cookie) or pixel", c.Type)
-			}
-		},
-		"duration": func(n *yaml.Node) { durNode = n; c.Duration = l.duration(n, "cookie duration") },
+	var nameNode, catNode, typeNode, durNode *yaml.Node
+	missed, ok := l.fields(n, "cookie", map[string]func(*yaml.Node){
+		"name":     func(n *yaml.Node) { nameNode = n; l.str(n, "cookie name", &c.Name) },
+		"category": func(n *yaml.Node) { catNode = n; l.str(n, "cookie category", &c.Category) },
+		"provider": func(n *yaml.Node) { c.Lines.Provider = n.Line; l.str(n, "cookie provider", &c.Provider) },
+		"type":     func(n *yaml.Node) { typeNode = n; l.str(n, "cookie type", &c.Type) },
+		"duration": func(n *yaml.Node) { durNode = n },
 		"purpose":  func(n *yaml.Node) { c.Purpose = l.text(n, "purpose") },
 		"used_by":  func(n *yaml.Node) { c.UsedBy = l.text(n, "used_by") },
 		"transfer": func(n *yaml.Node) {
@@ -402,27 +517,56 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 			})
 		},
 	})
+	if !ok {
+		return
+	}
+	// Each value's problem is reported at the value's own line.
+	at := func(v *yaml.Node) *yaml.Node {
+		if v != nil {
+			return v
+		}
+		return n
+	}
+	c.Lines.Name, c.Lines.Category, c.Lines.Duration = at(nameNode).Line, at(catNode).Line, at(durNode).Line
+	if c.Lines.Provider == 0 {
+		c.Lines.Provider = n.Line
+	}
+	if nameNode == nil && missed["name"] {
+		return // the misspelt key is the error
+	}
 	where := fmt.Sprintf("cookie %q", c.Name)
 	if why := validPattern(c.Name); why != "" {
-		l.errorf(n, "cookie name %q: %s", c.Name, why)
+		l.errorf(at(nameNode), "cookie name %q: %s", c.Name, why)
 		return
+	}
+	if typeNode != nil && c.Type != "http" && c.Type != "html" && c.Type != "pixel" {
+		l.errorf(typeNode, "%s: type %q: use http (Set-Cookie), html (browser storage or document.cookie) or pixel", where, c.Type)
+	}
+	if durNode != nil {
+		c.Duration = l.duration(durNode, where)
+	} else if !missed["duration"] {
+		l.errorf(n, "%s: duration missing (e.g. session, 30d, \"2 years\", persistent)", where)
 	}
 	switch {
-	case c.Category == "":
+	case c.Category == "" && missed["category"]:
+		return
+	case c.Category == "" && catNode == nil:
 		l.errorf(n, "%s: category missing (known: %s)", where, l.known(p))
 		return
-	case c.Category != Unclassified && p.CategoryIndex(c.Category) < 0:
-		l.errorf(n, "%s: unknown category %q (known: %s)", where, c.Category, l.known(p))
+	case c.Category == "":
+		if catNode.Kind == yaml.ScalarNode && catNode.Tag != "!!null" { // a null was reported as not a string
+			l.errorf(catNode, "%s: category is empty (known: %s)", where, l.known(p))
+		}
 		return
-	}
-	if durNode == nil {
-		l.errorf(n, "%s: duration missing (e.g. session, 30d, \"2 years\", persistent)", where)
+	case c.Category != Unclassified && p.CategoryIndex(c.Category) < 0:
+		l.unknownCategory(catNode, where, c.Category, append(p.CategoryIDs(), Unclassified))
+		return
 	}
 	if err := p.declared.Add(c.Name, len(p.Cookies)); err != nil {
 		// Add refuses only the very same text; Lookup could return a broader
 		// pattern that merely matches that text.
 		prev := p.Cookies[slices.IndexFunc(p.Cookies, func(d Cookie) bool { return d.Name == c.Name })]
-		l.errorf(n, "%s is declared twice (line %d, category %s, and here, category %s): keep one", where, prev.Line, prev.Category, c.Category)
+		l.errorf(at(nameNode), "%s is declared twice (line %d, category %s, and here, category %s): keep one", where, prev.Line, prev.Category, c.Category)
 		return
 	}
 	p.Cookies = append(p.Cookies, c)
@@ -433,21 +577,35 @@ func (l *loader) blocker(p *Policy, n *yaml.Node) {
 		p.blockHosts = map[string]int{}
 	}
 	b := Blocker{Line: n.Line}
-	var hostsNode *yaml.Node
-	l.fields(n, "blocker", map[string]func(*yaml.Node){
-		"category": func(n *yaml.Node) { l.str(n, "blocker category", &b.Category) },
+	var catNode, hostsNode, inlineNode *yaml.Node
+	missed, ok := l.fields(n, "blocker", map[string]func(*yaml.Node){
+		"category": func(n *yaml.Node) { catNode = n; l.str(n, "blocker category", &b.Category) },
 		"hosts":    func(n *yaml.Node) { hostsNode = n; b.Hosts = l.strings(n, "blocker hosts") },
-		"inline":   func(n *yaml.Node) { b.Inline = l.strings(n, "blocker inline") },
+		"inline":   func(n *yaml.Node) { inlineNode = n; b.Inline = l.strings(n, "blocker inline") },
 	})
+	if !ok {
+		return
+	}
+	if catNode == nil {
+		catNode = n
+	}
 	switch {
+	case b.Category == "" && missed["category"]:
+		return
 	case b.Category == Necessary:
-		l.errorf(n, "blocker: category necessary is always granted, so it would block nothing")
+		l.errorf(catNode, "blocker: category necessary is always granted, so it would block nothing")
 		return
 	case p.CategoryIndex(b.Category) < 0:
-		l.errorf(n, "blocker: unknown category %q (known: %s)", b.Category, strings.Join(p.CategoryIDs()[1:], ", "))
+		if b.Category == "" {
+			l.errorf(n, "blocker: category missing (known: %s)", strings.Join(p.CategoryIDs()[1:], ", "))
+		} else {
+			l.unknownCategory(catNode, "blocker", b.Category, p.CategoryIDs()[1:])
+		}
 		return
 	case len(b.Hosts) == 0 && len(b.Inline) == 0:
-		l.errorf(n, "blocker for %s: give hosts, inline markers or both", b.Category)
+		if hostsNode == nil && inlineNode == nil && !missed["hosts"] && !missed["inline"] {
+			l.errorf(n, "blocker for %s: give hosts, inline markers or both", b.Category)
+		}
 		return
 	}
 	for i, h := range b.Hosts {
@@ -462,9 +620,9 @@ func (l *loader) blocker(p *Policy, n *yaml.Node) {
 		}
 		p.blockHosts[b.Hosts[i]] = len(p.Blockers)
 	}
-	for _, m := range b.Inline {
+	for i, m := range b.Inline {
 		if strings.TrimSpace(m) == "" {
-			l.errorf(n, "blocker inline marker is empty: it would match every inline script")
+			l.errorf(inlineNode.Content[i], "blocker inline marker is empty: it would match every inline script")
 		}
 	}
 	p.Blockers = append(p.Blockers, b)

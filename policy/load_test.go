@@ -271,7 +271,7 @@ func TestLoadErrors(t *testing.T) {
 			"blockers:",
 			"  - category: statistics",
 			"    host: [a.example]",
-		), 5, []string{`blocker: unknown key "host"`, "hosts"}, 1},
+		), 5, []string{`blocker: unknown key "host": did you mean hosts?`}, 0},
 		{"key given twice", yml(
 			"version: 1",
 			"revision: 2",
@@ -333,7 +333,7 @@ func TestLoadErrors(t *testing.T) {
 			"blockers:",
 			"  - category: statistics",
 			"    hosts: www.googletagmanager.com",
-		), 5, []string{"blocker hosts must be a list"}, 1},
+		), 5, []string{"blocker hosts must be a list"}, 0},
 		{"title not a text", yml(
 			"version: 1",
 			"categories:",
@@ -354,7 +354,7 @@ func TestLoadErrors(t *testing.T) {
 			"    category: necessary",
 			"    duration: session",
 			"    type: localStorage",
-		), 6, []string{`cookie type "localStorage"`}, 0},
+		), 6, []string{`cookie "a": type "localStorage"`, "use http"}, 0},
 		{"undeclared value", yml(
 			"version: 1",
 			"undeclared: drop",
@@ -401,7 +401,7 @@ func TestLoadErrors(t *testing.T) {
 			"  - name: _ga",
 			"    category: stats",
 			"    duration: 2y",
-		), 5, []string{`cookie "_ga": unknown category "stats" (known: necessary, statistics, unclassified)`}, 0},
+		), 6, []string{`cookie "_ga": unknown category "stats": did you mean statistics? (known: necessary, statistics, unclassified)`}, 0},
 		{"cookie without category", yml(
 			"version: 1",
 			"cookies:",
@@ -479,7 +479,7 @@ func TestLoadErrors(t *testing.T) {
 			"  - name: a",
 			"    category: necessary",
 			"    duration: 6m",
-		), 5, []string{"cookie duration", "unit m is ambiguous", "min", "mo"}, 0},
+		), 5, []string{`cookie "a": duration "6m": unit m is ambiguous`, "min", "mo"}, 0},
 		{"duration unknown unit", yml(
 			"version: 1",
 			"cookies:",
@@ -493,7 +493,7 @@ func TestLoadErrors(t *testing.T) {
 			"  - name: a",
 			"    category: necessary",
 			"    duration: [1, d]",
-		), 5, []string{"cookie duration", "duration must be a string"}, 0},
+		), 5, []string{`cookie "a": a duration must be a string`}, 0},
 		{"max_age m is ambiguous", yml(
 			"version: 1",
 			"consent:",
@@ -560,7 +560,7 @@ func TestLoadErrors(t *testing.T) {
 			"blockers:",
 			"  - category: statistics",
 			"    inline: ['gtag(', ' ']",
-		), 4, []string{"inline marker is empty"}, 0},
+		), 5, []string{"inline marker is empty"}, 0},
 
 		{"notice_only with a statistics cookie", yml(
 			"version: 1",
@@ -626,6 +626,106 @@ func TestLoadErrors(t *testing.T) {
 			"  - {name: CookieConsent, category: unclassified, duration: 1y}",
 		), 4, []string{`cookie "CookieConsent" is the consent cookie`}, 0},
 
+		{"misspelt categories key: one error, not one per cookie", yml(
+			"version: 1",
+			"catgories:",
+			"  - id: statistics",
+			"  - id: marketing",
+			"cookies:",
+			"  - {name: _ga, category: statistics, duration: 13mo}",
+			"  - {name: _gid, category: statistics, duration: 1d}",
+			"  - {name: _fbp, category: marketing, duration: 90d}",
+			"blockers:",
+			"  - {category: marketing, hosts: [connect.facebook.net]}",
+		), 2, []string{`policy: unknown key "catgories": did you mean categories?`}, 0},
+		{"misspelt version key: no second error that it is missing", yml(
+			"verison: 1",
+			"categories: [{id: statistics}]",
+		), 1, []string{`unknown key "verison": did you mean version?`}, 0},
+		{"misspelt key far from any known: the known keys are listed", yml(
+			"version: 1",
+			"trackers: []",
+		), 2, []string{`unknown key "trackers" (known: blockers, categories,`}, 0},
+		{"misspelt cookie category key: no 'category missing'", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: _ga",
+			"    categroy: necessary",
+			"    duration: 13mo",
+		), 4, []string{`cookie: unknown key "categroy": did you mean category?`}, 0},
+		{"misspelt cookie duration key: no 'duration missing'", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: _ga",
+			"    category: necessary",
+			"    duraton: 13mo",
+		), 5, []string{`unknown key "duraton": did you mean duration?`}, 0},
+		{"misspelt category id key: the cookies naming it are not wrong", yml(
+			"version: 1",
+			"categories:",
+			"  - idd: statistics",
+			"cookies:",
+			"  - {name: _ga, category: statistics, duration: 13mo}",
+		), 3, []string{`category: unknown key "idd": did you mean id?`}, 0},
+		{"misspelt category value: suggestion", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"cookies:",
+			"  - name: _ga",
+			"    category: statistic",
+			"    duration: 13mo",
+		), 5, []string{`cookie "_ga": unknown category "statistic": did you mean statistics?`}, 0},
+		{"misspelt blocker category", yml(
+			"version: 1",
+			"categories: [{id: marketing}]",
+			"blockers:",
+			"  - hosts: [connect.facebook.net]",
+			"    category: marketting",
+		), 5, []string{`blocker: unknown category "marketting": did you mean marketing?`}, 0},
+		{"empty category", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: a",
+			"    category: ''",
+			"    duration: 1d",
+		), 4, []string{`cookie "a": category is empty`}, 0},
+		{"null category", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: a",
+			"    category:",
+			"    duration: 1d",
+		), 4, []string{"cookie category must be a string"}, 0},
+		{"duration error names its cookie", yml(
+			"version: 1",
+			"cookies:",
+			"  - {name: JSESSIONID, category: necessary, duration: session}",
+			"  - {name: remember_me, category: necessary, duration: 2 fortnights}",
+		), 4, []string{`cookie "remember_me": duration "2 fortnights": unknown unit "fortnights"`}, 0},
+		{"max_age error says it is the consent's", yml(
+			"version: 1",
+			"consent:",
+			"  max_age: 6 moons",
+		), 3, []string{`consent.max_age: duration "6 moons"`}, 0},
+		{"tab after a list item", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: a",
+			"\t  category: necessary",
+		), 4, []string{"tabs are not allowed for indentation"}, 0},
+		{"tab before a top-level key", yml(
+			"version: 1",
+			"\tcategories: []",
+		), 2, []string{"tabs are not allowed for indentation"}, 0},
+		{"tab inside a value is fine, a tab in a later indentation is found", yml(
+			"version: 1",
+			"site: {name: \"A\tB\"}",
+			"cookies:",
+			"  - name: a",
+			"    category: necessary",
+			"\t\tduration: session",
+		), 6, []string{"tabs are not allowed"}, 0},
+
 		{"invalid YAML", yml(
 			"version: 1",
 			"categories:",
@@ -652,7 +752,7 @@ func TestLoadErrors(t *testing.T) {
 			"version: 1",
 			"site:",
 			"\tname: X",
-		), 3, []string{"not valid YAML"}, 0},
+		), 3, []string{"tabs are not allowed for indentation", "indent with spaces"}, 0},
 		{"top level is a list", yml(
 			"- version: 1",
 		), 1, []string{"policy must be a mapping"}, 0},
@@ -691,6 +791,48 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("Error() = %q, want it to contain %q", err.Error(), line)
 			}
 		})
+	}
+}
+
+// TestLoadErrorLineOfValue is issue 14's example: a cookie entry whose "- name:" is
+// on line 39 and whose misspelt category is on line 40 is reported at line 40.
+func TestLoadErrorLineOfValue(t *testing.T) {
+	lines := []string{"version: 1", "categories: [{id: statistics}]", "cookies:"}
+	for i := len(lines); i < 38; i++ {
+		lines = append(lines, fmt.Sprintf("  - {name: c%d, category: necessary, duration: session}", i))
+	}
+	lines = append(lines,
+		/* 39 */ "  - name: _ga",
+		/* 40 */ "    category: stats",
+		/* 41 */ "    duration: 13mo",
+	)
+	_, err := Parse(yml(lines...), "policy.yaml")
+	var probs Problems
+	if !errors.As(err, &probs) || len(probs) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if probs[0].Line != 40 || !strings.Contains(probs[0].Msg, `unknown category "stats"`) {
+		t.Errorf("got %v, want line 40: unknown category \"stats\"", probs[0])
+	}
+}
+
+func TestNearest(t *testing.T) {
+	known := []string{"blockers", "categories", "consent", "cookies", "languages", "notice_only", "revision", "site", "texts", "undeclared", "version"}
+	for in, want := range map[string]string{
+		"catgories":   "categories",
+		"categoires":  "categories", // a swap is one edit
+		"Categories":  "categories",
+		"cookie":      "cookies",
+		"notice-only": "notice_only",
+		"verison":     "version",
+		"langauges":   "languages",
+		"colour":      "",
+		"trackers":    "",
+		"x":           "",
+	} {
+		if got := Nearest(in, known); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

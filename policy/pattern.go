@@ -147,3 +147,9 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 	}
 	return v, bestLit >= 0
 }
+
+// IsPattern reports whether a declared name is a pattern (has `*` or `#`).
+func IsPattern(name string) bool { return isPattern(name) }
+
+// NameProblem says why a name or pattern cannot be declared in a policy, or "".
+func NameProblem(name string) string { return validPattern(name) }

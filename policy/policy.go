@@ -98,7 +98,14 @@ type Cookie struct {
 	Purpose  Text
 	Transfer *Transfer
 	UsedBy   Text
-	Line     int
+	Line     int // of the entry
+	Lines    CookieLines
+}
+
+// CookieLines are where a cookie's values are written, so that a message about a
+// value points at its line rather than at the entry's first.
+type CookieLines struct {
+	Name, Category, Provider, Duration int
 }
 
 type Transfer struct {

@@ -16,7 +16,24 @@ type Cookie struct {
 	Category string
 	// Platform names who sets the cookie, e.g. "Google Analytics".
 	Platform string
+	// Type is how the platform usually sets it, in the words of a policy's `type`:
+	// "http" (a Set-Cookie header) or "html" (a script: document.cookie, or a
+	// localStorage / sessionStorage key). Empty when not known (Open Cookie Database rows).
+	Type string
+	// Lifetime is the longest lifetime the platform gives it, in the policy's duration
+	// syntax ("15d", "1y"), or "session"; empty when not known. Lint uses it to notice a
+	// cookie declared `session` that the platform keeps longer ("Remember me").
+	Lifetime string
+	// Source names the public documentation or source file the entry was written from.
+	Source string
 }
+
+// How an entry is set, as a policy's `type` says it.
+const (
+	server  = "http" // a Set-Cookie header
+	script  = "html" // document.cookie from a script
+	storage = "html" // a localStorage or sessionStorage key
+)
 
 // Our category ids. Kept unexported: the policy package owns the public vocabulary,
 // this package only has to agree with it.

@@ -200,7 +200,7 @@ func TestBuiltinClassifies(t *testing.T) {
 		{".AspNetCore.Antiforgery.9fXoN5jHCXs", necessary, "ASP.NET Core"},
 		{"AWSALBCORS", necessary, "AWS Elastic Load Balancing"},
 		{"wordpress_logged_in_1eca930428ee9df8af6bdb65c698e531", necessary, "WordPress"},
-		{"wp-settings-time-1", preferences, "WordPress"},
+		{"wp-settings-time-1", necessary, "WordPress"},
 		{"VISITOR_INFO1_LIVE", marketing, "YouTube"},
 		{"vuid", statistics, "Vimeo"},
 		{"cmplz_marketing", necessary, "Complianz"},
@@ -271,11 +271,11 @@ func TestReadOpenCookieDatabaseSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Cookie{
-		{"_ex_id", statistics, "Example Analytics"},
-		{"_ex_sess_*", statistics, "Example Analytics"},
-		{"ex_click", marketing, "Example Ads"},
-		{"ex_chat_state", preferences, "Example Chat"},
-		{"ex_bot", necessary, "Example CDN"},
+		{Name: "_ex_id", Category: statistics, Platform: "Example Analytics"},
+		{Name: "_ex_sess_*", Category: statistics, Platform: "Example Analytics"},
+		{Name: "ex_click", Category: marketing, Platform: "Example Ads"},
+		{Name: "ex_chat_state", Category: preferences, Platform: "Example Chat"},
+		{Name: "ex_bot", Category: necessary, Platform: "Example CDN"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cookies:\n got %+v\nwant %+v", got, want)
@@ -296,49 +296,49 @@ func TestReadOpenCookieDatabase(t *testing.T) {
 			name: "columns reordered, extra column, no optional columns",
 			csv: "Extra,Category,Cookie / Data Key name\n" +
 				"x,Marketing,ad_id\n",
-			want: []Cookie{{"ad_id", marketing, ""}},
+			want: []Cookie{{Name: "ad_id", Category: marketing, Platform: ""}},
 		},
 		{
 			name: "header names differ in case and spacing, byte order mark",
 			csv: "\uFEFFCATEGORY, platform ,cookie / data key name,wildcard MATCH\n" +
 				"Analytics,Vendor,stat_,1\n",
-			want: []Cookie{{"stat_*", statistics, "Vendor"}},
+			want: []Cookie{{Name: "stat_*", Category: statistics, Platform: "Vendor"}},
 		},
 		{
 			name: "wildcard other than 1 means exact",
 			csv: "Platform,Category,Cookie / Data Key name,Wildcard match\n" +
 				"V,Analytics,a,0\nV,Analytics,b,\nV,Analytics,c,yes\nV,Analytics,d, 1 \n",
-			want: []Cookie{{"a", statistics, "V"}, {"b", statistics, "V"}, {"c", statistics, "V"}, {"d*", statistics, "V"}},
+			want: []Cookie{{Name: "a", Category: statistics, Platform: "V"}, {Name: "b", Category: statistics, Platform: "V"}, {Name: "c", Category: statistics, Platform: "V"}, {Name: "d*", Category: statistics, Platform: "V"}},
 		},
 		{
 			name: "later stricter duplicate wins, position kept",
 			csv: "Platform,Category,Cookie / Data Key name\n" +
 				"A,Functional,tok\nB,Analytics,other\nC,Marketing,tok\nD,Security,tok\n",
-			want: []Cookie{{"tok", marketing, "C"}, {"other", statistics, "B"}},
+			want: []Cookie{{Name: "tok", Category: marketing, Platform: "C"}, {Name: "other", Category: statistics, Platform: "B"}},
 		},
 		{
 			name: "exact and prefix of the same name are different entries",
 			csv: "Platform,Category,Cookie / Data Key name,Wildcard match\n" +
 				"V,Analytics,_x,0\nV,Marketing,_x,1\n",
-			want: []Cookie{{"_x", statistics, "V"}, {"_x*", marketing, "V"}},
+			want: []Cookie{{Name: "_x", Category: statistics, Platform: "V"}, {Name: "_x*", Category: marketing, Platform: "V"}},
 		},
 		{
 			name: "names with # are skipped, surrounding space trimmed",
 			csv: "Platform,Category,Cookie / Data Key name\n" +
 				"V,Analytics,a#b\nV,Analytics,\t c \n",
-			want: []Cookie{{"c", statistics, "V"}},
+			want: []Cookie{{Name: "c", Category: statistics, Platform: "V"}},
 		},
 		{
 			name: "stray quotes and ragged rows are tolerated",
 			csv: "Platform,Category,Cookie / Data Key name,Description\n" +
 				"V,Analytics,q1,a \"quoted\" word,extra,fields\n" +
 				"V,Marketing,q2,\"unterminated\n",
-			want: []Cookie{{"q1", statistics, "V"}, {"q2", marketing, "V"}},
+			want: []Cookie{{Name: "q1", Category: statistics, Platform: "V"}, {Name: "q2", Category: marketing, Platform: "V"}},
 		},
 		{
 			name: "CRLF line endings",
 			csv:  "Platform,Category,Cookie / Data Key name\r\nV,Security,sec\r\n",
-			want: []Cookie{{"sec", necessary, "V"}},
+			want: []Cookie{{Name: "sec", Category: necessary, Platform: "V"}},
 		},
 		{
 			name: "header only",

@@ -1,0 +1,30 @@
+package draft
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+)
+
+// FuzzDraft feeds arbitrary logs and policies: Draft must never panic, and what
+// it returns without error must load (Draft checks that itself, so an error
+// saying "a bug in draft" is a failure here).
+func FuzzDraft(f *testing.F) {
+	log, _ := os.ReadFile("testdata/wordpress-report.log")
+	existing, _ := os.ReadFile("testdata/existing.yaml")
+	f.Add(log, existing)
+	f.Add(log, []byte("version: 1\ncookies: []\n"))
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"a: b","max_age":9223372036854775807}`), []byte(nil))
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"element","name":"[::1]:80"}`), []byte("version: 1\n"))
+	f.Fuzz(func(t *testing.T, log, existing []byte) {
+		opt := Options{}
+		if len(existing) > 0 {
+			opt.Existing = existing
+		}
+		_, _, err := Draft([]io.Reader{bytes.NewReader(log)}, opt)
+		if err != nil && bytes.Contains([]byte(err.Error()), []byte("a bug in draft")) {
+			t.Fatal(err)
+		}
+	})
+}
