@@ -181,7 +181,7 @@ func (wp *wpEnv) visitorTracking(t *testing.T, browser context.Context) {
 		}
 		logOffset := wp.consentLogSize()
 		check(t, consent.open(cctx, "/"))
-		check(t, consent.do(cctx, chromedp.WaitVisible(chromedp.CSS("#cg-banner"))))
+		check(t, consent.do(cctx, chromedp.WaitVisible(wpInBanner("#cg-banner"))))
 		// As long as the plain site needed, and then some.
 		time.Sleep(time.Second)
 		hits, cookies, err = wp.trackerState(cctx, consent)
@@ -199,7 +199,7 @@ func (wp *wpEnv) visitorTracking(t *testing.T, browser context.Context) {
 			t.Errorf("held back %q, want %q", held, want)
 		}
 		// Without JavaScript the banner's forms post the choice and come back here.
-		ret, err := wpEval[[]string](cctx, `[...document.querySelectorAll('#cg-banner input[name=return]')].map(i => i.value)`)
+		ret, err := wpEval[[]string](cctx, `[...`+wpBannerRootJS+`.querySelectorAll('#cg-banner input[name=return]')].map(i => i.value)`)
 		check(t, err)
 		if loc := consent.location(cctx); len(ret) == 0 || slices.ContainsFunc(ret, func(r string) bool { return r != loc }) {
 			t.Errorf("the banner's forms return to %q, but the page is %q", ret, loc)
@@ -210,8 +210,8 @@ func (wp *wpEnv) visitorTracking(t *testing.T, browser context.Context) {
 		// The trackers run now, without a reload, and get what they got on the plain site.
 		check(t, consent.do(cctx,
 			chromedp.Evaluate[chromedp.Void](`window.e2eMarker = 1`),
-			chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`), chromedp.NodeVisible),
-			chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")),
+			chromedp.Click(wpInBanner(`#cg-banner button[value="accept_all"]`), chromedp.NodeVisible),
+			chromedp.WaitNotVisible(wpInBanner("#cg-banner")),
 		))
 		if err := wpWaitJS(cctx, wpTrackersRan, 10*time.Second); err != nil {
 			t.Errorf("the trackers did not run: %v", err)
@@ -247,9 +247,9 @@ func (wp *wpEnv) visitorTracking(t *testing.T, browser context.Context) {
 		// The page reloads and every tracker cookie leaves the jar.
 		check(t, consent.do(cctx,
 			chromedp.Evaluate[chromedp.Void](`window.e2eMarker = 2`),
-			chromedp.Click(chromedp.CSS("#cg-open"), chromedp.NodeVisible),
-			chromedp.WaitVisible(chromedp.CSS("#cg-settings button.cg-withdraw")),
-			chromedp.Click(chromedp.CSS("#cg-settings button.cg-withdraw"), chromedp.NodeVisible),
+			chromedp.Click(wpInBanner("#cg-open"), chromedp.NodeVisible),
+			chromedp.WaitVisible(wpInBanner("#cg-settings button.cg-withdraw")),
+			chromedp.Click(wpInBanner("#cg-settings button.cg-withdraw"), chromedp.NodeVisible),
 		))
 		check(t, wpWaitAcrossNavigation(cctx, `window.e2eMarker !== 2 && document.readyState === "complete"`, 10*time.Second))
 		time.Sleep(500 * time.Millisecond)
@@ -469,10 +469,10 @@ func (wp *wpEnv) ownerTab(t *testing.T, browser context.Context, site *wpSite) *
 	defer cancel()
 	err := tab.open(ctx, "/wp-login.php")
 	if err == nil {
-		err = tab.do(ctx, chromedp.Click(chromedp.CSS(`#cg-banner button[value="reject_all"]`), chromedp.NodeVisible))
+		err = tab.do(ctx, chromedp.Click(wpInBanner(`#cg-banner button[value="reject_all"]`), chromedp.NodeVisible))
 	}
 	if err == nil {
-		err = wpWaitAcrossNavigation(ctx, `document.readyState === "complete" && !!document.querySelector('#cg-banner') && document.querySelector('#cg-banner').hidden`, 10*time.Second)
+		err = wpWaitAcrossNavigation(ctx, `document.readyState === "complete" && (b => !!b && b.hidden)(`+wpBannerRootJS+`.querySelector('#cg-banner'))`, 10*time.Second)
 	}
 	if err != nil {
 		t.Errorf("through consentgate, rejecting all on wp-login.php: %v", err)

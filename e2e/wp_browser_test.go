@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,6 +204,15 @@ func (tab *wpTab) location(ctx context.Context) string {
 		return "(" + err.Error() + ")"
 	}
 	return loc
+}
+
+// wpBannerRootJS is where the banner's elements are: the shadow root of its
+// container when it has one, else the document.
+const wpBannerRootJS = `((c) => (c && c.shadowRoot) || document)(document.getElementById('cg'))`
+
+// wpInBanner selects an element of the banner.
+func wpInBanner(sel string) chromedp.JSPath {
+	return chromedp.JSPath(wpBannerRootJS + `.querySelector(` + strconv.Quote(sel) + `)`)
 }
 
 // ourMarkup counts consentgate's elements in the page (the guard, the
