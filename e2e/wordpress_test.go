@@ -371,7 +371,7 @@ func wpPasswordPost(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 	if err := tab.open(ctx, "/members-only/"); err != nil {
 		return nil, err
 	}
-	if err := tab.do(ctx, chromedp.SendKeys(chromedp.CSS(`.post-password-form input[name="post_password"]`), "letmein")); err != nil {
+	if err := tab.fill(ctx, [2]string{`.post-password-form input[name="post_password"]`, "letmein"}); err != nil {
 		return nil, err
 	}
 	if err := tab.clickToNewPage(ctx, `.post-password-form input[type="submit"]`); err != nil {
@@ -404,10 +404,10 @@ func wpComment(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 		return nil, err
 	}
 	text := "A comment through the [" + tab.site.name + "] site."
-	if err := tab.do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#comment"), text),
-		chromedp.SendKeys(chromedp.CSS("#author"), "Visitor ["+tab.site.name+"]"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "visitor-"+tab.site.name+"@example.com"),
+	if err := tab.fill(ctx,
+		[2]string{"#comment", text},
+		[2]string{"#author", "Visitor [" + tab.site.name + "]"},
+		[2]string{"#email", "visitor-" + tab.site.name + "@example.com"},
 	); err != nil {
 		return nil, err
 	}
@@ -472,7 +472,8 @@ func (wp *wpEnv) ownerTab(t *testing.T, browser context.Context, site *wpSite) *
 		err = tab.do(ctx, chromedp.Click(wpInBanner(`#cg-banner button[value="reject_all"]`), chromedp.NodeVisible))
 	}
 	if err == nil {
-		err = wpWaitAcrossNavigation(ctx, `document.readyState === "complete" && (b => !!b && b.hidden)(`+wpBannerRootJS+`.querySelector('#cg-banner'))`, 10*time.Second)
+		// The banner hides at once; the choice is made when its cookie is set.
+		err = wpWaitAcrossNavigation(ctx, `document.readyState === "complete" && /(^|; )cookie_consent=/.test(document.cookie) && (b => !!b && b.hidden)(`+wpBannerRootJS+`.querySelector('#cg-banner'))`, 10*time.Second)
 	}
 	if err != nil {
 		t.Errorf("through consentgate, rejecting all on wp-login.php: %v", err)
@@ -487,17 +488,19 @@ func wpLogin(remember bool) wpFlow {
 		if err := tab.open(ctx, "/wp-login.php"); err != nil {
 			return nil, err
 		}
-		steps := []chromedp.Action[chromedp.Void]{
-			chromedp.SendKeys(chromedp.CSS("#user_login"), tab.site.owner()),
-			chromedp.SendKeys(chromedp.CSS("#user_pass"), wpAdminPass),
-		}
-		if remember {
-			steps = append(steps, chromedp.Click(chromedp.CSS("#rememberme"), chromedp.NodeVisible))
-		}
-		if err := tab.do(ctx, steps...); err != nil {
+		if err := tab.fill(ctx, [2]string{"#user_login", tab.site.owner()}, [2]string{"#user_pass", wpAdminPass}); err != nil {
 			return nil, err
 		}
+		if remember {
+			if err := tab.do(ctx, chromedp.Click(chromedp.CSS("#rememberme"), chromedp.NodeVisible)); err != nil {
+				return nil, err
+			}
+		}
 		if err := tab.clickToNewPage(ctx, "#wp-submit"); err != nil {
+			return nil, err
+		}
+		loginError, err := wpEval[string](ctx, `((e) => e ? e.textContent.trim() : '')(document.querySelector('#login_error'))`)
+		if err != nil {
 			return nil, err
 		}
 		// Once more, as the next admin page view would: the session must hold.
@@ -517,6 +520,7 @@ func wpLogin(remember bool) wpFlow {
 			return nil, err
 		}
 		v["auth cookies"] = cookies
+		v["login error"] = loginError
 		return wpOutcome(v), nil
 	}
 }
@@ -548,11 +552,10 @@ func wpQuickDraft(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 		return nil, err
 	}
 	title := "Quick draft [" + tab.site.name + "]"
-	if err := tab.do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#quick-press #title"), title),
-		chromedp.SendKeys(chromedp.CSS("#quick-press #content"), "Jotted down on the dashboard."),
-		chromedp.Click(chromedp.CSS("#quick-press #save-post"), chromedp.NodeVisible),
-	); err != nil {
+	if err := tab.fill(ctx, [2]string{"#quick-press #title", title}, [2]string{"#quick-press #content", "Jotted down on the dashboard."}); err != nil {
+		return nil, err
+	}
+	if err := tab.do(ctx, chromedp.Click(chromedp.CSS("#quick-press #save-post"), chromedp.NodeVisible)); err != nil {
 		return nil, err
 	}
 	listed := wpWaitJS(ctx, `[...document.querySelectorAll('#dashboard_quick_press .drafts a')].some(a => a.textContent.includes(`+"`"+title+"`"+`))`, 15*time.Second)
@@ -595,14 +598,10 @@ func (wp *wpEnv) quickEdit(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 	if err := wpWaitJS(ctx, `!!document.querySelector('`+editor+` input[name="post_title"]') && document.querySelector('`+editor+` input[name="post_title"]').value !== ''`, 10*time.Second); err != nil {
 		return nil, err
 	}
-	// Select the old title, and type over it.
-	if _, err := wpEval[chromedp.Void](ctx, `(i => { i.focus(); i.select(); })(document.querySelector('`+editor+` input[name="post_title"]'))`); err != nil {
+	if err := tab.fill(ctx, [2]string{editor + ` input[name="post_title"]`, title}); err != nil {
 		return nil, err
 	}
-	if err := tab.do(ctx,
-		chromedp.KeyEvent(title),
-		chromedp.Click(chromedp.CSS(editor+` button.save`), chromedp.NodeVisible),
-	); err != nil {
+	if err := tab.do(ctx, chromedp.Click(chromedp.CSS(editor+` button.save`), chromedp.NodeVisible)); err != nil {
 		return nil, err
 	}
 	saved := wpWaitJS(ctx, `!document.querySelector('`+editor+`') && !!document.querySelector('`+row+` .row-title')`, 15*time.Second)
@@ -643,10 +642,10 @@ func wpCategoryDelete(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 	}
 	name := "Category [" + tab.site.name + "]"
 	rowJS := `[...document.querySelectorAll('#the-list tr')].find(tr => (tr.querySelector('.row-title') || {}).textContent === ` + "`" + name + "`" + `)`
-	if err := tab.do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#tag-name"), name),
-		chromedp.Click(chromedp.CSS("#addtag #submit"), chromedp.NodeVisible),
-	); err != nil {
+	if err := tab.fill(ctx, [2]string{"#tag-name", name}); err != nil {
+		return nil, err
+	}
+	if err := tab.do(ctx, chromedp.Click(chromedp.CSS("#addtag #submit"), chromedp.NodeVisible)); err != nil {
 		return nil, err
 	}
 	added := wpWaitJS(ctx, `!!(`+rowJS+`)`, 15*time.Second)

@@ -182,6 +182,39 @@ func (tab *wpTab) open(ctx context.Context, path string) error {
 	return wpWaitJS(ctx, `document.readyState === "complete"`, 20*time.Second)
 }
 
+// fill types a value into a form field, replacing what it had, the way a
+// person does (focus, select all, type), and checks that the field has it:
+// page scripts that move the focus while one types (wp-login.php focuses its
+// user field 200 ms after it loads) would otherwise send the keys elsewhere.
+func (tab *wpTab) fill(ctx context.Context, fields ...[2]string) error {
+	check := func() (bool, error) {
+		for _, f := range fields {
+			got, err := wpEval[string](ctx, `document.querySelector(`+strconv.Quote(f[0])+`).value`)
+			if err != nil || got != f[1] {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		for _, f := range fields {
+			if err := tab.do(ctx, chromedp.WaitVisible(chromedp.CSS(f[0]))); err != nil {
+				return err
+			}
+			if _, err := wpEval[chromedp.Void](ctx, `(e => { e.focus(); e.select(); })(document.querySelector(`+strconv.Quote(f[0])+`))`); err != nil {
+				return err
+			}
+			if err := tab.do(ctx, chromedp.KeyEvent(f[1])); err != nil {
+				return err
+			}
+		}
+		if ok, err := check(); err != nil || ok {
+			return err
+		}
+	}
+	return fmt.Errorf("the fields %q do not keep what was typed", fields)
+}
+
 // clickToNewPage clicks and waits for the next page to have loaded (a
 // marker set on the old page is gone).
 func (tab *wpTab) clickToNewPage(ctx context.Context, sel string) error {
