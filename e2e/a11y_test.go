@@ -81,15 +81,15 @@ func TestDemoBannerAccessibility(t *testing.T) {
 			}
 			if err := chromedp.Do(ctx,
 				chromedp.Navigate(demo+"/?lang="+lang),
-				chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+				chromedp.WaitVisible(inBanner(`#cg-banner`)),
 				chromedp.Evaluate[chromedp.Void](axe),
 			); err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
 			axeCheck(t, ctx, what+" banner")
 			if err := chromedp.Do(ctx,
-				chromedp.Click(chromedp.CSS(`#cg-settings summary`)),
-				chromedp.WaitVisible(chromedp.CSS(`#cg-c-statistics`)),
+				chromedp.Click(inBanner(`#cg-settings summary`)),
+				chromedp.WaitVisible(inBanner(`#cg-c-statistics`)),
 			); err != nil {
 				t.Fatalf("%s: opening settings: %v", what, err)
 			}

@@ -130,7 +130,7 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// First visit: the banner shows, nothing tracks.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +142,8 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// Accept all: the held-back tracker runs now, without a reload.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.beforeClick = 1`),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("accept all: %v", err)
@@ -170,12 +170,12 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// Withdraw in settings: the cookies go, HttpOnly ones too, and the page reloads.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
-		chromedp.Click(chromedp.CSS(`#cg-open`)),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-c-statistics`)),
+		chromedp.Click(inBanner(`#cg-open`)),
+		chromedp.WaitVisible(inBanner(`#cg-c-statistics`)),
 	); err != nil {
 		t.Fatalf("opening the settings: %v", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cg-settings button.cg-withdraw`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(inBanner(`#cg-settings button.cg-withdraw`))); err != nil {
 		t.Fatalf("withdraw: %v", err)
 	}
 	// The page reloads: the marker set before is gone.
@@ -196,8 +196,8 @@ func TestDemoRejectAllKeepsEverythingOut(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="reject_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="reject_all"]`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Navigate(demo+"/dynamic.html"),
 		chromedp.WaitReady(chromedp.CSS("body")),
 		chromedp.Sleep(300*time.Millisecond),
@@ -214,7 +214,7 @@ func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/dynamic.html"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 		chromedp.Sleep(300*time.Millisecond),
 	); err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
 		t.Errorf("%d elements held back, want the injected script and pixel", held)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("the injected tracker did not run after consent: %v", err)
@@ -236,7 +236,7 @@ func TestDemoKeyboardOnly(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestDemoKeyboardOnly(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 			t.Fatal(err)
 		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement && document.activeElement.value) || ""`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement.shadowRoot ? document.activeElement.shadowRoot.activeElement : document.activeElement).value || ""`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestDemoKeyboardOnly(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("Enter on accept all: %v", err)
