@@ -397,6 +397,12 @@ main { max-width: 46rem; margin: 0 auto; padding: 1rem 2rem; }
 iframe.chat { display: block; width: 100%; aspect-ratio: 4 / 1; height: auto; margin: 1rem 0; border: 1px solid #999; }
 textarea { display: block; width: 100%; min-height: 6rem; }
 `,
+	// unhide.css shows what we hold back, as a site's stronger rule could.
+	"unhide.css": `html body :is(iframe, video)[data-consent][data-consent] { display: inline-block !important; }
+`,
+	"dark.css": `:root { color-scheme: light dark; }
+@media (prefers-color-scheme: dark) { body { background: #15171a; color: #ddd; } }
+`,
 	// hostile.css is what careless and aggressive site styles do to
 	// everything they do not know: resets, !important rules on the element
 	// types the banner is made of, a layer (whose !important rules beat
@@ -1052,5 +1058,161 @@ func TestBannerPlaceholdersWithoutJavaScript(t *testing.T) {
 	}
 	if n := evalJS[int](t, ctx, `document.querySelectorAll('iframe[src*="youtube.test"], iframe[src*="chat.tracker.test"], video[src]').length`); n != 3 {
 		t.Errorf("%d embeds load after the grants, want 3", n)
+	}
+}
+
+// TestBannerBaseHref: a <base href> elsewhere moves neither our scripts and
+// style sheets nor the choice: with Page.Origin every URL of ours is
+// absolute, and banner.js posts to the page's own origin. Without Origin (the
+// control) the same page sends them to the other host.
+func TestBannerBaseHref(t *testing.T) {
+	s := newBannerSite(t)
+	head := `<base href="http://elsewhere.test:{P}/">`
+	ours := func() []string {
+		var out []string
+		for _, h := range s.thirdPartyHits() {
+			if strings.HasPrefix(h, "elsewhere.test/_consent/") {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	freshVisit(t, ctx, s.page("/based", bannerPage{body: bannerPageHTML("en", head)}))
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
+		waitJS(`document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden && document.querySelectorAll('iframe[src*="youtube.test"]').length == 1`))
+	if c := s.codec.Decode(bannerJar(t, ctx, s)["cookie_consent"]); !c.Given || c.Granted != s.policy.All() || evalJS[int](t, ctx, `window.marker || 0`) != 1 {
+		t.Errorf("accept all under <base href>: consent %+v, no reload %v", c, evalJS[int](t, ctx, `window.marker || 0`) == 1)
+	}
+	if h := ours(); len(h) != 0 {
+		t.Errorf("with Origin, requests of ours went to the <base href> host: %v", h)
+	}
+	// The control: the same page without Origin.
+	run(t, ctx, chromedp.Navigate(s.page("/based-relative", bannerPage{body: bannerPageHTML("en", head), noOrigin: true})), waitJS(`document.readyState == 'complete'`))
+	if h := ours(); len(h) == 0 {
+		t.Errorf("without Origin nothing of ours went to the <base href> host: the test cannot see the problem")
+	}
+}
+
+// bannerColours reads the banner's and the first placeholder's background.
+func bannerColours(t *testing.T, ctx context.Context) [2]string {
+	return evalJS[[2]string](t, ctx, `[getComputedStyle(document.getElementById('cg').shadowRoot.getElementById('cg-banner')).backgroundColor,
+		getComputedStyle(document.querySelector('[data-cg-ph]').shadowRoot.querySelector('.ph')).backgroundColor]`)
+}
+
+// TestBannerColourScheme: dark colours only where the page supports a dark
+// scheme (<meta name="color-scheme"> or color-scheme in its CSS) and the
+// visitor prefers dark; a light-only page keeps a light banner in dark mode.
+func TestBannerColourScheme(t *testing.T) {
+	s := newBannerSite(t)
+	light, dark := [2]string{"rgb(255, 255, 255)", "rgb(255, 255, 255)"}, [2]string{"rgb(31, 33, 37)", "rgb(31, 33, 37)"}
+	pages := []struct {
+		name, head string
+		inDark     [2]string // with prefers-color-scheme: dark
+		inLight    [2]string
+	}{
+		{"light only", "", light, light},
+		{"meta light dark", `<meta name="color-scheme" content="light dark">`, dark, light},
+		{"css light dark", `<link rel="stylesheet" href="/css/dark.css">`, dark, light},
+		{"meta dark only", `<meta name="color-scheme" content="dark">`, dark, dark},
+	}
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	for i, pg := range pages {
+		u := s.page(fmt.Sprintf("/scheme%d", i), bannerPage{body: bannerPageHTML("en", pg.head)})
+		for _, scheme := range []string{"dark", "light"} {
+			colorScheme(t, ctx, scheme)
+			freshVisit(t, ctx, u)
+			want := pg.inLight
+			if scheme == "dark" {
+				want = pg.inDark
+			}
+			if got := bannerColours(t, ctx); got != want {
+				t.Errorf("%s, visitor prefers %s: banner and placeholder backgrounds %v, want %v", pg.name, scheme, got, want)
+			}
+		}
+	}
+}
+
+// checkBannerLanguage: the banner, its settings and the placeholders are in
+// lang (their lang attributes and texts).
+func checkBannerLanguage(t *testing.T, ctx context.Context, u, lang string, b *assets.Bundle) {
+	t.Helper()
+	freshVisit(t, ctx, u)
+	got := evalJS[struct {
+		Host, Inner, Title, Accept string
+		Placeholders               []string
+	}](t, ctx, `(() => { const h = document.getElementById('cg'), sr = h.shadowRoot;
+		return {host: h.lang, inner: sr.querySelector('.cg').lang, title: sr.getElementById('cg-title').textContent,
+			accept: (sr.querySelector('button[value=accept_all]') || {}).textContent,
+			placeholders: [...document.querySelectorAll('[data-cg-ph]')].map(p => p.shadowRoot.querySelector('.ph').lang + ':' + p.shadowRoot.querySelector('.ph-a').textContent)}; })()`)
+	title := b.Text("banner_title", lang)
+	if got.Host != lang || got.Inner != lang || got.Title != title && got.Title != b.Text("notice_title", lang) {
+		t.Errorf("%s: banner in %s/%s titled %q, want %s (%q)", u, got.Host, got.Inner, got.Title, lang, title)
+	}
+	for _, p := range got.Placeholders {
+		if p != lang+":"+b.Text("cookie_settings", lang) {
+			t.Errorf("%s: placeholder %q, want it in %s", u, p, lang)
+		}
+	}
+}
+
+func TestBannerLanguage(t *testing.T) {
+	s := newBannerSite(t)
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	for _, lang := range []string{"sv", "en"} {
+		checkBannerLanguage(t, ctx, s.page("/lang-"+lang, bannerPage{body: bannerPageHTML(lang, "")})+"?lang="+lang, lang, s.bundle)
+	}
+}
+
+// TestBannerChecksCanFail runs the checks on pages made to fail them, so that
+// a passing check means something.
+func TestBannerChecksCanFail(t *testing.T) {
+	s := newBannerSite(t)
+	u := bannerTestPages(s)["films"]
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	viewport(t, ctx, 390, 844)
+
+	// Nothing hidden: without the spacer the end of the page is under the banner.
+	freshVisit(t, ctx, u)
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('cg').shadowRoot.querySelector('.cg-sp').style.display = 'none'`))
+	if r := evalJS[hiddenReport](t, ctx, nothingHiddenJS); r.Bottom <= r.Top+1 {
+		t.Errorf("without the spacer the check sees nothing hidden: %+v", r)
+	}
+
+	// Focus: an empty focusable box and a held-back embed that a site's rule
+	// shows and makes focusable are found. (Chromium skips a held-back iframe
+	// or a video without a source in the Tab order even when it is shown.)
+	freshVisit(t, ctx, s.page("/bad-focus", bannerPage{body: strings.Replace(bannerPageHTML("en", `<link rel="stylesheet" href="/css/unhide.css">`),
+		"<h1>", `<div tabindex="0" class="empty"></div><video src="http://video.tracker.test:{P}/clip.mp4" tabindex="0" width="320" height="180"></video><h1>`, 1)}))
+	var empty, held bool
+	for _, st := range tabWalk(t, ctx, 100) {
+		empty = empty || st.Empty && strings.HasPrefix(st.Where, "page:div")
+		held = held || st.Held
+	}
+	if !empty || !held {
+		t.Errorf("the Tab walk found an empty stop %v, a held-back embed %v; want both", empty, held)
+	}
+
+	// Isolation: a changed style inside the banner is a difference.
+	freshVisit(t, ctx, u)
+	before := styleSnapshot(t, ctx, true, "^$")
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('cg').shadowRoot.querySelector('.cg-title').style.letterSpacing = '1px'`))
+	if d := diffSnapshots(before, styleSnapshot(t, ctx, true, "^$")); len(d) == 0 {
+		t.Errorf("the snapshots do not see a changed letter-spacing")
+	}
+	// Leaving the site alone: a global rule is a difference.
+	site := evalJS[[]styledElement](t, ctx, siteSnapshotJS)
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('cg').shadowRoot.querySelector('link').sheet.insertRule('a { color: red }')`))
+	if d := diffSnapshots(site, evalJS[[]styledElement](t, ctx, siteSnapshotJS)); len(d) != 0 {
+		t.Errorf("a rule inside the shadow root changed the site: %v", d)
+	}
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('link[href*="/_consent/banner.css"]').sheet.insertRule('a { color: red }')`))
+	if d := diffSnapshots(site, evalJS[[]styledElement](t, ctx, siteSnapshotJS)); len(d) == 0 {
+		t.Errorf("the site snapshot does not see a global rule in the page's copy of our style sheet")
 	}
 }
