@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -1214,5 +1215,145 @@ func TestBannerChecksCanFail(t *testing.T) {
 	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('link[href*="/_consent/banner.css"]').sheet.insertRule('a { color: red }')`))
 	if d := diffSnapshots(site, evalJS[[]styledElement](t, ctx, siteSnapshotJS)); len(d) == 0 {
 		t.Errorf("the site snapshot does not see a global rule in the page's copy of our style sheet")
+	}
+}
+
+// --- the declaration page
+
+// brokenWordsJS lists the words of the page's main content that are broken
+// across lines: every word of a cookie name (the parts between the line
+// break opportunities the page gives) or of a provider's host name, and
+// every other word of up to 30 characters (a long address may break), where
+// a line may break after a hyphen, as in any text ("e-|tjänster").
+const brokenWordsJS = `(() => {
+	const bad = [], w = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+	for (let n; (n = w.nextNode());) {
+		const code = !!n.parentElement.closest('code, td.provider'), re = code ? /\S+/g : /[^\s-]+-?/g;
+		for (let m; (m = re.exec(n.data));) {
+			if (!code && m[0].length > 30) continue;
+			const r = document.createRange();
+			r.setStart(n, m.index);
+			r.setEnd(n, m.index + m[0].length);
+			const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.bottom)));
+			if (lines.size > 1) bad.push(m[0]);
+		}
+	}
+	return bad;
+})()`
+
+type declarationLayout struct {
+	Overflow, Cards, Rows, CardsFullWidth int
+	HeadVisible                           bool
+}
+
+const declarationLayoutJS = `(() => {
+	const se = document.scrollingElement, rows = [...document.querySelectorAll('tbody tr')];
+	let overflow = se.scrollWidth - se.clientWidth;
+	document.querySelectorAll('.cookies').forEach(c => overflow = Math.max(overflow, c.scrollWidth - c.clientWidth));
+	return {overflow, rows: rows.length,
+		cards: rows.filter(r => getComputedStyle(r).display == 'block').length,
+		cardsFullWidth: rows.filter(r => Math.abs(r.getBoundingClientRect().width - r.closest('.cookies').clientWidth) < 2).length,
+		headVisible: [...document.querySelectorAll('thead')].some(h => h.getBoundingClientRect().height > 2)};
+})()`
+
+// TestDeclarationReadable: the declaration page of both seeds reads from 360
+// to 1920 pixels: nothing wider than the screen, no word broken inside (a
+// cookie name breaks only between its words), a table on wide screens and
+// one card per cookie on narrow ones, with the table's semantics kept for
+// screen readers. Screenshots at 360 and 1280 pixels (Chromium) go to
+// docs/screenshots when CONSENTGATE_SCREENSHOTS is set.
+func TestDeclarationReadable(t *testing.T) {
+	dir := t.TempDir()
+	if os.Getenv("CONSENTGATE_SCREENSHOTS") != "" {
+		dir = "../docs/screenshots"
+	}
+	for _, site := range proxiedSites[1:] { // the seeds: almi, fora
+		t.Run(site.name, func(t *testing.T) {
+			base := strings.TrimSuffix(site.start(t), "/")
+			ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+			defer cancel()
+			for _, lang := range []string{"sv", "en"} {
+				u := base + "/_consent/declaration?lang=" + lang
+				for _, width := range []int64{360, 390, 768, 1024, 1280, 1920} {
+					what := fmt.Sprintf("%s %s at %d px", site.name, lang, width)
+					viewport(t, ctx, width, 900)
+					run(t, ctx, chromedp.Navigate(u), waitJS(`document.readyState == 'complete'`))
+					if bad := evalJS[[]string](t, ctx, brokenWordsJS); len(bad) != 0 {
+						t.Errorf("%s: words broken across lines: %q", what, bad)
+					}
+					l := evalJS[declarationLayout](t, ctx, declarationLayoutJS)
+					narrow := width <= 768
+					if l.Overflow > 0 || l.Rows < 5 {
+						t.Errorf("%s: %d px wider than the screen (%d rows)", what, l.Overflow, l.Rows)
+					}
+					if narrow && (l.Cards != l.Rows || l.CardsFullWidth != l.Rows || l.HeadVisible) || !narrow && (l.Cards != 0 || !l.HeadVisible) {
+						t.Errorf("%s: %+v, want one full-width card per cookie below 48rem, a table above", what, l)
+					}
+					if narrow {
+						checkTableSemantics(t, ctx, what)
+					}
+					if lang == "sv" && site.name == "almi" && (width == 360 || width == 1280) {
+						// The screen where the cookies begin.
+						run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('section[aria-labelledby^=category] h2').scrollIntoView()`))
+						png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(fmt.Sprintf("%s/declaration-%d.png", dir, width), png, 0o644); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// checkTableSemantics: the cards keep the table's roles in the accessibility
+// tree (column headers, row headers, cells), so that a screen reader still
+// reads each value with its column's name.
+func checkTableSemantics(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	res, err := chromedp.Call(ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]int{}
+	for _, n := range res.Nodes {
+		if n.Role != nil {
+			roles[strings.Trim(string(n.Role.Value), `"`)]++
+		}
+	}
+	if roles["table"] == 0 || roles["columnheader"] == 0 || roles["rowheader"] == 0 || roles["cell"] == 0 {
+		t.Errorf("%s: the cards lost the table's roles: %v", what, roles)
+	}
+}
+
+// TestBannerScreenshots renders the placeholders (after "reject all", with
+// the cookie-settings button) light and dark, into docs/screenshots when
+// CONSENTGATE_SCREENSHOTS is set.
+func TestBannerScreenshots(t *testing.T) {
+	dir := t.TempDir()
+	if os.Getenv("CONSENTGATE_SCREENSHOTS") != "" {
+		dir = "../docs/screenshots"
+	}
+	s := newBannerSite(t)
+	u := s.page("/films", bannerPage{body: bannerPageHTML("sv", `<link rel="stylesheet" href="/css/dark.css">`)})
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	viewport(t, ctx, 1000, 700)
+	for _, scheme := range []string{"light", "dark"} {
+		colorScheme(t, ctx, scheme)
+		freshVisit(t, ctx, u+"?lang=sv")
+		run(t, ctx, chromedp.Click(inBanner(`#cg-banner button[value="reject_all"]`)),
+			waitJS(`document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('cg').shadowRoot.activeElement.blur(); scrollTo(0, 120)`))
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir+"/placeholders-"+scheme+".png", png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
