@@ -111,7 +111,7 @@ func TestBannerAccessibility(t *testing.T) {
 	s := newBannerSite(t)
 	u := s.page("/films", bannerPage{body: bannerPageHTML("en", `<meta name="color-scheme" content="light dark">`)})
 	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 300*time.Second)
 	defer cancel()
 	freshVisit(t, ctx, u)
 	run(t, ctx, chromedp.Evaluate[chromedp.Void](axe), chromedp.Evaluate[chromedp.Void](`document.getElementById('cg').shadowRoot.querySelector('.cg-links').append(document.createElement('button'))`))

@@ -749,6 +749,9 @@ func bannerTestPages(s *bannerSite) map[string]string {
 		"films":     s.page("/films", bannerPage{body: bannerPageHTML("en", "")}),
 		"hostile":   s.page("/hostile", bannerPage{body: bannerPageHTML("en", `<link rel="stylesheet" href="/css/hostile.css">`)}),
 		"wordpress": s.page("/wp-login.php", bannerPage{body: wordpressLoginHTML}),
+		// A site's own positive tabindex would come before ours; banner.js moves the first Tab.
+		"tabindex": s.page("/tabindex", bannerPage{body: strings.Replace(bannerPageHTML("en", ""), `<a href="/about">About</a>`,
+			`<a href="/about">About</a> <input type="search" tabindex="1" aria-label="Search">`, 1)}),
 	}
 }
 
@@ -758,7 +761,7 @@ func forEachSite(t *testing.T, check func(t *testing.T, ctx context.Context, u s
 	s := newBannerSite(t)
 	for name, u := range bannerTestPages(s) {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+			ctx, cancel := context.WithTimeout(startChromium(t), 180*time.Second)
 			defer cancel()
 			check(t, ctx, u)
 		})
@@ -766,7 +769,7 @@ func forEachSite(t *testing.T, check func(t *testing.T, ctx context.Context, u s
 	for _, site := range proxiedSites {
 		t.Run(site.name, func(t *testing.T) {
 			u := site.start(t)
-			ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+			ctx, cancel := context.WithTimeout(startChromium(t), 180*time.Second)
 			defer cancel()
 			check(t, ctx, u)
 		})
@@ -786,7 +789,7 @@ func TestBannerFocus(t *testing.T) { forEachSite(t, checkFocus) }
 func TestBannerIsolation(t *testing.T) {
 	s := newBannerSite(t)
 	pages := bannerTestPages(s)
-	ctx, cancel := context.WithTimeout(startChromium(t), 120*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, emulation.SetScrollbarsHidden, emulation.SetScrollbarsHiddenParams{Hidden: true}); err != nil {
 		t.Fatal(err)
@@ -856,7 +859,7 @@ const siteSnapshotJS = `(() => {
 // without the proxy's markup, on the plain page and on WordPress's login.
 func TestBannerLeavesSiteAlone(t *testing.T) {
 	s := newBannerSite(t)
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	for _, page := range []struct{ name, body string }{{"films", bannerPageHTML("en", "")}, {"wordpress", wordpressLoginHTML}} {
 		bare := s.page("/bare/"+page.name, bannerPage{body: page.body, bare: true})
@@ -912,7 +915,7 @@ func sameBox(a, b [4]float64) bool {
 // without a reload, where the placeholders were; the others wait.
 func TestBannerPlaceholders(t *testing.T) {
 	s := newBannerSite(t)
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
 		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));`}); err != nil {
@@ -992,6 +995,30 @@ func TestBannerPlaceholders(t *testing.T) {
 	}
 }
 
+// TestBannerPlaceholderSettingsLink: a placeholder's settings link opens the
+// settings; Esc closes them and gives the focus back to the link.
+func TestBannerPlaceholderSettingsLink(t *testing.T) {
+	s := newBannerSite(t)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
+	defer cancel()
+	freshVisit(t, ctx, s.page("/films", bannerPage{body: bannerPageHTML("en", "")}))
+	run(t, ctx, chromedp.Click(inBanner(`#cg-banner button[value="reject_all"]`)),
+		waitJS(`document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`),
+		chromedp.Focus(chromedp.JSPath(`document.querySelector('[data-cg-ph]').shadowRoot.querySelector('.ph-a')`)),
+		chromedp.KeyEvent(kb.Enter),
+		waitJS(`!document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`))
+	if f := deepFocus(t, ctx); f != "banner:input=preferences#cg-c-preferences" {
+		t.Errorf("the settings opened with the focus on %s, want the first toggle", f)
+	}
+	if u := evalJS[string](t, ctx, `location.pathname`); u != "/films" {
+		t.Errorf("the link navigated to %s", u)
+	}
+	run(t, ctx, chromedp.KeyEvent(kb.Escape), waitJS(`document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`))
+	if f := deepFocus(t, ctx); f != "placeholder:a" {
+		t.Errorf("after Esc the focus is on %s, want the placeholder's link", f)
+	}
+}
+
 // bannerJar reads the site's cookies through CDP.
 func bannerJar(t *testing.T, ctx context.Context, s *bannerSite) map[string]string {
 	t.Helper()
@@ -1013,7 +1040,7 @@ func bannerJar(t *testing.T, ctx context.Context, s *bannerSite) map[string]stri
 // where the embed now loads.
 func TestBannerPlaceholdersWithoutJavaScript(t *testing.T) {
 	s := newBannerSite(t)
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatal(err)
@@ -1078,7 +1105,7 @@ func TestBannerBaseHref(t *testing.T) {
 		}
 		return out
 	}
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	freshVisit(t, ctx, s.page("/based", bannerPage{body: bannerPageHTML("en", head)}))
 	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
@@ -1119,7 +1146,7 @@ func TestBannerColourScheme(t *testing.T) {
 		{"css light dark", `<link rel="stylesheet" href="/css/dark.css">`, dark, light},
 		{"meta dark only", `<meta name="color-scheme" content="dark">`, dark, dark},
 	}
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	for i, pg := range pages {
 		u := s.page(fmt.Sprintf("/scheme%d", i), bannerPage{body: bannerPageHTML("en", pg.head)})
@@ -1162,7 +1189,7 @@ func checkBannerLanguage(t *testing.T, ctx context.Context, u, lang string, b *a
 
 func TestBannerLanguage(t *testing.T) {
 	s := newBannerSite(t)
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	for _, lang := range []string{"sv", "en"} {
 		checkBannerLanguage(t, ctx, s.page("/lang-"+lang, bannerPage{body: bannerPageHTML(lang, "")})+"?lang="+lang, lang, s.bundle)
@@ -1174,7 +1201,7 @@ func TestBannerLanguage(t *testing.T) {
 func TestBannerChecksCanFail(t *testing.T) {
 	s := newBannerSite(t)
 	u := bannerTestPages(s)["films"]
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	viewport(t, ctx, 390, 844)
 
@@ -1270,7 +1297,7 @@ func TestDeclarationReadable(t *testing.T) {
 	for _, site := range proxiedSites[1:] { // the seeds: almi, fora
 		t.Run(site.name, func(t *testing.T) {
 			base := strings.TrimSuffix(site.start(t), "/")
-			ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+			ctx, cancel := context.WithTimeout(startChromium(t), 180*time.Second)
 			defer cancel()
 			for _, lang := range []string{"sv", "en"} {
 				u := base + "/_consent/declaration?lang=" + lang
@@ -1339,7 +1366,7 @@ func TestBannerScreenshots(t *testing.T) {
 	}
 	s := newBannerSite(t)
 	u := s.page("/films", bannerPage{body: bannerPageHTML("sv", `<link rel="stylesheet" href="/css/dark.css">`)})
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
 	viewport(t, ctx, 1000, 700)
 	for _, scheme := range []string{"light", "dark"} {

@@ -218,9 +218,11 @@
 		h.cg = 1;
 		const s = h.shadowRoot, a = s.querySelector('.ph-a');
 		s.addEventListener('submit', submit);
+		// The settings open after the click is done: a link activated by
+		// Enter would take the focus back.
 		if (det) a.addEventListener('click', x => {
 			x.preventDefault();
-			show(a);
+			setTimeout(() => show(a));
 		});
 		if (!size(s.querySelector('.ph'), e)) {
 			h.remove();
