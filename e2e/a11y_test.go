@@ -127,7 +127,7 @@ func TestBannerAccessibility(t *testing.T) {
 			what := lang + "/" + scheme
 			colorScheme(t, ctx, scheme)
 			freshVisit(t, ctx, u+"?lang="+lang)
-			run(t, ctx, waitJS(`window.laterInserted && document.querySelectorAll('[data-cg-ph]').length == 4`), chromedp.Evaluate[chromedp.Void](axe))
+			run(t, ctx, waitPlaceholders(4), chromedp.Evaluate[chromedp.Void](axe))
 			if bg := bannerColours(t, ctx)[0]; (scheme == "dark") != (bg == "rgb(31, 33, 37)") {
 				t.Fatalf("%s: the banner's background is %s", what, bg)
 			}

@@ -141,8 +141,12 @@ func (s *bannerSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(p, "/wp/"):
 		// WordPress's own style sheets, as a WordPress login page loads them.
+		if strings.Contains(p, "..") || !strings.HasSuffix(p, ".css") {
+			http.NotFound(w, r)
+			return
+		}
 		css, err := os.ReadFile(wordpressDir + strings.TrimPrefix(p, "/wp/"))
-		if err != nil || strings.Contains(p, "..") {
+		if err != nil {
 			http.NotFound(w, r)
 			return
 		}
@@ -343,6 +347,26 @@ func freshVisit(t *testing.T, ctx context.Context, u string) {
 		t.Fatal(err)
 	}
 	run(t, ctx, chromedp.Navigate(u), waitBannerReady())
+}
+
+// waitPlaceholders waits until the page has n placeholders, each with its
+// style sheet (one that banner.js makes loads it a moment later), and the
+// script's iframe is in.
+func waitPlaceholders(n int) chromedp.Action[chromedp.Void] {
+	return waitJS(fmt.Sprintf(`(l => window.laterInserted && l.length == %d && l.every(h => h.shadowRoot.querySelector('link').sheet))([...document.querySelectorAll('[data-cg-ph]')])`, n))
+}
+
+// clickPlaceholder clicks the button of the page's i-th placeholder, brought
+// to the top of the viewport first (the banner may cover the bottom).
+func clickPlaceholder(i int) chromedp.Action[chromedp.Void] {
+	ph := fmt.Sprintf(`document.querySelectorAll('[data-cg-ph]')[%d].shadowRoot`, i)
+	scroll, click := chromedp.Evaluate[chromedp.Void](ph+`.querySelector('.ph').scrollIntoView()`), chromedp.Click(chromedp.JSPath(ph+`.querySelector('.ph-b')`))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := scroll(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		return click(ctx, t)
+	}
 }
 
 // waitNavigated waits, through a navigation, until the loaded page makes js true.
@@ -723,6 +747,17 @@ const wordpressLoginHTML = `<!DOCTYPE html>
 </body>
 </html>`
 
+// requireWordPressCSS fails the test when WordPress's style sheets are not
+// installed: the WordPress page would then test nothing.
+func requireWordPressCSS(t *testing.T) {
+	t.Helper()
+	for _, f := range []string{"wp-admin/css/login.min.css", "wp-admin/css/forms.min.css", "wp-includes/css/buttons.min.css"} {
+		if _, err := os.Stat(wordpressDir + f); err != nil {
+			t.Fatalf("WordPress's style sheets are missing (apt-get install wordpress): %v", err)
+		}
+	}
+}
+
 // proxiedSite is a site behind the real proxy: start loads its Caddyfile
 // (one at a time, until the test ends) and returns the address of a page.
 // The lead's WordPress example can be added here.
@@ -787,6 +822,7 @@ func TestBannerFocus(t *testing.T) { forEachSite(t, checkFocus) }
 // — on a plain page, on a page with a hostile style sheet and on WordPress's
 // login page (its own style sheets), at both viewports.
 func TestBannerIsolation(t *testing.T) {
+	requireWordPressCSS(t)
 	s := newBannerSite(t)
 	pages := bannerTestPages(s)
 	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
@@ -858,6 +894,7 @@ const siteSnapshotJS = `(() => {
 // own elements are styled: each one's computed style is the same with and
 // without the proxy's markup, on the plain page and on WordPress's login.
 func TestBannerLeavesSiteAlone(t *testing.T) {
+	requireWordPressCSS(t)
 	s := newBannerSite(t)
 	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
@@ -925,7 +962,7 @@ func TestBannerPlaceholders(t *testing.T) {
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-src http://*.test:*"})
 	viewport(t, ctx, 1280, 900)
 	freshVisit(t, ctx, u+"?lang=sv")
-	run(t, ctx, waitJS(`window.laterInserted && document.querySelectorAll('[data-cg-ph]').length == 4`))
+	run(t, ctx, waitPlaceholders(4))
 	phs := evalJS[[]placeholderInfo](t, ctx, placeholdersJS)
 	want := []struct{ cat, title, text, button, embed string }{
 		{"marketing", "Innehåll från youtube.test", "Det visas när du tillåter kakor för Marknadsföring.", "Tillåt Marknadsföring och visa", "www.youtube.test"},
@@ -954,7 +991,7 @@ func TestBannerPlaceholders(t *testing.T) {
 	// Allow marketing in the film's placeholder: the film and the clip load
 	// where their placeholders were, the chat waits.
 	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
-		chromedp.Click(chromedp.JSPath(`document.querySelector('[data-cg-ph]').shadowRoot.querySelector('.ph-b')`)),
+		clickPlaceholder(0),
 		waitJS(`document.querySelectorAll('[data-cg-ph]').length == 2 && document.querySelectorAll('iframe[src]').length == 2`))
 	boxes := evalJS[map[string][4]float64](t, ctx, embedBoxesJS)
 	checkLoadedInPlace := func(phs []placeholderInfo) {
@@ -980,7 +1017,7 @@ func TestBannerPlaceholders(t *testing.T) {
 		t.Errorf("third-party requests after allowing marketing: %s", hits)
 	}
 	// Then preferences, from the placeholder the script's iframe got: marketing stays.
-	run(t, ctx, chromedp.Click(chromedp.JSPath(`document.querySelectorAll('[data-cg-ph]')[1].shadowRoot.querySelector('.ph-b')`)),
+	run(t, ctx, clickPlaceholder(1),
 		waitJS(`document.querySelectorAll('[data-cg-ph]').length == 0 && document.querySelectorAll('iframe[src]').length == 4`))
 	boxes = evalJS[map[string][4]float64](t, ctx, embedBoxesJS)
 	checkLoadedInPlace(phs)
@@ -1067,12 +1104,12 @@ func TestBannerPlaceholdersWithoutJavaScript(t *testing.T) {
 		}
 	}
 	// Allow preferences in the chat's placeholder, then marketing in the film's.
-	run(t, ctx, chromedp.Click(chromedp.JSPath(`document.querySelectorAll('[data-cg-ph]')[2].shadowRoot.querySelector('.ph-b')`)))
+	run(t, ctx, clickPlaceholder(2))
 	waitNavigated(t, ctx, `document.querySelectorAll('[data-cg-ph]').length == 4`)
 	if c := s.codec.Decode(bannerJar(t, ctx, s)["cookie_consent"]); !slices.Equal(s.policy.IDs(c.Granted), []string{"necessary", "preferences"}) {
 		t.Errorf("after allowing preferences the consent is %+v", c)
 	}
-	run(t, ctx, chromedp.Click(chromedp.JSPath(`document.querySelector('[data-cg-ph]').shadowRoot.querySelector('.ph-b')`)))
+	run(t, ctx, clickPlaceholder(0))
 	waitNavigated(t, ctx, `document.querySelectorAll('[data-cg-ph]').length == 0`)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {

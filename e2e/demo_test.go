@@ -263,3 +263,39 @@ func TestDemoKeyboardOnly(t *testing.T) {
 		t.Fatalf("Enter on accept all: %v", err)
 	}
 }
+
+// TestDemoChatPlaceholder: the demo's chat widget (an iframe of the
+// preferences category) waits behind a placeholder of its size; its button
+// allows preferences and loads the chat in its place, without a reload, and
+// nothing else.
+func TestDemoChatPlaceholder(t *testing.T) {
+	ctx := demoVisitor(t)
+	run(t, ctx, chromedp.Navigate(demo+"/?lang=en"), waitBannerReady())
+	phs := evalJS[[]placeholderInfo](t, ctx, placeholdersJS)
+	if len(phs) != 1 {
+		t.Fatalf("%d placeholders, want the chat's: %+v", len(phs), phs)
+	}
+	p := phs[0]
+	if p.Category != "preferences" || p.Title != "Content from chat.localhost" || p.Text != "It is shown once you allow Preferences cookies." ||
+		p.Button != "Allow Preferences and load" || p.Box[2] != 304 || p.Box[3] != 124 || p.EmbedBox[2] != 0 {
+		t.Errorf("the chat's placeholder: %+v", p)
+	}
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.beforeClick = 1`), clickPlaceholder(0),
+		waitJS(`document.querySelectorAll('[data-cg-ph]').length == 0 && document.querySelector('iframe[src*="chat.localhost"]')`))
+	boxes := evalJS[map[string][4]float64](t, ctx, embedBoxesJS)
+	if b := boxes["http://chat.localhost:8082/widget.html"]; !sameBox(b, p.Box) {
+		t.Errorf("the chat loaded at %v, its placeholder was at %v", b, p.Box)
+	}
+	if evalInt(t, ctx, "window.beforeClick || 0") != 1 {
+		t.Error("the page reloaded")
+	}
+	if evalInt(t, ctx, "window.demoTrackerRan || 0") != 0 {
+		t.Error("allowing preferences ran the statistics tag")
+	}
+	if got := evalJS[[]string](t, ctx, `consentgate.granted()`); !slices.Equal(got, []string{"necessary", "preferences"}) {
+		t.Errorf("granted after allowing preferences: %v", got)
+	}
+	if got := demoJar(t, ctx); !slices.Contains(jarNames(got), "cookie_consent") {
+		t.Errorf("no consent recorded: %v", jarNames(got))
+	}
+}
