@@ -130,7 +130,7 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// First visit: the banner shows, nothing tracks.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +142,8 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// Accept all: the held-back tracker runs now, without a reload.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.beforeClick = 1`),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("accept all: %v", err)
@@ -170,12 +170,12 @@ func TestDemoFirstVisitAcceptRejectWithdraw(t *testing.T) {
 	// Withdraw in settings: the cookies go, HttpOnly ones too, and the page reloads.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
-		chromedp.Click(chromedp.CSS(`#cg-open`)),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-c-statistics`)),
+		chromedp.Click(inBanner(`#cg-open`)),
+		chromedp.WaitVisible(inBanner(`#cg-c-statistics`)),
 	); err != nil {
 		t.Fatalf("opening the settings: %v", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cg-settings button.cg-withdraw`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(inBanner(`#cg-settings button.cg-withdraw`))); err != nil {
 		t.Fatalf("withdraw: %v", err)
 	}
 	// The page reloads: the marker set before is gone.
@@ -196,8 +196,8 @@ func TestDemoRejectAllKeepsEverythingOut(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="reject_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="reject_all"]`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Navigate(demo+"/dynamic.html"),
 		chromedp.WaitReady(chromedp.CSS("body")),
 		chromedp.Sleep(300*time.Millisecond),
@@ -214,7 +214,7 @@ func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/dynamic.html"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 		chromedp.Sleep(300*time.Millisecond),
 	); err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestDemoRuntimeTrackerHeldBackUntilConsent(t *testing.T) {
 		t.Errorf("%d elements held back, want the injected script and pixel", held)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("the injected tracker did not run after consent: %v", err)
@@ -236,7 +236,7 @@ func TestDemoKeyboardOnly(t *testing.T) {
 	ctx := demoVisitor(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(demo+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestDemoKeyboardOnly(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 			t.Fatal(err)
 		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement && document.activeElement.value) || ""`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement.shadowRoot ? document.activeElement.shadowRoot.activeElement : document.activeElement).value || ""`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,9 +257,45 @@ func TestDemoKeyboardOnly(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 		chromedp.Poll[chromedp.Void](`window.demoTrackerRan === 1`, chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatalf("Enter on accept all: %v", err)
+	}
+}
+
+// TestDemoChatPlaceholder: the demo's chat widget (an iframe of the
+// preferences category) waits behind a placeholder of its size; its button
+// allows preferences and loads the chat in its place, without a reload, and
+// nothing else.
+func TestDemoChatPlaceholder(t *testing.T) {
+	ctx := demoVisitor(t)
+	run(t, ctx, chromedp.Navigate(demo+"/?lang=en"), waitBannerReady())
+	phs := evalJS[[]placeholderInfo](t, ctx, placeholdersJS)
+	if len(phs) != 1 {
+		t.Fatalf("%d placeholders, want the chat's: %+v", len(phs), phs)
+	}
+	p := phs[0]
+	if p.Category != "preferences" || p.Title != "Content from chat.localhost" || p.Text != "It is shown once you allow Preferences cookies." ||
+		p.Button != "Allow Preferences and load" || p.Box[2] != 304 || p.Box[3] != 124 || p.EmbedBox[2] != 0 {
+		t.Errorf("the chat's placeholder: %+v", p)
+	}
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.beforeClick = 1`), clickPlaceholder(0),
+		waitJS(`document.querySelectorAll('[data-cg-ph]').length == 0 && document.querySelector('iframe[src*="chat.localhost"]')`))
+	boxes := evalJS[map[string][4]float64](t, ctx, embedBoxesJS)
+	if b := boxes["http://chat.localhost:8082/widget.html"]; !sameBox(b, p.Box) {
+		t.Errorf("the chat loaded at %v, its placeholder was at %v", b, p.Box)
+	}
+	if evalInt(t, ctx, "window.beforeClick || 0") != 1 {
+		t.Error("the page reloaded")
+	}
+	if evalInt(t, ctx, "window.demoTrackerRan || 0") != 0 {
+		t.Error("allowing preferences ran the statistics tag")
+	}
+	if got := evalJS[[]string](t, ctx, `consentgate.granted()`); !slices.Equal(got, []string{"necessary", "preferences"}) {
+		t.Errorf("granted after allowing preferences: %v", got)
+	}
+	if got := demoJar(t, ctx); !slices.Contains(jarNames(got), "cookie_consent") {
+		t.Errorf("no consent recorded: %v", jarNames(got))
 	}
 }

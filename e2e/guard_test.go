@@ -643,13 +643,13 @@ func TestGuardUnderStrictCSP(t *testing.T) {
 	u := s.page("/csp", guardPage{body: guardCSPPage, nonce: "XYZ",
 		csp: "default-src 'self'; script-src 'self' 'nonce-XYZ'; style-src 'self'; img-src 'self'"})
 	guardNavigate(t, ctx, u)
-	guardDo(t, ctx, chromedp.WaitVisible(chromedp.CSS("#cg-banner")))
+	guardDo(t, ctx, chromedp.WaitVisible(inBanner("#cg-banner")))
 	st := guardEval[struct {
 		Guard      bool
 		Position   string
 		Background string
-	}](t, ctx, `({guard: !!window.consentgate, position: getComputedStyle(document.getElementById('cg-banner')).position,
-		background: getComputedStyle(document.getElementById('cg-banner')).backgroundColor})`)
+	}](t, ctx, `({guard: !!window.consentgate, position: getComputedStyle(document.getElementById('cg').shadowRoot.getElementById('cg-banner')).position,
+		background: getComputedStyle(document.getElementById('cg').shadowRoot.getElementById('cg-banner')).backgroundColor})`)
 	if !st.Guard || st.Position != "fixed" || st.Background != "rgb(255, 255, 255)" {
 		t.Errorf("guard %v, banner position %q background %q: the banner is not styled", st.Guard, st.Position, st.Background)
 	}
@@ -657,7 +657,7 @@ func TestGuardUnderStrictCSP(t *testing.T) {
 	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
 	guardWait(t, ctx, `window.order.includes('nonced-inline')`)
 	// The settings open under the CSP too.
-	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-settings summary")), chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")))
+	guardDo(t, ctx, chromedp.Click(inBanner("#cg-settings summary")), chromedp.WaitVisible(inBanner("#cg-c-statistics")))
 	if v := guardEval[[]string](t, ctx, `window.violations`); len(v) != 0 {
 		t.Errorf("CSP violations: %v", v)
 	}
@@ -670,9 +670,12 @@ func TestGuardKeyboard(t *testing.T) {
 	s := newGuardSite(t, assets.Options{})
 	ctx := startChromium(t)
 	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
-	guardDo(t, ctx, chromedp.WaitVisible(chromedp.CSS("#cg-banner")))
+	guardDo(t, ctx, chromedp.WaitVisible(inBanner("#cg-banner")))
 	focused := func() string {
-		return guardEval[string](t, ctx, `(e => e.localName + (e.value ? '=' + e.value : '') + (e.id ? '#' + e.id : ''))(document.activeElement)`)
+		return guardEval[string](t, ctx, `(e => {
+			while (e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement; // the banner is in a shadow root
+			return e.localName + (e.value ? '=' + e.value : '') + (e.id ? '#' + e.id : '');
+		})(document.activeElement)`)
 	}
 	var seq []string
 	for len(seq) < 10 && !slices.Contains(seq, "summary") {
@@ -683,11 +686,11 @@ func TestGuardKeyboard(t *testing.T) {
 		t.Fatalf("Tab order %v: want accept all, reject all, settings in a row", seq)
 	}
 	// The focus is visible.
-	if outline := guardEval[string](t, ctx, `getComputedStyle(document.activeElement).outlineStyle`); outline != "solid" {
+	if outline := guardEval[string](t, ctx, `getComputedStyle(document.getElementById('cg').shadowRoot.activeElement).outlineStyle`); outline != "solid" {
 		t.Errorf("the focused %s has outline-style %q: no visible focus", focused(), outline)
 	}
 	guardDo(t, ctx, chromedp.KeyEvent(kb.Enter))
-	if !guardEval[bool](t, ctx, `document.getElementById('cg-settings').open`) {
+	if !guardEval[bool](t, ctx, `document.getElementById('cg').shadowRoot.getElementById('cg-settings').open`) {
 		t.Fatalf("Enter on settings did not open them")
 	}
 	guardDo(t, ctx, chromedp.KeyEvent(kb.Tab))
@@ -695,7 +698,7 @@ func TestGuardKeyboard(t *testing.T) {
 		t.Fatalf("after the settings button, focus is on %q, want the first toggle", f)
 	}
 	guardDo(t, ctx, chromedp.KeyEvent(" "))
-	if !guardEval[bool](t, ctx, `document.getElementById('cg-c-preferences').checked`) {
+	if !guardEval[bool](t, ctx, `document.getElementById('cg').shadowRoot.getElementById('cg-c-preferences').checked`) {
 		t.Errorf("Space did not tick the toggle")
 	}
 	// Saving with the keyboard records the choice without a reload.
@@ -703,12 +706,12 @@ func TestGuardKeyboard(t *testing.T) {
 	for f := ""; f != "button=custom"; f = focused() {
 		guardDo(t, ctx, chromedp.KeyEvent(kb.Tab))
 	}
-	guardDo(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")))
+	guardDo(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitNotVisible(inBanner("#cg-banner")))
 	after := guardEval[struct {
 		Marker  int
 		Granted []string
 		Focus   string
-	}](t, ctx, `({marker: window.marker, granted: consentgate.granted(), focus: document.activeElement.id})`)
+	}](t, ctx, `({marker: window.marker, granted: consentgate.granted(), focus: document.getElementById('cg').shadowRoot.activeElement.id})`)
 	if after.Marker != 1 || !slices.Equal(after.Granted, []string{"necessary", "preferences"}) || after.Focus != "cg-open" {
 		t.Errorf("after saving: %+v (want no reload, preferences granted, focus on the settings button)", after)
 	}
@@ -722,18 +725,18 @@ func TestGuardBannerFlow(t *testing.T) {
 	ctx := startChromium(t)
 	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
 	guardDo(t, ctx,
-		chromedp.WaitVisible(chromedp.CSS("#cg-banner")),
+		chromedp.WaitVisible(inBanner("#cg-banner")),
 		chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")),
-		chromedp.WaitVisible(chromedp.CSS("#cg-open")),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(inBanner("#cg-banner")),
+		chromedp.WaitVisible(inBanner("#cg-open")),
 		guardWaitStep(`(window.order || []).includes('stats')`),
 	)
 	st := guardEval[struct {
 		Marker int
 		Tag    string
 		ID     string
-	}](t, ctx, `({marker: window.marker, tag: document.getElementById('cg-open').localName, id: document.querySelector('.cg-id').textContent})`)
+	}](t, ctx, `({marker: window.marker, tag: document.getElementById('cg').shadowRoot.getElementById('cg-open').localName, id: document.getElementById('cg').shadowRoot.querySelector('.cg-id').textContent})`)
 	cons := s.codec.Decode(guardJar(t, ctx, s)["cookie_consent"])
 	if st.Marker != 1 || st.Tag != "button" || !cons.Given || cons.Granted != s.policy.All() || st.ID != cons.ID {
 		t.Errorf("after accept all: %+v, consent %+v", st, cons)
@@ -744,11 +747,11 @@ func TestGuardBannerFlow(t *testing.T) {
 		t.Fatalf("_ga was not written after accept all")
 	}
 	// Reopen the settings and withdraw.
-	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-open")), chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")))
-	if boxes := guardEval[[]bool](t, ctx, `[...document.querySelectorAll('#cg-settings input[type=checkbox]')].map(i => i.checked)`); !slices.Equal(boxes, []bool{true, true, true, true}) {
+	guardDo(t, ctx, chromedp.Click(inBanner("#cg-open")), chromedp.WaitVisible(inBanner("#cg-c-statistics")))
+	if boxes := guardEval[[]bool](t, ctx, `[...document.getElementById('cg').shadowRoot.querySelectorAll('#cg-settings input[type=checkbox]')].map(i => i.checked)`); !slices.Equal(boxes, []bool{true, true, true, true}) {
 		t.Errorf("the settings do not show the consent: %v", boxes)
 	}
-	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#cg-settings button.cg-withdraw")))
+	guardDo(t, ctx, chromedp.Click(inBanner("#cg-settings button.cg-withdraw")))
 	guardWaitReload(t, ctx)
 	jar := guardJar(t, ctx, s)
 	if _, ok := jar["_ga"]; ok {
@@ -772,11 +775,11 @@ func TestGuardBannerWithoutJavaScript(t *testing.T) {
 	u := s.page("/nojs", guardPage{body: guardPlainPage}) + "?lang=sv"
 	guardNavigate(t, ctx, u)
 	guardDo(t, ctx,
-		chromedp.Click(chromedp.CSS("#cg-settings summary")),
-		chromedp.WaitVisible(chromedp.CSS("#cg-c-marketing")),
-		chromedp.Click(chromedp.CSS("#cg-c-marketing")),
-		chromedp.Click(chromedp.CSS(`#cg-settings button[value="custom"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS("#cg-banner")),
+		chromedp.Click(inBanner("#cg-settings summary")),
+		chromedp.WaitVisible(inBanner("#cg-c-marketing")),
+		chromedp.Click(inBanner("#cg-c-marketing")),
+		chromedp.Click(inBanner(`#cg-settings button[value="custom"]`)),
+		chromedp.WaitNotVisible(inBanner("#cg-banner")),
 	)
 	cons := s.codec.Decode(guardJar(t, ctx, s)["cookie_consent"])
 	if !cons.Given || !slices.Equal(s.policy.IDs(cons.Granted), []string{"necessary", "marketing"}) {
@@ -786,7 +789,7 @@ func TestGuardBannerWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#cg-open"), "href"))
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(inBanner("#cg-open"), "href"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -829,15 +832,15 @@ func TestGuardScreenshots(t *testing.T) {
 		guardDo(t, ctx,
 			chromedp.EmulateViewport(1000, 700),
 			chromedp.Navigate(u+"?lang="+tc.lang),
-			chromedp.WaitVisible(chromedp.CSS("#cg-banner")),
+			chromedp.WaitVisible(inBanner("#cg-banner")),
 		)
 		banner, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
 		guardDo(t, ctx,
-			chromedp.Click(chromedp.CSS("#cg-settings summary")),
-			chromedp.WaitVisible(chromedp.CSS("#cg-c-statistics")),
+			chromedp.Click(inBanner("#cg-settings summary")),
+			chromedp.WaitVisible(inBanner("#cg-c-statistics")),
 			chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
 		)
 		settings, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

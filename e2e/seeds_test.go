@@ -404,9 +404,9 @@ func almiAcceptAll(t *testing.T, path string) context.Context {
 	t.Cleanup(cancel)
 	almiLoad(t, ctx, path, nil)
 	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
-		chromedp.Click(chromedp.CSS(`#cg-banner button[value="accept_all"]`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
+		chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`)),
+		chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 	); err != nil {
 		t.Fatalf("accept all: %v", err)
 	}
@@ -438,7 +438,7 @@ func TestSeedAlmi(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		s := almiLoad(t, ctx, "/", nil)
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#cg-banner`))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(inBanner(`#cg-banner`))); err != nil {
 			t.Fatal(err)
 		}
 		checkAlmi(t, "first page, no choice", s, []almiSet{almiNecessary}, true)
@@ -467,13 +467,13 @@ func TestSeedAlmi(t *testing.T) {
 			defer cancel()
 			almiLoad(t, ctx, "/", nil)
 			if err := chromedp.Do(ctx,
-				chromedp.WaitVisible(chromedp.CSS(`#cg-banner`)),
+				chromedp.WaitVisible(inBanner(`#cg-banner`)),
 				chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
-				chromedp.Click(chromedp.CSS(`#cg-settings > summary`)),
-				chromedp.WaitVisible(chromedp.CSS(`#cg-c-`+cat.id)),
-				chromedp.Click(chromedp.CSS(`#cg-c-`+cat.id)),
-				chromedp.Click(chromedp.CSS(`#cg-settings button[value="custom"]`)),
-				chromedp.WaitNotVisible(chromedp.CSS(`#cg-banner`)),
+				chromedp.Click(inBanner(`#cg-settings > summary`)),
+				chromedp.WaitVisible(inBanner(`#cg-c-`+cat.id)),
+				chromedp.Click(inBanner(`#cg-c-`+cat.id)),
+				chromedp.Click(inBanner(`#cg-settings button[value="custom"]`)),
+				chromedp.WaitNotVisible(inBanner(`#cg-banner`)),
 			); err != nil {
 				t.Fatalf("choosing %s in the settings: %v", cat.id, err)
 			}
@@ -533,9 +533,9 @@ func TestSeedAlmi(t *testing.T) {
 		checkAlmi(t, "after accept all", s, sets, true)
 		if err := chromedp.Do(ctx,
 			chromedp.Evaluate[chromedp.Void](`window.beforeWithdraw = 1`),
-			chromedp.Click(chromedp.CSS(`#cg-open`)),
-			chromedp.WaitVisible(chromedp.CSS(`#cg-settings .cg-withdraw`)),
-			chromedp.Click(chromedp.CSS(`#cg-settings .cg-withdraw`)),
+			chromedp.Click(inBanner(`#cg-open`)),
+			chromedp.WaitVisible(inBanner(`#cg-settings .cg-withdraw`)),
+			chromedp.Click(inBanner(`#cg-settings .cg-withdraw`)),
 		); err != nil {
 			t.Fatalf("withdraw: %v", err)
 		}
@@ -656,7 +656,11 @@ func TestSeedFora(t *testing.T) {
 	defer cancel()
 	click := func(sel string) func(t *testing.T, ctx context.Context) {
 		return func(t *testing.T, ctx context.Context) {
-			if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`), chromedp.Click(chromedp.CSS(sel))); err != nil {
+			do := chromedp.Click(chromedp.CSS(sel))
+			if strings.HasPrefix(sel, "#cg-") {
+				do = chromedp.Click(inBanner(sel)) // in the banner's shadow root
+			}
+			if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`), do); err != nil {
 				t.Fatalf("clicking %s: %v", sel, err)
 			}
 		}
@@ -667,13 +671,13 @@ func TestSeedFora(t *testing.T) {
 	steps := []foraStep{{
 		name:    "public site, before OK",
 		do:      open("/"),
-		ready:   `document.getElementById('title') && !document.getElementById('cg-banner').hidden`,
+		ready:   `document.getElementById('title') && !document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`,
 		ran:     []string{"foraSiteRan", "matomoRan"},
 		cookies: []string{"__RequestVerificationToken", "_pk_testcookie"},
 	}, {
 		name:    "OK in the notice",
 		do:      click(`#cg-banner button[value="accept_all"]`),
-		ready:   `document.getElementById('cg-banner').hidden && window.marker === 1`,
+		ready:   `document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden && window.marker === 1`,
 		cookies: []string{"cookie_consent"},
 	}, {
 		name:    "the old cookie strip's button",
@@ -703,7 +707,7 @@ func TestSeedFora(t *testing.T) {
 	}, {
 		name:  "public site again",
 		do:    open("/"),
-		ready: `document.getElementById('title') && document.getElementById('cg-banner').hidden && document.getElementById('cookie-strip').hidden`,
+		ready: `document.getElementById('title') && document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden && document.getElementById('cookie-strip').hidden`,
 		ran:   []string{"foraSiteRan", "matomoRan"},
 	}}
 
@@ -752,7 +756,7 @@ func TestSeedFora(t *testing.T) {
 		switch st.name {
 		case "public site, before OK":
 			// The notice: information and one button, OK; nothing to choose.
-			v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#cg-banner button, #cg-banner input:not([type=hidden]), #cg-banner details')].map(e => e.localName + ':' + (e.value || '') + ':' + e.textContent.trim())`))
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.getElementById('cg').shadowRoot.querySelectorAll('#cg-banner button, #cg-banner input:not([type=hidden]), #cg-banner details')].map(e => e.localName + ':' + (e.value || '') + ':' + e.textContent.trim())`))
 			if err != nil {
 				t.Fatal(err)
 			}

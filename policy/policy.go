@@ -45,6 +45,9 @@ var TextKeys = []string{
 	"close", "settings_title", "settings_text", "always_on", "declaration_link",
 	"privacy_link", "cookie_settings", "notice_title", "notice_text", "ok",
 	"consent_id", "consent_date", "withdraw",
+	// The click-to-load placeholder of a held-back embed; {host} and
+	// {category} stand for the embed's host and its category's title.
+	"placeholder_title", "placeholder_text", "placeholder_allow",
 }
 
 // Policy is a loaded, validated policy file (SPEC §3).

@@ -167,9 +167,12 @@ func TestMarkupIsCSPSafe(t *testing.T) {
 			for _, show := range []bool{true, false} {
 				for _, nonce := range []string{"", "n0nce"} {
 					for _, cons := range []policy.Consent{policy.NoChoice(), given(b.policy, "statistics")} {
-						pg := Page{Lang: lang, Consent: cons, ShowBanner: show, ReturnPath: "/a?b=1", Nonce: nonce}
-						out := string(b.Head(pg)) + string(b.BodyEnd(pg))
-						checkCSPSafe(t, out, nonce)
+						for _, origin := range []string{"", "https://www.example.se", "http://[::1]:8080"} {
+							pg := Page{Lang: lang, Consent: cons, ShowBanner: show, ReturnPath: "/a?b=1", Nonce: nonce, Origin: origin}
+							out := string(b.Head(pg)) + string(b.BodyEnd(pg)) +
+								string(b.Placeholder(pg, PlaceholderInfo{Tag: "iframe", Host: "youtube.com", Category: "marketing", Width: "560", Height: "315"}))
+							checkCSPSafe(t, out, nonce, origin)
+						}
 					}
 				}
 			}
@@ -177,7 +180,8 @@ func TestMarkupIsCSPSafe(t *testing.T) {
 	}
 }
 
-func checkCSPSafe(t *testing.T, out, nonce string) {
+// checkCSPSafe also checks that every URL of ours starts with origin.
+func checkCSPSafe(t *testing.T, out, nonce, origin string) {
 	t.Helper()
 	doc := parseFragment(t, out)
 	walk(doc, func(n *html.Node) {
@@ -205,8 +209,8 @@ func checkCSPSafe(t *testing.T, out, nonce string) {
 				if n.Data == "a" && a.Val == "https://example.se/integritet" {
 					continue // a link, followed only when clicked
 				}
-				if !strings.HasPrefix(a.Val, "/_consent/") {
-					t.Errorf("<%s %s=%q> leaves the reserved prefix", n.Data, a.Key, a.Val)
+				if !strings.HasPrefix(a.Val, origin+"/_consent/") {
+					t.Errorf("<%s %s=%q> is not %s/_consent/...", n.Data, a.Key, a.Val, origin)
 				}
 			}
 		}
@@ -332,8 +336,22 @@ func TestBodyEndBanner(t *testing.T) {
 			if len(scripts) != 1 || attr(scripts[0], "defer") == nil || !strings.HasPrefix(val(scripts[0], "src"), "/_consent/banner.js?v=") {
 				t.Errorf("banner script %v", scripts)
 			}
-			if l := find(doc, "link"); len(l) != 1 || val(l[0], "rel") != "stylesheet" || !strings.HasPrefix(val(l[0], "href"), "/_consent/banner.css?v=") {
-				t.Errorf("stylesheet %v", l)
+			// The style sheet in the document (for held-back embeds) and in the shadow root.
+			sheets := find(doc, "link")
+			if len(sheets) != 2 {
+				t.Errorf("%d style sheets, want 2", len(sheets))
+			}
+			for _, l := range sheets {
+				if val(l, "rel") != "stylesheet" || !strings.HasPrefix(val(l, "href"), "/_consent/banner.css?v=") {
+					t.Errorf("stylesheet %v", l.Attr)
+				}
+			}
+			// The banner is in the declarative shadow root of #cg, which is
+			// the first Tab stop of the page and delegates the focus inward.
+			tpl := find(root, "template")
+			if len(tpl) != 1 || tpl[0].Parent != root || val(tpl[0], "shadowrootmode") != "open" || attr(tpl[0], "shadowrootdelegatesfocus") == nil ||
+				val(root, "tabindex") != "1" || byID(t, tpl[0], "cg-banner") == nil || find(tpl[0], "link") == nil {
+				t.Errorf("the shadow host: %v %v", root.Attr, tpl)
 			}
 		})
 	}
@@ -348,6 +366,9 @@ func TestBodyEndAfterChoice(t *testing.T) {
 	}
 	if attr(byID(t, doc, "cg-open"), "hidden") != nil {
 		t.Errorf("the cookie settings control must show after a choice")
+	}
+	if root := byID(t, doc, "cg"); attr(root, "tabindex") != nil || attr(find(root, "template")[0], "shadowrootdelegatesfocus") != nil {
+		t.Errorf("after a choice the banner must not be the first Tab stop: %v", root.Attr)
 	}
 	for id, want := range map[string]bool{"preferences": false, "statistics": true, "marketing": false} {
 		if got := attr(byID(t, doc, "cg-c-"+id), "checked") != nil; got != want {

@@ -12,7 +12,7 @@ import (
 // bodyCache keeps BodyEnd pre-rendered per state — language, banner shown,
 // choice given, granted categories, whether there is a nonce and a date —
 // as fragments between the per-request strings (return path, nonce, consent
-// id and date), which are escaped and spliced in. The number of states is
+// id and date, origin), which are escaped and spliced in. The number of states is
 // bounded by the policy's categories; past maxBodyStates the template runs.
 type bodyCache struct {
 	mu     sync.RWMutex
@@ -42,9 +42,10 @@ const (
 	slotID
 	slotStamp
 	slotDate
+	slotOrigin
 )
 
-var slotSentinels = [...]string{"cgSLOTreturnQ7x", "cgSLOTnonceQ7x", "cgSLOTidQ7x", "cgSLOTstampQ7x", "cgSLOTdateQ7x"}
+var slotSentinels = [...]string{"cgSLOTreturnQ7x", "cgSLOTnonceQ7x", "cgSLOTidQ7x", "cgSLOTstampQ7x", "cgSLOTdateQ7x", "cgSLOToriginQ7x"}
 
 // escape is html/template's escaping of text and quoted attribute values,
 // so that a spliced string comes out exactly as the template would write it.
@@ -52,6 +53,7 @@ var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "
 	"<", "&lt;", ">", "&gt;")
 
 func (c *bodyCache) render(b *Bundle, pg Page) []byte {
+	pg.Origin = cleanOrigin(pg.Origin)
 	st := bodyState{lang: b.lang(pg.Lang), show: pg.ShowBanner, given: pg.Consent.Given,
 		nonce: pg.Nonce != "", date: pg.Consent.Given && !pg.Consent.Time.IsZero(), granted: pg.Consent.Granted}
 	if !st.given {
@@ -66,8 +68,8 @@ func (c *bodyCache) render(b *Bundle, pg Page) []byte {
 			return b.renderBodyEnd(pg)
 		}
 	}
-	var values [slotDate + 1]string
-	values[slotReturn], values[slotNonce] = pg.ReturnPath, pg.Nonce
+	var values [len(slotSentinels)]string
+	values[slotReturn], values[slotNonce], values[slotOrigin] = pg.ReturnPath, pg.Nonce, pg.Origin
 	if values[slotReturn] == "" {
 		values[slotReturn] = "/"
 	}
@@ -100,7 +102,7 @@ func (c *bodyCache) build(b *Bundle, st bodyState) *bodyFragments {
 		return nil
 	}
 	pg := Page{Lang: st.lang, ShowBanner: st.show, ReturnPath: slotSentinels[slotReturn],
-		Consent: policy.Consent{Given: st.given, Granted: st.granted}}
+		Origin: slotSentinels[slotOrigin], Consent: policy.Consent{Given: st.given, Granted: st.granted}}
 	if st.nonce {
 		pg.Nonce = slotSentinels[slotNonce]
 	}

@@ -2,9 +2,11 @@ package assets
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/consentgate/consentgate/policy"
@@ -19,11 +21,17 @@ type Page struct {
 	// Nonce is the page's CSP script nonce, "" if none; every <script> the
 	// markup has carries it. The markup has no inline script or style at all.
 	Nonce string
+	// Origin is scheme://host[:port] as the visitor addressed the site. Every
+	// URL in the markup is made absolute with it, so that a page's <base href>
+	// cannot send our scripts, styles and forms elsewhere. Anything but an
+	// http(s) origin is ignored (the URLs stay root-relative).
+	Origin string
 }
 
 // Head is the markup inserted right after <head>: the guard, a classic
 // script (no async or defer) so that it runs before every other script. It
-// starts with exactly `<script src="PREFIX/guard.js?v=HASH"`. It is written
+// starts with exactly `<script src="ORIGIN/PREFIX/guard.js?v=HASH"` (no
+// ORIGIN when pg.Origin is empty). It is written
 // directly, not with a template: it goes into every page. Category ids and
 // languages are validated by the policy loader ([a-z0-9_-], a-z); the nonce
 // comes from the page and is escaped. The tag's data attributes are the
@@ -37,6 +45,7 @@ func (b *Bundle) Head(pg Page) []byte {
 	var buf bytes.Buffer
 	buf.Grow(160)
 	buf.WriteString(`<script src="`)
+	escape.WriteString(&buf, cleanOrigin(pg.Origin))
 	buf.WriteString(b.url("guard.js"))
 	buf.WriteString(`" data-granted="`)
 	for i, id := range b.policy.IDs(pg.Consent.Granted | 1) {
@@ -68,13 +77,19 @@ func flag(b bool) string {
 	return "0"
 }
 
-// bodyTemplate is the banner: a stylesheet, the dialog (hidden when no banner
-// is to be shown, so that the script can reopen it as the settings), the
-// small "cookie settings" link that the script turns into a button, and the
-// banner script. Every choice is a plain form, so it works without JavaScript.
+// bodyTemplate is the banner: the style sheet (in the document, for the
+// rules on held-back embeds), and the shadow host #cg whose declarative shadow
+// root holds the dialog (hidden when no banner is to be shown, so that the
+// script can reopen it as the settings), the small "cookie settings" link that
+// the script turns into a button, and a spacer that lets the page scroll out
+// from under them; then the banner script. The shadow root keeps the site's
+// style sheets out and ours in (docs/BANNER.md). Every choice is a plain form,
+// so it works without JavaScript. On a first visit the host has tabindex 1 and
+// delegates focus: the first Tab of the page reaches the banner's first control.
 var bodyTemplate = template.Must(template.New("body").Parse(`
 <link rel="stylesheet" href="{{.CSS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}>
-<div id="cg" class="cg" lang="{{.Lang}}">
+<div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}>
+<div class="cg" lang="{{.Lang}}">
 <div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden{{end}}>
 {{- if .Notice}}
 <h2 id="cg-title" class="cg-title">{{.T.notice_title}}</h2>
@@ -113,7 +128,9 @@ var bodyTemplate = template.Must(template.New("body").Parse(`
 {{- end}}
 </div>
 <a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if .Show}} hidden{{end}}>{{.T.cookie_settings}}</a>
+<div class="cg-sp"></div>
 </div>
+</template></div>
 <script defer src="{{.JS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>
 `))
 
@@ -121,6 +138,7 @@ type bodyView struct {
 	CSS, JS, Nonce, Lang string
 	Action, Return       string
 	Declaration, Privacy string
+	Data                 string
 	Show, Notice, Given  bool
 	ID, Stamp, Date      string
 	T                    map[string]string
@@ -141,23 +159,29 @@ func (b *Bundle) BodyEnd(pg Page) []byte {
 	return b.bodies.render(b, pg)
 }
 
-// renderBodyEnd runs the template; BodyEnd's fragments come from it.
+// renderBodyEnd runs the template; BodyEnd's fragments come from it. The
+// origin is used as it is (BodyEnd cleans it; bodyCache passes a sentinel).
 func (b *Bundle) renderBodyEnd(pg Page) []byte {
 	lang := b.lang(pg.Lang)
 	p := b.policy
+	o := pg.Origin
 	v := bodyView{
-		CSS:         b.url("banner.css"),
-		JS:          b.url("banner.js"),
+		CSS:         o + b.url("banner.css"),
+		JS:          o + b.url("banner.js"),
 		Nonce:       pg.Nonce,
 		Lang:        lang,
-		Action:      b.opts.Prefix + "/consent",
+		Action:      o + b.opts.Prefix + "/consent",
 		Return:      pg.ReturnPath,
-		Declaration: b.opts.Prefix + "/declaration?lang=" + url.QueryEscape(lang),
+		Declaration: o + b.declarationPath(lang),
 		Privacy:     p.Site.PrivacyPolicyURL,
+		Data:        b.scriptData(lang),
 		Show:        pg.ShowBanner,
 		Notice:      p.NoticeOnly,
 		Given:       pg.Consent.Given,
 		T:           b.texts(lang),
+	}
+	if strings.HasPrefix(v.Privacy, "/") && !strings.HasPrefix(v.Privacy, "//") {
+		v.Privacy = o + v.Privacy
 	}
 	if v.Return == "" {
 		v.Return = "/"
@@ -181,6 +205,53 @@ func (b *Bundle) renderBodyEnd(pg Page) []byte {
 		}
 	}
 	return b.exec(bodyTemplate, v)
+}
+
+func (b *Bundle) declarationPath(lang string) string {
+	return b.opts.Prefix + "/declaration?lang=" + url.QueryEscape(lang)
+}
+
+// scriptData is what banner.js needs to make placeholders for embeds the guard
+// holds back at run time: the placeholder texts, the declaration's path and
+// the category titles, in the page's language, and the path prefix of the
+// endpoints (JSON in the host's data-cg).
+func (b *Bundle) scriptData(lang string) string {
+	titles := map[string]string{}
+	for _, c := range b.policy.Categories {
+		titles[c.ID] = b.CategoryTitle(c, lang)
+	}
+	js, err := json.Marshal(map[string]any{
+		"t": b.Text("placeholder_title", lang),
+		"x": b.Text("placeholder_text", lang),
+		"a": b.Text("placeholder_allow", lang),
+		"s": b.Text("cookie_settings", lang),
+		"d": b.declarationPath(lang),
+		"p": b.opts.Prefix,
+		"c": titles,
+	})
+	if err != nil {
+		return "{}"
+	}
+	return string(js)
+}
+
+// cleanOrigin returns o if it is an http(s) origin — scheme://host[:port],
+// nothing else, in the characters a host and port have — else "".
+func cleanOrigin(o string) string {
+	rest, ok := strings.CutPrefix(o, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(o, "http://")
+	}
+	if !ok || rest == "" {
+		return ""
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_') {
+			return ""
+		}
+	}
+	return o
 }
 
 // dateLayout is how the consent date is shown in the settings.

@@ -124,6 +124,23 @@ type groupView struct {
 
 type rowView struct {
 	Name, Provider, Type, Duration, Purpose, SentTo string
+	NameParts                                       []string // Name, with a line break allowed between them
+}
+
+// nameParts cuts a cookie name after the dots, underscores and hyphens that
+// separate words of at least three characters, where a narrow screen may
+// break the line: com.sap.engine.security… breaks between its words, never
+// inside one ("cookie_cons/ent"), and _ga_# not at all.
+func nameParts(name string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; (c == '.' || c == '_' || c == '-') && i-start >= 3 && len(name)-(i+1) >= 3 {
+			parts = append(parts, name[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, name[start:])
 }
 
 func (r *renderer) view() *view {
@@ -181,7 +198,7 @@ func (r *renderer) groups(cookies []CookieData) []groupView {
 }
 
 func (r *renderer) row(c CookieData) rowView {
-	row := rowView{Name: c.Name, Provider: c.Provider, Type: typeName(c.Type), Duration: c.Duration, Purpose: c.Purpose}
+	row := rowView{Name: c.Name, NameParts: nameParts(c.Name), Provider: c.Provider, Type: typeName(c.Type), Duration: c.Duration, Purpose: c.Purpose}
 	if c.Transfer != nil {
 		adequacy := r.l.NotAdequate
 		if c.Transfer.Adequate {

@@ -447,3 +447,21 @@ func TestSeedGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestNameParts(t *testing.T) {
+	for name, want := range map[string]string{
+		"cookie_consent": "cookie_|consent",
+		"_ga_#":          "_ga_#",
+		"_ga":            "_ga",
+		"com.sap.engine.security.authentication.original_application_url": "com.|sap.|engine.|security.|authentication.|original_|application_|url",
+		"refreshToken_*_SAPEP": "refreshToken_|*_SAPEP",
+		"a.b.c":                "a.b.c",
+		"Portal Alias":         "Portal Alias",
+		"__Host-id":            "__Host-id",
+		"ab_cd-efgh":           "ab_cd-|efgh",
+	} {
+		if got := strings.Join(nameParts(name), "|"); got != want {
+			t.Errorf("nameParts(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

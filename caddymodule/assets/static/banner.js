@@ -1,35 +1,67 @@
-// consentgate banner: enhances the banner, whose forms work without it.
-// A choice is posted as JSON; the banner closes and what the choice grants is
-// activated by the guard (window.consentgate) without a reload. A choice that
-// refuses something granted before (a withdrawal) deletes the script-visible
-// cookies and storage of what is refused and reloads, so that nothing already
-// running keeps going. The "cookie settings" link becomes a button that
-// reopens the settings.
+// consentgate banner: enhances the banner and the placeholders, whose forms
+// work without it. A choice is posted as JSON; the banner closes and what the
+// choice grants is activated by the guard (window.consentgate) without a
+// reload. A choice that refuses something granted before (a withdrawal)
+// deletes the script-visible cookies and storage of what is refused and
+// reloads, so that nothing already running keeps going. The "cookie settings"
+// link becomes a button that reopens the settings. Embeds held back at run
+// time get a placeholder like those the server writes; every placeholder gets
+// the computed size of its embed and goes when the embed is let in.
+// The banner and the placeholders live in shadow roots (see banner.css).
 // Style: ES2017, whole-line comments only (they are stripped when served).
 (() => {
-	const D = document, root = D.getElementById('cg'), g = window.consentgate;
-	if (!root) return;
-	const $ = s => root.querySelector(s);
-	const ban = $('.cg-banner'), det = $('.cg-settings'), close = $('.cg-close');
-	let open = $('.cg-open'), reopened = false;
+	const D = document, W = window, g = W.consentgate, host = D.getElementById('cg');
+	// A browser without declarative shadow DOM leaves the <template>: attach it.
+	const attach = h => {
+		const t = h.querySelector(':scope > template[shadowrootmode]');
+		if (!h.shadowRoot && t) {
+			h.attachShadow({mode: 'open'}).append(t.content);
+			t.remove();
+		}
+		return h.shadowRoot;
+	};
+	const sr = host && attach(host);
+	if (!sr) return;
+	const $ = s => sr.querySelector(s);
+	const ban = $('.cg-banner'), det = $('.cg-settings'), close = $('.cg-close'), sp = $('.cg-sp');
+	const data = JSON.parse(host.dataset.cg), css = new URL($('link').getAttribute('href'), location.origin).href;
+	// The endpoint from the page's own origin: a <base href> cannot move it.
+	const endpoint = location.origin + data.p + '/consent';
+	let open = $('.cg-open'), reopened = false, opener;
+
+	// The spacer at the end of the page is as high as what covers the bottom
+	// of the viewport, so that every part of the page can scroll above it.
+	const fit = () => {
+		const e = ban.hidden ? open : ban;
+		sp.style.height = e && !e.hidden ? Math.max(0, D.documentElement.clientHeight - e.getBoundingClientRect().top) + 'px' : '0';
+	};
+	if (W.ResizeObserver) {
+		const ro = new ResizeObserver(fit);
+		ro.observe(ban);
+		if (open) ro.observe(open);
+	}
+	W.addEventListener('resize', fit);
 
 	const hide = () => {
-		const focused = ban.contains(D.activeElement);
+		const focused = ban.contains(sr.activeElement);
 		ban.hidden = true;
+		host.removeAttribute('tabindex');
 		reopened = false;
 		if (close) close.hidden = true;
-		if (open) {
-			open.hidden = false;
-			if (focused) open.focus();
-		}
+		if (open) open.hidden = false;
+		if (focused) (opener && opener.isConnected ? opener : open || D.body).focus();
+		opener = null;
+		fit();
 	};
-	const show = () => {
+	const show = from => {
+		opener = from;
 		ban.hidden = false;
 		reopened = true;
 		close.hidden = false;
 		det.open = true;
 		open.hidden = true;
-		($('.cg-panel input:not([disabled])') || det.querySelector('summary')).focus();
+		($('.cg-cat input:not([disabled])') || det.querySelector('summary')).focus();
+		fit();
 	};
 
 	if (open && det) {
@@ -41,14 +73,31 @@
 		b.hidden = open.hidden;
 		b.setAttribute('aria-haspopup', 'dialog');
 		b.setAttribute('aria-controls', ban.id);
-		b.addEventListener('click', show);
+		b.addEventListener('click', () => show());
 		open.replaceWith(b);
 		open = b;
 	}
 	if (close) close.addEventListener('click', hide);
-	root.addEventListener('keydown', e => {
-		if (e.key == 'Escape' && reopened) hide();
+	// Esc closes the settings and gives the focus back to what opened them.
+	sr.addEventListener('keydown', e => {
+		if (e.key != 'Escape') return;
+		if (reopened) hide();
+		else if (det && det.open) {
+			det.open = false;
+			det.querySelector('summary').focus();
+		}
 	});
+	// The first Tab from the top of the page goes to the banner, even past a
+	// site's own positive tabindex (the host's tabindex does it without script).
+	const firstTab = e => {
+		if (e.key != 'Tab') return;
+		D.removeEventListener('keydown', firstTab, true);
+		if (!e.shiftKey && !ban.hidden && (D.activeElement == D.body || !D.activeElement)) {
+			e.preventDefault();
+			ban.querySelector('a[href], button:not([hidden]), summary').focus();
+		}
+	};
+	if (!ban.hidden) D.addEventListener('keydown', firstTab, true);
 
 	const stamp = t => t.slice(0, 16).replace('T', ' ') + ' UTC';
 	const apply = j => {
@@ -59,7 +108,7 @@
 			return;
 		}
 		g.grant(now);
-		root.querySelectorAll('input[name=category]').forEach(i => {
+		sr.querySelectorAll('input[name=category]').forEach(i => {
 			i.checked = now.includes(i.value);
 		});
 		const info = $('.cg-info');
@@ -75,13 +124,15 @@
 		hide();
 	};
 
-	root.addEventListener('submit', e => {
-		const f = e.target, b = e.submitter || f.querySelector('button[name=choice]');
-		if (f.dataset.plain || !g || !window.fetch) return;
+	// Every form of ours, the banner's and the placeholders': a placeholder's
+	// button (name=category) adds its category to those granted now.
+	const submit = e => {
+		const f = e.target, b = e.submitter || f.querySelector('button');
+		if (f.dataset.plain || !g || !W.fetch) return;
 		e.preventDefault();
-		const choice = b ? b.value : 'custom';
-		const categories = choice == 'custom' ? [...f.querySelectorAll('input[name=category]:checked')].map(i => i.value) : [];
-		fetch(f.action, {
+		const grant = b.name == 'category', choice = grant ? 'custom' : b.value;
+		const categories = grant ? g.granted().concat(b.value) : choice == 'custom' ? [...f.querySelectorAll('input[name=category]:checked')].map(i => i.value) : [];
+		fetch(endpoint, {
 			method: 'POST',
 			credentials: 'same-origin',
 			headers: {'Content-Type': 'application/json'},
@@ -92,7 +143,110 @@
 		}).then(apply, () => {
 			// The endpoint could not be reached by script: post the form itself.
 			f.dataset.plain = 1;
+			if (grant) g.granted().forEach(c => add(f, 'category', c));
 			f.requestSubmit ? f.requestSubmit(b) : f.submit();
 		});
-	});
+	};
+	sr.addEventListener('submit', submit);
+
+	// --- placeholders
+	const SEL = ':is(iframe,video,audio,embed,object)[data-consent]';
+	const el = (tag, cls, text, parent) => {
+		const n = D.createElement(tag);
+		n.className = cls;
+		n.textContent = text;
+		parent.append(n);
+		return n;
+	};
+	const add = (f, name, value) => {
+		const i = el('input', '', '', f);
+		i.type = 'hidden';
+		i.name = name;
+		i.value = value;
+	};
+	// One for an embed held back at run time, as the server writes them.
+	const make = e => {
+		const cat = e.dataset.consent, h = D.createElement('span'), s = h.attachShadow({mode: 'open'});
+		let src = '';
+		try {
+			src = new URL(e.dataset.consentSrc || e.dataset.consentData, location.href).hostname.replace(/^www\./, '');
+		} catch (x) {}
+		const fill = t => t.replace('{host}', src).replace('{category}', data.c[cat] || cat);
+		h.className = 'cg-ph';
+		h.dataset.cgPh = cat;
+		const l = el('link', '', '', s);
+		l.rel = 'stylesheet';
+		l.href = css;
+		const ph = el('span', 'ph', '', s), inner = el('span', 'ph-in', '', ph);
+		ph.lang = host.lang;
+		if (src) el('strong', 'ph-t', fill(data.t), inner);
+		el('span', 'ph-x', fill(data.x), inner);
+		const f = el('form', 'ph-f', '', inner);
+		f.method = 'post';
+		f.action = endpoint;
+		add(f, 'return', location.pathname + location.search);
+		add(f, 'choice', 'custom');
+		const b = el('button', 'ph-b', fill(data.a), f);
+		b.name = 'category';
+		b.value = cat;
+		el('a', 'ph-a', data.s, inner).href = location.origin + data.d;
+		return h;
+	};
+	// The embed's own size: its computed values while held back (display:
+	// none keeps percentages as they are), its display as it would be shown.
+	// An embed the site hides, or of 2 pixels or less, gets no placeholder.
+	const PROPS = 'width height aspectRatio minWidth minHeight maxHeight boxSizing paddingTop paddingRight paddingBottom paddingLeft borderTopWidth borderRightWidth borderBottomWidth borderLeftWidth marginTop marginRight marginBottom marginLeft verticalAlign float position top right bottom left zIndex'.split(' ');
+	const size = (ph, e) => {
+		const c = getComputedStyle(e), v = {};
+		PROPS.forEach(p => {
+			v[p] = c[p];
+		});
+		e.setAttribute('data-cg-m', '');
+		const d = c.display, vis = c.visibility;
+		e.removeAttribute('data-cg-m');
+		const px = s => /px$/.test(s) && parseFloat(s) <= 2;
+		if (d == 'none' || vis == 'hidden' || px(v.width) || px(v.height)) return false;
+		if (v.width == 'auto') v.width = '300px';
+		if (v.height == 'auto' && v.aspectRatio == 'auto') v.height = e.localName == 'audio' ? '54px' : '150px';
+		if (c.maxWidth == 'none') delete v.maxWidth;
+		Object.assign(ph.style, v);
+		ph.style.display = /^(inline|ruby|contents)/.test(d) ? 'inline-grid' : 'grid';
+		ph.classList.add('ph-sized');
+		return true;
+	};
+	const setup = (h, e) => {
+		h.cg = 1;
+		const s = h.shadowRoot, a = s.querySelector('.ph-a');
+		s.addEventListener('submit', submit);
+		// The settings open after the click is done: a link activated by
+		// Enter would take the focus back.
+		if (det) a.addEventListener('click', x => {
+			x.preventDefault();
+			setTimeout(() => show(a));
+		});
+		if (!size(s.querySelector('.ph'), e)) {
+			h.remove();
+			e.cgNone = 1;
+		}
+	};
+	const sync = () => {
+		D.querySelectorAll('[data-cg-ph]').forEach(h => {
+			const e = h.nextElementSibling;
+			if (!e || !e.matches(SEL) || e.cgNone || !attach(h)) h.remove();
+			else if (!h.cg) setup(h, e);
+		});
+		D.querySelectorAll(SEL).forEach(e => {
+			const p = e.previousElementSibling;
+			if (!e.cgNone && !(p && p.cg)) {
+				const h = make(e);
+				e.before(h);
+				setup(h, e);
+			}
+		});
+	};
+	sync();
+	new MutationObserver(ms => {
+		if (ms.some(m => m.type == 'attributes' || [...m.addedNodes, ...m.removedNodes].some(n => n.nodeType == 1 && (n.matches(SEL) || n.querySelector(SEL))))) sync();
+	}).observe(D.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-consent']});
+	fit();
 })();
