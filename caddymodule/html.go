@@ -152,6 +152,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		Consent:    rw.consent,
 		ShowBanner: *h.Banner && !rw.consent.Given,
 		ReturnPath: originalURL(rw.r).RequestURI(),
+		Origin:     visitorOrigin(rw.r),
 		Nonce:      scriptNonce(rw.Header().Values("Content-Security-Policy")),
 	}
 }

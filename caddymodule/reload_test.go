@@ -120,8 +120,9 @@ http://127.0.0.1:{PORT} {
 	removedAfter := metricValue(t, p, `caddy_cookie_consent_cookies_total{action="removed",category="statistics"}`)
 	// _ga was removed once before the reload, then from the slow response,
 	// the first response after the reload and this last one.
-	if removedBefore != 1 || removedAfter != removedBefore+3 {
-		t.Errorf("statistics removals: %v before the reload, %v after, want 1 and 4: did the reload reset them?", removedBefore, removedAfter)
+	// The counters are the process's: other tests count too, so compare.
+	if removedBefore < 1 || removedAfter != removedBefore+3 {
+		t.Errorf("statistics removals: %v before the reload, %v after, want 3 more: did the reload reset them?", removedBefore, removedAfter)
 	}
 }
 
