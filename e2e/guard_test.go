@@ -912,8 +912,8 @@ func TestGuardReports(t *testing.T) {
 		document.cookie = 'undeclared_thing=1';
 		localStorage.setItem('stats_id', '1');
 		localStorage.ad_click = 'x';
-		const s = document.createElement('script'); s.src = 'http://stats.tracker.test:` + s.port + `/t.js'; document.head.append(s);
-		fetch('http://cdn.ads.test:` + s.port + `/collect').catch(() => {});
+		const s = document.createElement('script'); s.src = 'http://stats.tracker.test:`+s.port+`/t.js'; document.head.append(s);
+		fetch('http://cdn.ads.test:`+s.port+`/collect').catch(() => {});
 	})()`)
 	// One batch a few seconds after the first drop, not one request per write.
 	time.Sleep(1500 * time.Millisecond)

@@ -43,6 +43,9 @@ import (
 type sinkCase struct {
 	name, kind string
 	// page is the case's HTML: a fragment goes into a plain page's body, a
+	// runtime case's code into a script (which must not name an inline
+	// marker itself, or the server holds that script and the guard is not
+	// what the case tests), a
 	// page starting with "<!" is the whole document. {T} is the tracker base
 	// for this case (http://www.googletagmanager.com:PORT/c/NAME, blocked as
 	// statistics), {W} the same with ws:. A runtime case defines run(), which
@@ -148,6 +151,8 @@ var sinkCases = []sinkCase{
 	{name: "eventsource", kind: "runtime", page: `try { new EventSource('{T}/es').onerror = e => e.target.close() } catch (e) {}`, after: "rerun"},
 	{name: "window-open", kind: "runtime", page: `window.popup = window.open('{T}/f.html', 'popup')`, after: "rerun"},
 	{name: "document-write-script", kind: "runtime", page: `document.write('<script src="{T}/x.js"><\/script>')`, after: "released"},
+	{name: "document-writeln-script", kind: "runtime", page: `document.writeln('<script src="{T}/x.js"><\/script>')`, after: "released"},
+	{name: "document-write-inline-marker", kind: "runtime", page: `document.write('<script>typeof gtag == "function" && gt' + 'ag("config", "G-1"); import("{T}/x.js")<\/script>')`, after: "released"},
 	{name: "document-write-iframe", kind: "runtime", page: `document.write('<iframe src="{T}/f.html"></iframe>')`, after: "released"},
 	{name: "document-write-img", kind: "runtime", page: `document.write('<img src="{T}/p.gif" alt="">')`, after: "released"},
 	{name: "document-write-split-tag", kind: "runtime", page: `document.write('<img alt="a>b" src="{T}/p.gif'); document.write('" width="1">')`, after: "released"},
@@ -176,6 +181,12 @@ var sinkCases = []sinkCase{
 	{name: "cssom-csstext", kind: "runtime", page: `const d = document.getElementById('box') || document.body.appendChild(Object.assign(document.createElement('div'), {id: 'box', textContent: 'x'})); d.style.cssText = 'background: url({T}/p.gif)'; d.offsetHeight`, after: "rerun"},
 	{name: "style-element-textcontent", kind: "runtime", page: `const s = document.createElement('style'); s.textContent = 'body { background-image: url({T}/p.gif) }'; document.head.append(s)`, after: "released"},
 	{name: "style-element-import", kind: "runtime", page: `const s = document.createElement('style'); document.head.append(s); s.appendChild(document.createTextNode('@import "{T}/s.css";'))`, after: "released"},
+	{name: "dynamic-inline-marker", kind: "runtime", page: `const s = document.createElement('script'); s.text = "typeof gtag == 'function' && gt" + "ag('config', 'G-1'); import('{T}/x.js')"; document.body.append(s)`, after: "released"},
+	{name: "script-text-after-insert", kind: "runtime", page: `const s = document.createElement('script'); document.body.append(s); s.textContent = "typeof gtag == 'function' && gt" + "ag('config', 'G-1'); import('{T}/x.js')"`, after: "released"},
+	{name: "font-face", kind: "runtime", page: `new FontFace('T', 'url({T}/f.woff)').load().catch(() => {})`, after: "rerun"},
+	{name: "paint-worklet", kind: "runtime", page: `CSS.paintWorklet.addModule('{T}/w.js').catch(() => {})`, after: "rerun"},
+	{name: "blob-iframe-dynamic", kind: "runtime", page: `const f = document.createElement('iframe'); f.src = URL.createObjectURL(new Blob(['<p>blob</p><script>new Image().src = "{T}/p.gif"<\/script>'], {type: 'text/html'})); document.body.append(f)`, after: "rerun"},
+	{name: "iframe-srcdoc-second-document", kind: "runtime", page: `const f = document.createElement('iframe'); let n = 0; f.onload = () => n++ || (f.srcdoc = '<script>new Image().src = "{T}/p.gif"<\/script>'); f.srcdoc = '<p>first</p>'; document.body.append(f)`, after: "rerun"},
 	{name: "img-src-property", kind: "runtime", page: `const i = document.createElement('img'); i.src = '{T}/p.gif'; document.body.append(i)`, after: "released"},
 	{name: "script-src-property", kind: "runtime", page: `const s = document.createElement('script'); s.src = '{T}/x.js'; document.head.append(s)`, after: "released"},
 	{name: "new-image-src", kind: "runtime", page: `new Image().src = '{T}/p.gif'`, after: "released"},

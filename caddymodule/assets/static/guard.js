@@ -43,7 +43,7 @@ if (!window.consentgate) {
 	const flush = () => {
 		clearTimeout(timer);
 		timer = 0;
-		if (!queue.size || batches++ >= 20) return;
+		if (!queue.size || batches++ >= 20 || location.origin == 'null') return;
 		const u = location.origin + R.p, body = JSON.stringify({path: location.pathname, items: [...queue.values()]});
 		queue.clear();
 		try {
@@ -116,7 +116,7 @@ if (!window.consentgate) {
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
 	const textCat = t => {
-		const x = R.h.find(x => !G.has(x[1]) && t.toLowerCase().includes(x[0].replace('*.', '')));
+		const l = t.toLowerCase(), x = R.h.find(x => !G.has(x[1]) && l.includes(x[0].replace('*.', '')));
 		return x ? (hit = x[0], x[1]) : inCat(t);
 	};
 	const htmlCat = h => {
@@ -143,11 +143,11 @@ if (!window.consentgate) {
 
 	// The attributes that load something, by element (SVG names as they are
 	// spelt); style and background load on any element.
-	const T = {script: 'src href', iframe: 'src srcdoc', frame: 'src', img: 'src srcset', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping', area: 'ping'};
+	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc'};
 	const SEL = Object.keys(T) + ',style,[style],[background]', FR = /^(i?frame|object|embed)$/;
 	for (const k in T) T[k] = T[k].split(' ');
 	const loads = (tag, k) => k == 'style' || k == 'background' || (T[tag] || []).includes(k);
-	const valCat = (tag, k, v, b) => k == 'style' ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : k.endsWith('srcset') ? v.split(/[\s,]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
+	const valCat = (tag, k, v, b) => k == 'style' ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping/.test(k) ? v.split(/[\s,]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
 	// str reads a value once, as the browser will: a Trusted Types value by
 	// its own content (it is passed on as it is), anything else as a string.
 	const TTs = ['HTML', 'Script', 'ScriptURL'].map(n => W['Trusted' + n] && W['Trusted' + n].prototype.toString).filter(Boolean);
@@ -190,7 +190,7 @@ if (!window.consentgate) {
 	// script or style becomes type text/plain (its type kept in data-consent-type).
 	const neut = (e, c, l) => {
 		if (!e.hasAttribute(DC)) {
-			if (/^(script|style)$/.test(e.localName)) mv(e, 'type', DC + '-type'), at(e, 'type', 'text/plain');
+			if (TX.test(e.localName)) mv(e, 'type', DC + '-type'), at(e, 'type', 'text/plain');
 			at(e, DC, c);
 		}
 		l.forEach(x => {
@@ -207,9 +207,11 @@ if (!window.consentgate) {
 		if (p && deny('element', p[2], p[0], {element: e.localName})) neut(e, p[0], p[1]);
 		if (FR.test(e.localName)) frame = 1;
 	};
-	// textSet: the text a <style> or a script without src is about to get.
+	// textSet: the text a <style> or a script without src is about to get
+	// (t computes it: only for those, a whole element's text costs time).
+	const TX = /^(script|style)$/;
 	const textSet = (e, t) => {
-		const c = e.nodeType == 1 && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t, e.baseURI) : e.localName == 'script' && !e.hasAttribute('src') && inCat(t));
+		const c = e && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
 		if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, []);
 	};
 	const scan = (n, late) => {
@@ -225,7 +227,7 @@ if (!window.consentgate) {
 	// style keeps text/plain whatever type is written.
 	const attr = (e, n, x) => {
 		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), h = e.hasAttribute(DC), v = str(x);
-		if (h && k == 'type' && /^(script|style)$/.test(tag)) return at(e, DC + '-type', v);
+		if (h && k == 'type' && TX.test(tag)) return at(e, DC + '-type', v);
 		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
 		if (c && deny('element', hit, c, {element: tag})) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
@@ -292,7 +294,7 @@ if (!window.consentgate) {
 			let o = a[0];
 			o = o && typeof o == 'object' ? ['name', 'value', 'expires', 'domain', 'path', 'sameSite', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o, value: a[1]};
 			o.name = String(o.name);
-			o.value = String(o.value);
+			if ('value' in o) o.value = String(o.value);
 			if (cookieOK(o.name)) return f.call(t, o);
 			if (o.expires != null && +o.expires < Date.now()) return t.delete(o);
 			return deny('cookie', o.name, cat(R.c, o.name), {max_age: o.expires == null ? -1 : Math.round((o.expires - Date.now()) / 1e3)}) ? Promise.resolve() : f.call(t, o);
@@ -310,6 +312,7 @@ if (!window.consentgate) {
 			const d = gopd(w, s);
 			let p = [];
 			if (d && d.get) Object.defineProperty(w, s, {
+				configurable: true,
 				enumerable: true,
 				get() {
 					const st = d.get.call(w);
@@ -333,15 +336,21 @@ if (!window.consentgate) {
 		// would: fetch rejects, an XMLHttpRequest reports an error,
 		// sendBeacon returns false, WebSocket, EventSource and workers throw,
 		// window.open opens nothing.
-		const reqURL = gopd(w.Request.prototype, 'url').get;
-		wrap(w, 'fetch', (f, t, a) => {
+		// A Request's URL is read from the Request; anything else is read
+		// once as a string and passed on as that string.
+		const reqURL = gopd(w.Request.prototype, 'url').get, fetchNet = a => {
 			let u;
 			try {
 				u = reqURL.call(a[0]);
 			} catch (e) {
 				u = a[0] = String(a[0]);
 			}
-			return net(u, 'fetch') ? Promise.reject(new w.TypeError('Failed to fetch')) : f.apply(t, a);
+			return net(u, 'fetch');
+		};
+		wrap(w, 'fetch', (f, t, a) => fetchNet(a) ? Promise.reject(new w.TypeError('Failed to fetch')) : f.apply(t, a));
+		wrap(w, 'fetchLater', (f, t, a) => {
+			if (fetchNet(a)) throw new w.TypeError('blocked until consent');
+			return f.apply(t, a);
 		});
 		const XP = w.XMLHttpRequest.prototype, xhrs = new WeakSet();
 		wrap(XP, 'open', (f, t, a) => {
@@ -413,7 +422,7 @@ if (!window.consentgate) {
 		setter(w.Attr.prototype, 'value', attrValue);
 		// Reflecting properties: img.src =, new Image().src =, el.srcset = ...
 		const H = n => w['HTML' + n + 'Element'];
-		'Script:src IFrame:src,srcdoc Frame:src Image:src,srcset Source:src,srcset Media:src Video:poster Track:src Link:href,imageSrcset Object:data Embed:src Input:src Anchor:ping Area:ping Body:background'.split(' ').forEach(x => {
+		'Script:src,attributionSrc IFrame:src,srcdoc Frame:src Image:src,srcset,attributionSrc Source:src,srcset Media:src Video:poster Track:src Link:href,imageSrcset Object:data Embed:src Input:src Anchor:ping,attributionSrc Area:ping,attributionSrc Body:background'.split(' ').forEach(x => {
 			x = x.split(':');
 			if (H(x[0])) x[1].split(',').forEach(p => setter(H(x[0]).prototype, p, (e, v, f) => {
 				v = attr(e, p.toLowerCase(), v);
@@ -457,14 +466,15 @@ if (!window.consentgate) {
 		const text = (x, v, f, g) => {
 			if (x.nodeType == 2) return attrValue(x, v, f);
 			const s = str(v), p = x.nodeType == 1 ? x : x.parentNode;
-			if (p) textSet(p, x == p ? s : p.textContent + s);
+			textSet(p, () => x == p ? s : p.textContent + s);
 			g ? f.apply(x, g) : f.call(x, pass(v, s));
 		};
 		setter(N, 'textContent', text);
 		setter(N, 'nodeValue', text);
 		setter(w.CharacterData.prototype, 'data', text);
 		setter(w.HTMLElement.prototype, 'innerText', text);
-		setter(w.HTMLScriptElement.prototype, 'text', text);
+		// (A script element has its own text setters, for Trusted Types.)
+		['text', 'textContent', 'innerText'].forEach(p => setter(w.HTMLScriptElement.prototype, p, text));
 		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => text(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
 
 		// Insertions: what goes into the document is scanned first; a frame
@@ -473,7 +483,7 @@ if (!window.consentgate) {
 			frame = 0;
 			const l = all ? a : a.slice(0, 1);
 			l.forEach(x => x && x.nodeType && scan(x));
-			if (t.nodeType == 1) textSet(t, t.textContent + l.map(x => x && x.nodeType ? x.textContent : x).join(''));
+			textSet(t, () => t.textContent + l.map(x => x && x.nodeType ? x.textContent : x).join(''));
 			const r = f.apply(t, a);
 			if (frame) frames();
 			return r;
@@ -485,17 +495,20 @@ if (!window.consentgate) {
 		insert(w.Range.prototype, 'insertNode surroundContents');
 		insert(Dp, 'importNode adoptNode');
 		const html = (o, p, i) => wrap(o, p, (f, t, a) => {
+			frame = 0;
 			a[i] = clean(a[i]);
 			const r = f.apply(t, a);
-			frames();
+			if (frame) frames();
 			return r;
 		});
 		for (const o of [El, w.ShadowRoot.prototype]) {
 			setter(o, 'innerHTML', (e, v, f) => {
-				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, str(v)), v) : clean(v));
-				frames();
+				frame = 0;
+				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, () => str(v)), v) : clean(v));
+				if (frame) frames();
 			});
 			html(o, 'setHTMLUnsafe', 0);
+			html(o, 'setHTML', 0);
 		}
 		setter(El, 'outerHTML', (e, v, f) => f.call(e, clean(v)));
 		html(El, 'insertAdjacentHTML', 1);
@@ -533,13 +546,16 @@ if (!window.consentgate) {
 		// contenteditable), changes a <style>'s text, or sets a style
 		// property (el.style.background = ..., which no setter sees; the
 		// image loads at the next rendering, after this observer).
-		new w.MutationObserver(l => l.forEach(m => {
-			const e = m.target, v = m.attributeName && e.getAttribute('style'), c = v && cssCat(v, e.baseURI);
-			m.addedNodes.forEach(n => scan(n, 1));
-			if (m.type == 'characterData' && e.parentNode) textSet(e.parentNode, e.parentNode.textContent);
-			if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, [['style', v]]);
-			frames();
-		})).observe(w.document, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
+		new w.MutationObserver(l => {
+			frame = 0;
+			l.forEach(m => {
+				const e = m.target, p = e.parentNode, v = m.attributeName && e.getAttribute('style'), c = v && cssCat(v, e.baseURI);
+				m.addedNodes.forEach(n => scan(n, 1));
+				if (m.type == 'characterData' && p && p.localName == 'style') textSet(p, () => p.textContent);
+				if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, [['style', v]]);
+			});
+			if (frame) frames();
+		}).observe(w.document, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
 		frames();
 	};
 	const cd = gopd(Document.prototype, 'cookie');
