@@ -533,6 +533,9 @@ func TestGuardGrantActivatesInOrder(t *testing.T) {
 		t.Errorf("granted() = %v", granted)
 	}
 	guardWait(t, ctx, `window.order.includes('module')`)
+	// The image after the scripts gets its src back; on a busy machine its
+	// request may take a moment to start.
+	guardWait(t, ctx, `document.querySelector('img').currentSrc != ''`)
 	guardDo(t, ctx, chromedp.Sleep(200*time.Millisecond))
 	// Document order: the slow ext1 still runs before inline1, and the
 	// dynamically held script takes its place in the document.

@@ -130,7 +130,7 @@ if (!window.consentgate) {
 	};
 	// CSS: every url() and every string (@import "x", image-set("x")), read
 	// after CSS escapes are undone.
-	const cssCat = (t, b) => (String(t).replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff))).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
+	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff))).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
 	// A javascript: or data: URL as the text of the document it makes.
 	const decode = v => {
 		v = v.replace(/%([0-9a-f]{2})/gi, (m, x) => String.fromCharCode(parseInt(x, 16)));
@@ -144,7 +144,7 @@ if (!window.consentgate) {
 	// The attributes that load something, by element (SVG names as they are
 	// spelt); style and background load on any element.
 	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc'};
-	const SEL = Object.keys(T) + ',style,[style],[background]', FR = /^(i?frame|object|embed)$/;
+	const SEL = Object.keys(T) + ',style,template,[style],[background]', FR = /^(i?frame|object|embed)$/;
 	for (const k in T) T[k] = T[k].split(' ');
 	const loads = (tag, k) => k == 'style' || k == 'background' || (T[tag] || []).includes(k);
 	const valCat = (tag, k, v, b) => k == 'style' ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping/.test(k) ? v.split(/[\s,]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
@@ -214,20 +214,19 @@ if (!window.consentgate) {
 		const c = e && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
 		if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, []);
 	};
+	// scan holds what a node and its descendants (template contents too) would load.
 	const scan = (n, late) => {
 		if (n.nodeType == 1) hold(n, late);
-		if (n.querySelectorAll) {
-			n.querySelectorAll(SEL).forEach(e => hold(e, late));
-			n.querySelectorAll('template').forEach(t => scan(t.content, late));
-		}
+		if (n.firstElementChild) n.querySelectorAll(SEL).forEach(e => e.localName == 'template' ? scan(e.content, late) : hold(e, late));
+		if (n.localName == 'template') scan(n.content, late);
 	};
 	// attr is the gate of every attribute write (setAttribute and its NS and
 	// Attr forms, reflecting properties): it returns the value to write, or
 	// undefined when the attribute is held back instead. A held script or
 	// style keeps text/plain whatever type is written.
 	const attr = (e, n, x) => {
-		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), h = e.hasAttribute(DC), v = str(x);
-		if (h && k == 'type' && TX.test(tag)) return at(e, DC + '-type', v);
+		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
+		if (k == 'type' && TX.test(tag) && e.hasAttribute(DC)) return at(e, DC + '-type', v);
 		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
 		if (c && deny('element', hit, c, {element: tag})) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
