@@ -64,6 +64,8 @@ if (!window.consentgate) {
 		timer = timer || setTimeout(flush, 3000);
 		return !R.m;
 	};
+	// drop: an element (or a request) of category c, from the host last matched.
+	const drop = (c, what) => c && deny('element', hit, c, {element: what});
 	addEventListener('pagehide', flush);
 	addEventListener('visibilitychange', () => D.visibilityState == 'hidden' && flush());
 
@@ -212,7 +214,7 @@ if (!window.consentgate) {
 	const TX = /^(script|style)$/;
 	const textSet = (e, t) => {
 		const c = e && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
-		if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, []);
+		if (drop(c, e.localName)) neut(e, c, []);
 	};
 	// scan holds what a node and its descendants (template contents too) would load.
 	const scan = (n, late) => {
@@ -228,7 +230,7 @@ if (!window.consentgate) {
 		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
 		if (k == 'type' && TX.test(tag) && e.hasAttribute(DC)) return at(e, DC + '-type', v);
 		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
-		if (c && deny('element', hit, c, {element: tag})) return neut(e, c, [[n, v]]);
+		if (drop(c, tag)) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
 	};
 	// A srcdoc document, or an HTML blob, gets the guard as its first script.
@@ -275,10 +277,8 @@ if (!window.consentgate) {
 		const ctor = (n, f) => {
 			if (w[n]) w[n] = new Proxy(w[n], {construct: f});
 		};
-		const net = (u, what) => {
-			const c = srcCat(u);
-			return c && deny('element', hit, c, {element: what});
-		};
+		const net = (u, what) => drop(srcCat(u), what);
+		const refused = () => new w.DOMException('blocked until consent', 'SecurityError');
 		const frames = () => {
 			for (let i = 0; i < w.frames.length; i++) try {
 				install(w.frames[i]);
@@ -359,10 +359,10 @@ if (!window.consentgate) {
 		wrap(XP, 'send', (f, t, a) => xhrs.has(t) ? void setTimeout(() => ['error', 'loadend'].forEach(n => t.dispatchEvent(new w.ProgressEvent(n)))) : f.apply(t, a));
 		wrap(w.Navigator.prototype, 'sendBeacon', (f, t, a) => !net(a[0] = String(a[0]), 'beacon') && f.apply(t, a));
 		for (const n of ['WebSocket', 'EventSource', 'Worker', 'SharedWorker']) ctor(n, (c, a, nt) => {
-			if (a.length && net(a[0] = String(a[0]), n.toLowerCase())) throw new w.DOMException('blocked until consent', 'SecurityError');
+			if (a.length && net(a[0] = String(a[0]), n.toLowerCase())) throw refused();
 			return Reflect.construct(c, a, nt);
 		});
-		if (w.Worklet) wrap(w.Worklet.prototype, 'addModule', (f, t, a) => net(a[0] = String(a[0]), 'worklet') ? Promise.reject(new w.DOMException('blocked until consent', 'SecurityError')) : f.apply(t, a));
+		if (w.Worklet) wrap(w.Worklet.prototype, 'addModule', (f, t, a) => net(a[0] = String(a[0]), 'worklet') ? Promise.reject(refused()) : f.apply(t, a));
 		wrap(w, 'open', (f, t, a) => {
 			if (a[0] != null && net(a[0] = String(a[0]), 'window')) return null;
 			const r = f.apply(t, a);
@@ -377,8 +377,7 @@ if (!window.consentgate) {
 			return e;
 		});
 		ctor('FontFace', (c, a, nt) => {
-			const x = typeof a[1] == 'string' && cssCat(a[1]);
-			if (x && deny('element', hit, x, {element: 'font'})) throw new w.DOMException('blocked until consent', 'SecurityError');
+			if (typeof a[1] == 'string' && drop(cssCat(a[1]), 'font')) throw refused();
 			return Reflect.construct(c, a, nt);
 		});
 		wrap(w.URL, 'createObjectURL', (f, t, a) => {
@@ -447,10 +446,7 @@ if (!window.consentgate) {
 			v = attr(e, 'style', v);
 			if (v !== undefined) f.call(e, v);
 		});
-		const cssOK = v => {
-			const c = cssCat(v);
-			return !c || !deny('element', hit, c, {element: 'style'});
-		};
+		const cssOK = v => !drop(cssCat(v), 'style');
 		const CS = w.CSSStyleDeclaration.prototype;
 		setter(CS, 'cssText', (s, v, f) => cssOK(v = String(v)) && f.call(s, v));
 		wrap(CS, 'setProperty', (f, t, a) => cssOK(a[1] = String(a[1])) && f.apply(t, a));
@@ -551,7 +547,7 @@ if (!window.consentgate) {
 				const e = m.target, p = e.parentNode, v = m.attributeName && e.getAttribute('style'), c = v && cssCat(v, e.baseURI);
 				m.addedNodes.forEach(n => scan(n, 1));
 				if (m.type == 'characterData' && p && p.localName == 'style') textSet(p, () => p.textContent);
-				if (c && deny('element', hit, c, {element: e.localName})) neut(e, c, [['style', v]]);
+				if (drop(c, e.localName)) neut(e, c, [['style', v]]);
 			});
 			if (frame) frames();
 		}).observe(w.document, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
