@@ -38,6 +38,8 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest str
 			return
 		}
 		h.serveDeclaration(w, r, rest == "/declaration.json")
+	case "/report":
+		h.postReport(w, r)
 	case "/guard.js", "/banner.js", "/banner.css":
 		h.serveAsset(w, r, rest[1:])
 	default:

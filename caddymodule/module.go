@@ -85,6 +85,7 @@ type Handler struct {
 	undeclared  *onceEvery
 	gpcSeen     *onceEvery
 	observer    *observer
+	reports     *reportLimiter
 	ipSalt      []byte
 	bundle      *assets.Bundle
 	langMatcher language.Matcher
@@ -176,13 +177,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		observeLevel = zap.InfoLevel
 	}
 	h.observer = newObserver(h.logger, observeLevel)
+	h.reports = newReportLimiter()
 
 	tags := make([]language.Tag, len(p.Languages))
 	for i, l := range p.Languages {
 		tags[i] = language.Make(l)
 	}
 	h.langMatcher = language.NewMatcher(tags)
-	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames})
+	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames,
+		Known: known, Report: h.Mode == modeReport})
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -45,9 +46,10 @@ type guardSite struct {
 	bundle *assets.Bundle
 	codec  *policy.Codec
 
-	mu    sync.Mutex
-	pages map[string]guardPage
-	hits  []string // tracker requests, as host+path?query
+	mu      sync.Mutex
+	pages   map[string]guardPage
+	hits    []string // tracker requests, as host+path?query
+	reports []string // bodies posted to /_consent/report
 }
 
 type guardPage struct {
@@ -110,6 +112,13 @@ func (s *guardSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/_consent/consent":
 		s.consent(w, r)
+		return
+	case "/_consent/report":
+		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.reports = append(s.reports, string(b))
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 		return
 	case "/site.css":
 		w.Header().Set("Content-Type", "text/css")
@@ -524,6 +533,9 @@ func TestGuardGrantActivatesInOrder(t *testing.T) {
 		t.Errorf("granted() = %v", granted)
 	}
 	guardWait(t, ctx, `window.order.includes('module')`)
+	// The image after the scripts gets its src back; on a busy machine its
+	// request may take a moment to start.
+	guardWait(t, ctx, `document.querySelector('img').currentSrc != ''`)
 	guardDo(t, ctx, chromedp.Sleep(200*time.Millisecond))
 	// Document order: the slow ext1 still runs before inline1, and the
 	// dynamically held script takes its place in the document.
@@ -852,5 +864,217 @@ func TestGuardScreenshots(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// guardReports returns the report bodies the site received, decoded.
+func (s *guardSite) guardReports(t *testing.T) []guardReportBody {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []guardReportBody
+	for _, b := range s.reports {
+		var r guardReportBody
+		if err := json.Unmarshal([]byte(b), &r); err != nil {
+			t.Fatalf("report %q: %v", b, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+type guardReportBody struct {
+	Path  string `json:"path"`
+	Items []struct {
+		Kind     string `json:"kind"`
+		Name     string `json:"name"`
+		Category string `json:"category"`
+		Element  string `json:"element"`
+		Count    int    `json:"count"`
+		MaxAge   *int   `json:"max_age"`
+	} `json:"items"`
+}
+
+// guardConsoleInfo records console.info calls before the guard runs.
+func guardConsoleInfo(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.infos = [];
+		const info = console.info; console.info = function (...a) { window.infos.push(a.join(' ')); return info.apply(this, a); };`}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGuardReports: what the guard drops is reported to the site's own
+// origin (whatever the page's <base>), batched, bounded, and said once per
+// name on the console.
+func TestGuardReports(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardConsoleInfo(t, ctx)
+	body := strings.Replace(guardPlainPage, "<head>", `<head><base href="http://stats.tracker.test:{P}/">`, 1)
+	guardNavigate(t, ctx, s.page("/shop/page", guardPage{body: body}))
+	guardExec(t, ctx, `(() => {
+		for (let i = 0; i < 3; i++) document.cookie = '_ga=GA1.' + i + '; max-age=3600';
+		document.cookie = 'undeclared_thing=1';
+		localStorage.setItem('stats_id', '1');
+		localStorage.ad_click = 'x';
+		const s = document.createElement('script'); s.src = 'http://stats.tracker.test:`+s.port+`/t.js'; document.head.append(s);
+		fetch('http://cdn.ads.test:`+s.port+`/collect').catch(() => {});
+	})()`)
+	// One batch a few seconds after the first drop, not one request per write.
+	time.Sleep(1500 * time.Millisecond)
+	if n := len(s.guardReports(t)); n != 0 {
+		t.Errorf("%d reports within 1.5 s, want them batched", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.guardReports(t)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	reps := s.guardReports(t)
+	if len(reps) != 1 {
+		t.Fatalf("%d reports, want 1 batch", len(reps))
+	}
+	if r := reps[0]; r.Path != "/shop/page" {
+		t.Errorf("report path %q, want /shop/page", r.Path)
+	}
+	got := map[string]string{}
+	for _, it := range reps[0].Items {
+		age := ""
+		if it.MaxAge != nil {
+			age = fmt.Sprint(*it.MaxAge)
+		}
+		got[it.Kind+" "+it.Name] = fmt.Sprint(it.Count, it.Category, it.Element, age)
+	}
+	for k, want := range map[string]string{
+		"cookie _ga":                 "3statistics3600",
+		"cookie undeclared_thing":    "1-1",
+		"storage stats_id":           "1statistics",
+		"storage ad_click":           "1marketing",
+		"element stats.tracker.test": "1statisticsscript",
+		"element cdn.ads.test":       "1marketingfetch",
+	} {
+		if got[k] != want {
+			t.Errorf("%s: %q, want %q", k, got[k], want)
+		}
+	}
+	for _, h := range s.trackerHits() {
+		if strings.Contains(h, "/_consent/report") {
+			t.Errorf("the report went to the <base> host: %s", h)
+		}
+	}
+	infos := guardEval[[]string](t, ctx, `window.infos`)
+	n := 0
+	for _, i := range infos {
+		if strings.Contains(i, "cookie _ga ") {
+			n++
+		}
+	}
+	if n != 1 || !slices.ContainsFunc(infos, func(i string) bool { return strings.Contains(i, "dropped storage ad_click (marketing)") }) {
+		t.Errorf("console.info: %d lines for _ga, want 1; all: %q", n, infos)
+	}
+	// A batch is full at 50 names and goes at once; leaving the page sends
+	// what is pending at once too.
+	guardExec(t, ctx, `for (let i = 0; i < 75; i++) sessionStorage.setItem('flood' + i, 'x')`)
+	deadline = time.Now().Add(time.Second)
+	for len(s.guardReports(t)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	guardNavigate(t, ctx, s.page("/other", guardPage{body: guardPlainPage}))
+	deadline = time.Now().Add(3 * time.Second)
+	for len(s.guardReports(t)) < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if reps := s.guardReports(t); len(reps) != 3 || len(reps[1].Items) != 50 || len(reps[2].Items) != 25 {
+		t.Errorf("a flood of 75 names: %d reports, want 3 (the first, a full one of 50, the rest on leaving)", len(reps))
+	}
+}
+
+// TestGuardReportMode: with mode report the guard holds back and drops
+// nothing, and reports what it would have.
+func TestGuardReportMode(t *testing.T) {
+	s := newGuardSite(t, assets.Options{Report: true})
+	ctx := startChromium(t)
+	guardConsoleInfo(t, ctx)
+	guardNavigate(t, ctx, s.page("/dynamic", guardPage{body: guardDynamicPage}))
+	guardWait(t, ctx, `window.order.includes('own') && window.order.includes('append')`)
+	guardExec(t, ctx, `document.cookie = '_ga=1; path=/'; localStorage.setItem('stats_id', '2')`)
+	if jar := guardJar(t, ctx, s); jar["_ga"] != "1" {
+		t.Errorf("report mode dropped a cookie: %v", jar)
+	}
+	if v := guardEval[string](t, ctx, `localStorage.getItem('stats_id')`); v != "2" {
+		t.Errorf("report mode dropped a storage key: %q", v)
+	}
+	if n := guardEval[int](t, ctx, `document.querySelectorAll('[data-consent]').length`); n != 0 {
+		t.Errorf("report mode held %d elements back", n)
+	}
+	hits := strings.Join(s.trackerHits(), " ")
+	for _, want := range []string{"n=append", "n=setattr", "n=new-image", "frame.html", "n=inner"} {
+		if !strings.Contains(hits, want) {
+			t.Errorf("%s did not load in report mode: %s", want, hits)
+		}
+	}
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	deadline := time.Now().Add(3 * time.Second)
+	for len(s.guardReports(t)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	kinds := map[string]bool{}
+	for _, r := range s.guardReports(t) {
+		for _, it := range r.Items {
+			kinds[it.Kind+" "+it.Name] = true
+		}
+	}
+	for _, k := range []string{"cookie _ga", "storage stats_id", "element stats.tracker.test", "element cdn.ads.test", "element widget.tracker.test"} {
+		if !kinds[k] {
+			t.Errorf("report mode did not report %s: %v", k, kinds)
+		}
+	}
+	if infos := guardEval[[]string](t, ctx, `window.infos`); len(infos) != 0 {
+		// A new page: its own console. What the last page said is in the report.
+		t.Logf("console on the new page: %q", infos)
+	}
+}
+
+// TestGuardKnownList: storage keys and cookies the policy does not declare
+// follow the known-cookie list: a platform's necessary keys are kept (the
+// WordPress block editor's), a known tracker's are dropped until granted.
+func TestGuardKnownList(t *testing.T) {
+	known := []policy.KnownCookie{
+		{Name: "WP_DATA_USER_#", Category: "necessary"},
+		{Name: "WP_PREFERENCES_USER_#", Category: "necessary"},
+		{Name: "__wpDataTestLocalStorage", Category: "necessary"},
+		{Name: "XSRF-TOKEN", Category: "necessary"},
+		{Name: "_fbp", Category: "marketing"},
+		{Name: "_ga", Category: "marketing"}, // the policy declares _ga: the declaration wins
+	}
+	s := newGuardSite(t, assets.Options{Known: known})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/", guardPage{body: guardPlainPage}))
+	got := guardEval[map[string]any](t, ctx, `(() => {
+		localStorage.setItem('WP_DATA_USER_1', '{}');
+		localStorage.WP_PREFERENCES_USER_1 = '{}';
+		localStorage.setItem('__wpDataTestLocalStorage', '1');
+		localStorage.setItem('_fbp', 'x');
+		localStorage.setItem('unknown_key', 'x');
+		document.cookie = 'XSRF-TOKEN=t; path=/';
+		document.cookie = '_fbp=fb.1; path=/';
+		return {data: localStorage.getItem('WP_DATA_USER_1'), prefs: localStorage.getItem('WP_PREFERENCES_USER_1'),
+			test: localStorage.getItem('__wpDataTestLocalStorage'), fbp: localStorage.getItem('_fbp'), unknown: localStorage.getItem('unknown_key')};
+	})()`)
+	if fmt.Sprint(got) != "map[data:{} fbp:<nil> prefs:{} test:1 unknown:<nil>]" {
+		t.Errorf("storage: %v", got)
+	}
+	jar := guardJar(t, ctx, s)
+	if _, ok := jar["XSRF-TOKEN"]; !ok {
+		t.Errorf("a known necessary cookie was dropped: %v", jar)
+	}
+	if _, ok := jar["_fbp"]; ok {
+		t.Errorf("a known marketing cookie was written without consent: %v", jar)
+	}
+	// _ga is statistics by the policy, marketing by the list: granting
+	// statistics lets it through.
+	guardExec(t, ctx, `consentgate.grant(['statistics']).then(() => { document.cookie = '_ga=GA1.1; path=/' })`)
+	if jar := guardJar(t, ctx, s); jar["_ga"] != "GA1.1" {
+		t.Errorf("the policy's category did not win over the list's: %v", jar)
 	}
 }

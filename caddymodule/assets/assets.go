@@ -31,6 +31,13 @@ type Options struct {
 	// foreign consent manager (source cookiebot, onetrust, ...), which the
 	// server counts as necessary too.
 	ConsentCookies []string
+	// Known is the known-cookie list the server classifies with (the
+	// built-in one, an Open Cookie Database CSV, or none): the guard
+	// classifies the cookie names and storage keys scripts write with it.
+	Known []policy.KnownCookie
+	// Report is mode report: the guard holds nothing back and reports what
+	// it would have held.
+	Report bool
 }
 
 // Bundle holds the assets and texts of one configuration.

@@ -10,8 +10,14 @@ import (
 )
 
 // rules is what the guard knows of the policy. It is written into guard.js as
-// a JSON literal; the keys are short because every page loads it.
+// a JSON literal; the keys are short because every page loads it. Names are
+// classified as the server classifies them (policy.Classifier): the consent
+// manager's own cookies, then the policy's declarations, then the known-cookie
+// list.
 type rules struct {
+	// Consent are the cookie names no consent is needed for: the own consent
+	// cookie and those of a foreign consent manager (Options.ConsentCookies).
+	Consent nameRules `json:"k"`
 	// Cookies classifies names written through document.cookie (and the
 	// Cookie Store API): every declared cookie, whatever its type, since a
 	// script may write an "http" cookie such as _ga as well.
@@ -19,19 +25,25 @@ type rules struct {
 	// Storage classifies localStorage and sessionStorage keys: the cookies
 	// declared with type html.
 	Storage nameRules `json:"s"`
+	// Known is the known-cookie list (Options.Known), for cookie names and
+	// storage keys the policy does not declare.
+	Known nameRules `json:"n"`
 	// Hosts maps blocker hosts ("host" or "*.domain") to their category.
 	Hosts [][2]string `json:"h"`
 	// Inline lists the markers of inline scripts and their category, in the
 	// order the server tries them.
 	Inline [][2]string `json:"i"`
-	// Always lists the cookie names no consent is needed for: the own consent
-	// cookie (and those named in Options.ConsentCookies).
-	Always []string `json:"k"`
 	// Block is undeclared: block (undeclared cookies and unclassified ones
 	// are dropped).
 	Block bool `json:"b"`
 	// GCM turns on Google Consent Mode signals.
 	GCM bool `json:"g"`
+	// Report is mode report: the guard holds nothing back and reports what
+	// it would have.
+	Report bool `json:"m"`
+	// ReportPath is the path of the report endpoint ({prefix}/report); the
+	// guard puts the page's own origin before it.
+	ReportPath string `json:"p"`
 }
 
 // nameRules is a name matcher for the guard: exact names by category, joined
@@ -44,6 +56,9 @@ type nameRules struct {
 	Patterns [][2]string       `json:"p"`
 }
 
+// nameEntry is a name or pattern and its category.
+type nameEntry struct{ name, category string }
+
 type patternRule struct {
 	pattern, category string
 	lit               int
@@ -51,23 +66,26 @@ type patternRule struct {
 	order             int
 }
 
-func (n *nameRules) build(cookies []policy.Cookie, keep func(policy.Cookie) bool) {
+func (n *nameRules) build(entries []nameEntry) {
 	n.Exact, n.Patterns = map[string]string{}, [][2]string{}
 	var pats []patternRule
-	for i, c := range cookies {
-		if !keep(c) {
+	seen := map[string]bool{}
+	for i, c := range entries {
+		// As in policy.Matcher, a name listed twice keeps its first entry.
+		if seen[c.name] {
 			continue
 		}
-		if !strings.ContainsAny(c.Name, "*#") {
-			if n.Exact[c.Category] != "" {
-				n.Exact[c.Category] += ";"
+		seen[c.name] = true
+		if !strings.ContainsAny(c.name, "*#") {
+			if n.Exact[c.category] != "" {
+				n.Exact[c.category] += ";"
 			}
-			n.Exact[c.Category] += c.Name
+			n.Exact[c.category] += c.name
 			continue
 		}
-		lit := len(c.Name) - strings.Count(c.Name, "*") - strings.Count(c.Name, "#")
-		head, isPrefix := strings.CutSuffix(c.Name, "*")
-		pats = append(pats, patternRule{c.Name, c.Category, lit, isPrefix && !strings.ContainsAny(head, "*#"), i})
+		lit := len(c.name) - strings.Count(c.name, "*") - strings.Count(c.name, "#")
+		head, isPrefix := strings.CutSuffix(c.name, "*")
+		pats = append(pats, patternRule{c.name, c.category, lit, isPrefix && !strings.ContainsAny(head, "*#"), i})
 	}
 	// policy.Matcher: the longest literal wins; on a tie a prefix pattern
 	// ("lit*") beats the others, then the earlier declaration.
@@ -115,8 +133,28 @@ func patternRegexp(p string) string {
 // buildRules derives the guard's rules from the policy.
 func buildRules(p *policy.Policy, o Options) rules {
 	var r rules
-	r.Cookies.build(p.Cookies, func(policy.Cookie) bool { return true })
-	r.Storage.build(p.Cookies, func(c policy.Cookie) bool { return c.Type == "html" })
+	var cookies, storage, known []nameEntry
+	for _, c := range p.Cookies {
+		cookies = append(cookies, nameEntry{c.Name, c.Category})
+		if c.Type == "html" {
+			storage = append(storage, nameEntry{c.Name, c.Category})
+		}
+	}
+	for _, k := range o.Known {
+		known = append(known, nameEntry{k.Name, k.Category})
+	}
+	name := p.Consent.Name
+	if name == "" {
+		name = "cookie_consent"
+	}
+	consent := []nameEntry{{name, policy.Necessary}}
+	for _, n := range o.ConsentCookies {
+		consent = append(consent, nameEntry{n, policy.Necessary})
+	}
+	r.Consent.build(consent)
+	r.Cookies.build(cookies)
+	r.Storage.build(storage)
+	r.Known.build(known)
 	r.Hosts, r.Inline = [][2]string{}, [][2]string{}
 	seen := map[string]bool{}
 	for _, bl := range p.Blockers {
@@ -131,13 +169,10 @@ func buildRules(p *policy.Policy, o Options) rules {
 			r.Inline = append(r.Inline, [2]string{m, bl.Category})
 		}
 	}
-	name := p.Consent.Name
-	if name == "" {
-		name = "cookie_consent"
-	}
-	r.Always = append([]string{name}, o.ConsentCookies...)
 	r.Block = p.Undeclared != "allow"
 	r.GCM = o.GoogleConsentMode
+	r.Report = o.Report
+	r.ReportPath = o.Prefix + "/report"
 	return r
 }
 

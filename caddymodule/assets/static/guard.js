@@ -1,77 +1,184 @@
 // consentgate guard: the first script of every page (a classic script right
 // after <head>). The server writes the policy's rules before this code as the
 // constant R:
-//   R.c, R.s  declared cookie names (all types) and storage keys (type html):
+//   R.k, R.c, R.s, R.n  cookie names and storage keys, each as
 //             {e: {category: "name;name"}, p: [[regexp, category]]}, the
-//             patterns in the order the server tries them (longest literal first)
+//             patterns in the order the server tries them (longest literal
+//             first): the consent manager's own cookies (necessary), the
+//             declared cookies (all types), the declared storage keys (type
+//             html), and the known-cookie list, tried in that order
 //   R.h       blocker hosts, "host" or "*.domain", and their category
 //   R.i       inline-script markers and their category
-//   R.k       cookie names that always pass (the consent cookie)
 //   R.b       undeclared: block     R.g  Google Consent Mode on
+//   R.m       report mode: hold nothing back, report what would be
+//   R.p       the path of the report endpoint
 // The visitor's state comes from this script tag's data attributes:
 // data-granted (category ids), data-given and data-gpc (1 or 0), data-lang.
 // Style: ES2017, whole-line comments only (they are stripped when served).
 if (!window.consentgate) {
-	const W = window, D = document, E = Element.prototype, DC = 'data-consent';
-	const ds = (D.currentScript || {}).dataset || {};
+	const W = window, D = document, DC = 'data-consent', XL = 'http://www.w3.org/1999/xlink';
+	const me = D.currentScript || {}, ds = me.dataset || {}, gopd = Object.getOwnPropertyDescriptor;
 	const G = new Set(['necessary'].concat((ds.granted || '').split(/[\s,]+/).filter(Boolean)));
-	for (const m of [R.c, R.s]) {
+	for (const m of [R.k, R.c, R.s, R.n]) {
 		const x = new Map();
 		for (const c in m.e) m.e[c].split(';').forEach(n => x.set(n, c));
 		m.e = x;
 		m.p = m.p.map(x => [new RegExp(x[0]), x[1]]);
 	}
 	const hosts = new Map(R.h);
-	// A name's category: an exact name beats a pattern; undefined if undeclared.
-	const look = (m, n) => {
-		const x = m.p.find(x => x[0].test(n));
-		return m.e.get(n) || x && x[1];
-	};
+	const look = (m, n) => m.e.get(n) || (m.p.find(x => x[0].test(n)) || [])[1];
+	// A name's category: the consent manager's, the policy's, the known list's;
+	// undefined when none knows it.
+	const cat = (m, n) => look(R.k, n) || look(m, n) || look(R.n, n);
 	// Undeclared (undefined) and unclassified names pass only with undeclared: allow.
 	const ok = c => c === undefined || c == 'unclassified' ? !R.b : G.has(c);
-	const cookieOK = n => !!n && (R.k.includes(n) || ok(look(R.c, n)));
 
-	// document.cookie: a write of a cookie whose category is not granted is
-	// dropped, unless it deletes the cookie. The name is split as browsers do.
-	const cd = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
-	Object.defineProperty(Document.prototype, 'cookie', Object.assign({}, cd, {
-		set(v) {
-			const p = (v = String(v)).split(';')[0], i = p.indexOf('=');
-			if (cookieOK(i < 0 ? '' : p.slice(0, i).trim()) || /;\s*max-age\s*=\s*[-0]/i.test(v) || Date.parse((/;\s*expires\s*=([^;]*)/i.exec(v) || [])[1]) < Date.now()) cd.set.call(this, v);
+	// Reports: what the guard drops (in report mode: would drop) is counted
+	// per kind and name and sent to the server in batches, from this page's
+	// origin whatever its <base>: a batch 3 s after its first item, when it
+	// holds 50 names, and when the page is left; at most 20 batches a page.
+	// The console says it once per name.
+	const fetch0 = W.fetch, beacon = Navigator.prototype.sendBeacon, queue = new Map(), said = new Set();
+	let batches = 0, timer = 0, hit;
+	const flush = () => {
+		clearTimeout(timer);
+		timer = 0;
+		if (!queue.size || batches++ >= 20 || location.origin == 'null') return;
+		const u = location.origin + R.p, body = JSON.stringify({path: location.pathname, items: [...queue.values()]});
+		queue.clear();
+		try {
+			beacon.call(navigator, u, body) || fetch0(u, {method: 'POST', body, keepalive: true, credentials: 'same-origin'});
+		} catch (e) {}
+	};
+	// deny counts what enforce mode keeps out and says whether to keep it out.
+	// A full batch (50 names) goes at once.
+	const deny = (kind, name, c, x) => {
+		const k = kind + ' ' + (name = String(name).slice(0, 200)) + (x && x.element ? ' ' + x.element : '');
+		let it = queue.get(k);
+		if (!it) {
+			if (queue.size == 50) flush();
+			queue.set(k, it = Object.assign({kind, name, category: c || '', count: 0}, x));
 		}
-	}));
-	if (W.CookieStore) {
-		const cs = CookieStore.prototype.set;
-		CookieStore.prototype.set = function (a) {
-			return cookieOK(String(a && a.name || a)) ? cs.apply(this, arguments) : Promise.resolve();
-		};
-	}
-	// Storage: a declared key of a category not granted is not written.
+		it.count++;
+		if (!said.has(k) && said.size < 500) said.add(k), console.info('consentgate: ' + (R.m ? 'would drop ' : 'dropped ') + k + (c ? ' (' + c + ')' : ''));
+		timer = timer || setTimeout(flush, 3000);
+		return !R.m;
+	};
+	// drop: an element (or a request) of category c, from the host last matched.
+	const drop = (c, what) => c && deny('element', hit, c, {element: what});
+	addEventListener('pagehide', flush);
+	addEventListener('visibilitychange', () => D.visibilityState == 'hidden' && flush());
+
+	// Cookies. A write is split as browsers split it (the line ends at a NUL,
+	// CR or LF; the name is what comes before the first "=", trimmed of
+	// spaces and tabs only). Of a name that may not be written, a write that
+	// deletes (Max-Age, the last valid one winning over Expires, at most 0;
+	// or else an Expires in the past) becomes a plain deletion with the same
+	// Path and Domain, so that no reading of the attributes can store
+	// anything; any other write is dropped.
+	const cookieOK = n => !!n && ok(cat(R.c, n));
+	const cookieWrite = (set, doc, v) => {
+		const l = (v = String(v)).split(/[\0\r\n]/)[0].split(';'), p = l.shift(), i = p.indexOf('='), n = i < 0 ? '' : p.slice(0, i).replace(/^[ \t]+|[ \t]+$/g, ''), a = {};
+		if (cookieOK(n)) return set.call(doc, v);
+		for (const s of l) {
+			const j = s.indexOf('='), k = (j < 0 ? s : s.slice(0, j)).trim().toLowerCase(), x = j < 0 ? '' : s.slice(j + 1).trim();
+			if (k != 'max-age' || /^-?\d+$/.test(x)) a[k] = x;
+		}
+		const age = 'max-age' in a ? +a['max-age'] : 'expires' in a ? (Date.parse(a.expires) - Date.now()) / 1e3 || 0 : -1;
+		const del = ('max-age' in a || 'expires' in a) && age <= 0;
+		if (del || !deny('cookie', n, cat(R.c, n), {max_age: Math.round(age)})) set.call(doc, del && !R.m ? p + ';max-age=0' + ['path', 'domain', 'secure', 'partitioned'].map(k => k in a ? ';' + k + '=' + a[k] : '').join('') : v);
+	};
+
 	// Storage keys follow the policy as cookies do: declared keys need their
 	// category, undeclared ones pass only with undeclared: allow (a site that
 	// keeps working state in storage declares those keys as necessary).
-	const si = Storage.prototype.setItem;
-	Storage.prototype.setItem = function (k, v) {
-		if (ok(look(R.s, String(k)))) si.call(this, k, v);
+	const keyOK = k => {
+		const c = cat(R.s, k);
+		return ok(c) || !deny('storage', k, c);
 	};
 
 	// Blockers: the category of a URL's host, "*.domain" matching the domain
-	// and every subdomain; 0 when nothing matches or the category is granted.
-	const srcCat = u => {
+	// and every subdomain; false when nothing matches or the category is
+	// granted. hit keeps the host for the report.
+	const srcCat = (u, b) => {
 		let h, c;
 		try {
-			u = new URL(u, location.href);
-			h = /^https?:$/.test(u.protocol) && u.hostname.replace(/\.$/, '');
+			u = new URL(u, b || D.baseURI);
+			h = /^(http|ws)s?:$/.test(u.protocol) && u.hostname.replace(/\.$/, '');
 		} catch (e) {}
 		if (h) c = hosts.get(h);
 		for (let d = h; d && !c; d = d.includes('.') && d.slice(d.indexOf('.') + 1)) c = hosts.get('*.' + d);
-		return c && !G.has(c) && c;
+		return c && !G.has(c) && (hit = h, c);
 	};
+	// An inline script's markers: the first that matches decides, as on the server.
 	const inCat = t => {
 		const x = R.i.find(x => t.includes(x[0]));
-		return x && !G.has(x[1]) && x[1];
+		return x && !G.has(x[1]) && (hit = 'inline', x[1]);
 	};
-	const sa = E.setAttribute, ra = E.removeAttribute, TAGS = /^(script|iframe|img)$/;
+	// Text that makes a document (srcdoc, javascript: and data: URLs): any
+	// blocked host it names, a marker, or an element of it that would be held.
+	const textCat = t => {
+		const l = t.toLowerCase(), x = R.h.find(x => !G.has(x[1]) && l.includes(x[0].replace('*.', '')));
+		return x ? (hit = x[0], x[1]) : inCat(t);
+	};
+	const htmlCat = h => {
+		const t = D.createElement('template');
+		let c = textCat(h);
+		try {
+			innerHTML.set.call(t, h);
+		} catch (e) {}
+		for (const e of t.content.querySelectorAll('*')) c = c || (parts(e) || [])[0];
+		return c;
+	};
+	// CSS: every url() and every string (@import "x", image-set("x")), read
+	// after CSS escapes are undone.
+	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff))).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
+	// A javascript: or data: URL as the text of the document it makes.
+	const decode = v => {
+		v = v.replace(/%([0-9a-f]{2})/gi, (m, x) => String.fromCharCode(parseInt(x, 16)));
+		const b = /^\s*data:[^,]*;\s*base64\s*,/i.exec(v);
+		try {
+			if (b) v = atob(v.slice(b[0].length).replace(/\s/g, ''));
+		} catch (e) {}
+		return v;
+	};
+
+	// The attributes that load something, by element (SVG names as they are
+	// spelt); style and background load on any element.
+	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc'};
+	const SEL = Object.keys(T) + ',style,template,[style],[background]', FR = /^(i?frame|object|embed)$/;
+	for (const k in T) T[k] = T[k].split(' ');
+	const loads = (tag, k) => k == 'style' || k == 'background' || (T[tag] || []).includes(k);
+	const valCat = (tag, k, v, b) => k == 'style' ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping/.test(k) ? v.split(/[\s,]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
+	// str reads a value once, as the browser will: a Trusted Types value by
+	// its own content (it is passed on as it is), anything else as a string.
+	const TTs = ['HTML', 'Script', 'ScriptURL'].map(n => W['Trusted' + n] && W['Trusted' + n].prototype.toString).filter(Boolean);
+	const tt = x => TTs.map(f => {
+		try {
+			return f.call(x);
+		} catch (e) {}
+	}).find(s => s != null);
+	const str = x => {
+		const s = x && typeof x == 'object' ? tt(x) : null;
+		return s == null ? String(x) : s;
+	};
+	const pass = (x, s) => s === x || tt(x) == null ? s : x;
+	// parts: what of an element would load from a blocked host: [category,
+	// [[attribute, value]...], host], or nothing. A held element is not asked again.
+	const parts = (e, late) => {
+		const tag = e.localName, l = [];
+		let c;
+		if (e.hasAttribute(DC)) return;
+		for (const a of e.attributes) {
+			const x = loads(tag, a.localName) && valCat(tag, a.localName, a.value, e.baseURI);
+			if (x) c = c || x, l.push([a.name, a.value]);
+		}
+		if (!c && tag == 'script' && !late && !l.length && !e.hasAttribute('src')) c = inCat(e.textContent);
+		if (!c && tag == 'style') c = cssCat(e.textContent, e.baseURI);
+		return c && [c, l, hit];
+	};
+
+	const E = Element.prototype, sa = E.setAttribute, ra = E.removeAttribute, innerHTML = gopd(E, 'innerHTML');
 	// at sets an attribute, or removes it when v is null; mv moves one.
 	const at = (e, k, v) => v == null ? ra.call(e, k) : sa.call(e, k, v);
 	const mv = (e, a, b) => {
@@ -79,121 +186,439 @@ if (!window.consentgate) {
 		if (v != null) at(e, b, v), at(e, a);
 	};
 	const held = new Set();
-	// Hold an element back in the server's format: a script becomes type
-	// text/plain (its type kept in data-consent-type); src and srcset move to
-	// data-consent-src and -srcset; data-consent names the category.
-	const neut = (e, c, s) => {
+	let changed = 0, frame = 0;
+	// Hold an element back in the server's format: data-consent names the
+	// category, each loading attribute moves to data-consent-<name>, and a
+	// script or style becomes type text/plain (its type kept in data-consent-type).
+	const neut = (e, c, l) => {
 		if (!e.hasAttribute(DC)) {
-			if (e.localName == 'script') mv(e, 'type', DC + '-type'), at(e, 'type', 'text/plain');
-			mv(e, 'srcset', DC + '-srcset');
+			if (TX.test(e.localName)) mv(e, 'type', DC + '-type'), at(e, 'type', 'text/plain');
+			at(e, DC, c);
 		}
-		at(e, DC, c);
-		if (s != null) at(e, DC + '-src', s), at(e, 'src');
+		l.forEach(x => {
+			at(e, DC + '-' + x[0], x[1]);
+			at(e, x[0]);
+		});
 		held.add(e);
+		changed++;
 	};
 	// late: the element is in the document already (seen by the observer),
 	// where holding a script back is too late and would make it run twice.
 	const hold = (e, late) => {
-		if (TAGS.test(e.localName) && !e.hasAttribute(DC) && !(late && e.localName == 'script')) {
-			const s = e.getAttribute('src'), c = s != null ? srcCat(s) : e.localName == 'script' && inCat(e.textContent);
-			if (c) neut(e, c, s);
-		}
+		const p = !(late && e.localName == 'script') && parts(e, late);
+		if (p && deny('element', p[2], p[0], {element: e.localName})) neut(e, p[0], p[1]);
+		if (FR.test(e.localName)) frame = 1;
 	};
+	// textSet: the text a <style> or a script without src is about to get
+	// (t computes it: only for those, a whole element's text costs time).
+	const TX = /^(script|style)$/;
+	const textSet = (e, t) => {
+		const c = e && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
+		if (drop(c, e.localName)) neut(e, c, []);
+	};
+	// scan holds what a node and its descendants (template contents too) would load.
 	const scan = (n, late) => {
 		if (n.nodeType == 1) hold(n, late);
-		if (n.querySelectorAll) n.querySelectorAll('script,iframe,img').forEach(e => hold(e, late));
+		if (n.firstElementChild) n.querySelectorAll(SEL).forEach(e => e.localName == 'template' ? scan(e.content, late) : hold(e, late));
+		if (n.localName == 'template') scan(n.content, late);
 	};
-	const wrap = (o, names, all) => names.split(' ').forEach(n => {
-		const f = o[n];
-		if (f) o[n] = function (...a) {
-			(all ? a : a.slice(0, 1)).forEach(x => x && x.nodeType && scan(x));
-			return f.apply(this, a);
+	// attr is the gate of every attribute write (setAttribute and its NS and
+	// Attr forms, reflecting properties): it returns the value to write, or
+	// undefined when the attribute is held back instead. A held script or
+	// style keeps text/plain whatever type is written.
+	const attr = (e, n, x) => {
+		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
+		if (k == 'type' && TX.test(tag) && e.hasAttribute(DC)) return at(e, DC + '-type', v);
+		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
+		if (drop(c, tag)) return neut(e, c, [[n, v]]);
+		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
+	};
+	// A srcdoc document, or an HTML blob, gets the guard as its first script.
+	const guardTag = () => me.src ? '<script src="' + me.src + '" data-granted="' + [...G].join(' ') + '" data-given="' + (ds.given || 0) + '" data-lang="' + (ds.lang || '') + '"' + (me.nonce ? ' nonce="' + me.nonce + '"' : '') + '></script>' : '';
+	// HTML strings are parsed in an inert <template> first, so that what they
+	// hold is held back before the document gets it (an <img> would load at
+	// once); a string with nothing to hold is passed on as it was. Only a
+	// string that can load something is parsed (a parse costs time and
+	// repeats the page's CSP violation reports).
+	const clean = x => {
+		const h = str(x), t = D.createElement('template'), n = changed;
+		try {
+			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, h);
+		} catch (e) {}
+		scan(t.content);
+		return changed == n ? x : innerHTML.get.call(t);
+	};
+
+	// install patches a window: this one, and every same-origin frame or
+	// popup as soon as script can reach it (an about:blank frame shares the
+	// site's cookies and storage, and keeps its window when it navigates to
+	// srcdoc, blob: or javascript: content).
+	const done = new WeakSet();
+	const install = w => {
+		const Dp = w.Document.prototype;
+		if (done.has(Dp)) return;
+		done.add(Dp);
+		const El = w.Element.prototype, N = w.Node.prototype;
+		const def = (o, p, f) => {
+			const d = o && gopd(o, p);
+			if (d) Object.defineProperty(o, p, Object.assign({}, d, f(d)));
 		};
-	});
-	wrap(Node.prototype, 'appendChild insertBefore replaceChild');
-	wrap(E, 'append prepend before after replaceWith insertAdjacentElement', 1);
-	E.setAttribute = function (n, v) {
-		const c = TAGS.test(this.localName) && String(n).toLowerCase() == 'src' && srcCat(String(v));
-		return c ? neut(this, c, String(v)) : sa.call(this, n, v);
-	};
-	const prop = (o, p, f) => {
-		const d = Object.getOwnPropertyDescriptor(o, p);
-		Object.defineProperty(o, p, Object.assign({}, d, {
+		const setter = (o, p, f) => def(o, p, d => ({
 			set(v) {
 				f(this, v, d.set);
 			}
 		}));
+		const wrap = (o, n, f) => {
+			const g = o && o[n];
+			if (g) o[n] = function (...a) {
+				return f(g, this, a);
+			};
+		};
+		const ctor = (n, f) => {
+			if (w[n]) w[n] = new Proxy(w[n], {construct: f});
+		};
+		const net = (u, what) => drop(srcCat(u), what);
+		const refused = () => new w.DOMException('blocked until consent', 'SecurityError');
+		const frames = () => {
+			for (let i = 0; i < w.frames.length; i++) try {
+				install(w.frames[i]);
+			} catch (e) {}
+		};
+
+		// Cookies: document.cookie and the Cookie Store API, whose arguments
+		// are read once (a name whose toString changes is one name).
+		const cd = gopd(Dp, 'cookie');
+		setter(Dp, 'cookie', (d, v) => cookieWrite(cd.set, d, v));
+		if (w.CookieStore) wrap(w.CookieStore.prototype, 'set', (f, t, a) => {
+			let o = a[0];
+			o = o && typeof o == 'object' ? ['name', 'value', 'expires', 'domain', 'path', 'sameSite', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o, value: a[1]};
+			o.name = String(o.name);
+			if ('value' in o) o.value = String(o.value);
+			if (cookieOK(o.name)) return f.call(t, o);
+			if (o.expires != null && +o.expires < Date.now()) return t.delete(o);
+			return deny('cookie', o.name, cat(R.c, o.name), {max_age: o.expires == null ? -1 : Math.round((o.expires - Date.now()) / 1e3)}) ? Promise.resolve() : f.call(t, o);
+		});
+		// Storage: setItem, and the named properties (localStorage.x = 1)
+		// through a proxy in place of each storage object.
+		const SP = w.Storage.prototype, real = new WeakMap();
+		['getItem', 'setItem', 'removeItem', 'key', 'clear'].forEach(n => wrap(SP, n, (f, t, a) => {
+			t = real.get(t) || t;
+			if (n != 'setItem') return f.apply(t, a);
+			const k = String(a[0]), v = String(a[1]);
+			if (keyOK(k)) f.call(t, k, v);
+		}));
+		for (const s of ['localStorage', 'sessionStorage']) {
+			const d = gopd(w, s);
+			let p = [];
+			if (d && d.get) Object.defineProperty(w, s, {
+				configurable: true,
+				enumerable: true,
+				get() {
+					const st = d.get.call(w);
+					if (p[0] !== st) {
+						p = [st, new Proxy(st, {
+							get: (t, k) => {
+								const v = Reflect.get(t, k);
+								return typeof v == 'function' ? v.bind(t) : v;
+							},
+							set: (t, k, v) => (typeof k == 'symbol' || keyOK(k) ? Reflect.set(t, k, v) : 1, true),
+							defineProperty: (t, k, d) => typeof k == 'symbol' || keyOK(k) ? Reflect.defineProperty(t, k, d) : true
+						})];
+						real.set(p[1], st);
+					}
+					return p[1];
+				}
+			});
+		}
+
+		// Requests from script to a blocked host fail as a network error
+		// would: fetch rejects, an XMLHttpRequest reports an error,
+		// sendBeacon returns false, WebSocket, EventSource and workers throw,
+		// window.open opens nothing.
+		// A Request's URL is read from the Request; anything else is read
+		// once as a string and passed on as that string.
+		const reqURL = gopd(w.Request.prototype, 'url').get, fetchNet = a => {
+			let u;
+			try {
+				u = reqURL.call(a[0]);
+			} catch (e) {
+				u = a[0] = String(a[0]);
+			}
+			return net(u, 'fetch');
+		};
+		wrap(w, 'fetch', (f, t, a) => fetchNet(a) ? Promise.reject(new w.TypeError('Failed to fetch')) : f.apply(t, a));
+		wrap(w, 'fetchLater', (f, t, a) => {
+			if (fetchNet(a)) throw new w.TypeError('blocked until consent');
+			return f.apply(t, a);
+		});
+		const XP = w.XMLHttpRequest.prototype, xhrs = new WeakSet();
+		wrap(XP, 'open', (f, t, a) => {
+			xhrs[net(a[1] = String(a[1]), 'xhr') ? 'add' : 'delete'](t);
+			return f.apply(t, a);
+		});
+		wrap(XP, 'send', (f, t, a) => xhrs.has(t) ? void setTimeout(() => ['error', 'loadend'].forEach(n => t.dispatchEvent(new w.ProgressEvent(n)))) : f.apply(t, a));
+		wrap(w.Navigator.prototype, 'sendBeacon', (f, t, a) => !net(a[0] = String(a[0]), 'beacon') && f.apply(t, a));
+		for (const n of ['WebSocket', 'EventSource', 'Worker', 'SharedWorker']) ctor(n, (c, a, nt) => {
+			if (a.length && net(a[0] = String(a[0]), n.toLowerCase())) throw refused();
+			return Reflect.construct(c, a, nt);
+		});
+		if (w.Worklet) wrap(w.Worklet.prototype, 'addModule', (f, t, a) => net(a[0] = String(a[0]), 'worklet') ? Promise.reject(refused()) : f.apply(t, a));
+		wrap(w, 'open', (f, t, a) => {
+			if (a[0] != null && net(a[0] = String(a[0]), 'window')) return null;
+			const r = f.apply(t, a);
+			try {
+				install(r);
+			} catch (e) {}
+			return r;
+		});
+		ctor('Audio', (c, a, nt) => {
+			const e = Reflect.construct(c, [], nt);
+			if (a[0] !== undefined) e.src = a[0];
+			return e;
+		});
+		ctor('FontFace', (c, a, nt) => {
+			if (typeof a[1] == 'string' && drop(cssCat(a[1]), 'font')) throw refused();
+			return Reflect.construct(c, a, nt);
+		});
+		wrap(w.URL, 'createObjectURL', (f, t, a) => {
+			if (a[0] && /^\s*text\/html/i.test(a[0].type)) a[0] = new w.Blob(['<!DOCTYPE html>' + guardTag(), a[0]], {type: a[0].type});
+			return f.apply(t, a);
+		});
+
+		// Elements: every way an attribute gets a value.
+		wrap(El, 'setAttribute', (f, t, a) => {
+			const n = String(a[0]), v = attr(t, n, a[1]);
+			if (v !== undefined) f.call(t, n, v);
+		});
+		wrap(El, 'setAttributeNS', (f, t, a) => {
+			const n = String(a[1]), v = attr(t, n, a[2]);
+			if (v !== undefined) f.call(t, a[0], n, v);
+		});
+		const owner = new WeakMap(), viaAttr = (f, t, a, e) => {
+			const x = a[0];
+			if (!e || !x || x.nodeType != 2) return f.apply(t, a);
+			const v = attr(e, x.name, x.value);
+			if (v === undefined) return null;
+			x.value = v;
+			return f.apply(t, a);
+		};
+		wrap(El, 'setAttributeNode', (f, t, a) => viaAttr(f, t, a, t));
+		wrap(El, 'setAttributeNodeNS', (f, t, a) => viaAttr(f, t, a, t));
+		def(El, 'attributes', d => ({
+			get() {
+				const m = d.get.call(this);
+				owner.set(m, this);
+				return m;
+			}
+		}));
+		wrap(w.NamedNodeMap.prototype, 'setNamedItem', (f, t, a) => viaAttr(f, t, a, owner.get(t)));
+		wrap(w.NamedNodeMap.prototype, 'setNamedItemNS', (f, t, a) => viaAttr(f, t, a, owner.get(t)));
+		const attrValue = (x, v, f) => {
+			const e = x.ownerElement;
+			if (!e || (v = attr(e, x.name, v)) !== undefined) f.call(x, v);
+		};
+		setter(w.Attr.prototype, 'value', attrValue);
+		// Reflecting properties: img.src =, new Image().src =, el.srcset = ...
+		const H = n => w['HTML' + n + 'Element'];
+		'Script:src,attributionSrc IFrame:src,srcdoc Frame:src Image:src,srcset,attributionSrc Source:src,srcset Media:src Video:poster Track:src Link:href,imageSrcset Object:data Embed:src Input:src Anchor:ping,attributionSrc Area:ping,attributionSrc Body:background'.split(' ').forEach(x => {
+			x = x.split(':');
+			if (H(x[0])) x[1].split(',').forEach(p => setter(H(x[0]).prototype, p, (e, v, f) => {
+				v = attr(e, p.toLowerCase(), v);
+				if (v !== undefined) f.call(e, v);
+			}));
+		});
+		// SVG: script.href.baseVal = ...
+		const svgs = new WeakMap();
+		['Script', 'Image', 'Use', 'FEImage'].forEach(n => def((w['SVG' + n + 'Element'] || {}).prototype, 'href', d => ({
+			get() {
+				const s = d.get.call(this);
+				svgs.set(s, this);
+				return s;
+			}
+		})));
+		setter(w.SVGAnimatedString.prototype, 'baseVal', (s, v, f) => {
+			const e = svgs.get(s);
+			if (!e || (v = attr(e, 'href', v)) !== undefined) f.call(s, v);
+		});
+		// Styles: el.style = ..., the CSSOM properties that take a url(), and
+		// style sheets built by script.
+		for (const C of [w.HTMLElement, w.SVGElement]) setter(C.prototype, 'style', (e, v, f) => {
+			v = attr(e, 'style', v);
+			if (v !== undefined) f.call(e, v);
+		});
+		const cssOK = v => !drop(cssCat(v), 'style');
+		const CS = w.CSSStyleDeclaration.prototype;
+		setter(CS, 'cssText', (s, v, f) => cssOK(v = String(v)) && f.call(s, v));
+		wrap(CS, 'setProperty', (f, t, a) => cssOK(a[1] = String(a[1])) && f.apply(t, a));
+		const rule = (C, n, r) => wrap(C && C.prototype, n, (f, t, a) => cssOK(a[0] = String(a[0])) ? f.apply(t, a) : r && r(t));
+		rule(w.CSSStyleSheet, 'insertRule', () => 0);
+		rule(w.CSSGroupingRule, 'insertRule', () => 0);
+		rule(w.CSSKeyframesRule, 'appendRule');
+		rule(w.CSSStyleSheet, 'replaceSync');
+		rule(w.CSSStyleSheet, 'replace', t => Promise.resolve(t));
+		// The text of a <style> or of an inline script, as set through the
+		// element or one of its text nodes.
+		const text = (x, v, f, g) => {
+			if (x.nodeType == 2) return attrValue(x, v, f);
+			const s = str(v), p = x.nodeType == 1 ? x : x.parentNode;
+			textSet(p, () => x == p ? s : p.textContent + s);
+			g ? f.apply(x, g) : f.call(x, pass(v, s));
+		};
+		setter(N, 'textContent', text);
+		setter(N, 'nodeValue', text);
+		setter(w.CharacterData.prototype, 'data', text);
+		setter(w.HTMLElement.prototype, 'innerText', text);
+		// (A script element has its own text setters, for Trusted Types.)
+		['text', 'textContent', 'innerText'].forEach(p => setter(w.HTMLScriptElement.prototype, p, text));
+		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => text(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
+
+		// Insertions: what goes into the document is scanned first; a frame
+		// inserted is patched before the call returns.
+		const insert = (o, names, all) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
+			frame = 0;
+			const l = all ? a : a.slice(0, 1);
+			l.forEach(x => x && x.nodeType && scan(x));
+			textSet(t, () => t.textContent + l.map(x => x && x.nodeType ? x.textContent : x).join(''));
+			const r = f.apply(t, a);
+			if (frame) frames();
+			return r;
+		}));
+		insert(N, 'appendChild insertBefore replaceChild');
+		insert(El, 'append prepend before after replaceWith replaceChildren insertAdjacentElement', 1);
+		insert(Dp, 'append prepend replaceChildren', 1);
+		insert(w.CharacterData.prototype, 'before after replaceWith', 1);
+		insert(w.Range.prototype, 'insertNode surroundContents');
+		insert(Dp, 'importNode adoptNode');
+		const html = (o, p, i) => wrap(o, p, (f, t, a) => {
+			frame = 0;
+			a[i] = clean(a[i]);
+			const r = f.apply(t, a);
+			if (frame) frames();
+			return r;
+		});
+		for (const o of [El, w.ShadowRoot.prototype]) {
+			setter(o, 'innerHTML', (e, v, f) => {
+				frame = 0;
+				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, () => str(v)), v) : clean(v));
+				if (frame) frames();
+			});
+			html(o, 'setHTMLUnsafe', 0);
+			html(o, 'setHTML', 0);
+		}
+		setter(El, 'outerHTML', (e, v, f) => f.call(e, clean(v)));
+		html(El, 'insertAdjacentHTML', 1);
+		html(w.Range.prototype, 'createContextualFragment', 0);
+		// document.write: a tag cut at the end of one write waits for the next.
+		let rest = '';
+		const dw = Dp.write;
+		for (const n of ['write', 'writeln']) wrap(Dp, n, (f, t, a) => {
+			let h = rest + a.join('') + (n == 'write' ? '' : '\n'), q = '', s = -1;
+			for (let i = 0; i < h.length; i++) {
+				const c = h[i];
+				if (s < 0) {
+					if (c == '<' && /^[a-z!\/]?$/i.test(h[i + 1] || '')) s = i;
+				} else if (q) {
+					if (c == q) q = '';
+				} else if (c == '"' || c == "'") q = c;
+				else if (c == '>') s = -1;
+			}
+			rest = s < 0 ? '' : h.slice(s);
+			const r = dw.call(t, clean(s < 0 ? h : h.slice(0, s)));
+			frames();
+			return r;
+		});
+		// A frame's window as soon as script asks for it.
+		for (const C of [w.HTMLIFrameElement, w.HTMLFrameElement, w.HTMLObjectElement]) ['contentWindow', 'contentDocument'].forEach(p => def(C.prototype, p, d => ({
+			get() {
+				const r = d.get.call(this);
+				try {
+					install(r.defaultView || r);
+				} catch (e) {}
+				return r;
+			}
+		})));
+		// The backstop: whatever arrives by another way (the parser,
+		// contenteditable), changes a <style>'s text, or sets a style
+		// property (el.style.background = ..., which no setter sees; the
+		// image loads at the next rendering, after this observer).
+		new w.MutationObserver(l => {
+			frame = 0;
+			l.forEach(m => {
+				const e = m.target, p = e.parentNode, v = m.attributeName && e.getAttribute('style'), c = v && cssCat(v, e.baseURI);
+				m.addedNodes.forEach(n => scan(n, 1));
+				if (m.type == 'characterData' && p && p.localName == 'style') textSet(p, () => p.textContent);
+				if (drop(c, e.localName)) neut(e, c, [['style', v]]);
+			});
+			if (frame) frames();
+		}).observe(w.document, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
+		frames();
 	};
-	for (const C of [HTMLScriptElement, HTMLIFrameElement, HTMLImageElement]) prop(C.prototype, 'src', (e, v, f) => {
-		const c = srcCat(String(v));
-		c ? neut(e, c, String(v)) : f.call(e, v);
-	});
-	// HTML strings are parsed in an inert <template> first, so that what they
-	// hold is held back before the document gets it (an <img> would load at once).
-	const hd = Object.getOwnPropertyDescriptor(E, 'innerHTML');
-	const clean = (h, raw) => {
-		if (raw || !/<(script|iframe|img)/i.test(h)) return h;
-		const t = D.createElement('template');
-		hd.set.call(t, h);
-		scan(t.content);
-		return hd.get.call(t);
-	};
-	prop(E, 'innerHTML', (e, v, f) => f.call(e, clean(v, /^(script|style|textarea|title|xmp|template)$/.test(e.localName))));
-	prop(E, 'outerHTML', (e, v, f) => f.call(e, clean(v)));
-	const iah = E.insertAdjacentHTML;
-	E.insertAdjacentHTML = function (p, h) {
-		return iah.call(this, p, clean(h));
-	};
-	// The backstop: whatever arrives by another way (document.write, ranges).
-	new MutationObserver(l => l.forEach(m => m.addedNodes.forEach(n => scan(n, 1)))).observe(D.documentElement, {childList: true, subtree: true});
+	const cd = gopd(Document.prototype, 'cookie');
+	install(W);
 
 	// A grant activates what it allows in document order (then what was held
 	// while not in the document), one after the other: a script runs after the
-	// scripts before it have loaded and run; iframes and images get src back.
+	// scripts before it have loaded and run; other elements get their
+	// attributes back (a media element reloads its sources). The attributes
+	// are set through the guard again, so what another refused category
+	// still holds stays held.
 	const prep = e => {
-		const t = e.getAttribute(DC + '-type'), s = e.getAttribute(DC + '-src');
-		ra.call(e, DC);
-		ra.call(e, DC + '-type');
-		mv(e, DC + '-srcset', 'srcset');
+		const l = [], s = e.localName == 'script' && e.isConnected;
+		let t = null;
+		for (const a of [...e.attributes]) if (a.name.startsWith(DC)) {
+			ra.call(e, a.name);
+			if (a.name == DC + '-type') t = a.value;
+			else if (a.name != DC) l.push([a.name.slice(13), a.value]);
+		}
 		held.delete(e);
-		if (e.localName != 'script' || !e.isConnected) return () => {
-			if (e.localName == 'script') at(e, 'type', t);
-			mv(e, DC + '-src', 'src');
-		};
 		// A script the document has seen never runs again: a fresh copy
 		// takes its place.
-		ra.call(e, DC + '-src');
-		const n = D.createElement('script');
-		for (const a of e.attributes) if (a.name != 'type') sa.call(n, a.name, a.value);
-		at(n, 'type', t);
-		n.nonce = e.nonce;
+		const n = s ? D.createElementNS(e.namespaceURI, 'script') : e;
+		if (s) {
+			for (const a of e.attributes) if (a.name != 'type') n.setAttributeNS(a.namespaceURI, a.name, a.value);
+			n.nonce = e.nonce;
+		}
+		const put = () => {
+			if (/^(script|style)$/.test(e.localName)) at(n, 'type', t);
+			l.forEach(x => x[0] == 'xlink:href' ? n.setAttributeNS(XL, x[0], x[1]) : n.setAttribute(x[0], x[1]));
+			const m = e.parentNode;
+			if (e.localName == 'source' && m && m.load) m.load();
+		};
+		if (!s) return put;
 		return () => new Promise(r => {
-			if (s == null) n.text = e.textContent, r();
-			else n.onload = n.onerror = r, sa.call(n, 'src', s);
+			if (!l.length) n.textContent = e.textContent, r();
+			else n.onload = n.onerror = r;
+			put();
 			e.replaceWith(n);
 		});
 	};
 	const act = () => {
-		const l = [...D.querySelectorAll('script[data-consent],iframe[data-consent],img[data-consent]')];
+		const l = [...D.querySelectorAll('[' + DC + ']')];
 		held.forEach(e => e.isConnected || l.push(e));
 		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f), Promise.resolve());
 	};
 
-	// Withdrawal: delete the script-visible cookies that are no longer allowed
-	// (for the page's paths and every parent domain), and such storage keys.
+	// Deletion: a cookie that may not be kept is expired in every variant this
+	// page could see it in: host-only and for each parent domain, for each
+	// path that covers this page (with and without a trailing slash); on
+	// HTTPS also Secure and Partitioned. Done on withdrawal and on every
+	// page load (a cookie on another path is seen when its path is visited).
 	const purge = () => {
-		const h = location.hostname.split('.'), ps = ['/'];
-		location.pathname.split('/').slice(1, -1).reduce((a, s) => (ps.push(a += '/' + s), a), '');
-		for (const kv of cd.get.call(D).split(';')) {
-			const n = kv.split('=')[0].trim();
-			if (n && !cookieOK(n)) h.forEach((x, i) => ps.forEach(p => cd.set.call(D, n + '=;max-age=0;path=' + p + (i ? ';domain=' + h.slice(i - 1).join('.') : ''))));
+		const h = location.hostname.split('.'), p = location.pathname, ps = ['/'], sec = location.protocol == 'https:' ? ['', ';secure', ';secure;partitioned'] : [''];
+		for (let i = 2; i <= p.length && ps.length < 20; i++) if (i == p.length || p[i] == '/' || p[i - 1] == '/') ps.push(p.slice(0, i));
+		for (let kv of cd.get.call(D).split(';')) {
+			const i = (kv = kv.trim()).indexOf('='), n = i < 0 ? '' : kv.slice(0, i).trim();
+			if (kv && !cookieOK(n) && deny('cookie', n, cat(R.c, n))) h.forEach((x, j) => ps.forEach(q => sec.forEach(s => cd.set.call(D, (i < 0 ? kv : n + '=') + ';max-age=0;path=' + q + (j ? ';domain=' + h.slice(j - 1).join('.') : '') + s))));
 		}
+	};
+	const purgeStorage = () => {
 		for (const s of ['localStorage', 'sessionStorage']) try {
 			// A copy of the keys first: removeItem reorders what key(i) returns.
 			const st = W[s];
-			for (const k of Object.keys(st)) if (!ok(look(R.s, k))) st.removeItem(k);
+			for (const k of Object.keys(st)) if (!keyOK(k)) st.removeItem(k);
 		} catch (e) {}
 	};
+	purge();
 
 	// Google Consent Mode v2: everything but security denied before any tag; an
 	// update when a choice exists and on every choice.
@@ -224,6 +649,8 @@ if (!window.consentgate) {
 			this.given = true;
 			gcm();
 			purge();
+			purgeStorage();
+			flush();
 		}
 	};
 }

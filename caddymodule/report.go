@@ -1,0 +1,278 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/policy"
+)
+
+// POST {prefix}/report receives what the guard dropped in the browser (in
+// report mode: what it would have dropped): cookie writes, storage keys and
+// elements, batched per page. A report is hostile input like any other: it is
+// bounded in size, items and string lengths, limited in rate per client and
+// overall, and never makes the server answer 5xx. Each item becomes an
+// "observed" entry (source guard, action dropped), and an undeclared cookie
+// name or storage key the "undeclared cookie" warning, as a Set-Cookie does.
+
+const (
+	// maxReportBody bounds a report's body; the guard's batches are a few
+	// hundred bytes (at most 50 items of names cut to 200 characters).
+	maxReportBody = 8 << 10
+	// maxReportItems bounds the items of one report; more are ignored.
+	maxReportItems = 50
+	// maxReportCount bounds the count one item may claim: a client cannot
+	// make one request weigh like thousands.
+	maxReportCount = 100
+	// Per client: a burst of reportBurst reports, then one per reportEvery.
+	// A visitor's guard sends at most one batch every few seconds per page.
+	reportBurst = 20
+	reportEvery = 2 * time.Second
+	// All clients together: reportAllBurst, then reportAllRate a second.
+	reportAllBurst = 500
+	reportAllRate  = 100
+	// reportClients bounds the per-client table.
+	reportClients = 10000
+)
+
+// guardReport is the body the guard sends (see guard.js, flush).
+type guardReport struct {
+	Path  string       `json:"path"`
+	Items []reportItem `json:"items"`
+}
+
+type reportItem struct {
+	Kind     string `json:"kind"` // cookie, storage, element
+	Name     string `json:"name"` // cookie name, storage key, or the host an element loads from ("inline")
+	Category string `json:"category"`
+	Element  string `json:"element"` // for elements: script, img, fetch, beacon, ...
+	Count    int64  `json:"count"`
+	MaxAge   *int64 `json:"max_age"` // cookies: the lifetime the write asked for, -1 for a session cookie
+}
+
+var elementName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,31}$`)
+
+// decodeReport parses and bounds a report: unknown kinds are skipped, items
+// past maxReportItems ignored, strings cut, counts clamped to
+// 1..maxReportCount, a path that is not a local path dropped.
+func decodeReport(body []byte) (guardReport, error) {
+	var rep guardReport
+	if err := json.Unmarshal(body, &rep); err != nil {
+		return guardReport{}, err
+	}
+	if !isLocalPath(rep.Path) {
+		rep.Path = ""
+	}
+	rep.Path = boundString(rep.Path)
+	items := rep.Items[:0]
+	for _, it := range rep.Items {
+		if len(items) == maxReportItems {
+			break
+		}
+		switch it.Kind {
+		case "cookie", "storage", "element":
+		default:
+			continue
+		}
+		it.Name, it.Category = boundString(it.Name), boundString(it.Category)
+		if it.Kind != "element" || !elementName.MatchString(it.Element) {
+			it.Element = ""
+		}
+		it.Count = min(max(it.Count, 1), maxReportCount)
+		if it.Kind != "cookie" {
+			it.MaxAge = nil
+		}
+		items = append(items, it)
+	}
+	rep.Items = items
+	return rep, nil
+}
+
+// postReport serves POST {prefix}/report.
+func (h *Handler) postReport(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !sameOrigin(r) {
+		// Only the site's own pages report; another site must not fill its logs.
+		http.Error(w, "cross-site reports are refused", http.StatusForbidden)
+		return
+	}
+	now := time.Now()
+	if !h.reports.allow(clientKey(r), now) {
+		http.Error(w, "too many reports", http.StatusTooManyRequests)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReportBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad report", http.StatusBadRequest)
+		return
+	}
+	rep, err := decodeReport(body)
+	if err != nil {
+		http.Error(w, "bad report: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for _, it := range rep.Items {
+		h.observeReported(rep.Path, it, now)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// observeReported turns one reported item into observations and, for an
+// undeclared cookie or storage key, the "undeclared cookie" warning.
+func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
+	obs := observation{Kind: it.Kind, Name: it.Name, Action: "dropped", Source: "guard", Path: path}
+	switch it.Kind {
+	case "element":
+		// The guard's category is only kept when the policy has it: the
+		// report is the visitor's word, not ours.
+		if h.policy.CategoryIndex(it.Category) >= 0 {
+			obs.Category = it.Category
+		}
+		obs.ClassifiedBy, obs.Element, obs.Provider = "declared", it.Element, it.Name
+	default:
+		cl := h.classifier.Classify(it.Name)
+		if it.Kind == "storage" {
+			cl = h.storageClass(it.Name)
+		}
+		obs.Category, obs.ClassifiedBy, obs.Type = cl.Category, cl.Origin.String(), "html"
+		if it.MaxAge != nil {
+			obs.MaxAge = *it.MaxAge
+			if obs.MaxAge < -1 {
+				obs.MaxAge = 0
+			}
+		}
+		if (cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown) && it.Name != "" && h.undeclared.ok(it.Name, now) {
+			suggested := ""
+			if cl.Origin == policy.FromKnown {
+				suggested = cl.Category
+			}
+			h.logger.Warn("undeclared cookie",
+				zap.String("name", it.Name),
+				zap.String("suggested_category", suggested),
+				zap.String("path", path),
+				zap.String("kind", it.Kind),
+				zap.String("source", "guard"),
+			)
+		}
+	}
+	for range it.Count {
+		h.observer.observe(obs, now)
+	}
+}
+
+// storageClass classifies a storage key as the guard does: the keys the
+// policy declares with type html, else the known-cookie list.
+func (h *Handler) storageClass(key string) policy.Class {
+	cl := h.classifier.Classify(key)
+	if cl.Origin != policy.FromPolicy || cl.Decl.Type == "html" {
+		return cl
+	}
+	if cat, ok := h.classifier.KnownCategory(key); ok {
+		return policy.Class{Category: cat, Index: h.policy.CategoryIndex(cat), Origin: policy.FromKnown}
+	}
+	return policy.Class{Category: policy.Unclassified, Index: -1}
+}
+
+// clientKey names the client a report comes from for rate limiting: its
+// address as Caddy sees it (trusted_proxies honoured), an IPv6 address by
+// its /64, which one subscriber usually has whole.
+func clientKey(r *http.Request) string {
+	ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	if ip == "" {
+		ip = r.RemoteAddr
+		if host, _, err := net.SplitHostPort(ip); err == nil {
+			ip = host
+		}
+	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return boundString(ip)
+	}
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.Unmap().String()
+}
+
+// reportLimiter is a token bucket per client and one for everyone, with a
+// bounded table: a full bucket is as good as none, so the idle ones are
+// dropped when the table is full (and all of them if none is idle).
+type reportLimiter struct {
+	mu      sync.Mutex
+	clients map[string]*bucket
+	all     bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newReportLimiter() *reportLimiter {
+	return &reportLimiter{clients: map[string]*bucket{}, all: bucket{tokens: reportAllBurst}}
+}
+
+// take refills a bucket for the time passed and takes a token if there is one.
+func (b *bucket) take(now time.Time, perSecond, burst float64) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*perSecond)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func (l *reportLimiter) allow(key string, now time.Time) bool {
+	const perSecond = float64(time.Second) / float64(reportEvery)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.clients[key]
+	if b == nil {
+		if len(l.clients) >= reportClients {
+			l.sweep(now, perSecond)
+		}
+		b = &bucket{tokens: reportBurst}
+		l.clients[key] = b
+	}
+	if !b.take(now, perSecond, reportBurst) {
+		return false
+	}
+	return l.all.take(now, reportAllRate, reportAllBurst)
+}
+
+// sweep forgets the clients whose bucket has filled up again; if none has,
+// it forgets them all rather than grow.
+func (l *reportLimiter) sweep(now time.Time, perSecond float64) {
+	full := time.Duration(reportBurst / perSecond * float64(time.Second))
+	for k, b := range l.clients {
+		if now.Sub(b.last) >= full {
+			delete(l.clients, k)
+		}
+	}
+	if len(l.clients) >= reportClients {
+		clear(l.clients)
+	}
+}
