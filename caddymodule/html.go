@@ -75,17 +75,22 @@ func (h *Handler) bodyFor(rw *responseWriter) bodyWriter {
 
 	pg := h.page(rw.r, rw.consent, hdr)
 	cfg := &htmlrewrite.Config{
-		Head:  h.bundle.Head(pg),
+		Head:  insertion(h.bundle.Head(pg)),
 		Block: h.blocker(rw.r, rw.consent),
 	}
 	if *h.Banner {
-		cfg.BodyEnd = h.bundle.BodyEnd(pg)
+		cfg.BodyEnd = insertion(h.bundle.BodyEnd(pg))
 	}
 	plain := h.newRewritingBody(rw, cfg)
 	if encoding == "" {
 		return plain
 	}
 	return newDecodingBody(plain, encoding, h.logger, rw.r.URL.Path)
+}
+
+// insertion is markup inserted whatever the page's language.
+func insertion(b []byte) func(htmlrewrite.Doc) []byte {
+	return func(htmlrewrite.Doc) []byte { return b }
 }
 
 // reportingBody scans an uncompressed page in report mode: every element

@@ -34,25 +34,27 @@ func hostOf(src string) string {
 // benchBlock blocks by host; inline scripts pass (matching their text is up to the
 // policy), but are still held back and shown to it.
 func benchBlock(e Element) string {
-	h := hostOf(e.Src)
-	if h == "" {
-		return ""
-	}
-	for _, p := range benchHosts {
-		if rest, ok := strings.CutPrefix(p, "*"); ok {
-			if strings.HasSuffix(h, rest) {
+	for _, u := range e.URLs {
+		h := hostOf(u)
+		if h == "" {
+			continue
+		}
+		for _, p := range benchHosts {
+			if rest, ok := strings.CutPrefix(p, "*"); ok {
+				if strings.HasSuffix(h, rest) {
+					return "marketing"
+				}
+			} else if h == p {
 				return "marketing"
 			}
-		} else if h == p {
-			return "marketing"
 		}
 	}
 	return ""
 }
 
 var benchConfig = Config{
-	Head:    []byte(`<script src="/_consent/guard.js?v=0123456789abcdef"></script>`),
-	BodyEnd: []byte(`<link rel="stylesheet" href="/_consent/banner.css?v=0123456789abcdef"><div id="consentgate-banner" hidden></div><script defer src="/_consent/banner.js?v=0123456789abcdef"></script>`),
+	Head:    fixed(`<script src="/_consent/guard.js?v=0123456789abcdef"></script>`),
+	BodyEnd: fixed(`<link rel="stylesheet" href="/_consent/banner.css?v=0123456789abcdef"><div id="consentgate-banner" hidden></div><script defer src="/_consent/banner.js?v=0123456789abcdef"></script>`),
 	Block:   benchBlock,
 }
 
