@@ -107,8 +107,12 @@ func TestChunking(t *testing.T) {
 			checkChunkings(t, "golden "+c.name, []byte(c.in), mh, rng, 20, true)
 		}
 	}
-	for _, c := range html5libTests(t) {
-		in := []byte(c.data + oracleProbe)
+	for k, c := range html5libTests(t) {
+		probe := oracleProbe
+		if k%2 == 1 {
+			probe = oracleProbe2
+		}
+		in := []byte(c.data + probe)
 		checkChunkings(t, c.file, in, 0, rng, 4, len(in) < 300)
 		checkChunkings(t, c.file, in, 20, rng, 2, false)
 	}

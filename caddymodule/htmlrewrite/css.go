@@ -105,12 +105,26 @@ func (c *cssScanner) beginURL(at int64, ev cssEvents) {
 	}
 }
 
-func (c *cssScanner) urlAdd(r rune) {
+// urlAdd adds a character of the source to the URL: bytes as they are (UTF-8 or not),
+// NUL as U+FFFD.
+func (c *cssScanner) urlAdd(b byte) {
 	if !c.inURL {
 		return
 	}
 	if len(c.buf) >= c.maxURL {
 		c.truncated = true
+		return
+	}
+	if b == 0 {
+		c.buf = append(c.buf, "\uFFFD"...)
+		return
+	}
+	c.buf = append(c.buf, b)
+}
+
+// urlAddRune adds the code point of an escape to the URL.
+func (c *cssScanner) urlAddRune(r rune) {
+	if !c.inURL || len(c.buf) >= c.maxURL {
 		return
 	}
 	if r == 0 {
@@ -219,7 +233,7 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 				c.st = cssNormal
 				i--
 			default:
-				c.urlAdd(rune(ch))
+				c.urlAdd(ch)
 			}
 		case cssStringEsc:
 			switch {
@@ -235,7 +249,7 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 					c.escV, c.escN = v, 1
 					c.st = cssStringHex
 				} else {
-					c.urlAdd(rune(ch))
+					c.urlAdd(ch)
 					c.st = cssString
 				}
 			}
@@ -248,13 +262,13 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 			r := c.hexEscape()
 			switch c.st {
 			case cssStringHex:
-				c.urlAdd(r)
+				c.urlAddRune(r)
 				c.st = cssString
 			case cssIdentHex:
 				c.identAdd(r)
 				c.st = cssIdent
 			default:
-				c.urlAdd(r)
+				c.urlAddRune(r)
 				c.st = cssURL
 			}
 			if !isCSSSpace(ch) {
@@ -329,12 +343,12 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 				c.st = cssURLEnd
 			case ch == '\\':
 				c.st = cssURLEsc
-			case ch == '"' || ch == '\'' || ch == '(' || ch < 0x20 && ch != '\t' || ch == 0x7f:
+			case ch == '"' || ch == '\'' || ch == '(' || ch < 0x20 && ch != '\t' && ch != 0 || ch == 0x7f:
 				// A bad url: browsers load nothing, but what was read is reported.
 				c.endURL(ev, off+int64(i))
 				c.st = cssBadURL
 			default:
-				c.urlAdd(rune(ch))
+				c.urlAdd(ch)
 			}
 		case cssURLEsc:
 			if ch == '\n' || ch == '\r' || ch == '\f' {
@@ -346,7 +360,7 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 				c.escV, c.escN = v, 1
 				c.st = cssURLHex
 			} else {
-				c.urlAdd(rune(ch))
+				c.urlAdd(ch)
 				c.st = cssURL
 			}
 		case cssURLEnd:
@@ -465,7 +479,7 @@ func (c *cssScanner) atKeyword() {
 func (c *cssScanner) finish(ev cssEvents) {
 	switch c.st {
 	case cssStringHex, cssURLHex:
-		c.urlAdd(c.hexEscape())
+		c.urlAddRune(c.hexEscape())
 	}
 	if c.inURL {
 		c.endURL(ev, -1)

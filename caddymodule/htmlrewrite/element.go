@@ -130,8 +130,9 @@ func (r *Rewriter) needsAttrs() bool {
 }
 
 // tagEnd is called after the '>' that ends a tag, at i. It reports whether the scan
-// must stop there: a noscript began (its end is watched for), or the document failed
-// closed.
+// must stop there: a noscript began (its end is watched for), the document failed
+// closed, or what is held behind a pending element changed (so the hold limit must be
+// computed again).
 func (r *Rewriter) tagEnd(p []byte, i int) bool {
 	t := &r.tok
 	t.state = sData
@@ -145,9 +146,9 @@ func (r *Rewriter) tagEnd(p []byte, i int) bool {
 			r.tree.end(t.id, t.key)
 			r.afterTree(p, i, tagStart)
 		}
-		return r.failed
+		return r.failed || r.pend.active
 	}
-	return r.startTagDone(p, i)
+	return r.startTagDone(p, i) || r.pend.active
 }
 
 // afterTree acts on what a change of the stack of open elements did: a pending element
@@ -352,6 +353,10 @@ func (r *Rewriter) decideElement(p []byte, i int, tag []byte, a *analysis) {
 
 func (r *Rewriter) inlineOrNil(a *analysis) []byte {
 	if !a.hasInline {
+		if a.pendingContent {
+			// A self-closed SVG script runs, with no text.
+			return []byte{}
+		}
 		return nil
 	}
 	return r.inline

@@ -61,7 +61,9 @@ func trunc(b []byte) []byte {
 //     order of a document with a table may differ from the source order the calls come in.
 //     The order is checked for documents without "<table".
 //   - x/net/html stops building the tree at a <template> inside foreign content (a
-//     divergence from the standard it documents); from there on calls land on nothing.
+//     divergence from the standard it documents), and in a frameset document its
+//     tokenizer enters raw text at tags the tree builder ignores; in these documents
+//     calls may land on nothing.
 //   - the cases listed in oracleExcluded.
 
 // oracleExcluded lists html5lib inputs on which the rewriter and x/net/html disagree on
@@ -87,7 +89,8 @@ const xnetEscapedLT = "x/net/html leaves the script data escaped state on \"<\" 
 type loads struct {
 	tag     string   // Element.Tag expected
 	urls    []string // URLs it loads (the rewriter must report each)
-	inline  bool     // it runs inline text
+	inline  bool     // it runs inline content (its text, or a data: or javascript: payload)
+	runs    bool     // its text is what runs (a script without src, a style)
 	text    string   // that text
 	renamed []string // attributes that must not be left under their names
 	script  bool
@@ -108,14 +111,27 @@ func attrNS(n *html.Node, ns, key string) (string, bool) {
 	return "", false
 }
 
+// childText is the child text content a script or style runs: its text children, not
+// the text of elements in it.
 func childText(n *html.Node) string {
 	var b strings.Builder
-	for c := range n.Descendants() {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.TextNode {
 			b.WriteString(c.Data)
 		}
 	}
 	return b.String()
+}
+
+// inlineHas reports whether the rewriter's inline text holds each text child of n (it
+// may hold more: the text of elements in a foreign script too).
+func inlineHas(inline string, n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode && !strings.Contains(inline, c.Data) {
+			return false
+		}
+	}
+	return true
 }
 
 // modelScheme is the scheme of a URL, lower case, per the URL standard's first steps.
@@ -199,12 +215,26 @@ func modelSrcset(v string) []string {
 	return out
 }
 
-var modelCSSURL = regexp.MustCompile(`(?i)(?:url\(\s*(?:"([^"\\]*)"|'([^'\\]*)'|([^\s"'()\\]+))\s*\))|(?:@import\s+(?:"([^"\\]*)"|'([^'\\]*)'))`)
+var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.])url\(\s*(?:"([^"\\]*)"|'([^'\\]*)'|([^\s"'()\\]+))\s*\))|(?:@import\s+(?:"([^"\\]*)"|'([^'\\]*)'))`)
 
-// modelCSS finds the plain url(), url("") and @import "" of CSS text (no escapes, no
-// comments); the rewriter's CSS tokenizer must find at least these.
+// modelCSS finds the plain url(), url("") and @import "" of CSS text; the rewriter's CSS
+// tokenizer must find at least these. Text with escapes, comments or quotes other than
+// those of the URLs found is left to the rewriter's unit tests (a regular expression
+// cannot tell a string from what is around it).
 func modelCSS(css string) []string {
 	if strings.Contains(css, "/*") || strings.Contains(css, "\\") {
+		return nil
+	}
+	ms := modelCSSURL.FindAllStringSubmatchIndex(css, -1)
+	quoted := 0
+	for _, m := range ms {
+		for _, g := range []int{1, 2, 4, 5} {
+			if m[2*g] >= 0 {
+				quoted++
+			}
+		}
+	}
+	if strings.Count(css, `"`)+strings.Count(css, `'`) != 2*quoted {
 		return nil
 	}
 	var out []string
@@ -245,7 +275,10 @@ var nonFetchingRels = map[string]bool{"alternate": true, "author": true, "bookma
 	"search": true, "tag": true, "amphtml": true, "shortlink": true, "profile": true,
 	"me": true, "pingback": true, "edit": true, "index": true, "copyright": true,
 	"privacy-policy": true, "terms-of-service": true, "webmention": true, "hub": true,
-	"archives": true, "first": true, "last": true, "start": true, "up": true}
+	"archives": true, "first": true, "last": true, "start": true, "up": true,
+	"shortcut": true, "sitemap": true, "contents": true, "chapter": true, "section": true,
+	"subsection": true, "appendix": true, "glossary": true, "expect": true,
+	"openid.server": true, "openid.delegate": true, "openid2.provider": true, "openid2.local_id": true}
 
 // model returns what an element of the parse loads.
 func model(n *html.Node) loads {
@@ -273,7 +306,7 @@ func model(n *html.Node) loads {
 					l.renamed = append(l.renamed, "src")
 				}
 			} else {
-				l.inline, l.text = true, childText(n)
+				l.inline, l.runs, l.text = true, true, childText(n)
 			}
 		case "iframe":
 			url("src", true)
@@ -312,7 +345,7 @@ func model(n *html.Node) loads {
 		case "style":
 			l.style = true
 			l.urls = append(l.urls, modelCSS(childText(n))...)
-			l.inline, l.text = true, childText(n)
+			l.inline, l.runs, l.text = true, true, childText(n)
 		case "body", "table", "thead", "tbody", "tfoot", "tr", "td", "th":
 			url("background", false)
 		case "a", "area":
@@ -343,14 +376,14 @@ func model(n *html.Node) loads {
 			}
 			l.script = true
 			if !href() {
-				l.inline, l.text = true, childText(n)
+				l.inline, l.runs, l.text = true, true, childText(n)
 			}
 		case "image", "feImage", "use":
 			href()
 		case "style":
 			l.style = true
 			l.urls = append(l.urls, modelCSS(childText(n))...)
-			l.inline, l.text = true, childText(n)
+			l.inline, l.runs, l.text = true, true, childText(n)
 		case "set", "animate":
 			if an, _ := attr("attributeName"); an == "href" || an == "xlink:href" {
 				for _, k := range []string{"to", "from", "by"} {
@@ -521,14 +554,14 @@ func oracleCheck(in []byte, scripting bool) []string {
 			probs = append(probs, fmt.Sprintf("call %d (%s): element namespace %q", n, short(c.call), ei.Namespace))
 		}
 		for _, u := range l.urls {
-			if !slices.Contains(c.urls, u) {
+			if !c.Partial && !slices.Contains(c.urls, u) {
 				probs = append(probs, fmt.Sprintf("call %d (%s): URL %q missing", n, short(c.call), u))
 			}
 		}
-		if l.inline && l.text != "" || l.inline && (ei.Data == "script" || ei.Data == "style") {
+		if l.runs {
 			// A partial call (an element the rewriter could not hold whole) is held
 			// back on what it had.
-			if !c.Partial && (!c.IsInline || !strings.Contains(normText(c.Inline), l.text)) {
+			if !c.Partial && (!c.IsInline || !inlineHas(normText(c.Inline), ei)) {
 				probs = append(probs, fmt.Sprintf("call %d (%s): parser has inline text %s", n, short(c.call), quoteShort(l.text)))
 			}
 			if t := childText(eo); t != l.text {
@@ -563,6 +596,10 @@ func oracleCheck(in []byte, scripting bool) []string {
 				drops = drops || a.Type == html.ElementNode && a.Namespace != ""
 			}
 		}
+		// x/net/html's tokenizer enters raw text at <script>, <style>, ... even where
+		// the tree builder ignores them (in a frameset), and so misses the <frame>s
+		// that follow; browsers do not (checked in Chromium).
+		drops = drops || n.Type == html.ElementNode && n.Data == "frameset"
 	}
 	for n, c := range calls {
 		if !seen[n] && !(c.Noscript && scripting) && !drops {

@@ -476,25 +476,19 @@ func (r *Rewriter) overflow(p []byte, i int) {
 }
 
 // decideEarly releases a partial tag name that no later byte can make matter, so that
-// Flush can write it. A start tag while Head is pending stays held: where Head goes
-// depends on whether the tag is ever completed; so does any start tag when Block is set
-// (its attributes may need renaming).
+// Flush can write it. While Head or BodyEnd is still to be inserted, a tag stays held:
+// if the input ends inside it, they go before it (after it they would become part of
+// it); so does any start tag when Block is set (its attributes may need renaming).
 func (r *Rewriter) decideEarly() {
 	t := &r.tok
-	if t.state != sTagName {
+	if t.state != sTagName || r.headIn || r.bodyIn {
 		return
 	}
 	name := []byte("-") // longer than any name that matters: matches none below
 	if t.nameLen <= len(t.name) {
 		name = t.name[:t.nameLen]
 	}
-	if t.isEnd {
-		if !r.bodyIn || r.noscr.active || !isPrefix(name, "body") {
-			r.release()
-		}
-		return
-	}
-	if r.headIn || r.block != nil || r.tree.foreignFor(tOther) || r.needsStartTag(name) {
+	if !t.isEnd && (r.block != nil || r.tree.foreignFor(tOther) || r.needsStartTag(name)) {
 		return
 	}
 	r.release()
