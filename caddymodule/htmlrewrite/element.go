@@ -565,27 +565,27 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		case id == tScript && !typeSeen && eqFold(name, "type"):
 			typeSeen = true
 			var ty string
-			ty, r.scratch = decodeAttr(val, r.scratch)
+			ty, r.scratch = r.decodeValue(val, r.scratch)
 			executable = scriptTypeRuns(ty)
 		case id == tScript && !langSeen && eqFold(name, "language"):
 			langSeen = true
-			language, r.scratch = decodeAttr(val, r.scratch)
+			language, r.scratch = r.decodeValue(val, r.scratch)
 		case id == tLink && ns == nsHTML && !relSeen && eqFold(name, "rel"):
 			relSeen = true
 			var rel string
-			rel, r.scratch = decodeAttr(val, r.scratch)
+			rel, r.scratch = r.decodeValue(val, r.scratch)
 			a.linkFetches = relFetches(rel)
 		case (id == tSet || id == tAnimate) && ns == nsSVG && !nameSeen && eqFold(name, "attributename"):
 			nameSeen = true
 			var an string
-			an, r.scratch = decodeAttr(val, r.scratch)
+			an, r.scratch = r.decodeValue(val, r.scratch)
 			a.animHref = an == "href" || an == "xlink:href"
 		case !wSeen && eqFold(name, "width"):
 			wSeen = true
-			a.width, r.scratch = decodeAttr(val, r.scratch)
+			a.width, r.scratch = r.decodeValue(val, r.scratch)
 		case !hSeen && eqFold(name, "height"):
 			hSeen = true
-			a.height, r.scratch = decodeAttr(val, r.scratch)
+			a.height, r.scratch = r.decodeValue(val, r.scratch)
 		}
 	}
 	if id == tScript && !typeSeen && langSeen && language != "" {
@@ -639,24 +639,24 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 			}
 		case rSrcdoc:
 			var s string
-			s, r.scratch = decodeAttr(val, r.scratch)
+			s, r.scratch = r.decodeValue(val, r.scratch)
 			r.addInline([]byte(s))
 		case rPing:
 			var s string
-			s, r.scratch = decodeAttr(val, r.scratch)
+			s, r.scratch = r.decodeValue(val, r.scratch)
 			for _, u := range bytes.Fields([]byte(s)) {
 				r.urls = append(r.urls, string(u))
 			}
 		case rCSS, rCSSValue:
 			if bytes.IndexByte(val, '(') >= 0 || bytes.IndexByte(val, '&') >= 0 {
 				var s string
-				s, r.scratch = decodeAttr(val, r.scratch)
+				s, r.scratch = r.decodeValue(val, r.scratch)
 				r.addCSS([]byte(s))
 			}
 		case rAnim:
 			if a.animHref {
 				var s string
-				s, r.scratch = decodeAttr(val, r.scratch)
+				s, r.scratch = r.decodeValue(val, r.scratch)
 				for _, u := range bytes.Split([]byte(s), []byte(";")) {
 					if u = bytes.TrimSpace(u); len(u) > 0 {
 						r.urls = append(r.urls, string(u))
@@ -716,7 +716,7 @@ func lowerName(tag []byte) string {
 // when doc, its payload is inline content.
 func (r *Rewriter) addURL(val []byte, doc bool) {
 	var s string
-	s, r.scratch = decodeAttr(val, r.scratch)
+	s, r.scratch = r.decodeValue(val, r.scratch)
 	switch urlScheme(s) {
 	case "data":
 		if doc {
@@ -739,7 +739,7 @@ func (r *Rewriter) addURL(val []byte, doc bool) {
 
 func (r *Rewriter) addSrcset(val []byte) {
 	var s string
-	s, r.scratch = decodeAttr(val, r.scratch)
+	s, r.scratch = r.decodeValue(val, r.scratch)
 	n := len(r.urls)
 	r.urls = srcsetURLs(r.urls, s)
 	// A srcset may name data: URLs: they load nothing.
@@ -871,4 +871,14 @@ func relFetches(rel string) bool {
 	}
 	_ = any
 	return false
+}
+
+// decodeValue decodes an attribute value as the document's syntax has it (HTML, or
+// XML with the entities of its internal subset).
+func (r *Rewriter) decodeValue(v, buf []byte) (string, []byte) {
+	if r.cfg.XML {
+		buf = r.xmlDecode(buf[:0], v)
+		return string(buf), buf
+	}
+	return decodeAttr(v, buf)
 }

@@ -62,7 +62,11 @@ func (r *Rewriter) textBreak() {
 	if !pd.active || len(pd.run) == 0 {
 		return
 	}
-	pd.text = appendDecodedText(pd.text, pd.run)
+	if r.cfg.XML {
+		pd.text = r.xmlDecode(pd.text, pd.run)
+	} else {
+		pd.text = appendDecodedText(pd.text, pd.run)
+	}
 	pd.run = pd.run[:0]
 }
 
