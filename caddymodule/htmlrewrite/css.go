@@ -228,8 +228,12 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 			case '\\':
 				c.st = cssStringEsc
 			case '\n', '\r', '\f':
-				// A bad string: it ends here and is no URL.
+				// A bad string: it ends here and is no URL (nor is the rest of a
+				// url() it was the argument of).
 				c.inURL = false
+				if c.srcDepth == c.depth {
+					c.srcDepth = 0
+				}
 				c.st = cssNormal
 				i--
 			default:
