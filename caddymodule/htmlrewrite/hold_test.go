@@ -334,6 +334,13 @@ func TestDeepNesting(t *testing.T) {
 	if cap(r.tree.frames) > maxFrames {
 		t.Errorf("frames: cap %d", cap(r.tree.frames))
 	}
+	// The issue's case: 255 and more unclosed elements in an svg, then HTML again.
+	debug = nil
+	in = []byte("<svg>" + strings.Repeat("<circle>", 300) + strings.Repeat("<g><path>", 300) + "</svg><script src=t.js></script><iframe src=t.html></iframe>")
+	out, _ = run(in)
+	if !strings.HasSuffix(out, `</svg><script type="text/plain" data-consent="c" data-consent-src=t.js></script><iframe data-consent="c" data-consent-src=t.html></iframe>`) || len(debug) != 0 {
+		t.Errorf("300 circles: output ends %q, debug %q", out[len(out)-160:], debug)
+	}
 	// Deep HTML alone, closed again, stays followed.
 	debug = nil
 	in = []byte(strings.Repeat("<div><span>", n/2) + strings.Repeat("</span></div>", n/2) + "<svg></svg><script src=t.js></script>")

@@ -183,7 +183,7 @@ func (l *loads) loadURL(v string, doc bool) bool {
 // run to a comma that is not in parentheses.
 func modelSrcset(v string) []string {
 	var out []string
-	toks := strings.Fields(v)
+	toks := strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(" \t\n\f\r", r) })
 	for k := 0; k < len(toks); k++ {
 		u := strings.TrimLeft(toks[k], ",")
 		if u == "" {
@@ -215,7 +215,7 @@ func modelSrcset(v string) []string {
 	return out
 }
 
-var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.])url\(\s*(?:"([^"\\]*)"|'([^'\\]*)'|([^\s"'()\\]+))\s*\))|(?:@import\s+(?:"([^"\\]*)"|'([^'\\]*)'))`)
+var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.\x{80}-\x{10FFFF}])url\(\s*(?:"([^"\\]*)"|'([^'\\]*)'|([^\s"'()\\\x00-\x1f\x7f]+))\s*\))|(?:@import\s+(?:"([^"\\]*)"|'([^'\\]*)'))`)
 
 // modelCSS finds the plain url(), url("") and @import "" of CSS text; the rewriter's CSS
 // tokenizer must find at least these. Text with escapes, comments or quotes other than
@@ -350,7 +350,7 @@ func model(n *html.Node) loads {
 			url("background", false)
 		case "a", "area":
 			if v, ok := attr("ping"); ok {
-				l.urls = append(l.urls, strings.Fields(v)...)
+				l.urls = append(l.urls, strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(" \t\n\f\r", r) })...)
 				l.renamed = append(l.renamed, "ping")
 			}
 		}
