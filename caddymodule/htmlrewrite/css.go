@@ -1,6 +1,9 @@
 package htmlrewrite
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // cssScanner finds the URLs a stylesheet or a style attribute would load, following the
 // tokenizer of CSS Syntax Level 3 as far as it decides what is a URL: comments, strings
@@ -27,8 +30,14 @@ type cssScanner struct {
 	setDepth   int  // depth of the innermost image-set(), 0 when none
 	srcDepth   int  // depth of an open url() or src() function whose string is a URL
 	afterIdent bool
+	// tail is the identifier at the end of the previous piece (tailN may exceed its
+	// length), tailPrev the byte before it.
+	tail     [24]byte
+	tailN    int
+	tailPrev byte
 	// the URL being read
 	inURL     bool
+	imported  bool // it is @import's
 	urlStart  int64
 	buf       []byte
 	maxURL    int
@@ -64,8 +73,8 @@ type cssEvents interface {
 	// urlStart: the text of a URL starts at the absolute offset at.
 	urlStart(at int64)
 	// urlEnd: a URL ended before the absolute offset end (-1: at the end of the
-	// text); url is its decoded text (valid during the call).
-	urlEnd(url []byte, start, end int64)
+	// text); url is its decoded text (valid during the call); imported: of @import.
+	urlEnd(url []byte, start, end int64, imported bool)
 }
 
 func (c *cssScanner) reset(maxURL int) {
@@ -97,6 +106,7 @@ func (c *cssScanner) identIs(s string) bool {
 
 func (c *cssScanner) beginURL(at int64, ev cssEvents) {
 	c.inURL = true
+	c.imported = c.atImport
 	c.urlStart = at
 	c.buf = c.buf[:0]
 	c.truncated = false
@@ -139,7 +149,7 @@ func (c *cssScanner) endURL(ev cssEvents, end int64) {
 	}
 	c.inURL = false
 	if ev != nil {
-		ev.urlEnd(c.buf, c.urlStart, end)
+		ev.urlEnd(c.buf, c.urlStart, end, c.imported)
 	}
 	if c.atImport {
 		c.atImport = false
@@ -177,15 +187,17 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 		ch := b[i]
 		switch c.st {
 		case cssNormal:
-			// Most bytes of a stylesheet: skip what cannot start anything.
-			for !cssInteresting[ch] {
+			// Most bytes of a stylesheet: skip what cannot start anything. The name
+			// of a function is found by looking back from its '('.
+			for m := c.stops(); cssStop[ch]&m == 0; {
 				i++
 				if i == len(b) {
+					c.keepTail(b)
 					return
 				}
 				ch = b[i]
 			}
-			c.normal(ch, off+int64(i), ev)
+			c.normal(b, i, off, ev)
 		case cssMinus:
 			c.st = cssNormal
 			if isIdentChar(ch) || ch == '\\' {
@@ -204,12 +216,12 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 			c.st = cssNormal
 			i--
 		case cssComment:
-			for ch != '*' {
-				i++
-				if i == len(b) {
+			if ch != '*' {
+				j := bytes.IndexByte(b[i:], '*')
+				if j < 0 {
 					return
 				}
-				ch = b[i]
+				i += j
 			}
 			c.st = cssCommentStar
 		case cssCommentStar:
@@ -237,7 +249,20 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 				c.st = cssNormal
 				i--
 			default:
-				c.urlAdd(ch)
+				// The rest of a run of plain characters at once.
+				j := i + 1
+				for j < len(b) && !cssStringStop[b[j]] {
+					j++
+				}
+				if c.inURL {
+					if ch == 0 {
+						c.urlAdd(0)
+						j = i + 1
+					} else {
+						c.urlAddRun(b[i:j])
+					}
+				}
+				i = j - 1
 			}
 		case cssStringEsc:
 			switch {
@@ -391,40 +416,131 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 	}
 }
 
-// cssInteresting marks the bytes that can start a token that matters.
-var cssInteresting = func() (t [256]bool) {
-	for _, b := range []byte(`/"'\(@)-;{`) {
-		t[b] = true
+// cssStop marks the bytes that may start something that matters; identifiers are not
+// among them (see normal). ')' matters only in a function that is followed (stopParen),
+// ';' and '{' only after @import (stopImport).
+var cssStop = func() (t [256]uint8) {
+	for _, b := range []byte(`/"'\\(@`) {
+		t[b] = stopAlways
 	}
-	for b := 'a'; b <= 'z'; b++ {
-		t[b] = true
-		t[b-'a'+'A'] = true
+	t[')'] = stopParen
+	t[';'], t['{'] = stopImport, stopImport
+	return t
+}()
+
+const (
+	stopAlways uint8 = 1 << iota
+	stopParen
+	stopImport
+)
+
+// stops is the mask of cssStop that applies now.
+func (c *cssScanner) stops() uint8 {
+	m := stopAlways
+	if c.depth > 0 {
+		m |= stopParen
 	}
-	t['_'] = true
-	for b := 0x80; b < 0x100; b++ {
+	if c.atImport {
+		m |= stopImport
+	}
+	return m
+}
+
+// cssStringStop marks the bytes a string cannot just take.
+var cssStringStop = func() (t [256]bool) {
+	for _, b := range []byte("\"'\\\n\r\f\x00") {
 		t[b] = true
 	}
 	return t
 }()
 
-// normal handles a byte that may start a token, at absolute offset at.
-func (c *cssScanner) normal(ch byte, at int64, ev cssEvents) {
+func (c *cssScanner) urlAddRun(b []byte) {
+	if room := c.maxURL - len(c.buf); len(b) > room {
+		b = b[:max(room, 0)]
+		c.truncated = true
+	}
+	c.buf = append(c.buf, b...)
+}
+
+// keepTail keeps the identifier characters at the end of b (with those kept before, if
+// b is all identifier), for a '(' or '\\' at the start of the next piece to look back at.
+func (c *cssScanner) keepTail(b []byte) {
+	k := len(b)
+	for k > 0 && isIdentChar(b[k-1]) {
+		k--
+	}
+	if k > 0 {
+		c.tailN, c.tailPrev = 0, b[k-1]
+	}
+	for _, ch := range b[k:] {
+		if c.tailN < len(c.tail) {
+			c.tail[c.tailN] = lower(ch)
+		}
+		c.tailN++
+	}
+}
+
+// identBefore reads the identifier that ends just before b[i] (continuing the kept tail
+// when it starts b) into c.ident, and returns the byte before it (0 if unknown).
+func (c *cssScanner) identBefore(b []byte, i int) byte {
+	k := i
+	for k > 0 && isIdentChar(b[k-1]) && i-k <= len(c.ident) {
+		k--
+	}
+	c.identLen = 0
+	prev := byte(0)
 	switch {
-	case ch == '/':
+	case k > 0:
+		prev = b[k-1]
+	case c.tailN > 0:
+		for _, ch := range c.tail[:min(c.tailN, len(c.tail))] {
+			c.identAdd(rune(ch))
+		}
+		if c.tailN > len(c.tail) {
+			c.identLen += len(c.ident) + 1
+		}
+		prev = c.tailPrev
+	default:
+		prev = c.tailPrev
+	}
+	for _, ch := range b[k:i] {
+		c.identAdd(rune(ch))
+	}
+	return prev
+}
+
+// normal handles a byte that may start a token that matters, at b[i].
+func (c *cssScanner) normal(b []byte, i int, off int64, ev cssEvents) {
+	at := off + int64(i)
+	ch := b[i]
+	defer func() { c.tailN, c.tailPrev = 0, ch }()
+	switch ch {
+	case '/':
 		c.st = cssSlash
-	case ch == '"' || ch == '\'':
+	case '"', '\'':
 		c.quote = ch
 		c.st = cssString
 		if c.stringIsURL() {
 			c.beginURL(at+1, ev)
 		}
-	case ch == '\\':
-		c.identLen = 0
-		c.afterIdent = false
+	case '\\':
+		// An escape in an identifier (or one that starts it): read it the slow way,
+		// with what came before it.
+		if c.identBefore(b, i) == '@' {
+			c.afterIdent = true
+		} else {
+			c.afterIdent = false
+		}
 		c.st = cssIdentEsc
-	case ch == '(':
-		c.depth++
-	case ch == ')':
+	case '(':
+		if c.identBefore(b, i) == '@' || c.identLen == 0 {
+			if c.depth > 0 {
+				c.depth++
+			}
+			return
+		}
+		c.function(at, ev)
+	case ')':
 		if c.depth > 0 {
 			if c.depth == c.setDepth {
 				c.setDepth = 0
@@ -434,28 +550,23 @@ func (c *cssScanner) normal(ch byte, at int64, ev cssEvents) {
 			}
 			c.depth--
 		}
-	case ch == '@':
+	case '@':
 		c.st = cssAt
-	case ch == ';' || ch == '{':
+	case ';', '{':
 		c.atImport = false
-	case ch == '-':
-		c.st = cssMinus
-	default:
-		// An identifier (a letter, '_' or non-ASCII).
-		c.identLen = 0
-		c.afterIdent = false
-		c.identAdd(rune(ch))
-		c.st = cssIdent
 	}
 }
 
 // function handles '(' after an identifier.
 func (c *cssScanner) function(at int64, ev cssEvents) {
 	c.st = cssNormal
+	// Parentheses are counted only inside the functions whose strings are URLs.
 	if c.afterIdent {
 		// "@name(" is not a function.
 		c.afterIdent = false
-		c.depth++
+		if c.depth > 0 {
+			c.depth++
+		}
 		return
 	}
 	switch {
@@ -468,7 +579,9 @@ func (c *cssScanner) function(at int64, ev cssEvents) {
 		c.depth++
 		c.setDepth = c.depth
 	default:
-		c.depth++
+		if c.depth > 0 {
+			c.depth++
+		}
 	}
 }
 

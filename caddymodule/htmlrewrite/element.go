@@ -2,7 +2,10 @@ package htmlrewrite
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
+	"strings"
 )
 
 // fastTag handles the tag whose '<' is at lt in one go when it is complete in p: most
@@ -18,27 +21,47 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 	if i == len(p) || !isAlpha(p[i]) {
 		return 0, false, false
 	}
+	// The name, lower-cased: its first 8 bytes packed into a word, read 8 at a time
+	// where the input has them.
 	start := i
-	var low [64]byte
-	h := uint64(fnvOffset)
-	for i < len(p) {
-		c := p[i]
-		if class[c]&(cTagNameEnd|cNUL) != 0 {
-			break
+	var w uint64
+	if i+8 <= len(p) {
+		x := binary.LittleEndian.Uint64(p[i:])
+		k := 8
+		if m := nameEnds(x); m != 0 {
+			k = bits.TrailingZeros64(m) / 8
 		}
-		c = lower(c)
-		if n := i - start; n < len(low) {
-			low[n] = c
+		if k < 8 && class[p[i+k]]&(cTagNameEnd|cNUL) == 0 {
+			// A control character other than whitespace: read it the long way.
+			return 0, false, false
 		}
-		h = (h ^ uint64(c)) * fnvPrime
+		w = lowerWord(x)
+		if k < 8 {
+			w &= 1<<(8*k) - 1
+		}
+		i += k
+	} else {
+		for i < len(p) && i-start < 8 {
+			c := p[i]
+			if class[c]&(cTagNameEnd|cNUL) != 0 {
+				break
+			}
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			w |= uint64(c) << (8 * (i - start))
+			i++
+		}
+	}
+	for i < len(p) && class[p[i]]&(cTagNameEnd|cNUL) == 0 {
 		i++
 	}
 	n := i - start
-	if i == len(p) || p[i] == 0 || n > len(low) {
+	if i == len(p) || p[i] == 0 || n > 64 {
 		return 0, false, false
 	}
 	nameEnd := i
-	next, st, selfClosing := tagRest(p, i)
+	next, st, selfClosing, bits := tagRestBits(p, i)
 	if st != sData || next-lt > r.maxHold {
 		return 0, false, false
 	}
@@ -46,23 +69,159 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 		return 0, false, false
 	}
 	t := &r.tok
-	t.isEnd, t.hash, t.nameLen = isEnd, h, n
-	copy(t.name[:], low[:min(n, len(t.name))])
-	t.id = tOther
-	if n <= len(t.name) {
-		t.id = lookupTag(h, low[:n])
-	}
-	if t.id == tOther {
-		t.key = maphash.Bytes(nameSeed, low[:n]) | unknownName
+	var id tagID
+	var key uint64
+	if n <= 8 {
+		id = lookupShort(w)
+		switch {
+		case id != tOther:
+			key = uint64(id)
+		case n <= 7:
+			key = w | uint64(0x40|n)<<56
+		default:
+			key = r.longKey(p[start:nameEnd])
+		}
 	} else {
-		t.key = uint64(t.id)
+		key = r.longKey(p[start:nameEnd])
+		id = t.id
 	}
+	t.isEnd, t.id, t.key, t.nameLen = isEnd, id, key, n
+	t.selfClosing = selfClosing
+
+	// Most tags need no more than the stack of open elements: an HTML tag with no
+	// special rule of the tree builder, not one the rewriter looks into, where nothing
+	// is to be inserted before it.
+	if tr := &r.tree; !tr.foreignTop && tr.frameset == 0 {
+		plain := false
+		if isEnd {
+			plain = !r.bodyIn || id != tBody
+		} else if !r.headIn && plainStartTag[id] && bits&(aStyle|aBackground|aPing) == 0 {
+			top := tr.top()
+			plain = top == nil || !top.is(tTemplate)
+		}
+		if plain {
+			if isEnd {
+				tr.endHTML(id, key)
+			} else {
+				tr.startPlain(id, key)
+			}
+			if tr.pendingGone || tr.lost {
+				r.afterTree(p, next, lt)
+			}
+			return next, true, r.failed || r.pend.active
+		}
+	}
+
 	if r.wantCapture() {
 		r.beginCapture(lt, capName)
 	}
+	if n <= len(t.name) {
+		for k := range n {
+			c := p[start+k]
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			t.name[k] = c
+		}
+	}
 	r.nameKnown(p, nameEnd)
 	t.selfClosing = selfClosing
-	return next, true, r.tagEnd(p, next)
+	r.attrBits = bits | aKnown
+	stop = r.tagEnd(p, next)
+	r.attrBits = 0
+	return next, true, stop
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// nameEnds marks (in the high bit of each byte) the bytes of x that may end a tag name:
+// '/', '>' and those up to 0x20 (the whitespace among them, NUL, other controls). Only the
+// lowest mark is exact, which is the one wanted.
+func nameEnds(x uint64) uint64 {
+	le20 := (x - 0x21*lo8) &^ x & hi8
+	slash := x ^ ('/' * lo8)
+	gt := x ^ ('>' * lo8)
+	return le20 | (slash-lo8)&^slash&hi8 | (gt-lo8)&^gt&hi8
+}
+
+// lowerWord lower-cases the ASCII letters of the 8 bytes of x.
+func lowerWord(x uint64) uint64 {
+	t := x &^ hi8
+	upper := (t + (0x80-'A')*lo8) &^ (t + (0x80-'Z'-1)*lo8) &^ x & hi8
+	return x | upper>>2
+}
+
+// longKey looks up a name of more than 8 bytes (or an unknown one of 8) and returns its
+// key; it sets r.tok.id.
+func (r *Rewriter) longKey(name []byte) uint64 {
+	var low [64]byte
+	h := uint64(fnvOffset)
+	for k, c := range name {
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		low[k] = c
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	n := len(name)
+	id := tOther
+	if n <= 16 {
+		id = lookupTag(h, low[:n])
+	}
+	r.tok.id = id
+	if id != tOther {
+		return uint64(id)
+	}
+	return maphash.Bytes(nameSeed, low[:n]) | unknownName
+}
+
+// plainStartTag marks the names whose start tag, in HTML content, only closes a <p> (or
+// a heading) and is pushed or not: no sink, no raw text, no rule of its own.
+var plainStartTag = func() (m [numNamedTags + 256]bool) {
+	for id := tagID(0); int(id) < len(tagProps); id++ {
+		m[id] = true
+	}
+	for _, id := range []tagID{tHTML, tHead, tBody, tFrameset, tCaption, tColgroup, tCol,
+		tTbody, tThead, tTfoot, tTr, tTd, tTh, tTable, tForm, tLi, tDd, tDt, tButton, tSelect,
+		tInput, tHr, tOption, tOptgroup, tRb, tRtc, tRp, tRt, tSvg, tMath, tFrame, tImage,
+		tBase, tTemplate, tScript, tStyle, tIframe, tImg, tVideo, tAudio, tSource, tTrack,
+		tObject, tEmbed, tLink, tNoscript, tNoembed, tNoframes, tTextarea, tTitle, tXmp,
+		tPlaintext} {
+		m[id] = false
+	}
+	return m
+}()
+
+// aKnown: attrBits says which attribute names the tag has (it was read whole).
+const aKnown = 1 << 7
+
+// mayLoad reports whether a start tag may load something, so that it is worth
+// analysing: a sink, or an element with a style attribute (or an SVG presentation
+// attribute) that holds a '(' or a character reference, or a legacy background or ping.
+func (r *Rewriter) mayLoad(id tagID, ns uint8, tag []byte) bool {
+	if _, sink := sinkTag(id, ns); sink || r.attrBits&aKnown == 0 {
+		return true
+	}
+	paren := func() bool { return bytes.IndexByte(tag, '(') >= 0 || bytes.IndexByte(tag, '&') >= 0 }
+	if ns != nsHTML {
+		return paren()
+	}
+	bits := r.attrBits
+	switch {
+	case bits&aStyle != 0 && paren():
+		return true
+	case bits&aBackground != 0:
+		switch id {
+		case tBody, tTable, tThead, tTbody, tTfoot, tTr, tTd, tTh:
+			return true
+		}
+	case bits&aPing != 0:
+		return id == tA || id == tArea
+	}
+	return false
 }
 
 // nameDone is called when the name of a tag is complete, at the character after it.
@@ -222,7 +381,7 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 	// What the element is, before the tree is changed (its namespace, noscript,
 	// template are those of where it starts).
 	var a analysis
-	if tag != nil && !partial && r.block != nil {
+	if tag != nil && !partial && r.block != nil && r.mayLoad(id, ns, tag) {
 		r.analyse(&a, tag, id, ns)
 	}
 	pending := a.pendingContent && !t.selfClosing
@@ -250,7 +409,7 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 	}
 
 	// Doc: the language and the base URL.
-	if ns == nsHTML && !r.noscr.active && r.tree.nTemplate == 0 && tag != nil {
+	if ns == nsHTML && !r.noscr.active && r.tree.counts[cntTemplate] == 0 && tag != nil {
 		switch {
 		case id == tHTML && !r.langDone:
 			if v, ok := findAttr(tag, "lang"); ok {
@@ -605,7 +764,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		}
 		first := true
 		for _, prev := range r.attrs[:k] {
-			if bytes.EqualFold(tag[prev.nameStart:prev.nameEnd], name) {
+			if asciiEqualFold(tag[prev.nameStart:prev.nameEnd], name) {
 				first = false
 				break
 			}
@@ -706,6 +865,20 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	}
 }
 
+// asciiEqualFold reports whether a and b are equal ignoring ASCII case (attribute names
+// are lower-cased that way, and only that way).
+func asciiEqualFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // lowerName returns a tag's name in lower case.
 func lowerName(tag []byte) string {
 	b := bytes.ToLower(tag[1:tagNameEnd(tag)])
@@ -779,22 +952,29 @@ func (r *Rewriter) addCSS(css []byte) {
 type urlCollector struct{ r *Rewriter }
 
 func (c *urlCollector) urlStart(int64) {}
-func (c *urlCollector) urlEnd(u []byte, _, _ int64) {
-	c.r.addCSSURL(u)
+func (c *urlCollector) urlEnd(u []byte, _, _ int64, imported bool) {
+	c.r.addCSSURL(u, imported)
 }
 
-func (r *Rewriter) addCSSURL(u []byte) {
+// addCSSURL adds a URL a stylesheet loads; a data: URL loads nothing, but an imported
+// stylesheet's payload can load more, so it goes into Inline (an image's cannot).
+func (r *Rewriter) addCSSURL(u []byte, imported bool) {
 	t := bytes.TrimSpace(u)
 	if len(t) == 0 || t[0] == '#' {
 		return
 	}
-	switch urlScheme(string(t)) {
-	case "data":
-		r.inlineSep()
-		r.inline = appendDataPayload(r.inline, afterScheme(string(t)))
-		return
-	case "javascript":
-		return
+	// Only a colon near the start can end a scheme (tabs and newlines aside).
+	if i := bytes.IndexByte(t, ':'); i >= 0 && (i <= 16 || t[0] <= ' ' || bytes.ContainsAny(t[:i], "\t\n\r")) {
+		switch urlScheme(string(t)) {
+		case "data":
+			if imported {
+				r.inlineSep()
+				r.inline = appendDataPayload(r.inline, afterScheme(string(t)))
+			}
+			return
+		case "javascript":
+			return
+		}
 	}
 	r.urls = append(r.urls, string(u))
 }
@@ -803,7 +983,7 @@ func (r *Rewriter) addCSSURL(u []byte) {
 func (r *Rewriter) renameAll(tag, name []byte) {
 	for _, at := range r.attrs {
 		n := tag[at.nameStart:at.nameEnd]
-		if !bytes.EqualFold(n, name) {
+		if !asciiEqualFold(n, name) {
 			continue
 		}
 		dup := false
@@ -825,11 +1005,17 @@ func (r *Rewriter) renameAll(tag, name []byte) {
 // prefetches), webbundle; the empty type. Anything else is a data block.
 func scriptTypeRuns(ty string) bool {
 	ty = trimASCIISpace(ty)
-	if i := bytes.IndexByte([]byte(ty), ';'); i >= 0 {
+	if i := strings.IndexByte(ty, ';'); i >= 0 {
 		ty = trimASCIISpace(ty[:i])
 	}
-	b := bytes.ToLower([]byte(ty))
-	switch string(b) {
+	var low [24]byte
+	if len(ty) > len(low) {
+		return false
+	}
+	for i := range len(ty) {
+		low[i] = lower(ty[i])
+	}
+	switch string(low[:len(ty)]) {
 	case "", "module", "importmap", "speculationrules", "webbundle",
 		"application/ecmascript", "application/javascript", "application/x-ecmascript",
 		"application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
@@ -854,10 +1040,15 @@ func trimASCIISpace(s string) string {
 // relFetches reports whether a <link> with this rel loads its href: unless every one
 // of its keywords is one that loads nothing.
 func relFetches(rel string) bool {
-	any := false
+	var low [24]byte
 	for _, k := range bytes.Fields([]byte(rel)) {
-		any = true
-		switch string(bytes.ToLower(k)) {
+		if len(k) > len(low) {
+			return true
+		}
+		for i, c := range k {
+			low[i] = lower(c)
+		}
+		switch string(low[:len(k)]) {
 		case "alternate", "author", "bookmark", "canonical", "external", "help", "license",
 			"next", "nofollow", "noopener", "noreferrer", "opener", "prev", "search", "tag",
 			"me", "pingback", "shortlink", "edit", "archives", "first", "last", "index",
@@ -869,7 +1060,6 @@ func relFetches(rel string) bool {
 			return true
 		}
 	}
-	_ = any
 	return false
 }
 

@@ -269,11 +269,62 @@ var nameSeed = maphash.MakeSeed()
 
 const unknownName = 1 << 63
 
-// nameKey identifies a name on the stack of open elements: its ID, or for other names
-// their keyed hash.
-func nameKey(id tagID, h *maphash.Hash) uint64 {
-	if id != tOther {
+// nameKey identifies a name on the stack of open elements: its ID; for another name of
+// up to 7 bytes the bytes themselves (with the length, so that no ID or hash can be
+// equal); for a longer one its keyed hash.
+func nameKey(id tagID, name []byte, n int, h *maphash.Hash) uint64 {
+	switch {
+	case id != tOther:
 		return uint64(id)
+	case n <= 7:
+		return packName(name[:n]) | uint64(0x40|n)<<56
 	}
 	return h.Sum64() | unknownName
+}
+
+// packName packs a lower-case name of up to 8 bytes into a word, little-endian.
+func packName(name []byte) uint64 {
+	var w uint64
+	for i, c := range name {
+		w |= uint64(c) << (8 * i)
+	}
+	return w
+}
+
+// shortNames looks up the known names of up to 8 bytes by their packed form: cheaper
+// than hashing them byte by byte.
+var shortNames = func() (t [1024]struct {
+	w  uint64
+	id tagID
+}) {
+	add := func(name string, id tagID) {
+		if len(name) > 8 {
+			return
+		}
+		w := packName([]byte(name))
+		i := shortSlot(w)
+		for t[i].id != tOther {
+			i = (i + 1) % uint64(len(t))
+		}
+		t[i].w, t[i].id = w, id
+	}
+	for id := tA; id < numNamedTags; id++ {
+		add(namesInOrder[id], id)
+	}
+	for k, n := range otherNames {
+		add(n, numNamedTags+tagID(k))
+	}
+	return t
+}()
+
+func shortSlot(w uint64) uint64 { return (w * 0x9E3779B97F4A7C15) >> 54 }
+
+// lookupShort returns the ID of a known name of up to 8 bytes from its packed form.
+func lookupShort(w uint64) tagID {
+	for i := shortSlot(w); ; i = (i + 1) % uint64(len(shortNames)) {
+		e := &shortNames[i]
+		if e.w == w || e.id == tOther {
+			return e.id
+		}
+	}
 }

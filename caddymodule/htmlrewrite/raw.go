@@ -1,5 +1,7 @@
 package htmlrewrite
 
+import "bytes"
+
 // An HTML <script> without src, or a <style>, is held with its text until its end tag,
 // so that Block sees the whole of it before its start tag is decided. When it is longer
 // than the hold limit:
@@ -65,9 +67,46 @@ func (r *Rewriter) startRaw(tag []byte, a *analysis, kind rawKind) {
 	r.capWhy = capRaw
 	r.capTagLen = len(tag)
 	r.raw = rawState{kind: kind, a: *a, sc: r.raw.sc}
-	if kind == rawStyle {
-		r.raw.cssOn = true
-		r.raw.sc.reset(r.maxHold)
+}
+
+// cssMayLoad reports whether CSS text may have a URL in it: a '(' after url, src or set
+// (image-set), an '@' before an i (@import), or a backslash (an escape can spell any of
+// these). Most styles have none, and are not tokenized.
+func cssMayLoad(css []byte) bool {
+	if bytes.IndexByte(css, '\\') >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(css[i:], '(')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if k := i - 1; k >= 3 {
+			w := css[k-3 : k]
+			if eqFold(w, "url") || eqFold(w, "src") || eqFold(w, "set") {
+				return true
+			}
+		}
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(css[i:], '@')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i < len(css) && (css[i]|0x20 == 'i' || css[i] == '\\') {
+			return true
+		}
+	}
+}
+
+// styleURLs runs the CSS scanner over a style's text held from its start, whose first
+// byte is at absolute offset off, collecting its URLs into r.urls.
+func (r *Rewriter) styleURLs(text []byte, off int64) {
+	r.raw.sc.reset(r.maxHold)
+	if cssMayLoad(text) {
+		r.raw.sc.feed(text, off, r)
 	}
 }
 
@@ -123,6 +162,10 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 	case r.raw.kind == rawStyle && r.capWhy == capRaw:
 		all := r.captured(p, i)
 		a := &r.raw.a
+		// The scanner goes through all of the window (whether it may load or not: it
+		// must be where the text is when the rest streams through it).
+		r.raw.sc.reset(r.maxHold)
+		r.raw.sc.feed(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen), r)
 		if cat := r.ask(a, r.urls, all[r.capTagLen:], false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
 			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
@@ -131,6 +174,7 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		}
 		// From here on, URL by URL; one that has begun stays held.
 		r.raw.streaming = true
+		r.raw.cssOn = true
 		if r.raw.sc.inURL {
 			start := int(r.raw.sc.urlStart - r.capAbs())
 			r.emitCaptured(p, i, start)
@@ -237,8 +281,9 @@ func (r *Rewriter) rawEnd(p []byte, i, textEnd int) {
 			r.release()
 		}
 	case r.raw.kind == rawStyle && r.capWhy == capRaw:
-		r.raw.sc.finish(r)
 		all := r.captured(p, i)
+		r.styleURLs(all[r.capTagLen:textEnd], r.capAbs()+int64(r.capTagLen))
+		r.raw.sc.finish(r)
 		if cat := r.ask(a, r.urls, all[r.capTagLen:textEnd:textEnd], false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
 			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
@@ -297,9 +342,9 @@ func (r *Rewriter) urlStart(at int64) {
 }
 
 // urlEnd: the CSS scanner ends a URL whose text ends at end.
-func (r *Rewriter) urlEnd(u []byte, start, end int64) {
+func (r *Rewriter) urlEnd(u []byte, start, end int64, imported bool) {
 	if !r.raw.streaming {
-		r.addCSSURL(u)
+		r.addCSSURL(u, imported)
 		return
 	}
 	if r.capturing && r.capWhy == capURL {
@@ -318,7 +363,7 @@ func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
 	}
 	r.urls = r.urls[:0]
 	r.inline = r.inline[:0]
-	r.addCSSURL(r.raw.sc.buf)
+	r.addCSSURL(r.raw.sc.buf, r.raw.sc.imported)
 	if len(r.urls) == 0 && len(r.inline) == 0 {
 		r.release()
 		return

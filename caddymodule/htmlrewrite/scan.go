@@ -107,7 +107,7 @@ func (t *tokenizer) nameID() {
 	} else {
 		t.id = lookupTag(t.hash, t.name[:t.nameLen])
 	}
-	t.key = nameKey(t.id, &t.mh)
+	t.key = nameKey(t.id, t.name[:], t.nameLen, &t.mh)
 }
 
 // Character classes for the tokenizer's inner loops.
@@ -768,37 +768,66 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 // long as it can without going back to the state switch. It returns the index after the
 // '>' that ends the tag and st == sData, or end and the state to resume in.
 func tagRest(p []byte, i int) (next int, st state, selfClosing bool) {
+	next, st, selfClosing, _ = tagRestBits(p, i)
+	return
+}
+
+// Attribute names tagRestBits notes, whatever element they are on.
+const (
+	aStyle      = 1 << iota // style: CSS that may load
+	aBackground             // background: a legacy image URL
+	aPing                   // ping: URLs a link sends to
+)
+
+// tagRestBits is tagRest that also notes which of the attribute names that load on
+// any element the tag has (the aStyle, aBackground and aPing bits).
+func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, bits uint8) {
 	for {
 		// Before attribute name; after a quoted value the same rules apply.
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrName, false
+			return i, sBeforeAttrName, false, bits
 		}
 		switch p[i] {
 		case '>':
-			return i + 1, sData, false
+			return i + 1, sData, false, bits
 		case '/':
 			i++
 			if i == len(p) {
-				return i, sSelfClosing, false
+				return i, sSelfClosing, false, bits
 			}
 			if p[i] == '>' {
-				return i + 1, sData, true
+				return i + 1, sData, true, bits
 			}
 			continue
 		}
 		// Attribute name; its first character may be '='.
+		ns := i
 		i++
 		for i < len(p) && class[p[i]]&cAttrNameEnd == 0 {
 			i++
+		}
+		switch i - ns {
+		case 5:
+			if eqFold(p[ns:i], "style") {
+				bits |= aStyle
+			}
+		case 10:
+			if eqFold(p[ns:i], "background") {
+				bits |= aBackground
+			}
+		case 4:
+			if eqFold(p[ns:i], "ping") {
+				bits |= aPing
+			}
 		}
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sAfterAttrName, false
+			return i, sAfterAttrName, false, bits
 		}
 		if p[i] != '=' {
 			continue // '>', '/' or the next attribute's name
@@ -809,29 +838,29 @@ func tagRest(p []byte, i int) (next int, st state, selfClosing bool) {
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrValue, false
+			return i, sBeforeAttrValue, false, bits
 		}
 		switch q := p[i]; q {
 		case '"', '\'':
 			j := indexShort(p[i+1:], q)
 			if j < 0 {
 				if q == '\'' {
-					return len(p), sAttrValueSQ, false
+					return len(p), sAttrValueSQ, false, bits
 				}
-				return len(p), sAttrValueDQ, false
+				return len(p), sAttrValueDQ, false, bits
 			}
 			i += j + 2
 		case '>':
-			return i + 1, sData, false
+			return i + 1, sData, false, bits
 		default:
 			for i < len(p) && class[p[i]]&cUnquotedEnd == 0 {
 				i++
 			}
 			if i == len(p) {
-				return i, sAttrValueUnq, false
+				return i, sAttrValueUnq, false, bits
 			}
 			if p[i] == '>' {
-				return i + 1, sData, false
+				return i + 1, sData, false, bits
 			}
 		}
 	}

@@ -108,10 +108,7 @@ type treeState struct {
 	// foreignTop: the current node is foreign; kept up to date since every tag asks.
 	foreignTop bool
 	nForeign   int // frames of another namespace than HTML
-	nP         int // <p> frames
-	nTemplate  int
-	nTableish  int // table, caption, colgroup, tbody, thead, tfoot, tr, td, th
-	nSelect    int
+	counts     [numCounts]int
 	forgot     forgotten
 	lost       bool
 	// pendingGone: the frame marked fPending was popped or forgotten.
@@ -160,25 +157,34 @@ func (t *treeState) reset(frames []frame) {
 }
 
 func (t *treeState) count(f *frame, d int) {
-	if d < 0 && f.flags&fPending != 0 {
+	if f.flags&fPending != 0 && d < 0 {
 		t.pendingGone = true
 	}
-	n := int(f.n) * d
 	if f.ns != nsHTML {
-		t.nForeign += n
+		t.nForeign += int(f.n) * d
 		return
 	}
-	switch f.id {
-	case tP:
-		t.nP += n
-	case tTemplate:
-		t.nTemplate += n
-	case tSelect:
-		t.nSelect += n
-	case tTable, tCaption, tColgroup, tTbody, tThead, tTfoot, tTr, tTd, tTh:
-		t.nTableish += n
+	if c := countedAs[f.id]; c != 0 {
+		t.counts[c] += int(f.n) * d
 	}
 }
+
+// Counted kinds of HTML frames: how many are open tells when a search can be skipped.
+const (
+	cntP = 1 + iota
+	cntTemplate
+	cntSelect
+	cntTableish // table, caption, colgroup, tbody, thead, tfoot, tr, td, th
+	numCounts
+)
+
+var countedAs = func() (m [numNamedTags + 256]uint8) {
+	m[tP], m[tTemplate], m[tSelect] = cntP, cntTemplate, cntSelect
+	for _, id := range []tagID{tTable, tCaption, tColgroup, tTbody, tThead, tTfoot, tTr, tTd, tTh} {
+		m[id] = cntTableish
+	}
+	return m
+}()
 
 func (t *treeState) top() *frame {
 	if len(t.frames) == 0 {
@@ -219,15 +225,15 @@ func (t *treeState) foreignFor(id tagID) bool {
 
 func (t *treeState) push(f frame) {
 	f.n = 1
-	if top := t.top(); top != nil {
-		if top.flags&fTemplateUsed == 0 && top.is(tTemplate) {
-			top.flags |= fTemplateUsed
-		}
+	if n := len(t.frames); n > 0 {
+		top := &t.frames[n-1]
 		if top.key == f.key && top.ns == f.ns && top.flags == f.flags && f.flags&fPending == 0 && top.n < 1<<31 {
 			top.n++
 			t.count(&f, 1)
-			t.setTop()
 			return
+		}
+		if top.id == tTemplate && top.flags&fTemplateUsed == 0 && top.ns == nsHTML {
+			top.flags |= fTemplateUsed
 		}
 	}
 	if len(t.frames) == cap(t.frames) && cap(t.frames) < maxFrames {
@@ -247,7 +253,7 @@ func (t *treeState) push(f frame) {
 	}
 	t.frames = append(t.frames, f)
 	t.count(&f, 1)
-	t.setTop()
+	t.foreignTop = f.ns != nsHTML
 }
 
 // markUsed records that an element (a void one too) was inserted in a template.
@@ -328,7 +334,7 @@ func (t *treeState) findInScope(key uint64, s scope) int {
 
 // closeP closes a <p> in button scope.
 func (t *treeState) closeP() {
-	if t.nP == 0 && !(t.forgot.any && t.forgot.mayHave(uint64(tP))) {
+	if t.counts[cntP] == 0 && !(t.forgot.any && t.forgot.mayHave(uint64(tP))) {
 		return
 	}
 	if k := t.findInScope(uint64(tP), scopeButton); k >= 0 {
@@ -401,7 +407,7 @@ func (t *treeState) startForeign(id tagID, key uint64, selfClosing, htmlEncoding
 // tableContext returns the nearest frame that sets the insertion mode inside tables:
 // table, caption, colgroup, tbody/thead/tfoot, tr, td/th or template, -1 if none.
 func (t *treeState) tableContext() int {
-	if t.nTableish == 0 && t.nTemplate == 0 {
+	if t.counts[cntTableish] == 0 && t.counts[cntTemplate] == 0 {
 		return -1
 	}
 	for k := len(t.frames) - 1; k >= 0; k-- {
@@ -482,12 +488,12 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 	case tHTML, tHead:
 		return inserted
 	case tBody:
-		if t.nTemplate == 0 {
+		if t.counts[cntTemplate] == 0 {
 			t.framesetOK = false
 		}
 		return inserted
 	case tFrameset:
-		if !t.framesetOK || t.nTemplate > 0 {
+		if !t.framesetOK || t.counts[cntTemplate] > 0 {
 			return ignored
 		}
 		t.popTo(-1, false)
@@ -511,12 +517,12 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		t.pushHTML(id, key)
 		return inserted
 	case tForm:
-		if t.formOpen && t.nTemplate == 0 {
+		if t.formOpen && t.counts[cntTemplate] == 0 {
 			return ignored
 		}
 		if t.topIs(tTable, tTbody, tThead, tTfoot, tTr) {
 			// In table: inserted and popped at once.
-			if t.nTemplate > 0 {
+			if t.counts[cntTemplate] > 0 {
 				return ignored
 			}
 			t.formOpen = true
@@ -524,7 +530,7 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		}
 		t.closeP()
 		t.pushHTML(id, key)
-		if t.nTemplate == 0 {
+		if t.counts[cntTemplate] == 0 {
 			t.formOpen = true
 		}
 		return inserted
@@ -541,7 +547,7 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		t.pushHTML(id, key)
 		return inserted
 	case tSelect:
-		if t.nSelect > 0 || t.forgot.any {
+		if t.counts[cntSelect] > 0 || t.forgot.any {
 			if k := t.findInScope(uint64(tSelect), scopeDefault); k >= 0 {
 				t.popTo(k, true)
 				return inserted
@@ -550,7 +556,7 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		t.pushHTML(id, key)
 		return inserted
 	case tInput:
-		if t.nSelect > 0 {
+		if t.counts[cntSelect] > 0 {
 			if k := t.findInScope(uint64(tSelect), scopeDefault); k >= 0 {
 				t.popTo(k, true)
 			}
@@ -559,13 +565,13 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		return inserted
 	case tHr:
 		t.closeP()
-		if t.nSelect > 0 && t.findInScope(uint64(tSelect), scopeDefault) >= 0 {
+		if t.counts[cntSelect] > 0 && t.findInScope(uint64(tSelect), scopeDefault) >= 0 {
 			t.generateImplied(tOther)
 		}
 		t.markUsed()
 		return inserted
 	case tOption, tOptgroup:
-		if t.nSelect > 0 && t.findInScope(uint64(tSelect), scopeDefault) >= 0 {
+		if t.counts[cntSelect] > 0 && t.findInScope(uint64(tSelect), scopeDefault) >= 0 {
 			if id == tOption {
 				t.generateImplied(tOptgroup)
 			} else {
@@ -616,6 +622,25 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 	}
 	t.pushHTML(id, key)
 	return inserted
+}
+
+// startPlain records a start tag that plainStartTag marks.
+func (t *treeState) startPlain(id tagID, key uint64) {
+	if id.has(pFramesetOff) {
+		t.framesetOK = false
+	}
+	if id.has(pClosesP) {
+		t.closeP()
+		if id.has(pHeading) {
+			if f := t.top(); f != nil && f.html() && f.id.has(pHeading) {
+				t.popTo(len(t.frames)-1, true)
+			}
+		}
+	}
+	if id.has(pVoid) {
+		return
+	}
+	t.push(frame{key: key, id: id})
 }
 
 // closeListItem: a <li> closes the open <li>, a <dd> or <dt> the open <dd> or <dt>,
@@ -711,6 +736,14 @@ func (t *treeState) insertTablePart(id tagID, key uint64) {
 
 // endHTML records an end tag handled by the rules for HTML content.
 func (t *treeState) endHTML(id tagID, key uint64) {
+	// Most end tags close the current node: under every rule that applies to them,
+	// that pops it and nothing else.
+	if n := len(t.frames); n > 0 {
+		if f := &t.frames[n-1]; f.key == key && f.ns == nsHTML && id != tForm && id != tTemplate && t.frameset == 0 {
+			t.popTo(n-1, true)
+			return
+		}
+	}
 	if t.frameset != 0 {
 		if id == tFrameset && t.frameset == inFrameset && t.topIs(tFrameset) {
 			t.popTo(len(t.frames)-1, true)
@@ -751,7 +784,7 @@ func (t *treeState) endHTML(id tagID, key uint64) {
 		t.endForm()
 		return
 	case id == tTemplate:
-		if t.nTemplate > 0 || t.forgot.any {
+		if t.counts[cntTemplate] > 0 || t.forgot.any {
 			if k := t.findAny(key); k >= 0 {
 				t.popTo(k, true)
 			}
@@ -819,7 +852,7 @@ func (t *treeState) findAny(key uint64) int {
 // endForm: outside templates </form> takes the form element off the stack and leaves
 // what is open inside it open.
 func (t *treeState) endForm() {
-	if t.nTemplate > 0 {
+	if t.counts[cntTemplate] > 0 {
 		if k := t.findInScope(uint64(tForm), scopeDefault); k >= 0 {
 			t.generateImplied(tOther)
 			if t.topIs(tForm) {

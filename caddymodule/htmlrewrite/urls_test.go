@@ -88,8 +88,8 @@ func cssURLs(t *testing.T, css string) []string {
 
 type cssCollect struct{ urls []string }
 
-func (c *cssCollect) urlStart(int64)              {}
-func (c *cssCollect) urlEnd(u []byte, _, _ int64) { c.urls = append(c.urls, string(u)) }
+func (c *cssCollect) urlStart(int64)                      {}
+func (c *cssCollect) urlEnd(u []byte, _, _ int64, _ bool) { c.urls = append(c.urls, string(u)) }
 
 func TestCSSURLs(t *testing.T) {
 	cases := []struct {
