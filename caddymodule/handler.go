@@ -36,10 +36,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if nav != notNavigation {
 		rw.lang = h.language(r)
 		rw.acceptEncoding = r.Header.Values("Accept-Encoding")
-		if h.Mode == modeEnforce {
-			narrowAcceptEncoding(r)
-			rw.ourTag = translateConditionals(r, cons, rw.lang)
-		}
+		narrowAcceptEncoding(r)
+		rw.ourTag = translateConditionals(r, cons, rw.lang)
 	}
 	err := next.ServeHTTP(rw, r)
 	if err != nil {

@@ -18,7 +18,9 @@ import (
 const maxHold = 64 << 10
 
 // bodyFor sets up the stages of a page document's body and fixes its entity
-// headers; in report mode it sets up a scan of a copy and changes nothing.
+// headers. In report mode the page gets the guard alone — it holds nothing
+// back there, and reports what it would drop — and everything else passes as
+// it came.
 func (h *Handler) bodyFor(rw *responseWriter) {
 	hdr := rw.Header()
 	essence, headerCharset, _ := mimeType(hdr.Values("Content-Type"))
@@ -32,10 +34,6 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	warn := func(err error) {
 		h.logger.Warn("compressed HTML could not be decoded to the end",
 			zap.Strings("content_encoding", hdr.Values("Content-Encoding")), zap.String("path", originalURL(rw.r).Path), zap.Error(err))
-	}
-	if h.Mode == modeReport {
-		rw.shadow = h.stages(rw, essence, headerCharset, codings, h.reportingConfig(rw), discardStage{}, warn)
-		return
 	}
 
 	// The rewritten body has another length and other bytes: the length and
@@ -65,11 +63,15 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 			hdr.Del("Content-Encoding")
 		}
 	}
-	rw.body = h.stages(rw, essence, headerCharset, codings, h.rewriteConfig(rw, essence), newCoalesceStage(out), warn)
+	cfg := h.rewriteConfig(rw, essence)
+	if h.Mode == modeReport {
+		cfg = h.reportingConfig(rw, essence)
+	}
+	rw.body = h.stages(headerCharset, codings, cfg, newCoalesceStage(out), warn)
 }
 
 // stages chains decode → charset → rewrite → out.
-func (h *Handler) stages(rw *responseWriter, essence, headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error)) stage {
+func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error)) stage {
 	cfg.MaxHold = maxHold - coalesceSize - docStart
 	var body stage = newCharsetStages(headerCharset, func(o stage) stage { return newRewriteStage(cfg, o) }, out)
 	if len(codings) > 0 {
@@ -80,51 +82,107 @@ func (h *Handler) stages(rw *responseWriter, essence, headerCharset string, codi
 
 // rewriteConfig is what the rewriter inserts and holds back in this page.
 func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
-	cfg := &htmlrewrite.Config{Block: h.blocker(rw.r, rw.consent)}
+	cfg := &htmlrewrite.Config{
+		Block: h.blocker(rw.r, rw.consent),
+		XML:   essence != "text/html",
+		Debug: func(msg string) {
+			h.logger.Debug("the rewriter held back what it could not read to the end", zap.String("reason", msg), zap.String("path", originalURL(rw.r).Path))
+		},
+	}
 	if essence == "image/svg+xml" {
 		// An SVG document gets no HTML inserted into it; its trackers are
 		// still held back.
 		return cfg
 	}
 	pg := h.page(rw)
-	cfg.Head = h.bundle.Head(pg)
+	cfg.Head = func(d htmlrewrite.Doc) []byte { return h.bundle.Head(h.pageIn(pg, d)) }
 	if *h.Banner {
-		cfg.BodyEnd = h.bundle.BodyEnd(pg)
+		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return h.bundle.BodyEnd(h.pageIn(pg, d)) }
+		cfg.Placeholder = func(d htmlrewrite.Doc, el htmlrewrite.Element, category string) []byte {
+			return h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
+				Tag: el.Tag, Host: strings.TrimPrefix(elementHost(el), "www."), Category: category,
+				Width: el.Width, Height: el.Height,
+			})
+		}
 	}
 	return cfg
 }
 
-// reportingConfig scans a page in report mode: every element enforce mode
-// would hold back is observed, and nothing is changed.
-func (h *Handler) reportingConfig(rw *responseWriter) *htmlrewrite.Config {
-	wouldBlock := h.blocker(rw.r, rw.consent)
-	return &htmlrewrite.Config{Block: func(el htmlrewrite.Element) string {
-		if cat := wouldBlock(el); cat != "" {
-			h.logger.Debug("would have blocked element",
-				zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
-				zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
+// pageIn sets the page's language from the document: its <html lang>, when
+// that is one of the policy's languages, beats Accept-Language (SPEC §7).
+func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
+	if d.Lang == "" {
+		return pg
+	}
+	primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(d.Lang)), "-")
+	for _, l := range h.policy.Languages {
+		if l == primary {
+			pg.Lang = l
+			break
 		}
-		return ""
-	}}
+	}
+	return pg
+}
+
+// reportingConfig is report mode's: the guard goes in (it drops nothing in
+// report mode and reports what it would), every element enforce mode would
+// hold back is observed, and nothing else changes.
+func (h *Handler) reportingConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
+	wouldBlock := h.blocker(rw.r, rw.consent)
+	cfg := &htmlrewrite.Config{
+		XML: essence != "text/html",
+		Block: func(el htmlrewrite.Element) string {
+			if cat := wouldBlock(el); cat != "" {
+				h.logger.Debug("would have blocked element",
+					zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
+					zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
+			}
+			return ""
+		},
+	}
+	if essence != "image/svg+xml" {
+		pg := h.page(rw)
+		cfg.Head = func(d htmlrewrite.Doc) []byte { return h.bundle.Head(h.pageIn(pg, d)) }
+	}
+	return cfg
 }
 
 // blocker is the rewriter's question "hold this element back?" for one
 // request: an element matched by a blocker whose category is not granted.
+// An element the rewriter could not read to the end (Partial) is held back
+// under the first category not granted that has blockers (fail closed).
 func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite.Element) string {
+	pageHost := visitorHost(r)
 	return func(el htmlrewrite.Element) string {
-		b, ok := h.policy.BlockerFor(el.Src, r.Host, el.Inline)
-		if !ok || cons.Grants(h.policy.CategoryIndex(b.Category)) {
+		var category string
+		if b, ok := h.policy.BlockerForElement(el.URLs, el.Base, pageHost, el.Inline); ok {
+			category = b.Category
+		} else if el.Partial {
+			category = h.firstRefusedBlocked(cons)
+		}
+		if category == "" || cons.Grants(h.policy.CategoryIndex(category)) {
 			return ""
 		}
 		if h.Mode == modeEnforce {
-			h.metrics.elements.WithLabelValues(b.Category, el.Tag).Inc()
+			h.metrics.elements.WithLabelValues(category, el.Tag).Inc()
 		}
 		h.observer.observe(observation{
-			Kind: "element", Name: elementHost(el), Category: b.Category, ClassifiedBy: "declared",
+			Kind: "element", Name: elementHost(el), Category: category, ClassifiedBy: "declared",
 			Action: "blocked", Source: "server", Element: el.Tag, Provider: elementHost(el), Path: originalURL(r).Path,
 		}, time.Now())
-		return b.Category
+		return category
 	}
+}
+
+// firstRefusedBlocked is the first category with blockers that the consent
+// does not grant; "" when every such category is granted.
+func (h *Handler) firstRefusedBlocked(cons policy.Consent) string {
+	for _, b := range h.policy.Blockers {
+		if !cons.Grants(h.policy.CategoryIndex(b.Category)) {
+			return b.Category
+		}
+	}
+	return ""
 }
 
 // elementHost names an element in observations: its URL's host, or

@@ -50,14 +50,6 @@ func (s sink) Flush() error {
 func (s sink) Close() error { return nil }
 func (s sink) release()     {}
 
-// discard ends the report-mode scan, which only looks.
-type discardStage struct{}
-
-func (discardStage) Write(p []byte) (int, error) { return len(p), nil }
-func (discardStage) Flush() error                { return nil }
-func (discardStage) Close() error                { return nil }
-func (discardStage) release()                    {}
-
 // coalesceSize is what the coalescing stage holds at most; the rewriter's
 // hold is this much smaller than the 64 KiB a response may hold in all.
 const coalesceSize = 4 << 10

@@ -38,7 +38,6 @@ type responseWriter struct {
 	held        []byte // the first body bytes, while they decide (at most docStart)
 	headerSent  bool   // the final header went downstream
 	body        stage  // the rewriting stages; nil: the body passes through
-	shadow      stage  // report mode: the stages scan a copy and write nothing
 	cookiesSent int    // Set-Cookie values when the header went out; later ones are trailers
 }
 
@@ -171,16 +170,13 @@ func (rw *responseWriter) writeBody(p []byte) (int, error) {
 	if rw.body != nil {
 		return rw.body.Write(p)
 	}
-	if rw.shadow != nil {
-		_, _ = rw.shadow.Write(p)
-	}
 	return rw.ResponseWriterWrapper.Write(p)
 }
 
 // ReadFrom is overridden because the wrapper's ReadFrom would hand the body
 // (file_server uses io.Copy) straight to the connection, past Write.
 func (rw *responseWriter) ReadFrom(src io.Reader) (int64, error) {
-	if rw.headerSent && rw.body == nil && rw.shadow == nil {
+	if rw.headerSent && rw.body == nil {
 		return rw.ResponseWriterWrapper.ReadFrom(src)
 	}
 	return io.Copy(writerOnly{rw}, src)
@@ -226,10 +222,6 @@ func (rw *responseWriter) Close() error {
 		err = rw.body.Close()
 		rw.body = nil
 	}
-	if rw.shadow != nil {
-		_ = rw.shadow.Close()
-		rw.shadow = nil
-	}
 	rw.filterTrailers()
 	return err
 }
@@ -253,10 +245,6 @@ func (rw *responseWriter) release() {
 		rw.body.release()
 		rw.body = nil
 	}
-	if rw.shadow != nil {
-		rw.shadow.release()
-		rw.shadow = nil
-	}
 	rw.held = nil
 }
 
@@ -272,7 +260,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	if rw.nav != notNavigation && enforce {
+	if rw.nav != notNavigation {
 		if essence, _, ok := mimeType(hdr.Values("Content-Type")); ok && isHTMLType(essence) {
 			// Rewritten or not depends on what the request was for.
 			addVary(hdr, "Sec-Fetch-Dest")

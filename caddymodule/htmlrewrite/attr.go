@@ -102,39 +102,59 @@ func findAttr(tag []byte, name string) (val []byte, found bool) {
 
 type rename struct {
 	start, end int
-	to         string
 }
 
-// neutralise writes into out the tag with the consent attributes added after the tag
-// name and every attribute named in from renamed to the matching name in to. Every
-// duplicate is renamed too: the first of the remaining ones would otherwise take effect.
-func (r *Rewriter) neutralise(tag []byte, script bool, cat string, from, to []string) []byte {
-	ne := tagNameEnd(tag)
-	r.renam = r.renam[:0]
-	for i := ne; ; {
+// parseAttrs appends the attributes of a start tag (complete or cut) to as.
+func parseAttrs(tag []byte, as []attr) []attr {
+	for i := tagNameEnd(tag); ; {
 		a, next, ok := nextAttr(tag, i)
 		if !ok {
-			break
+			return as
 		}
-		for k, f := range from {
-			if eqFold(tag[a.nameStart:a.nameEnd], f) {
-				r.renam = append(r.renam, rename{a.nameStart, a.nameEnd, to[k]})
-				break
-			}
-		}
+		as = append(as, a)
 		i = next
 	}
+}
+
+// renamed returns the name an attribute is renamed to: data-consent- and its name in
+// lower case, with ':' as '-' (xlink:href becomes data-consent-xlink-href).
+func renamed(name []byte) []byte {
+	b := append(make([]byte, 0, len("data-consent-")+len(name)), "data-consent-"...)
+	for _, c := range name {
+		if c == ':' {
+			c = '-'
+		}
+		b = append(b, lower(c))
+	}
+	return b
+}
+
+// neutralise returns the tag with the consent attributes added after the tag name —
+// type="text/plain" for a script, media="not all" for a style, data-consent="CAT" for
+// all — and every attribute in r.renam renamed (see renamed). Every duplicate is renamed
+// too: the first of the remaining ones would otherwise take effect.
+func (r *Rewriter) neutralise(tag []byte, a *analysis, cat string) []byte {
+	ne := tagNameEnd(tag)
+	rs := r.renam
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].start < rs[j-1].start; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
 	out := append(r.out[:0], tag[:ne]...)
-	if script {
+	if a.script {
 		out = append(out, ` type="text/plain"`...)
 	}
+	if a.styleEl {
+		out = append(out, ` media="not all"`...)
+	}
 	out = append(out, ` data-consent="`...)
-	out = appendAttrEscaped(out, cat)
+	out = append(out, attrEscaped(cat)...)
 	out = append(out, '"')
 	pos := ne
-	for _, rn := range r.renam {
+	for _, rn := range rs {
 		out = append(out, tag[pos:rn.start]...)
-		out = append(out, rn.to...)
+		out = append(out, renamed(tag[rn.start:rn.end])...)
 		pos = rn.end
 	}
 	out = append(out, tag[pos:]...)
@@ -142,13 +162,25 @@ func (r *Rewriter) neutralise(tag []byte, script bool, cat string, from, to []st
 	return out
 }
 
-func appendAttrEscaped(out []byte, s string) []byte {
+// renameFor computes r.renam for a tag analysed earlier (the analysis is kept).
+func (r *Rewriter) renameFor(tag []byte, a *analysis) {
+	var tmp analysis
+	urls, inline := r.urls, r.inline
+	r.urls, r.inline = nil, nil
+	r.analyse(&tmp, tag, a.id, a.ns)
+	r.urls, r.inline = urls, inline
+}
+
+func attrEscaped(s string) []byte {
+	var out []byte
 	for i := range len(s) {
 		switch c := s[i]; c {
 		case '&':
 			out = append(out, "&amp;"...)
 		case '"':
 			out = append(out, "&quot;"...)
+		case '<':
+			out = append(out, "&lt;"...)
 		default:
 			out = append(out, c)
 		}
@@ -282,6 +314,30 @@ func appendCharRef(b, s []byte) ([]byte, int) {
 		return append(b, d...), j
 	}
 	return b, 0
+}
+
+// appendTextRef decodes the character reference at the start of s ("&...") the way text
+// has it (a legacy name without ';' decodes whatever follows), or returns 0.
+func appendTextRef(b, s []byte) ([]byte, int) {
+	if len(s) >= 2 && s[1] == '#' {
+		return appendCharRef(b, s)
+	}
+	j := 1
+	for j < len(s) && isAlnum(s[j]) {
+		j++
+	}
+	if j == 1 {
+		return b, 0
+	}
+	if j < len(s) && s[j] == ';' {
+		j++
+	}
+	ref := string(s[:j])
+	d := html.UnescapeString(ref)
+	if d == ref {
+		return b, 0
+	}
+	return append(b, d...), j
 }
 
 // numericRef applies the standard's fix-ups to the value of a numeric character

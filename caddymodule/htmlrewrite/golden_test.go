@@ -14,17 +14,28 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.txt with the cu
 // goldenConfig is the configuration every golden case runs with.
 func goldenConfig(rec *recorder) *Config {
 	rec.cat = func(e Element) string {
+		urls := strings.Join(e.URLs, " ")
 		switch {
-		case strings.Contains(e.Src, "weird"):
+		case strings.Contains(urls, "weird"):
 			return `we"ird&cat`
-		case strings.Contains(e.Src, "track"), bytes.Contains(e.Inline, []byte("track(")):
+		case strings.Contains(urls, "track"), bytes.Contains(e.Inline, []byte("track(")),
+			bytes.Contains(e.Inline, []byte("track.example")):
 			return "marketing"
-		case strings.Contains(e.Src, "stats"), bytes.Contains(e.Inline, []byte("stats(")):
+		case strings.Contains(urls, "stats"), bytes.Contains(e.Inline, []byte("stats(")):
 			return "statistics"
+		case e.Partial:
+			return "partial"
 		}
 		return ""
 	}
-	return &Config{Head: []byte("<!--H-->"), BodyEnd: []byte("<!--B-->"), Block: rec.block}
+	return &Config{
+		Head:    func(d Doc) []byte { return []byte("<!--H" + d.Lang + "-->") },
+		BodyEnd: func(d Doc) []byte { return []byte("<!--B" + d.Lang + "-->") },
+		Placeholder: func(d Doc, e Element, cat string) []byte {
+			return []byte("<!--P " + e.Tag + " " + cat + " " + e.Width + "x" + e.Height + "-->")
+		},
+		Block: rec.block,
+	}
 }
 
 type goldenCase struct {
@@ -109,7 +120,9 @@ func unescapeGolden(s string) string { return goldenEscapes.Replace(s) }
 func writeGolden(t *testing.T, cases []goldenCase) {
 	var b strings.Builder
 	b.WriteString("# Golden cases for the HTML rewriter; see golden_test.go for the format and the\n")
-	b.WriteString("# configuration (Head <!--H-->, BodyEnd <!--B-->, Block by \"track\", \"stats\", \"weird\").\n")
+	b.WriteString("# configuration (Head <!--H-->, BodyEnd <!--B--> with the page's language, placeholders\n")
+	b.WriteString("# <!--P tag category size-->, Block by \"track\" in a URL, \"track(\" or \"track.example\" inline,\n")
+	b.WriteString("# \"stats\", \"weird\"; partial elements \"partial\").\n")
 	esc := strings.NewReplacer("\uFEFF", `\uFEFF`, "\r", `\r`, "\x00", `\0`)
 	for _, c := range cases {
 		fmt.Fprintf(&b, "\n=== %s\n--- in\n%s\n", c.name, esc.Replace(c.in))

@@ -16,22 +16,39 @@ import (
 // call is what Block was asked, in a comparable form.
 type call struct {
 	Tag      string
-	Src      string
+	URLs     string // the URLs, quoted, space-separated
 	Inline   string
 	IsInline bool // Inline was non-nil
 	Noscript bool
+	Foreign  bool
+	Partial  bool
+	Base     string
+	Size     string // width x height, when either is set
 }
 
 func (c call) String() string {
 	var b strings.Builder
 	b.WriteString(c.Tag)
+	if c.URLs != "" {
+		b.WriteString(" " + c.URLs)
+	}
 	if c.IsInline {
 		b.WriteString(" inline=" + quote(c.Inline))
-	} else {
-		b.WriteString(" src=" + quote(c.Src))
+	}
+	if c.Base != "" {
+		b.WriteString(" base=" + quote(c.Base))
+	}
+	if c.Size != "" {
+		b.WriteString(" size=" + c.Size)
 	}
 	if c.Noscript {
 		b.WriteString(" noscript")
+	}
+	if c.Foreign {
+		b.WriteString(" foreign")
+	}
+	if c.Partial {
+		b.WriteString(" partial")
 	}
 	return b.String()
 }
@@ -49,14 +66,32 @@ func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "\x00", `\0`).Replace(s) + `"`
 }
 
-// recorder collects Block calls and answers with cat (or with blockFn when set).
+func quoteURLs(urls []string) string {
+	var b strings.Builder
+	for k, u := range urls {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quote(u))
+	}
+	return b.String()
+}
+
+// recorder collects Block calls and answers with cat.
 type recorder struct {
 	calls []call
 	cat   func(Element) string
 }
 
 func (rec *recorder) block(e Element) string {
-	c := call{Tag: e.Tag, Src: e.Src, Noscript: e.InNoscript}
+	c := call{Tag: e.Tag, URLs: quoteURLs(e.URLs), Noscript: e.InNoscript, Foreign: e.Foreign,
+		Partial: e.Partial, Base: e.Base}
+	if len(e.URLs) > 0 && e.Src != e.URLs[0] || len(e.URLs) == 0 && e.Src != "" {
+		c.Tag += "!src=" + quote(e.Src)
+	}
+	if e.Width != "" || e.Height != "" {
+		c.Size = e.Width + "x" + e.Height
+	}
 	if e.Inline != nil {
 		c.IsInline = true
 		c.Inline = string(e.Inline)
@@ -66,6 +101,11 @@ func (rec *recorder) block(e Element) string {
 		return ""
 	}
 	return rec.cat(e)
+}
+
+// fixed returns an insertion that is always b.
+func fixed(b string) func(Doc) []byte {
+	return func(Doc) []byte { return []byte(b) }
 }
 
 func matchAll(Element) string { return "x" }

@@ -175,45 +175,108 @@ func TestSmallHoldLimits(t *testing.T) {
 	}
 }
 
-// TestOverLimit: what happens to constructs longer than the hold limit.
+// TestOverLimit: what happens to constructs longer than the hold limit (72 bytes here):
+// they fail closed, or, where that would break legitimate pages (long inline scripts and
+// styles), are followed in pieces.
 func TestOverLimit(t *testing.T) {
 	long := strings.Repeat("x", 100)
 	cases := []struct {
 		name, in, want string
 		calls          []string
+		debug          bool
 	}{{
-		// A tag longer than the limit passes through unchanged, Block is not asked.
+		// A tag longer than the limit is decided on what was seen, as partial; held
+		// back, the attributes that load are renamed as they pass.
 		name:  "long script tag",
 		in:    `<script data-x="` + long + `" src=track.js></script><img src=track.gif>`,
-		want:  `<script data-x="` + long + `" src=track.js></script><img data-consent="c" data-consent-src=track.gif>`,
-		calls: []string{`img src="track.gif"`},
+		want:  `<script type="text/plain" data-consent="p" data-x="` + long + `" data-consent-src=track.js></script><img data-consent="c" data-consent-src=track.gif>`,
+		calls: []string{`script partial`, `img "track.gif"`},
+		debug: true,
 	}, {
-		// An inline script longer than the limit is decided on what fits: the start
-		// tag and the first bytes of its text.
-		name:  "long inline script",
+		name:  "long img tag",
+		in:    `<img alt="` + long + `" src=track.gif SRCSET=a.png>`,
+		want:  `<img data-consent="p" alt="` + long + `" data-consent-src=track.gif data-consent-srcset=a.png>`,
+		calls: []string{`img partial`},
+		debug: true,
+	}, {
+		name:  "long img tag with src before the limit",
+		in:    `<img src=track.gif alt="` + long + `">`,
+		want:  `<img data-consent="c" data-consent-src=track.gif alt="` + long + `">`,
+		calls: []string{`img "track.gif" partial`},
+		debug: true,
+	}, {
+		name:  "long div tag with a style after the limit",
+		in:    `<div data-x="` + long + `" style="background:url(track.gif)">`,
+		want:  `<div data-consent="p" data-x="` + long + `" data-consent-style="background:url(track.gif)">`,
+		calls: []string{`div partial`},
+		debug: true,
+	}, {
+		// A script whose first window matches is held back whole.
+		name:  "long inline script matching at once",
 		in:    `<script>track();` + long + `</script><img src=track.gif>`,
 		want:  `<script type="text/plain" data-consent="c">track();` + long + `</script><img data-consent="c" data-consent-src=track.gif>`,
-		calls: []string{`script inline="track();xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"`, `img src="track.gif"`},
+		calls: []string{`script inline="track();` + long[:56] + `"`, `img "track.gif"`},
 	}, {
 		name:  "inline script at the limit",
 		in:    `<script>track();` + long[:56] + `</script>`,
 		want:  `<script type="text/plain" data-consent="c">track();` + long[:56] + `</script>`,
 		calls: []string{`script inline="track();` + long[:56] + `"`},
 	}, {
-		name:  "long img tag",
-		in:    `<img alt="` + long + `" src=track.gif>`,
-		want:  `<img alt="` + long + `" src=track.gif>`,
-		calls: nil,
+		// A marker after the first window: the script is cut before the window that
+		// has it; the rest does not run.
+		name: "long inline script with a late marker",
+		in:   `<script>var a = 1;` + long + `track();</script>`,
+		// Windows of 72 bytes overlapping by 18: the first is the start tag and 64
+		// bytes of text; the second starts at text byte 46 and holds the marker.
+		want:  `<script>var a = 1;` + long[:36] + `--></script><script type="text/plain" data-consent="c" data-consent-cut>` + long[36:] + `track();</script>`,
+		calls: []string{`script inline="var a = 1;` + long[:54] + `"`, `script inline="` + long[36:] + `track();"`},
+		debug: true,
+	}, {
+		name:  "long inline script in an escaped section: the cut keeps the tokenizer state",
+		in:    `<script><!-- ` + long + `track();</script><img src=track.gif>`,
+		want:  `<script><!-- ` + long[:41] + `--></script><script type="text/plain" data-consent="c" data-consent-cut><!--x` + long[41:] + `track();</script><img data-consent="c" data-consent-src=track.gif>`,
+		calls: []string{`script inline="<!-- ` + long[:59] + `"`, `script inline="` + long[41:] + `track();</scr"`, `img "track.gif"`},
+		debug: true,
+	}, {
+		name: "long inline script without a marker passes",
+		in:   `<script>var a = 1;` + long + long + `</script>`,
+		want: `<script>var a = 1;` + long + long + `</script>`,
+		calls: []string{`script inline="var a = 1;` + long[:54] + `"`, `script inline="` + long[36:] + long[:8] + `"`,
+			`script inline="` + long[90:] + long[:62] + `"`, `script inline="` + long[44:] + `"`},
+	}, {
+		// A long style: URLs after the first window are held one at a time and made
+		// inert in place.
+		name:  "long style with a late URL",
+		in:    `<style>.a{color:red}` + long + `.b{background:url(https://track.example/p.gif)}.c{background:url(/ok.png)}</style>`,
+		want:  `<style>.a{color:red}` + long + `.b{background:url(data:,https://track.example/p.gif)}.c{background:url(/ok.png)}</style>`,
+		calls: []string{`style inline=".a{color:red}` + long[:52] + `"`, `style "https://track.example/p.gif"`, `style "/ok.png"`},
+		debug: true,
+	}, {
+		name:  "long style with a URL in the first window",
+		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
+		want:  `<style media="not all" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
+		calls: []string{`style "https://track.example/p.gif" inline=".b{background:url(https://track.example/p.gif)}` + long[:18] + `"`},
+	}, {
+		name:  "long svg script",
+		in:    `<svg><script>` + long + `track()</script></svg>`,
+		want:  `<svg><script type="text/plain" data-consent="p">` + long + `track()</script></svg>`,
+		calls: []string{`script inline="` + long[:64] + `" foreign partial`},
+		debug: true,
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rec := &recorder{cat: func(e Element) string {
-				if strings.Contains(e.Src, "track") || bytes.HasPrefix(e.Inline, []byte("track")) {
+				switch {
+				case strings.Contains(strings.Join(e.URLs, " "), "track") || bytes.Contains(e.Inline, []byte("track(")):
 					return "c"
+				case e.Partial:
+					return "p"
 				}
 				return ""
 			}}
-			out := rewriteAll(t, []byte(c.in), &Config{Block: rec.block, MaxHold: 72})
+			debugged := false
+			cfg := &Config{Block: rec.block, MaxHold: 72, Debug: func(string) { debugged = true }}
+			out := rewriteAll(t, []byte(c.in), cfg)
 			if string(out) != c.want {
 				t.Errorf("got  %q\nwant %q", out, c.want)
 			}
@@ -224,6 +287,65 @@ func TestOverLimit(t *testing.T) {
 			if strings.Join(calls, "\n") != strings.Join(c.calls, "\n") {
 				t.Errorf("calls\n got %q\nwant %q", calls, c.calls)
 			}
+			if debugged != c.debug {
+				t.Errorf("Debug called: %v", debugged)
+			}
 		})
+	}
+}
+
+// TestDeepNesting: 10^6 open elements take bounded memory, and what the rewriter can no
+// longer follow fails closed.
+func TestDeepNesting(t *testing.T) {
+	n := 1000000
+	if testing.Short() {
+		n = 100000
+	}
+	var debug []string
+	cfg := &Config{Block: func(e Element) string { return "c" }, Debug: func(m string) { debug = append(debug, m) }}
+	run := func(in []byte) (string, *Rewriter) {
+		var out bytes.Buffer
+		r := New(&out, cfg)
+		for p := in; len(p) > 0; {
+			k := min(len(p), 32<<10)
+			r.Write(p[:k])
+			p = p[k:]
+		}
+		r.Close()
+		return out.String(), r
+	}
+	// A run of identical elements is one frame: the end of the svg is found.
+	in := []byte("<svg>" + strings.Repeat("<circle>", n) + "</svg><script src=t.js></script>")
+	out, r := run(in)
+	if !strings.HasSuffix(out, `</svg><script type="text/plain" data-consent="c" data-consent-src=t.js></script>`) {
+		t.Errorf("circles: output ends %q", out[len(out)-120:])
+	}
+	if len(r.tree.frames) > maxFrames || cap(r.tree.frames) > maxFrames {
+		t.Errorf("frames: %d (cap %d)", len(r.tree.frames), cap(r.tree.frames))
+	}
+	// Alternating elements outgrow the stack; the end of the svg can then no longer be
+	// placed: the rest is held back (plaintext), not let through.
+	debug = nil
+	in = []byte("<svg>" + strings.Repeat("<g><circle>", n/2) + "</svg><script src=t.js></script><style><![CDATA[</style><img src=t.gif>]]></style>")
+	out, r = run(in)
+	if !strings.Contains(out, "</svg><span hidden><plaintext hidden><script src=t.js>") || len(debug) != 1 {
+		t.Errorf("alternating: output ends %q, debug %q", out[len(out)-120:], debug)
+	}
+	if cap(r.tree.frames) > maxFrames {
+		t.Errorf("frames: cap %d", cap(r.tree.frames))
+	}
+	// The issue's case: 255 and more unclosed elements in an svg, then HTML again.
+	debug = nil
+	in = []byte("<svg>" + strings.Repeat("<circle>", 300) + strings.Repeat("<g><path>", 300) + "</svg><script src=t.js></script><iframe src=t.html></iframe>")
+	out, _ = run(in)
+	if !strings.HasSuffix(out, `</svg><script type="text/plain" data-consent="c" data-consent-src=t.js></script><iframe data-consent="c" data-consent-src=t.html></iframe>`) || len(debug) != 0 {
+		t.Errorf("300 circles: output ends %q, debug %q", out[len(out)-160:], debug)
+	}
+	// Deep HTML alone, closed again, stays followed.
+	debug = nil
+	in = []byte(strings.Repeat("<div><span>", n/2) + strings.Repeat("</span></div>", n/2) + "<svg></svg><script src=t.js></script>")
+	out, _ = run(in)
+	if !strings.HasSuffix(out, `<script type="text/plain" data-consent="c" data-consent-src=t.js></script>`) || len(debug) != 0 {
+		t.Errorf("deep html: output ends %q, debug %q", out[len(out)-120:], debug)
 	}
 }

@@ -5,29 +5,71 @@ import (
 	"io"
 )
 
-// Element is a tag the rewriter asks the caller about.
-type Element struct {
-	Tag        string // "script", "iframe" or "img", lower case
-	Src        string // the src attribute value, character references decoded; "" when absent
-	Inline     []byte // <script> without src: its text (at most the hold limit); nil otherwise. Only valid during the call.
-	InNoscript bool   // inside <noscript>
+// Doc is what the rewriter knows about the document when it inserts markup.
+type Doc struct {
+	// Lang is the decoded lang attribute of the document's <html> start tag (xml:lang
+	// first in XML); "" when none was seen (yet).
+	Lang string
 }
 
-// Config says what to insert and what to hold back.
+// Element is an element the rewriter asks the caller about: one that would load or run
+// something.
+type Element struct {
+	// Tag is the lower-case local name: script, style, iframe, frame, img, image,
+	// feimage, input, video, audio, source, track, object, embed, link, use, set,
+	// animate, mglyph, xml-stylesheet, or any element with a style attribute (div, ...).
+	Tag string
+	// Src is the first URL in URLs; "" when there is none (inline content).
+	Src string
+	// URLs is every URL the element would load, decoded as the DOM has them, in the order
+	// of its attributes (srcset candidates and CSS url() each count). data: and
+	// javascript: URLs are not in it: their decoded payloads are in Inline. Only valid
+	// during the call.
+	URLs []string
+	// Inline is what the element would run or show that is not behind a URL: the text of
+	// a <script>, a <style> or a script's window of it (see the package documentation),
+	// the decoded srcdoc of an iframe, the decoded payload of a data: or javascript: URL;
+	// parts are separated by a line break. nil when there is none. Only valid during the
+	// call.
+	Inline []byte
+	// Base is the decoded href of the document's first <base> with an href seen before
+	// the element; "" when none.
+	Base string
+	// InNoscript: inside <noscript> (which scripting browsers do not read as markup).
+	InNoscript bool
+	// Foreign: an SVG or MathML element.
+	Foreign bool
+	// Width and Height are the element's attributes of those names, decoded.
+	Width, Height string
+	// Partial: the start tag was longer than the hold limit, so URLs and Inline hold only
+	// what came before it. The rewriter cannot see the rest in time; the caller should
+	// hold the element back unless nothing it could be is blocked (fail closed).
+	Partial bool
+}
+
+// Config says what to insert and what to hold back. Every field may be left zero.
 type Config struct {
 	// Head is inserted right after the first <head> start tag; in a document without one,
 	// right before the first start tag other than <html>; if neither ever comes, at Close
 	// (before BodyEnd).
-	Head []byte
-	// BodyEnd is inserted right before the first </body> end tag that is real markup (not in
-	// a comment, script, style, textarea, noscript, ...); without one, at Close.
-	BodyEnd []byte
+	Head func(Doc) []byte
+	// BodyEnd is inserted right before the first </body> end tag that is real markup (not
+	// in a comment, script, style, textarea, noscript, ...); without one, at Close.
+	BodyEnd func(Doc) []byte
+	// Placeholder returns markup inserted immediately before the start tag of a held-back
+	// iframe, frame, video, audio, embed or object of the HTML namespace that is not in
+	// <noscript>. nil: none.
+	Placeholder func(d Doc, e Element, category string) []byte
 	// Block returns the category to hold the element back under; "" lets it pass.
 	// nil: nothing is blocked.
 	Block func(Element) string
+	// XML scans the document as XML (image/svg+xml, application/xhtml+xml).
+	XML bool
 	// MaxHold is the most bytes held back at any time; 0 means 64 KiB. Values below 16 are
 	// raised to 16, so that the tag names deciding an insertion always fit.
 	MaxHold int
+	// Debug, when set, is told when the rewriter fails closed.
+	Debug func(msg string)
 }
 
 const (
@@ -38,12 +80,11 @@ const (
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("htmlrewrite: write after Close")
 
-// Rewriter rewrites one HTML document on its way to an io.Writer. It is not safe for
+// Rewriter rewrites one document on its way to an io.Writer. It is not safe for
 // concurrent use.
 type Rewriter struct {
 	w       io.Writer
-	head    []byte
-	bodyEnd []byte
+	cfg     Config
 	block   func(Element) string
 	maxHold int
 	err     error
@@ -58,18 +99,40 @@ type Rewriter struct {
 	capturing bool
 	capWhy    capture
 	capStart  int
-	capTagLen int // capScript: length of the start tag within the captured bytes
+	capTagLen int // capRaw: length of the start tag within the captured bytes
 	hold      []byte
+	raw       rawState
+	tail      tailState
+	abs       int64  // the absolute offset of the chunk's first byte
+	cssP      []byte // the chunk the CSS scanner is shown, for its events
 
-	tok     tokenizer
-	tree    treeState
-	out     []byte // scratch for rewritten tags
-	scratch []byte // scratch for decoding attribute values
+	pend pending
+
+	tok   tokenizer
+	tree  treeState
+	noscr noscriptState
+	xml   xmlState
+
+	doc      Doc
+	langDone bool
+	base     string
+	baseDone bool
+
+	headIn    bool  // Head still to be inserted
+	bodyIn    bool  // BodyEnd still to be inserted
+	headAt    bool  // the start tag being scanned is <head>: insert Head after it
+	failed    bool  // failed closed: the rest is plain text to browsers
+	lostAsked bool  // Block was asked about a lost stack of open elements
+	attrBits  uint8 // for a tag read whole by fastTag: aKnown and the names it has
+
+	// Scratch space, kept across Reset.
+	out     []byte
+	scratch []byte
+	inline  []byte
+	urls    []string
 	renam   []rename
-	noscr   noscriptState
-	headIn  bool // Head still to be inserted
-	bodyIn  bool // BodyEnd still to be inserted
-	headAt  bool // the start tag being scanned is <head>: insert Head after it
+	attrs   []attr
+	saved   []frame
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -82,17 +145,25 @@ func New(w io.Writer, cfg *Config) *Rewriter {
 // Reset makes r rewrite a new document to w, keeping its buffers, so that Rewriters can
 // be pooled.
 func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
+	frames := r.tree.frames
 	*r = Rewriter{
 		w:       w,
 		hold:    r.hold[:0],
 		out:     r.out[:0],
 		scratch: r.scratch[:0],
+		inline:  r.inline[:0],
+		urls:    r.urls[:0],
 		renam:   r.renam[:0],
-		tree:    treeState{frames: r.tree.frames[:0]},
+		attrs:   r.attrs[:0],
+		saved:   r.saved[:0],
+		pend:    pending{tag: r.pend.tag[:0], out: r.pend.out[:0], text: r.pend.text[:0]},
+		raw:     rawState{sc: cssScanner{buf: r.raw.sc.buf[:0]}},
+		tok:     tokenizer{mh: r.tok.mh},
 	}
+	r.tree.reset(frames)
+	r.tok.mh.SetSeed(nameSeed)
 	if cfg != nil {
-		r.head = cfg.Head
-		r.bodyEnd = cfg.BodyEnd
+		r.cfg = *cfg
 		r.block = cfg.Block
 		r.maxHold = cfg.MaxHold
 	}
@@ -100,8 +171,11 @@ func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
 		r.maxHold = defaultMaxHold
 	}
 	r.maxHold = max(r.maxHold, minMaxHold)
-	r.headIn = len(r.head) > 0
-	r.bodyIn = len(r.bodyEnd) > 0
+	r.headIn = r.cfg.Head != nil
+	r.bodyIn = r.cfg.BodyEnd != nil
+	if r.cfg.XML {
+		r.xml.reset()
+	}
 }
 
 // Write rewrites p and writes what can be decided; the rest (a partial tag, an inline
@@ -114,7 +188,11 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
-	r.feed(p)
+	if r.cfg.XML {
+		r.feedXML(p)
+	} else {
+		r.feed(p)
+	}
 	if r.err != nil {
 		return 0, r.err
 	}
@@ -124,7 +202,7 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 // Flush writes everything that no later byte can change. It does not flush the
 // underlying writer.
 func (r *Rewriter) Flush() error {
-	if r.err == nil && r.capturing && r.capWhy == capName {
+	if r.err == nil && r.capturing && r.capWhy == capName && !r.cfg.XML {
 		r.decideEarly()
 	}
 	return r.err
@@ -137,21 +215,30 @@ func (r *Rewriter) Close() error {
 		return r.err
 	}
 	r.closed = true
+	if r.cfg.XML {
+		r.closeXML()
+		return r.err
+	}
 	if r.capturing {
 		// The end of input interrupts this construct, so the pending
 		// insertions go before it: after it they would become part of it — the
 		// attributes that complete a tag the browser would otherwise drop (a
 		// truncated <script src=tracker... plus our markup makes a script that
 		// loads), or the text of an unfinished script.
+		r.endPending(nil, 0)
 		r.writeInsertions()
 		// At end of input an unfinished tag is dropped by browsers; an unfinished
-		// inline script still runs, so it is decided on what it has.
-		if r.capWhy == capScript {
-			r.decideScript(nil, 0, r.capturedLen(0))
-		} else {
+		// script or style still counts, so it is decided on what it has.
+		switch r.capWhy {
+		case capRaw, capWindow:
+			r.rawEnd(nil, 0, r.capturedLen(0))
+		case capURL:
+			r.cssTokenEnd(nil, 0, true)
+		default:
 			r.release()
 		}
 	}
+	r.endPending(nil, 0)
 	r.writeInsertions()
 	return r.err
 }
@@ -160,15 +247,32 @@ func (r *Rewriter) Close() error {
 func (r *Rewriter) writeInsertions() {
 	if r.headIn {
 		r.headIn = false
-		r.write(r.head)
+		r.write(r.cfg.Head(r.doc))
 	}
 	if r.bodyIn {
 		r.bodyIn = false
-		r.write(r.bodyEnd)
+		r.write(r.cfg.BodyEnd(r.doc))
 	}
 }
 
+func (r *Rewriter) insertHead() []byte {
+	r.headIn = false
+	return r.cfg.Head(r.doc)
+}
+
+// write sends b on: to the writer, or behind a pending element.
 func (r *Rewriter) write(b []byte) {
+	if r.err != nil || len(b) == 0 {
+		return
+	}
+	if r.pend.active {
+		r.pend.out = append(r.pend.out, b...)
+		return
+	}
+	r.writeOut(b)
+}
+
+func (r *Rewriter) writeOut(b []byte) {
 	if r.err != nil || len(b) == 0 {
 		return
 	}
@@ -187,14 +291,24 @@ func (r *Rewriter) flushTo(p []byte, j int) {
 	}
 }
 
-// feed scans one chunk.
+func (r *Rewriter) debug(msg string) {
+	if r.cfg.Debug != nil {
+		r.cfg.Debug(msg)
+	}
+}
+
+// feed scans one chunk of HTML.
 func (r *Rewriter) feed(p []byte) {
+	defer func() { r.abs += int64(len(p)) }()
 	r.emitFrom = 0
 	i, n := 0, len(p)
 	for i < n && r.err == nil {
+		if r.failed {
+			i = n
+			break
+		}
 		end := n
-		if r.capturing {
-			lim := r.capLimit()
+		if lim, ok := r.limit(); ok {
 			if i >= lim {
 				r.overflow(p, i)
 				continue
@@ -213,6 +327,12 @@ func (r *Rewriter) feed(p []byte) {
 	if r.err != nil {
 		return
 	}
+	r.chunkEnd(p)
+}
+
+// chunkEnd keeps what the chunk leaves undecided.
+func (r *Rewriter) chunkEnd(p []byte) {
+	n := len(p)
 	if r.capturing {
 		if len(r.hold) == 0 {
 			r.flushTo(p, r.capStart)
@@ -222,6 +342,7 @@ func (r *Rewriter) feed(p []byte) {
 	} else {
 		r.flushTo(p, n)
 	}
+	r.emitFrom = 0
 }
 
 type capture uint8
@@ -229,7 +350,10 @@ type capture uint8
 const (
 	capName   capture = iota // a tag whose name decides an insertion or a capture
 	capTag                   // a start tag whose attributes are needed
-	capScript                // an inline script start tag and its text
+	capRaw                   // an inline script's or a style's start tag and text
+	capWindow                // an inline script's text after its first window
+	capURL                   // a URL in a long style's text, after its first window
+	capAttr                  // an attribute name in the rest of a held-back long tag
 )
 
 func (r *Rewriter) beginCapture(at int, why capture) {
@@ -238,9 +362,23 @@ func (r *Rewriter) beginCapture(at int, why capture) {
 	r.capWhy = why
 }
 
-// capLimit is where in the chunk the capture reaches the hold limit.
-func (r *Rewriter) capLimit() int {
-	return r.capStart + r.maxHold - len(r.hold)
+// limit returns where in the chunk the bytes held would reach the hold limit.
+func (r *Rewriter) limit() (int, bool) {
+	lim, ok := 0, false
+	if r.capturing {
+		lim, ok = r.capStart+r.maxHold-len(r.hold), true
+		if (r.capWhy == capRaw || r.capWhy == capWindow) && !r.raw.marked {
+			lim = min(lim, r.raw.markAt(r))
+		}
+	}
+	if r.pend.active {
+		// Everything since the pending element's start tag is held.
+		pl := r.emitFrom + r.maxHold - len(r.pend.tag) - len(r.pend.out) - len(r.hold)
+		if !ok || pl < lim {
+			lim, ok = pl, true
+		}
+	}
+	return lim, ok
 }
 
 func (r *Rewriter) capturedLen(i int) int {
@@ -272,7 +410,7 @@ func (r *Rewriter) release() {
 
 // replace ends the capture at i, writing parts instead of the captured bytes.
 func (r *Rewriter) replace(p []byte, i int, parts ...[]byte) {
-	if len(r.hold) == 0 {
+	if len(r.hold) == 0 && p != nil {
 		r.flushTo(p, r.capStart)
 	}
 	for _, b := range parts {
@@ -283,6 +421,19 @@ func (r *Rewriter) replace(p []byte, i int, parts ...[]byte) {
 	r.capturing = false
 }
 
+// emitCaptured writes the first n captured bytes (the capture reaching to i) and keeps
+// the rest captured.
+func (r *Rewriter) emitCaptured(p []byte, i, n int) {
+	if len(r.hold) == 0 {
+		r.flushTo(p, r.capStart+n)
+		r.capStart += n
+		return
+	}
+	all := r.captured(p, i)
+	r.write(all[:n])
+	r.hold = append(r.hold[:0], all[n:]...)
+}
+
 // insertBefore writes b before the construct being captured.
 func (r *Rewriter) insertBefore(p []byte, b []byte) {
 	if len(r.hold) == 0 {
@@ -291,53 +442,103 @@ func (r *Rewriter) insertBefore(p []byte, b []byte) {
 	r.write(b)
 }
 
-// overflow is called when the capture would exceed the hold limit at i.
+// overflow is called when the bytes held reach the hold limit at i.
 func (r *Rewriter) overflow(p []byte, i int) {
+	if r.pend.active {
+		if pl := r.emitFrom + r.maxHold - len(r.pend.tag) - len(r.pend.out) - len(r.hold); i >= pl {
+			r.debug("htmlrewrite: a foreign script or style is longer than the hold limit: held back unless Block lets a partial one pass")
+			r.decidePending(p, i, true)
+			return
+		}
+	}
 	switch r.capWhy {
 	case capName:
 		// With MaxHold >= 16 the name is longer than html, head or body.
 		if !r.tok.isEnd && r.headIn {
-			r.headIn = false
-			r.insertBefore(p, r.head)
+			r.insertBefore(p, r.insertHead())
+		}
+		if !r.tok.isEnd && r.block != nil {
+			// A start tag whose name alone fills the hold limit: not one of ours,
+			// but any element may carry a style attribute.
+			r.tagOverflow(p, i)
+			return
 		}
 		r.release()
 	case capTag:
-		// An over-long tag passes through unchanged.
+		r.tagOverflow(p, i)
+	case capRaw, capWindow:
+		r.rawOverflow(p, i)
+	case capURL:
+		r.cssTokenEnd(p, i, true)
+	case capAttr:
+		// Longer than the limit: no name of ours.
 		r.release()
-	case capScript:
-		r.decideScript(p, i, r.capturedLen(i))
 	}
 }
 
 // decideEarly releases a partial tag name that no later byte can make matter, so that
-// Flush can write it. A start tag while Head is pending stays held: where Head goes
-// depends on whether the tag is ever completed.
+// Flush can write it. While Head or BodyEnd is still to be inserted, a tag stays held:
+// if the input ends inside it, they go before it (after it they would become part of
+// it); so does any start tag when Block is set (its attributes may need renaming).
 func (r *Rewriter) decideEarly() {
 	t := &r.tok
-	if t.state != sTagName {
+	if t.state != sTagName || r.headIn || r.bodyIn {
 		return
 	}
 	name := []byte("-") // longer than any name that matters: matches none below
 	if t.nameLen <= len(t.name) {
 		name = t.name[:t.nameLen]
 	}
-	if t.isEnd {
-		if !r.bodyIn || r.noscr.active || !isPrefix(name, "body") {
-			r.release()
-		}
-		return
-	}
-	if r.headIn || r.tree.foreignFor(tOther) {
-		// font and annotation-xml need their attributes; any foreign tag may be one.
-		return
-	}
-	if r.block != nil && (isPrefix(name, "script") || isPrefix(name, "img") ||
-		isPrefix(name, "image") || isPrefix(name, "iframe")) {
+	if !t.isEnd && (r.block != nil || r.tree.foreignFor(tOther) || r.needsStartTag(name)) {
 		return
 	}
 	r.release()
 }
 
+// needsStartTag reports whether a start tag whose name begins with name may be one whose
+// attributes the rewriter reads without Block: html (lang), base, input, frameset.
+func (r *Rewriter) needsStartTag(name []byte) bool {
+	return !r.langDone && isPrefix(name, "html") || !r.baseDone && isPrefix(name, "base") ||
+		r.tree.framesetOK && (isPrefix(name, "input") || isPrefix(name, "frameset"))
+}
+
 func isPrefix(b []byte, s string) bool {
 	return len(b) <= len(s) && string(b) == s[:len(b)]
+}
+
+// failClosed is the answer to a document whose structure the rewriter can no longer
+// follow within its memory bound (why says where): Block is asked with Partial and Tag
+// "" (the rest of the document); when it names a category, the rewriter inserts what is
+// left to insert and then a <plaintext> element, after which browsers read the rest of
+// the document as text (hidden), so that nothing in it can load or run. The <span>
+// before it leaves any foreign content, so that <plaintext> is an HTML element. The
+// markup goes before the construct being captured, if any, else at i.
+func (r *Rewriter) failClosed(p []byte, i int, why string) {
+	if r.block == nil || r.block(Element{Tag: "", Base: r.base, Partial: true}) == "" {
+		r.debug("htmlrewrite: " + why + ": let through, as Block asked")
+		return
+	}
+	r.debug("htmlrewrite: " + why + ": the rest of the document is held back")
+	if r.capturing && len(r.hold) == 0 {
+		i = r.capStart
+	}
+	if r.capturing && len(r.hold) > 0 {
+		i = r.emitFrom
+	}
+	r.endPending(p, i)
+	r.flushTo(p, i)
+	var m []byte
+	if r.bodyIn {
+		r.bodyIn = false
+		m = append(m, r.cfg.BodyEnd(r.doc)...)
+	}
+	if r.noscr.active {
+		m = append(m, "</noscript>"...)
+		r.noscr = noscriptState{}
+	}
+	m = append(m, `<span hidden><plaintext hidden>`...)
+	r.write(m)
+	r.release()
+	r.failed = true
+	r.tok.state = sPlaintext
 }

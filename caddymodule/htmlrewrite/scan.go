@@ -3,6 +3,7 @@ package htmlrewrite
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"math/bits"
 )
 
@@ -66,30 +67,47 @@ type tokenizer struct {
 	foreign     bool // the start tag being scanned is foreign content
 	cdata       bool // sMarkupDecl: matching "[CDATA[" rather than "--"
 	id          tagID
-	nameLen     int // may exceed len(name): then only the hash knows the whole name
+	key         uint64 // the name's identity on the stack of open elements; 0: none
+	nameLen     int    // may exceed len(name): then only the hashes know the whole name
 	name        [16]byte
-	hash        uint64
+	hash        uint64 // FNV-1a, for the table of known names
+	mh          maphash.Hash
 	k           int    // characters of the awaited name matched so far
 	rawName     string // the raw-text element whose end tag is awaited
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
 func (t *tokenizer) resetName() {
 	t.nameLen = 0
 	t.hash = fnvOffset
+	t.mh.Reset()
 }
 
+// addName adds a character of a tag name, lower-cased; NUL is U+FFFD in the name, as
+// the tokenizer of the standard makes it.
 func (t *tokenizer) addName(c byte) {
+	if c == 0 {
+		t.addName(0xEF)
+		t.addName(0xBF)
+		t.addName(0xBD)
+		return
+	}
 	c = lower(c)
 	if t.nameLen < len(t.name) {
 		t.name[t.nameLen] = c
 	}
 	t.nameLen++
 	t.hash = (t.hash ^ uint64(c)) * fnvPrime
+	t.mh.WriteByte(c)
+}
+
+// nameID looks the name read up to now up.
+func (t *tokenizer) nameID() {
+	if t.nameLen > len(t.name) {
+		t.id = tOther
+	} else {
+		t.id = lookupTag(t.hash, t.name[:t.nameLen])
+	}
+	t.key = nameKey(t.id, t.name[:], t.nameLen, &t.mh)
 }
 
 // Character classes for the tokenizer's inner loops.
@@ -107,12 +125,17 @@ var class = func() (c [256]uint8) {
 	c['/'] = cTagNameEnd | cAttrNameEnd
 	c['>'] = cTagNameEnd | cAttrNameEnd | cUnquotedEnd
 	c['='] = cAttrNameEnd
+	c[0] = cNUL
 	return c
 }()
 
-// wantCapture reports whether a tag starting now may need holding back.
+const cNUL = 1 << 4 // in a tag name: U+FFFD, which only the state machine spells out
+
+// wantCapture reports whether a tag starting now may need holding back: for an
+// insertion, for Block, or for the attributes the tree builder or Doc depend on.
 func (r *Rewriter) wantCapture() bool {
-	return r.headIn || r.bodyIn || r.block != nil || r.tree.inForeign()
+	return r.headIn || r.bodyIn || r.block != nil || r.tree.inForeign() || r.tree.framesetOK ||
+		!r.langDone || !r.baseDone
 }
 
 // scan runs the tokenizer over p[i:end] and returns where it stopped: at end, or just
@@ -128,6 +151,13 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			// Tags often follow each other: look at the next byte before searching.
 			if p[i] != '<' {
 				j := indexShort(p[i+1:end], '<')
+				if r.textHook() {
+					k := end
+					if j >= 0 {
+						k = i + 1 + j
+					}
+					r.text(p[i:k])
+				}
 				if j < 0 {
 					return end
 				}
@@ -144,8 +174,10 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			t.state = sTagOpen
 			if r.wantCapture() {
 				r.beginCapture(i-1, capName)
-				end = min(end, r.capLimit())
-				p = p[:end]
+				if lim, _ := r.limit(); lim < end {
+					end = lim
+					p = p[:end]
+				}
 			}
 
 		case sTagOpen:
@@ -155,20 +187,26 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.isEnd = false
 				t.resetName()
 				t.state = sTagName
+				r.textBreak()
 			case c == '!':
 				i++
 				t.state = sMarkupDecl
 				t.k = 0
 				r.release()
+				r.textBreak()
 			case c == '/':
 				i++
 				t.state = sEndTagOpen
 			case c == '?':
 				t.state = sBogusComment
 				r.release()
+				r.textBreak()
 			default:
 				t.state = sData
 				r.release()
+				if r.textHook() {
+					r.text([]byte{'<'})
+				}
 			}
 
 		case sEndTagOpen:
@@ -181,6 +219,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				if r.capturing && (!r.bodyIn || r.noscr.active) {
 					r.release()
 				}
+				r.textBreak()
 			case c == '>':
 				// "</>" is dropped by browsers: nothing to find in it.
 				i++
@@ -189,30 +228,54 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			default:
 				t.state = sBogusComment
 				r.release()
+				r.textBreak()
 			}
 
 		case sTagName:
-			n, h := t.nameLen, t.hash
 			for i < end {
 				c := p[i]
 				if class[c]&cTagNameEnd != 0 {
 					break
 				}
-				c = lower(c)
-				if n < len(t.name) {
-					t.name[n] = c
-				}
-				n++
-				h = (h ^ uint64(c)) * fnvPrime
+				t.addName(c)
 				i++
 			}
-			t.nameLen, t.hash = n, h
 			if i == end {
 				return i
 			}
 			r.nameDone(p, i)
 
 		case sBeforeAttrName:
+			if r.tail.blocked {
+				// The rest of a held-back long tag: each attribute name is looked at.
+				for i < end && class[p[i]]&cSpace != 0 {
+					i++
+				}
+				if i == end {
+					return i
+				}
+				switch p[i] {
+				case '/':
+					i++
+					t.state = sSelfClosing
+				case '>':
+					i++
+					if r.tagEnd(p, i) {
+						return i
+					}
+				default:
+					if !r.capturing {
+						r.beginCapture(i, capAttr)
+					}
+					if lim, _ := r.limit(); lim < end {
+						end = lim
+						p = p[:end]
+					}
+					i++ // the first character, even '=', belongs to the name
+					t.state = sAttrName
+				}
+				continue
+			}
 			var st state
 			var sc bool
 			if i, st, sc = tagRest(p, i); st != sData {
@@ -230,6 +293,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 			if i == end {
 				return i
+			}
+			if r.capturing && r.capWhy == capAttr {
+				r.attrNameEnd(p, i)
 			}
 			if p[i] == '=' {
 				i++
@@ -258,7 +324,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 					return i
 				}
 			default:
-				t.state = sAttrName
+				t.state = sBeforeAttrName
 			}
 
 		case sBeforeAttrValue:
@@ -365,6 +431,7 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				t.k++
 				if t.k == len("[CDATA[") {
 					t.state = sCDATA
+					r.textBreak()
 				}
 			default:
 				t.state = sBogusComment
@@ -440,6 +507,13 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 
 		case sCDATA:
 			j := bytes.IndexByte(p[i:end], ']')
+			if r.pend.active {
+				k := end
+				if j >= 0 {
+					k = i + j
+				}
+				r.pend.addCDATA(p[i:k])
+			}
 			if j < 0 {
 				return end
 			}
@@ -451,22 +525,37 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				i++
 				t.state = sCDATAEnd
 			} else {
+				r.pend.addCDATA([]byte{']'})
 				t.state = sCDATA
 			}
 
 		case sCDATAEnd:
 			switch p[i] {
 			case ']':
+				r.pend.addCDATA([]byte{']'})
 				i++
 			case '>':
 				i++
 				t.state = sData
+				r.textBreak()
 			default:
+				r.pend.addCDATA([]byte("]]"))
 				t.state = sCDATA
 			}
 
 		case sRawText:
 			j := bytes.IndexByte(p[i:end], '<')
+			k := end
+			if j >= 0 {
+				k = i + j + 1
+			}
+			if r.raw.cssOn {
+				// A style's text is shown to the CSS scanner as it goes; it may
+				// start holding a URL, which bounds how far it may go at once.
+				if got := r.cssText(p, i, k); got < k {
+					return got
+				}
+			}
 			if j < 0 {
 				return end
 			}
@@ -475,6 +564,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 
 		case sRawLT:
 			if p[i] == '/' {
+				if r.raw.cssOn && r.cssText(p, i, i+1) == i {
+					return i
+				}
 				i++
 				t.k = 0
 				t.state = sRawEndName
@@ -486,6 +578,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			c := p[i]
 			if t.k < len(t.rawName) {
 				if lower(c) == t.rawName[t.k] {
+					if r.raw.cssOn && r.cssText(p, i, i+1) == i {
+						return i
+					}
 					t.k++
 					i++
 				} else {
@@ -494,6 +589,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				continue
 			}
 			if isSpace(c) || c == '/' || c == '>' {
+				if t.rawName == "style" {
+					r.styleEnd(p, i)
+				}
 				t.rawEndTag()
 			} else {
 				t.state = sRawText
@@ -670,37 +768,66 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 // long as it can without going back to the state switch. It returns the index after the
 // '>' that ends the tag and st == sData, or end and the state to resume in.
 func tagRest(p []byte, i int) (next int, st state, selfClosing bool) {
+	next, st, selfClosing, _ = tagRestBits(p, i)
+	return
+}
+
+// Attribute names tagRestBits notes, whatever element they are on.
+const (
+	aStyle      = 1 << iota // style: CSS that may load
+	aBackground             // background: a legacy image URL
+	aPing                   // ping: URLs a link sends to
+)
+
+// tagRestBits is tagRest that also notes which of the attribute names that load on
+// any element the tag has (the aStyle, aBackground and aPing bits).
+func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, bits uint8) {
 	for {
 		// Before attribute name; after a quoted value the same rules apply.
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrName, false
+			return i, sBeforeAttrName, false, bits
 		}
 		switch p[i] {
 		case '>':
-			return i + 1, sData, false
+			return i + 1, sData, false, bits
 		case '/':
 			i++
 			if i == len(p) {
-				return i, sSelfClosing, false
+				return i, sSelfClosing, false, bits
 			}
 			if p[i] == '>' {
-				return i + 1, sData, true
+				return i + 1, sData, true, bits
 			}
 			continue
 		}
 		// Attribute name; its first character may be '='.
+		ns := i
 		i++
 		for i < len(p) && class[p[i]]&cAttrNameEnd == 0 {
 			i++
+		}
+		switch i - ns {
+		case 5:
+			if eqFold(p[ns:i], "style") {
+				bits |= aStyle
+			}
+		case 10:
+			if eqFold(p[ns:i], "background") {
+				bits |= aBackground
+			}
+		case 4:
+			if eqFold(p[ns:i], "ping") {
+				bits |= aPing
+			}
 		}
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sAfterAttrName, false
+			return i, sAfterAttrName, false, bits
 		}
 		if p[i] != '=' {
 			continue // '>', '/' or the next attribute's name
@@ -711,76 +838,32 @@ func tagRest(p []byte, i int) (next int, st state, selfClosing bool) {
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrValue, false
+			return i, sBeforeAttrValue, false, bits
 		}
 		switch q := p[i]; q {
 		case '"', '\'':
 			j := indexShort(p[i+1:], q)
 			if j < 0 {
 				if q == '\'' {
-					return len(p), sAttrValueSQ, false
+					return len(p), sAttrValueSQ, false, bits
 				}
-				return len(p), sAttrValueDQ, false
+				return len(p), sAttrValueDQ, false, bits
 			}
 			i += j + 2
 		case '>':
-			return i + 1, sData, false
+			return i + 1, sData, false, bits
 		default:
 			for i < len(p) && class[p[i]]&cUnquotedEnd == 0 {
 				i++
 			}
 			if i == len(p) {
-				return i, sAttrValueUnq, false
+				return i, sAttrValueUnq, false, bits
 			}
 			if p[i] == '>' {
-				return i + 1, sData, false
+				return i + 1, sData, false, bits
 			}
 		}
 	}
-}
-
-// fastTag handles the tag whose '<' is at lt in one go when it is complete in p and
-// nothing about it needs holding back: most tags of a page. It reports false, having
-// changed nothing, when the state machine must do it. stop is tagEnd's report.
-func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
-	i := lt + 1
-	isEnd := false
-	if i < len(p) && p[i] == '/' {
-		isEnd = true
-		i++
-	}
-	if i == len(p) || !isAlpha(p[i]) || r.headIn || r.tree.inForeign() {
-		return 0, false, false
-	}
-	t := &r.tok
-	h := uint64(fnvOffset)
-	for i < len(p) {
-		c := p[i]
-		if class[c]&cTagNameEnd != 0 {
-			break
-		}
-		h = (h ^ uint64(lower(c))) * fnvPrime
-		i++
-	}
-	if i == len(p) {
-		return 0, false, false
-	}
-	id := lookupTag(h)
-	if isEnd && id == tBody && r.bodyIn {
-		return 0, false, false
-	}
-	if !isEnd && r.block != nil && (id == tScript || id == tImg || id == tImage || id == tIframe) {
-		return 0, false, false
-	}
-	next, st, selfClosing := tagRest(p, i)
-	if st != sData {
-		return 0, false, false
-	}
-	// t.name is only for Flush looking at a partial name: not needed here.
-	t.isEnd, t.id, t.hash = isEnd, id, h
-	t.selfClosing, t.foreign = selfClosing, false
-	r.headAt = false
-	return next, true, r.tagEnd(p, next)
 }
 
 // indexShort is bytes.IndexByte for searches that usually end within a few dozen bytes,
@@ -814,207 +897,7 @@ func indexShort(b []byte, c byte) int {
 func (t *tokenizer) rawEndTag() {
 	t.isEnd = true
 	t.id = tOther
-	t.hash = 0 // closes the HTML element, never a foreign one
+	t.key = 0 // closes the HTML element, which is not on the stack
 	t.nameLen = 0
 	t.state = sBeforeAttrName
-}
-
-// scriptEnd is called at the character after "</script" that makes it an end tag.
-func (r *Rewriter) scriptEnd(p []byte, i int) {
-	if r.capturing && r.capWhy == capScript {
-		r.decideScript(p, i, r.capturedLen(i)-len("</script"))
-	}
-	r.tok.rawEndTag()
-}
-
-// nameDone is called when the name of a tag is complete, at the character after it.
-func (r *Rewriter) nameDone(p []byte, i int) {
-	t := &r.tok
-	t.id = lookupTag(t.hash)
-	t.state = sBeforeAttrName
-	t.selfClosing = false
-	if t.isEnd {
-		if r.capturing {
-			if r.bodyIn && t.id == tBody && !r.noscr.active {
-				r.bodyIn = false
-				r.insertBefore(p, r.bodyEnd)
-			}
-			r.release()
-		}
-		return
-	}
-	t.foreign = r.tree.foreignFor(t.id) && !breaksOut(t.id)
-	r.headAt = false
-	// A noscript start tag comes first, so no start tag in one is ever the first.
-	if r.headIn && t.id != tHTML {
-		if t.id == tHead {
-			r.headAt = true
-		} else {
-			r.headIn = false
-			if r.capturing {
-				r.insertBefore(p, r.head)
-			}
-		}
-	}
-	if !r.capturing {
-		return
-	}
-	switch {
-	case t.foreign:
-		if t.id == tFont || t.id == tAnnotationXML {
-			r.capWhy = capTag
-			return
-		}
-	case r.block != nil:
-		switch t.id {
-		case tScript, tImg, tImage, tIframe:
-			r.capWhy = capTag
-			return
-		}
-	}
-	r.release()
-}
-
-// tagEnd is called after the '>' that ends a tag, at i. It reports whether a noscript
-// began, which the scan must stop for.
-func (r *Rewriter) tagEnd(p []byte, i int) bool {
-	t := &r.tok
-	t.state = sData
-	if t.isEnd {
-		if t.hash != 0 {
-			r.tree.end(t.id, t.hash)
-		}
-		return false
-	}
-	var tag []byte
-	if r.capturing {
-		tag = r.captured(p, i)
-	}
-	if t.foreign {
-		var breaks, htmlEnc bool
-		if tag != nil {
-			switch t.id {
-			case tFont:
-				_, c := findAttr(tag, "color")
-				_, f := findAttr(tag, "face")
-				_, s := findAttr(tag, "size")
-				breaks = c || f || s
-			case tAnnotationXML:
-				v, _ := findAttr(tag, "encoding")
-				var enc string
-				enc, r.scratch = decodeAttr(v, r.scratch)
-				htmlEnc = eqFoldString(enc, "text/html") || eqFoldString(enc, "application/xhtml+xml")
-			}
-			r.release()
-		}
-		if !breaks {
-			if !t.selfClosing {
-				r.tree.pushForeign(t.id, t.hash, htmlEnc)
-			}
-			return false
-		}
-	}
-	if r.tree.foreignFor(t.id) {
-		r.tree.breakout()
-	}
-	r.tree.startHTML(t.id, t.hash, t.selfClosing)
-	switch t.id {
-	case tScript:
-		t.state = sScript
-		if tag != nil {
-			r.startScript(p, i, tag)
-		}
-	case tImg, tImage:
-		if tag != nil {
-			r.decideElement(p, i, tag, "img", imgFrom, imgTo)
-		}
-	case tIframe:
-		t.state, t.rawName = sRawText, "iframe"
-		if tag != nil {
-			r.decideElement(p, i, tag, "iframe", iframeFrom, iframeTo)
-		}
-	case tStyle, tXmp, tNoembed, tNoframes, tTextarea, tTitle:
-		t.state, t.rawName = sRawText, rawNames[t.id]
-	case tPlaintext:
-		t.state = sPlaintext
-	case tNoscript:
-		if !r.noscr.active {
-			r.noscr = noscriptState{active: true, frames: len(r.tree.frames)}
-			return true
-		}
-	case tHead:
-		if r.headAt {
-			r.headAt = false
-			r.headIn = false
-			r.flushTo(p, i)
-			r.write(r.head)
-		}
-	}
-	return false
-}
-
-var rawNames = [...]string{
-	tStyle:    "style",
-	tXmp:      "xmp",
-	tNoembed:  "noembed",
-	tNoframes: "noframes",
-	tTextarea: "textarea",
-	tTitle:    "title",
-}
-
-func eqFoldString(s, lowerASCII string) bool {
-	return eqFold([]byte(s), lowerASCII)
-}
-
-var (
-	scriptFrom = []string{"src", "type"}
-	scriptTo   = []string{"data-consent-src", "data-consent-type"}
-	imgFrom    = []string{"src", "srcset"}
-	imgTo      = []string{"data-consent-src", "data-consent-srcset"}
-	iframeFrom = []string{"src"}
-	iframeTo   = []string{"data-consent-src"}
-)
-
-// startScript decides a <script src> at once; an inline script is held until its end.
-func (r *Rewriter) startScript(p []byte, i int, tag []byte) {
-	src, ok := findAttr(tag, "src")
-	if !ok {
-		r.capWhy = capScript
-		r.capTagLen = len(tag)
-		return
-	}
-	var s string
-	s, r.scratch = decodeAttr(src, r.scratch)
-	cat := r.block(Element{Tag: "script", Src: s, InNoscript: r.noscr.active})
-	if cat == "" {
-		r.release()
-		return
-	}
-	r.replace(p, i, r.neutralise(tag, true, cat, scriptFrom, scriptTo))
-}
-
-// decideScript decides an inline script on the text held up to textEnd and ends the
-// capture at i.
-func (r *Rewriter) decideScript(p []byte, i, textEnd int) {
-	all := r.captured(p, i)
-	el := Element{Tag: "script", Inline: all[r.capTagLen:textEnd:textEnd], InNoscript: r.noscr.active}
-	cat := r.block(el)
-	if cat == "" {
-		r.release()
-		return
-	}
-	tag := r.neutralise(all[:r.capTagLen], true, cat, scriptFrom, scriptTo)
-	r.replace(p, i, tag, all[r.capTagLen:])
-}
-
-func (r *Rewriter) decideElement(p []byte, i int, tag []byte, name string, from, to []string) {
-	src, _ := findAttr(tag, "src")
-	var s string
-	s, r.scratch = decodeAttr(src, r.scratch)
-	cat := r.block(Element{Tag: name, Src: s, InNoscript: r.noscr.active})
-	if cat == "" {
-		r.release()
-		return
-	}
-	r.replace(p, i, r.neutralise(tag, false, cat, from, to))
 }

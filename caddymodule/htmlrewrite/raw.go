@@ -1,0 +1,530 @@
+package htmlrewrite
+
+import "bytes"
+
+// An HTML <script> without src, or a <style>, is held with its text until its end tag,
+// so that Block sees the whole of it before its start tag is decided. When it is longer
+// than the hold limit:
+//
+//   - A script is decided on its first window (start tag and text to the limit): held
+//     back whole when that matches. Otherwise the start tag goes out, and the text is
+//     shown to Block in windows of the hold limit that overlap by a quarter of it (at
+//     most 1 KiB), so that a marker of up to that length is never cut in two. When a
+//     later window matches, the script is cut where that window starts: "--></script>"
+//     ends it (from any script data state), and the rest goes into
+//     <script type="text/plain" data-consent="CAT" data-consent-cut>, opened in the
+//     tokenizer state the text was in there, so that browsers read the rest as before.
+//     The script's start already ran... into a syntax error, mostly: what ran is what no
+//     window matched.
+//   - A style is decided on its first window's URLs: held back whole (media="not all")
+//     when one matches. Otherwise its start goes out, and each later URL is held from
+//     its first character until its end and shown to Block on its own; a matched one is
+//     made inert in place by "data:," written before it (a data: URL loads nothing).
+
+type rawKind uint8
+
+const (
+	rawScript rawKind = iota + 1
+	rawStyle
+)
+
+type rawState struct {
+	kind      rawKind
+	a         analysis
+	cssOn     bool // the CSS scanner sees the style's text
+	streaming bool // after a style's first window: URLs are held one at a time
+	skipURL   bool // the URL in progress was already decided (at the hold limit)
+	sc        cssScanner
+	// Script windows: the tokenizer state where the next window starts (recorded at
+	// the mark, the limit less the overlap), and where the current one started.
+	marked     bool
+	markState  state
+	markK      int
+	markLen    int
+	startState state
+	startK     int
+}
+
+// overlap is how much consecutive windows of a long script share.
+func (r *Rewriter) overlap() int {
+	return min(1024, r.maxHold/4)
+}
+
+// markAt is where in the chunk the capture reaches its mark.
+func (rs *rawState) markAt(r *Rewriter) int {
+	if rs.kind != rawScript {
+		return 1 << 62
+	}
+	rel := r.maxHold - r.overlap()
+	if r.capWhy == capRaw {
+		rel = max(rel, r.capTagLen)
+	}
+	return r.capStart + rel - len(r.hold)
+}
+
+// startRaw holds a script or style start tag with its text.
+func (r *Rewriter) startRaw(tag []byte, a *analysis, kind rawKind) {
+	r.capWhy = capRaw
+	r.capTagLen = len(tag)
+	r.raw = rawState{kind: kind, a: *a, sc: r.raw.sc}
+}
+
+// cssMayLoad reports whether CSS text may have a URL in it: a '(' after url, src or set
+// (image-set), an '@' before an i (@import), or a backslash (an escape can spell any of
+// these). Most styles have none, and are not tokenized.
+func cssMayLoad(css []byte) bool {
+	if bytes.IndexByte(css, '\\') >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(css[i:], '(')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if k := i - 1; k >= 3 {
+			w := css[k-3 : k]
+			if eqFold(w, "url") || eqFold(w, "src") || eqFold(w, "set") {
+				return true
+			}
+		}
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(css[i:], '@')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i < len(css) && (css[i]|0x20 == 'i' || css[i] == '\\') {
+			return true
+		}
+	}
+}
+
+// styleURLs runs the CSS scanner over a style's text held from its start, whose first
+// byte is at absolute offset off, collecting its URLs into r.urls.
+func (r *Rewriter) styleURLs(text []byte, off int64) {
+	r.raw.sc.reset(r.maxHold)
+	if cssMayLoad(text) {
+		r.raw.sc.feed(text, off, r)
+	}
+}
+
+// streamText follows the text of a script or style whose start tag has gone out
+// unchanged without being seen whole (it was longer than the hold limit).
+func (r *Rewriter) streamText(p []byte, i int, kind rawKind, a *analysis) {
+	r.raw = rawState{kind: kind, a: *a, sc: r.raw.sc}
+	switch kind {
+	case rawScript:
+		r.release()
+		r.beginCapture(i, capWindow)
+		r.raw.startState = sScript
+	case rawStyle:
+		r.release()
+		r.raw.cssOn = true
+		r.raw.streaming = true
+		r.raw.sc.reset(r.maxHold)
+	}
+}
+
+// markReached records the tokenizer state at a script window's mark.
+func (r *Rewriter) markReached(i int) {
+	r.raw.marked = true
+	r.raw.markState = r.tok.state
+	r.raw.markK = r.tok.k
+	r.raw.markLen = r.capturedLen(i)
+}
+
+// rawOverflow is called when a held script or style reaches the hold limit at i.
+func (r *Rewriter) rawOverflow(p []byte, i int) {
+	if r.raw.kind == rawScript && !r.raw.marked {
+		r.markReached(i)
+		return
+	}
+	switch {
+	case r.raw.kind == rawScript && r.capWhy == capRaw:
+		all := r.captured(p, i)
+		a := &r.raw.a
+		if cat := r.ask(a, r.urls, all[r.capTagLen:], false); cat != "" {
+			r.renameFor(all[:r.capTagLen], a)
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
+			r.raw = rawState{sc: r.raw.sc}
+			return
+		}
+		r.nextWindow(p, i)
+	case r.raw.kind == rawScript:
+		all := r.captured(p, i)
+		if cat := r.ask(&r.raw.a, nil, all, false); cat != "" {
+			r.cut(p, i, cat)
+			return
+		}
+		r.nextWindow(p, i)
+	case r.raw.kind == rawStyle && r.capWhy == capRaw:
+		all := r.captured(p, i)
+		a := &r.raw.a
+		// The scanner goes through all of the window (whether it may load or not: it
+		// must be where the text is when the rest streams through it).
+		r.raw.sc.reset(r.maxHold)
+		r.raw.sc.feed(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen), r)
+		if cat := r.ask(a, r.urls, all[r.capTagLen:], false); cat != "" {
+			r.renameFor(all[:r.capTagLen], a)
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
+			r.raw = rawState{sc: r.raw.sc}
+			return
+		}
+		// From here on, URL by URL; one that has begun stays held.
+		r.raw.streaming = true
+		r.raw.cssOn = true
+		if r.raw.sc.inURL {
+			start := int(r.raw.sc.urlStart - r.capAbs())
+			r.emitCaptured(p, i, start)
+			r.capWhy = capURL
+			return
+		}
+		r.release()
+	}
+}
+
+// capAbs is the absolute offset of the first captured byte.
+func (r *Rewriter) capAbs() int64 {
+	return r.abs + int64(r.capStart) - int64(len(r.hold))
+}
+
+// nextWindow lets a script window out up to its mark and holds the rest as the start
+// of the next one.
+func (r *Rewriter) nextWindow(p []byte, i int) {
+	r.emitCaptured(p, i, r.raw.markLen)
+	r.capWhy = capWindow
+	r.raw.startState, r.raw.startK = r.raw.markState, r.raw.markK
+	r.raw.marked = false
+}
+
+// cut ends a long script before the window that matched and puts the rest into a
+// script that does not run.
+func (r *Rewriter) cut(p []byte, i int, cat string) {
+	r.debug("htmlrewrite: a long inline script matched after its start had gone out: cut there and the rest held back")
+	all := r.captured(p, i)
+	open := append([]byte(`--></script><script type="text/plain" data-consent="`), attrEscaped(cat)...)
+	open = append(open, `" data-consent-cut>`...)
+	open = append(open, scriptStatePrefix(r.raw.startState, r.raw.startK)...)
+	r.replace(p, i, open, all)
+	r.raw = rawState{sc: r.raw.sc}
+}
+
+// scriptStatePrefix is text that takes the script data state to s (with k characters of
+// "script" matched, in the states that match it).
+func scriptStatePrefix(s state, k int) string {
+	name := "script"[:min(k, 6)]
+	switch s {
+	case sScriptLT:
+		return "<"
+	case sScriptEndName:
+		return "</" + name
+	case sScriptEscStart:
+		return "<!"
+	case sScriptEscStartDash:
+		return "<!-"
+	case sScriptEsc:
+		return "<!--x"
+	case sScriptEscDash:
+		return "<!--x-"
+	case sScriptEscDashDash:
+		return "<!--x--"
+	case sScriptEscLT:
+		return "<!--x<"
+	case sScriptEscEndName:
+		return "<!--x</" + name
+	case sScriptDblEscStart:
+		if k > 6 {
+			return "<!--x<scriptx"
+		}
+		return "<!--x<" + name
+	case sScriptDblEsc:
+		return "<!--x<script "
+	case sScriptDblEscDash:
+		return "<!--x<script -"
+	case sScriptDblEscDashDash:
+		return "<!--x<script --"
+	case sScriptDblEscLT:
+		return "<!--x<script <"
+	case sScriptDblEscEnd:
+		if k > 6 {
+			return "<!--x<script </scriptx"
+		}
+		return "<!--x<script </" + name
+	}
+	return ""
+}
+
+// rawEnd decides a held script or style whose text ends at textEnd (in captured bytes),
+// the capture reaching to i; p is nil at the end of input.
+func (r *Rewriter) rawEnd(p []byte, i, textEnd int) {
+	a := &r.raw.a
+	switch {
+	case r.capWhy == capURL:
+		r.cssTokenEnd(p, i, false)
+	case r.raw.kind == rawScript && r.capWhy == capRaw:
+		all := r.captured(p, i)
+		if cat := r.ask(a, r.urls, all[r.capTagLen:textEnd:textEnd], false); cat != "" {
+			r.renameFor(all[:r.capTagLen], a)
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
+		} else {
+			r.release()
+		}
+	case r.raw.kind == rawScript:
+		all := r.captured(p, i)
+		if textEnd == 0 {
+			r.release()
+		} else if cat := r.ask(a, nil, all[:textEnd:textEnd], false); cat != "" {
+			r.cut(p, i, cat)
+		} else {
+			r.release()
+		}
+	case r.raw.kind == rawStyle && r.capWhy == capRaw:
+		all := r.captured(p, i)
+		r.styleURLs(all[r.capTagLen:textEnd], r.capAbs()+int64(r.capTagLen))
+		r.raw.sc.finish(r)
+		if cat := r.ask(a, r.urls, all[r.capTagLen:textEnd:textEnd], false); cat != "" {
+			r.renameFor(all[:r.capTagLen], a)
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
+		} else {
+			r.release()
+		}
+	}
+	r.raw = rawState{sc: r.raw.sc}
+}
+
+// scriptEnd is called at the character after "</script" that makes it an end tag.
+func (r *Rewriter) scriptEnd(p []byte, i int) {
+	if r.capturing && (r.capWhy == capRaw || r.capWhy == capWindow) {
+		r.rawEnd(p, i, max(0, r.capturedLen(i)-len("</script")))
+	}
+	r.tok.rawEndTag()
+}
+
+// styleEnd is called at the character after "</style" that makes it an end tag.
+func (r *Rewriter) styleEnd(p []byte, i int) {
+	switch {
+	case r.capturing && r.capWhy == capRaw:
+		r.rawEnd(p, i, max(0, r.capturedLen(i)-len("</style")))
+	case r.capturing && r.capWhy == capURL:
+		r.cssTokenEnd(p, i, false)
+	}
+	r.raw = rawState{sc: r.raw.sc}
+}
+
+// cssText shows p[from:to] of a style's text to the CSS scanner and returns how far it
+// got: no further than a URL it starts holding may grow.
+func (r *Rewriter) cssText(p []byte, from, to int) int {
+	lim := to
+	if r.capturing {
+		lim = min(lim, r.capStart+r.maxHold-len(r.hold))
+	} else {
+		lim = min(lim, from+r.maxHold)
+	}
+	if r.pend.active {
+		lim = min(lim, r.emitFrom+r.maxHold-len(r.pend.tag)-len(r.pend.out)-len(r.hold))
+	}
+	if lim <= from {
+		return from
+	}
+	r.cssP = p
+	r.raw.sc.feed(p[from:lim], r.abs+int64(from), r)
+	r.cssP = nil
+	return lim
+}
+
+// urlStart: the CSS scanner begins a URL.
+func (r *Rewriter) urlStart(at int64) {
+	if r.raw.streaming && !r.capturing {
+		r.beginCapture(int(at-r.abs), capURL)
+	}
+}
+
+// urlEnd: the CSS scanner ends a URL whose text ends at end.
+func (r *Rewriter) urlEnd(u []byte, start, end int64, imported bool) {
+	if !r.raw.streaming {
+		r.addCSSURL(u, imported)
+		return
+	}
+	if r.capturing && r.capWhy == capURL {
+		r.cssTokenEnd(r.cssP, int(end-r.abs), false)
+	}
+	r.raw.skipURL = false
+}
+
+// cssTokenEnd decides a held URL of a streamed style: the capture reaches to i (p is
+// nil at the end of input). At the hold limit (partial) what it has is shown to Block as
+// partial.
+func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
+	if r.raw.skipURL {
+		r.release()
+		return
+	}
+	r.urls = r.urls[:0]
+	r.inline = r.inline[:0]
+	r.addCSSURL(r.raw.sc.buf, r.raw.sc.imported)
+	if len(r.urls) == 0 && len(r.inline) == 0 {
+		r.release()
+		return
+	}
+	cat := r.ask(&r.raw.a, r.urls, r.inlineIf(), partial)
+	if partial {
+		r.raw.skipURL = true
+	}
+	if cat == "" {
+		r.release()
+		return
+	}
+	r.debug("htmlrewrite: a URL in a long style matched after its start had gone out: made inert in place")
+	r.replace(p, i, []byte("data:,"), r.captured(p, i))
+}
+
+func (r *Rewriter) inlineIf() []byte {
+	if len(r.inline) == 0 {
+		return nil
+	}
+	return r.inline
+}
+
+// ---- start tags longer than the hold limit ----
+
+// tailState follows the rest of a start tag that was decided at the hold limit.
+type tailState struct {
+	active  bool // the tag is being streamed
+	blocked bool // it was held back: attributes that load are renamed as they pass
+	id      tagID
+	ns      uint8
+	a       analysis
+}
+
+// tagOverflow decides a start tag that reached the hold limit at i on what it has: Block
+// is asked with Partial; held back, the consent attributes go after its name and every
+// attribute that could load is renamed, here and in the rest as it passes.
+func (r *Rewriter) tagOverflow(p []byte, i int) {
+	t := &r.tok
+	tag := r.captured(p, i)
+	if r.capWhy == capName || t.state == sTagName {
+		// The name itself is longer than the limit: no element of ours.
+		r.tail = tailState{active: true, id: tOther}
+		r.release()
+		return
+	}
+	ns := nsHTML
+	id := t.id
+	if t.foreign {
+		ns = r.tree.topNS()
+	} else if id == tImage {
+		id = tImg
+	}
+	// What the tree builder or Doc needs from the attributes cannot be had: fail
+	// closed.
+	switch {
+	case t.foreign && (id == tFont || id == tAnnotationXML),
+		!t.foreign && id == tBase && !r.baseDone,
+		!t.foreign && id == tInput && r.tree.framesetOK:
+		r.failClosed(p, i, "a <"+namesInOrder[id]+"> start tag is longer than the hold limit")
+		if r.failed {
+			return
+		}
+		tag = r.captured(p, i)
+	}
+	var a analysis
+	r.analyseAll(&a, tag, id, ns)
+	r.tail = tailState{active: true, id: id, ns: ns, a: a}
+	if r.block == nil {
+		r.release()
+		return
+	}
+	r.debug("htmlrewrite: a <" + a.tag + "> start tag is longer than the hold limit: Block decides it as partial")
+	cat := r.ask(&a, r.urls, r.inlineOrNil(&a), true)
+	if cat == "" {
+		r.release()
+		return
+	}
+	r.tail.blocked = true
+	// An attribute name cut by the limit is held to its end.
+	keep := 0
+	if t.state == sAttrName && len(r.attrs) > 0 {
+		last := r.attrs[len(r.attrs)-1]
+		if last.nameEnd == len(tag) {
+			keep = len(tag) - last.nameStart
+			r.renam = dropRename(r.renam, last.nameStart)
+		}
+	}
+	head := r.neutralise(tag[:len(tag)-keep], &a, cat)
+	if keep == 0 {
+		r.replace(p, i, head)
+		return
+	}
+	rest := append([]byte(nil), tag[len(tag)-keep:]...)
+	r.replace(p, i, head)
+	r.hold = append(r.hold[:0], rest...)
+	r.beginCapture(i, capAttr)
+}
+
+func dropRename(rs []rename, start int) []rename {
+	for k, rn := range rs {
+		if rn.start == start {
+			return append(rs[:k], rs[k+1:]...)
+		}
+	}
+	return rs
+}
+
+// analyseAll is analyse for a tag that is cut: every attribute that could load is
+// renamed, whatever its value.
+func (r *Rewriter) analyseAll(a *analysis, tag []byte, id tagID, ns uint8) {
+	r.analyse(a, tag, id, ns)
+	for _, at := range r.attrs {
+		if r.tailRenames(tag[at.nameStart:at.nameEnd], a) {
+			r.renameAll(tag, tag[at.nameStart:at.nameEnd])
+		}
+	}
+	if a.tag == "" {
+		a.tag = lowerName(tag)
+	}
+	switch {
+	case id == tScript:
+		a.script = true
+		r.renameAll(tag, []byte("type"))
+	case id == tStyle:
+		a.styleEl = true
+		r.renameAll(tag, []byte("media"))
+	}
+	if ns == nsHTML {
+		switch id {
+		case tIframe, tFrame, tVideo, tAudio, tEmbed, tObject:
+			a.placeholder = true
+		}
+	}
+	a.ask = true
+}
+
+// tailRenames reports whether an attribute of a partially seen, held-back tag is
+// renamed.
+func (r *Rewriter) tailRenames(name []byte, a *analysis) bool {
+	if roleOf(a.id, a.ns, name) != rNone {
+		return true
+	}
+	switch {
+	case a.id == tScript && eqFold(name, "type"):
+		return true
+	case a.id == tStyle && eqFold(name, "media"):
+		return true
+	case (a.id == tSet || a.id == tAnimate) && eqFold(name, "attributename"):
+		return true
+	}
+	return false
+}
+
+// attrNameEnd is called at the end of an attribute name in the rest of a held-back
+// partial tag: it is renamed when it could load.
+func (r *Rewriter) attrNameEnd(p []byte, i int) {
+	name := r.captured(p, i)
+	if !r.tailRenames(name, &r.tail.a) {
+		r.release()
+		return
+	}
+	r.replace(p, i, renamed(name))
+}

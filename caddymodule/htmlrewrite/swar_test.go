@@ -1,0 +1,47 @@
+package htmlrewrite
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestSWARName(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 200000 {
+		var b [8]byte
+		for i := range b {
+			switch rng.IntN(4) {
+			case 0:
+				b[i] = byte(rng.IntN(256))
+			case 1:
+				b[i] = "\t\n\f\r /> \x00\x01"[rng.IntN(10)]
+			default:
+				b[i] = "aZz09-:AQx\xc3\xa9"[rng.IntN(12)]
+			}
+		}
+		x := binary.LittleEndian.Uint64(b[:])
+		want := 8
+		for i, c := range b {
+			if c <= 0x20 || c == '/' || c == '>' {
+				want = i
+				break
+			}
+		}
+		got := 8
+		if m := nameEnds(x); m != 0 {
+			got = bits.TrailingZeros64(m) / 8
+		}
+		if got != want {
+			t.Fatalf("nameEnds(%q) = %d, want %d", b, got, want)
+		}
+		var lw [8]byte
+		binary.LittleEndian.PutUint64(lw[:], lowerWord(x))
+		for i, c := range b {
+			if lower(c) != lw[i] {
+				t.Fatalf("lowerWord(%q) = %q", b, lw)
+			}
+		}
+	}
+}

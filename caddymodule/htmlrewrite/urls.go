@@ -1,0 +1,137 @@
+package htmlrewrite
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// srcsetURLs appends the URLs of a srcset attribute value to urls, split as the HTML
+// standard's "parse a srcset attribute" does: candidates are separated by commas, a URL
+// is a run of non-whitespace (commas at its end belong to the separator), and its
+// descriptors run to the next comma outside parentheses.
+func srcsetURLs(urls []string, v string) []string {
+	i := 0
+	for {
+		for i < len(v) && (isSpace(v[i]) || v[i] == ',') {
+			i++
+		}
+		if i == len(v) {
+			return urls
+		}
+		j := i
+		for j < len(v) && !isSpace(v[j]) {
+			j++
+		}
+		u := v[i:j]
+		i = j
+		if strings.HasSuffix(u, ",") {
+			u = strings.TrimRight(u, ",")
+		} else {
+			// Descriptors: to a comma that is not inside parentheses.
+			paren := false
+			for ; i < len(v); i++ {
+				c := v[i]
+				if c == '(' {
+					paren = true
+				} else if c == ')' {
+					paren = false
+				} else if c == ',' && !paren {
+					i++
+					break
+				}
+			}
+		}
+		if u != "" {
+			urls = append(urls, u)
+		}
+	}
+}
+
+// urlScheme returns the scheme of a URL as the URL parser sees it (leading and trailing
+// C0 controls and spaces stripped, tabs and newlines removed anywhere), lower case; ""
+// when it has none.
+func urlScheme(u string) string {
+	var b [16]byte
+	n := 0
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c == '\t' || c == '\n' || c == '\r' || n == 0 && c <= ' ' {
+			continue
+		}
+		if c == ':' {
+			if n == 0 || !isAlpha(b[0]) {
+				return ""
+			}
+			return string(b[:n])
+		}
+		if !isAlnum(c) && c != '+' && c != '-' && c != '.' || n == len(b) {
+			return ""
+		}
+		b[n] = lower(c)
+		n++
+	}
+	return ""
+}
+
+// afterScheme returns what follows the first ':' of a URL, with tabs and newlines
+// removed as the URL parser does.
+func afterScheme(u string) string {
+	i := strings.IndexByte(u, ':')
+	rest := u[i+1:]
+	if strings.ContainsAny(rest, "\t\n\r") {
+		rest = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, rest)
+	}
+	return strings.TrimRight(rest, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+}
+
+// appendPercentDecoded appends s with %XX sequences decoded, as the URL standard's
+// percent-decode does (an invalid sequence stays as written).
+func appendPercentDecoded(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			h, ok1 := hexVal(s[i+1])
+			l, ok2 := hexVal(s[i+2])
+			if ok1 && ok2 {
+				b = append(b, byte(h<<4|l))
+				i += 2
+				continue
+			}
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// appendDataPayload appends the decoded body of a data: URL (what follows "data:"):
+// percent-decoded, and base64-decoded when the media type ends in ";base64". A body that
+// is not valid base64 is appended percent-decoded as it is, so that nothing is hidden.
+func appendDataPayload(b []byte, rest string) []byte {
+	comma := strings.IndexByte(rest, ',')
+	if comma < 0 {
+		return b
+	}
+	mt, body := rest[:comma], rest[comma+1:]
+	start := len(b)
+	b = appendPercentDecoded(b, body)
+	mt = strings.TrimRight(mt, " ")
+	if len(mt) >= 7 && strings.EqualFold(mt[len(mt)-7:], ";base64") {
+		// Forgiving base64: ASCII whitespace is removed first.
+		raw := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
+				return -1
+			}
+			return r
+		}, string(b[start:]))
+		raw = strings.TrimRight(raw, "=")
+		if dec, err := base64.RawStdEncoding.DecodeString(raw); err == nil {
+			b = append(b[:start], dec...)
+		}
+	}
+	return b
+}
