@@ -44,7 +44,7 @@ type conformanceRow struct {
 	trailer []string // Set-Cookie values sent as trailers
 	// What the visitor must get.
 	rewritten bool
-	ownCheck  bool // check alone judges the body
+	ownCheck  bool     // check alone judges the body
 	wantCode  int      // the status; 0 = the upstream's
 	coding    string   // the response's Content-Encoding
 	vary      []string // tokens Vary must contain
