@@ -1,0 +1,145 @@
+package caddymodule
+
+import (
+	"mime"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestMIMETypeAsFetchExtractsIt(t *testing.T) {
+	for _, tc := range []struct {
+		lines            []string
+		essence, charset string
+		ok               bool
+	}{
+		{[]string{"text/html"}, "text/html", "", true},
+		{[]string{"text/html; charset=UTF-8"}, "text/html", "UTF-8", true},
+		{[]string{"TEXT/HTML ; Charset=\"utf-8\""}, "text/html", "utf-8", true},
+		{[]string{"text/plain", "text/html"}, "text/html", "", true},
+		{[]string{"text/plain, text/html"}, "text/html", "", true},
+		{[]string{"text/html, nonsense"}, "text/html", "", true},
+		{[]string{"text/html;charset=gbk, text/plain"}, "text/plain", "", true},
+		{[]string{"text/html;charset=gbk", "text/html"}, "text/html", "gbk", true},
+		{[]string{"text/html;charset=gbk", "text/html;x=\",text/plain\""}, "text/html", "gbk", true},
+		{[]string{"text/html, */*"}, "text/html", "", true},
+		{[]string{"nonsense"}, "", "", false},
+		{[]string{""}, "", "", false},
+		{nil, "", "", false},
+		{[]string{"text/ html"}, "", "", false},
+		{[]string{"application/xhtml+xml"}, "application/xhtml+xml", "", true},
+	} {
+		e, c, ok := mimeType(tc.lines)
+		if e != tc.essence || c != tc.charset || ok != tc.ok {
+			t.Errorf("%q: %q %q %v, want %q %q %v", tc.lines, e, c, ok, tc.essence, tc.charset, tc.ok)
+		}
+	}
+}
+
+func TestBeginsAsDocument(t *testing.T) {
+	for _, tc := range []struct {
+		body         string
+		doc, decided bool
+	}{
+		{"<!DOCTYPE html><html>", true, true},
+		{"\xef\xbb\xbf  <!-- c --> <html lang=sv>", true, true},
+		{"<head><title>", true, true},
+		{"<title>x</title>", true, true},
+		{"<tr><td>x</td></tr>", false, true},
+		{"0", false, true},
+		{"  \n", false, false},
+		{"<!-- not closed", false, false},
+		{"<htm", false, false},
+		{"<html", false, false},
+		{"<htmlx>", false, true},
+		{"<div>", false, true},
+		{"<?xml version=\"1.0\"?>", true, true},
+	} {
+		doc, decided := beginsAsDocument([]byte(tc.body))
+		if doc != tc.doc || decided != tc.decided {
+			t.Errorf("%q: %v %v, want %v %v", tc.body, doc, decided, tc.doc, tc.decided)
+		}
+	}
+}
+
+func TestNavigationOf(t *testing.T) {
+	for _, tc := range []struct {
+		method  string
+		headers []string
+		want    navigation
+	}{
+		{"GET", []string{"Sec-Fetch-Dest: document"}, isNavigation},
+		{"POST", []string{"Sec-Fetch-Dest: document"}, isNavigation},
+		{"GET", []string{"Sec-Fetch-Dest: iframe"}, isNavigation},
+		{"GET", []string{"Sec-Fetch-Dest: empty", "Accept: text/html"}, notNavigation},
+		{"GET", []string{"Sec-Fetch-Dest: script"}, notNavigation},
+		{"HEAD", []string{"Sec-Fetch-Dest: document"}, notNavigation},
+		{"GET", []string{"Accept: text/html,*/*"}, maybeNavigation},
+		{"GET", []string{"Accept: text/html", "X-Requested-With: XMLHttpRequest"}, notNavigation},
+		{"GET", []string{"Accept: */*"}, notNavigation},
+		{"GET", nil, notNavigation},
+	} {
+		r := httptest.NewRequest(tc.method, "/", nil)
+		for _, h := range tc.headers {
+			k, v, _ := strings.Cut(h, ": ")
+			r.Header.Set(k, v)
+		}
+		if got := navigationOf(r); got != tc.want {
+			t.Errorf("%s %q: %v, want %v", tc.method, tc.headers, got, tc.want)
+		}
+	}
+}
+
+func TestCookieVariants(t *testing.T) {
+	if got := strings.Join(cookieDomains("www.shop.example.co.uk:8443"), " "); got != "example.co.uk www.shop.example.co.uk shop.example.co.uk" {
+		t.Errorf("domains %q", got)
+	}
+	for _, host := range []string{"127.0.0.1:80", "[::1]:80", "localhost", "co.uk"} {
+		if d := cookieDomains(host); len(d) != 0 {
+			t.Errorf("%s: domains %q, want none", host, d)
+		}
+	}
+	if got := strings.Join(cookiePaths("/a/b/c/d/page.html"), " "); got != "/ /a/b/c/d/page.html /a/b/c/d /a/b/c" {
+		t.Errorf("paths %q", got)
+	}
+	if got := strings.Join(cookiePaths("/shop/"), " "); got != "/ /shop" {
+		t.Errorf("paths %q", got)
+	}
+}
+
+// FuzzResponseHeaders: the hand-written readers of response headers and the
+// first body bytes never panic, split losslessly, and agree with Go's MIME
+// parser wherever that one accepts a value; a body's document decision,
+// once made, holds for any longer body.
+func FuzzResponseHeaders(f *testing.F) {
+	for _, s := range []string{"text/html; charset=utf-8", `text/html;x=",", text/plain`, "<a>; rel=preload, <b,c>; rel=\"x,y\"", "<!DOCTYPE html>", "\xff\xfe<\x00", "gzip, br, foo"} {
+		f.Add(s, "<!-- x --><html>")
+	}
+	f.Fuzz(func(t *testing.T, header, body string) {
+		if got := strings.Join(splitHeaderList(header), ","); got != header {
+			t.Fatalf("splitHeaderList lost bytes: %q → %q", header, got)
+		}
+		if got := strings.Join(splitLinks(header), ","); got != header {
+			t.Fatalf("splitLinks lost bytes: %q → %q", header, got)
+		}
+		essence, _, ok := mimeType([]string{header})
+		// Go also takes a type without a subtype ("text"), which MIME
+		// Sniffing refuses.
+		if goType, _, err := mime.ParseMediaType(header); err == nil && strings.Contains(goType, "/") && !strings.ContainsAny(header, `,"`) {
+			if !ok || essence != strings.ToLower(goType) {
+				t.Fatalf("%q: ours %q %v, Go's %q", header, essence, ok, goType)
+			}
+		}
+		contentCodings([]string{header})
+		acceptsEncoding([]string{header}, "gzip")
+		nonASCIIEncoding([]byte(body), header)
+		cookieDomains(header)
+		cookiePaths(header)
+		doc, decided := beginsAsDocument([]byte(body))
+		if decided {
+			if doc2, decided2 := beginsAsDocument([]byte(body + header)); !decided2 || doc2 != doc {
+				t.Fatalf("%q decided %v, but %q decides %v %v", body, doc, body+header, doc2, decided2)
+			}
+		}
+	})
+}
