@@ -56,7 +56,8 @@ type sinkCase struct {
 	// serve answers the page instead of a plain text/html response.
 	serve func(w http.ResponseWriter, page string)
 	// after: "released" (the held element loads once accepted), "rerun" (what
-	// was dropped goes through when run() runs again after accept).
+	// was dropped goes through when run() runs again after accept), "reload"
+	// (what a response header asks for happens on the next load).
 	after string
 	// stored is a JS expression that is true when what the case writes
 	// (a cookie, a storage key) was stored; false before consent, true after
@@ -139,7 +140,7 @@ var sinkCases = []sinkCase{
 			w.Header().Set("Content-Type", "image/svg+xml")
 			fmt.Fprint(w, page)
 		}},
-	{name: "link-header-preload", kind: "response", after: "released", page: `<p>a page</p>`, serve: func(w http.ResponseWriter, page string) {
+	{name: "link-header-preload", kind: "response", after: "reload", page: `<p>a page</p>`, serve: func(w http.ResponseWriter, page string) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Link", "<{T}/x.js>; rel=preload; as=script")
 		fmt.Fprint(w, page)
@@ -491,13 +492,17 @@ func TestSinkMatrix(t *testing.T) {
 			}
 			if c.name == "base-href" {
 				// The page's <base> must not take our banner elsewhere.
-				if pos, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById('cg-banner')).position`)); err != nil || pos != "fixed" {
+				if pos, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById('cg').shadowRoot.getElementById('cg-banner')).position`)); err != nil || pos != "fixed" {
 					t.Errorf("under <base href> the banner's style sheet did not load from the site: position %q (%v)", pos, err)
 				}
 			}
 			sinkAccept(t, ctx, s, path)
 			if c.name == "base-href" && !slices.Contains(sinkJar(t, ctx), "cookie_consent") {
 				t.Errorf("under <base href> accepting did not reach the site's consent endpoint")
+			}
+			if c.after == "reload" {
+				// A response header is read again on the next load only.
+				navigate(t, ctx, s.base+path)
 			}
 			if c.after == "rerun" {
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`run()`)); err != nil {

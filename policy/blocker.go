@@ -14,8 +14,8 @@ import (
 // text, or the document an iframe, object or embed shows from srcdoc or a
 // data: or javascript: URL: it is held back when it carries a blocker's
 // marker or names a blocker's host anywhere (that document would load from
-// it).
-func (p *Policy) BlockerForElement(urls []string, base, pageHost string, inline []byte) (*Blocker, bool) {
+// it). A script's text (script true) is held back by markers only.
+func (p *Policy) BlockerForElement(urls []string, base, pageHost string, inline []byte, script bool) (*Blocker, bool) {
 	relativeTo := pageHost
 	if base != "" {
 		// A relative <base href> is relative to the page; a base that loads
@@ -39,6 +39,11 @@ func (p *Policy) BlockerForElement(urls []string, base, pageHost string, inline 
 	}
 	if b, ok := p.BlockerFor("", pageHost, inline); ok {
 		return b, true
+	}
+	if script {
+		// A script is held back by its markers (SPEC §5): naming a host in
+		// its text is what a site's own code does too.
+		return nil, false
 	}
 	return p.blockerNamedIn(inline)
 }

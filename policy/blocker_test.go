@@ -181,7 +181,13 @@ func TestBlockerForElement(t *testing.T) {
 		{"inline marker", nil, "", `gtag('config','G-1')`, "statistics"},
 		{"harmless srcdoc", nil, "", `<p>hello</p>`, ""},
 	} {
-		b, ok := p.BlockerForElement(tc.urls, tc.base, "example.se", []byte(tc.inline))
+		if tc.name == "inline marker" {
+			// A script's own text is judged by markers alone.
+			if b, ok := p.BlockerForElement(nil, "", "example.se", []byte(`load("https://files.imbox.io/w.js")`), true); ok {
+				t.Errorf("a script naming a blocked host was held back under %s", b.Category)
+			}
+		}
+		b, ok := p.BlockerForElement(tc.urls, tc.base, "example.se", []byte(tc.inline), false)
 		got := ""
 		if ok {
 			got = b.Category
