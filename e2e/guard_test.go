@@ -1078,3 +1078,29 @@ func TestGuardKnownList(t *testing.T) {
 		t.Errorf("the policy's category did not win over the list's: %v", jar)
 	}
 }
+
+// TestGuardOrdinaryDOM: the guard's setters stay out of the way of DOM work
+// that involves no script or style, such as the text of a node that is in no
+// element (jQuery's domManip builds its fragments so; a null parent once
+// threw from the textContent setter and broke WordPress's dashboard).
+func TestGuardOrdinaryDOM(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/ordinary", guardPage{body: "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Ordinary</title></head><body><p id=\"p\">x</p></body></html>"}))
+	got := guardEval[string](t, ctx, `(() => {
+		if (!window.consentgate) return 'no guard';
+		const out = [];
+		const step = (name, f) => { try { f(); out.push(name); } catch (e) { out.push(name + ': ' + e.message); } };
+		step('detached text', () => { const n = document.createTextNode('a'); n.textContent = 'b'; n.nodeValue = 'c'; n.data = 'd'; n.appendData('e'); });
+		step('fragment text', () => { const f = document.createDocumentFragment(); f.append('a'); f.firstChild.textContent = 'b'; f.textContent = 'c'; f.append(document.createTextNode('d')); });
+		step('document', () => { document.textContent = 'ignored'; });
+		step('attribute', () => { const a = document.createAttribute('title'); a.textContent = 't'; a.nodeValue = 'u'; });
+		step('paragraph', () => { const p = document.getElementById('p'); p.textContent = 'y'; p.innerText = 'z'; p.firstChild.data = 'w'; });
+		step('detached script', () => { const x = document.createElement('script'); x.text = 'window.ran = 1'; x.textContent = 'window.ran = 2'; });
+		return out.join('\n');
+	})()`)
+	want := "detached text\nfragment text\ndocument\nattribute\nparagraph\ndetached script"
+	if got != want {
+		t.Errorf("DOM steps through the guard:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -239,6 +239,31 @@ func (s *sinkSite) trackerHits(token string) []string {
 	return out
 }
 
+// filledHeaders replaces the placeholders in the header values a case's
+// serve function sets ({T} in a Link header), as fill does in its page.
+type filledHeaders struct {
+	http.ResponseWriter
+	fill func(string) string
+}
+
+func (f filledHeaders) fillAll() {
+	for _, vs := range f.Header() {
+		for i, v := range vs {
+			vs[i] = f.fill(v)
+		}
+	}
+}
+
+func (f filledHeaders) WriteHeader(code int) {
+	f.fillAll()
+	f.ResponseWriter.WriteHeader(code)
+}
+
+func (f filledHeaders) Write(b []byte) (int, error) {
+	f.fillAll() // (once the header is sent, changes are not seen)
+	return f.ResponseWriter.Write(b)
+}
+
 // fill replaces the placeholders of a case's page.
 func (s *sinkSite) fill(c sinkCase, page string) string {
 	t := "http://www.googletagmanager.com:" + s.tracker + "/c/" + c.name
@@ -307,7 +332,7 @@ func startSinkSite(t *testing.T) *sinkSite {
 			}
 			page = s.fill(c, page)
 			if c.serve != nil {
-				c.serve(w, page)
+				c.serve(filledHeaders{w, func(v string) string { return s.fill(c, v) }}, page)
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -398,11 +423,13 @@ func sinkUpstreamPages(w http.ResponseWriter, r *http.Request) {
 // consent endpoint and a reload (a frameset or SVG document has no banner).
 func sinkAccept(t *testing.T, ctx context.Context, s *sinkSite, path string) {
 	t.Helper()
-	hasBanner, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('#cg-banner button[value=accept_all]')`))
+	// The banner lives in the shadow root of #cg (pages that are not HTML,
+	// such as SVG, have none: then the consent endpoint is called directly).
+	hasBanner, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById('cg')?.shadowRoot?.querySelector('#cg-banner button[value=accept_all]')`))
 	if err == nil && hasBanner {
 		ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 		defer cancel()
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#cg-banner button[value=accept_all]`)), chromedp.WaitNotVisible(chromedp.CSS("#cg-banner"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Click(inBanner(`#cg-banner button[value=accept_all]`)), waitJS(`document.getElementById('cg').shadowRoot.getElementById('cg-banner').hidden`)); err != nil {
 			t.Fatalf("accept: %v", err)
 		}
 		return
@@ -587,9 +614,9 @@ func TestSinkWithdrawal(t *testing.T) {
 	// Withdraw in the banner's settings; the page reloads.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.marker = 1`),
-		chromedp.Click(chromedp.CSS("#cg-open")),
-		chromedp.WaitVisible(chromedp.CSS("#cg-settings button.cg-withdraw")),
-		chromedp.Click(chromedp.CSS("#cg-settings button.cg-withdraw")),
+		chromedp.Click(inBanner("#cg-open")),
+		chromedp.WaitVisible(inBanner("#cg-settings button.cg-withdraw")),
+		chromedp.Click(inBanner("#cg-settings button.cg-withdraw")),
 	); err != nil {
 		t.Fatal(err)
 	}

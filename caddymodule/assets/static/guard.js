@@ -213,8 +213,9 @@ if (!window.consentgate) {
 	// (t computes it: only for those, a whole element's text costs time).
 	const TX = /^(script|style)$/;
 	const textSet = (e, t) => {
-		const c = e && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
-		if (drop(c, e.localName)) neut(e, c, []);
+		// (e is null for a text node outside any element.)
+		const c = e && e.nodeType == 1 && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
+		if (c && drop(c, e.localName)) neut(e, c, []);
 	};
 	// scan holds what a node and its descendants (template contents too) would load.
 	const scan = (n, late) => {
@@ -565,10 +566,14 @@ if (!window.consentgate) {
 	const prep = e => {
 		const l = [], s = e.localName == 'script' && e.isConnected;
 		let t = null;
+		// The server holds a style with media="not all" (its own media, if
+		// any, in data-consent-media), the guard with type text/plain.
+		if (e.localName == 'style' && e.media == 'not all' && e.type != 'text/plain') ra.call(e, 'media');
 		for (const a of [...e.attributes]) if (a.name.startsWith(DC)) {
 			ra.call(e, a.name);
 			if (a.name == DC + '-type') t = a.value;
-			else if (a.name != DC) l.push([a.name.slice(13), a.value]);
+			// (The server writes xlink:href as data-consent-xlink-href.)
+			else if (a.name != DC) l.push([a.name == DC + '-xlink-href' ? 'xlink:href' : a.name.slice(13), a.value]);
 		}
 		held.delete(e);
 		// A script the document has seen never runs again: a fresh copy
