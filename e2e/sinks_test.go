@@ -99,6 +99,8 @@ var sinkCases = []sinkCase{
 	{name: "embed-src", kind: "markup", page: `<embed src="{T}/f.html">`, after: "released"},
 	{name: "style-attribute-url", kind: "markup", page: `<div style="background-image: url({T}/p.gif)">x</div>`, after: "released"},
 	{name: "style-element-url", kind: "markup", page: `<style>body { background-image: url({T}/p.gif) }</style>`, after: "released"},
+	{name: "style-import-url", kind: "markup", page: `<style>@import url({T}/s.css);</style>`, after: "released"},
+	{name: "style-import-string", kind: "markup", page: `<style>@import "{T}/s.css" screen; p { color: red }</style>`, after: "released"},
 
 	// How the proxy reads the response: it must see the page the browser renders.
 	{name: "duplicate-content-type", kind: "response", page: `<script src="{T}/x.js"></script>`, after: "released", serve: func(w http.ResponseWriter, page string) {
