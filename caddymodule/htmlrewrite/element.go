@@ -31,8 +31,8 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 		if m := nameEnds(x); m != 0 {
 			k = bits.TrailingZeros64(m) / 8
 		}
-		if k < 8 && class[p[i+k]]&(cTagNameEnd|cNUL) == 0 {
-			// A control character other than whitespace: read it the long way.
+		if c := byte(x >> (8 * k)); k < 8 && c < ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r' {
+			// NUL or a control character other than whitespace: read it the long way.
 			return 0, false, false
 		}
 		w = lowerWord(x)
