@@ -154,3 +154,49 @@ func BenchmarkCorpusTotal(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkFloor measures, per corpus page, what any scanner that finds the tags must
+// spend at the least, for the arithmetic in docs/BENCHMARKS.md: "indexbyte" finds every
+// '<' with bytes.IndexByte and nothing else; "tags" also reads each tag to its '>' (quoted
+// attribute values skipped with bytes.IndexByte), which is less than a tokenizer does
+// (no comments, no raw text, no names looked up).
+func BenchmarkFloor(b *testing.B) {
+	names, pages := corpus(b)
+	sink := 0
+	for _, kind := range []string{"indexbyte", "tags"} {
+		b.Run(kind, func(b *testing.B) {
+			for _, n := range names {
+				page := pages[n]
+				b.Run(n, func(b *testing.B) {
+					measure(b, len(page), func() {
+						count := 0
+						for i := 0; ; {
+							j := bytes.IndexByte(page[i:], '<')
+							if j < 0 {
+								break
+							}
+							i += j + 1
+							count++
+							if kind == "indexbyte" {
+								continue
+							}
+							for i < len(page) && page[i] != '>' {
+								if c := page[i]; c == '"' || c == '\'' {
+									k := bytes.IndexByte(page[i+1:], c)
+									if k < 0 {
+										i = len(page)
+										break
+									}
+									i += k + 1
+								}
+								i++
+							}
+						}
+						sink += count
+					})
+				})
+			}
+		})
+	}
+	_ = sink
+}

@@ -31,8 +31,8 @@ func (r *Rewriter) fastTag(p []byte, lt int) (next int, ok, stop bool) {
 		if m := nameEnds(x); m != 0 {
 			k = bits.TrailingZeros64(m) / 8
 		}
-		if k < 8 && class[p[i+k]]&(cTagNameEnd|cNUL) == 0 {
-			// A control character other than whitespace: read it the long way.
+		if c := byte(x >> (8 * k)); k < 8 && c < ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r' {
+			// NUL or a control character other than whitespace: read it the long way.
 			return 0, false, false
 		}
 		w = lowerWord(x)
@@ -588,91 +588,134 @@ type analysis struct {
 	// renames: attribute name spans (offsets into the tag) to rename when neutralised
 }
 
-// presentation attributes of SVG that take a url().
-var svgURLAttrs = []string{"fill", "stroke", "filter", "mask", "clip-path", "marker-start",
-	"marker-mid", "marker-end", "cursor"}
+// Attribute names as words (see attrWord), for roleOf's switches.
+var (
+	wStyle       = attrWordOf("style")
+	wHref        = attrWordOf("href")
+	wXlinkHref   = attrWordOf("xlink:href")
+	wSrc         = attrWordOf("src")
+	wSrcset      = attrWordOf("srcset")
+	wSrcdoc      = attrWordOf("srcdoc")
+	wData        = attrWordOf("data")
+	wPoster      = attrWordOf("poster")
+	wImagesrcset = attrWordOf("imagesrcset")
+	wBackground  = attrWordOf("background")
+	wPing        = attrWordOf("ping")
+	wTo          = attrWordOf("to")
+	wFrom        = attrWordOf("from")
+	wBy          = attrWordOf("by")
+	wValues      = attrWordOf("values")
+	// presentation attributes of SVG that take a url()
+	svgURLAttrs = []attrWord{attrWordOf("fill"), attrWordOf("stroke"), attrWordOf("filter"),
+		attrWordOf("mask"), attrWordOf("clip-path"), attrWordOf("marker-start"),
+		attrWordOf("marker-mid"), attrWordOf("marker-end"), attrWordOf("cursor")}
+)
+
+// attrWord is an attribute name of up to 16 bytes, lower-cased, packed into two words
+// (longer names get a word that matches none of ours).
+type attrWord [2]uint64
+
+func attrWordOf(s string) attrWord { return attrWordFold([]byte(s)) }
+
+func attrWordFold(name []byte) attrWord {
+	var w attrWord
+	if len(name) > 16 {
+		return attrWord{^uint64(0), ^uint64(0)}
+	}
+	for i, c := range name {
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		w[i/8] |= uint64(c) << (8 * (i % 8))
+	}
+	return w
+}
 
 // roleOf returns an attribute's role on an element.
 func roleOf(id tagID, ns uint8, name []byte) role {
-	if eqFold(name, "style") {
+	return roleOfWord(id, ns, attrWordFold(name))
+}
+
+func roleOfWord(id tagID, ns uint8, w attrWord) role {
+	if w == wStyle {
 		return rCSS
 	}
 	if ns == nsSVG {
 		switch id {
 		case tScript:
-			if eqFold(name, "href") || eqFold(name, "xlink:href") || eqFold(name, "src") {
+			if w == wHref || w == wXlinkHref || w == wSrc {
 				return rDoc
 			}
 		case tImage, tFeImage, tUse:
-			if eqFold(name, "href") || eqFold(name, "xlink:href") {
+			if w == wHref || w == wXlinkHref {
 				return rURL
 			}
 		case tSet, tAnimate:
-			if eqFold(name, "to") || eqFold(name, "from") || eqFold(name, "by") || eqFold(name, "values") {
+			if w == wTo || w == wFrom || w == wBy || w == wValues {
 				return rAnim
 			}
 		}
 		for _, s := range svgURLAttrs {
-			if eqFold(name, s) {
+			if w == s {
 				return rCSSValue
 			}
 		}
 		return rNone
 	}
 	if ns == nsMath {
-		if id == tMglyph && eqFold(name, "src") {
+		if id == tMglyph && w == wSrc {
 			return rURL
 		}
 		return rNone
 	}
 	switch id {
 	case tScript:
-		if eqFold(name, "src") || eqFold(name, "href") || eqFold(name, "xlink:href") {
+		if w == wSrc || w == wHref || w == wXlinkHref {
 			return rDoc
 		}
 	case tIframe:
-		if eqFold(name, "src") {
+		if w == wSrc {
 			return rDoc
 		}
-		if eqFold(name, "srcdoc") {
+		if w == wSrcdoc {
 			return rSrcdoc
 		}
 	case tFrame, tEmbed:
-		if eqFold(name, "src") {
+		if w == wSrc {
 			return rDoc
 		}
 	case tObject:
-		if eqFold(name, "data") {
+		if w == wData {
 			return rDoc
 		}
 	case tImg, tSource:
-		if eqFold(name, "src") {
+		if w == wSrc {
 			return rURL
 		}
-		if eqFold(name, "srcset") {
+		if w == wSrcset {
 			return rSrcset
 		}
 	case tInput, tAudio, tTrack:
-		if eqFold(name, "src") {
+		if w == wSrc {
 			return rURL
 		}
 	case tVideo:
-		if eqFold(name, "src") || eqFold(name, "poster") {
+		if w == wSrc || w == wPoster {
 			return rURL
 		}
 	case tLink:
-		if eqFold(name, "href") {
+		if w == wHref {
 			return rLinkHref
 		}
-		if eqFold(name, "imagesrcset") {
+		if w == wImagesrcset {
 			return rImageSrcset
 		}
 	case tBody, tTable, tThead, tTbody, tTfoot, tTr, tTd, tTh:
-		if eqFold(name, "background") {
+		if w == wBackground {
 			return rURL
 		}
 	case tA, tArea:
-		if eqFold(name, "ping") {
+		if w == wPing {
 			return rPing
 		}
 	}
@@ -710,6 +753,10 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	r.inline = r.inline[:0]
 	r.renam = r.renam[:0]
 	r.attrs = parseAttrs(tag, r.attrs[:0])
+	r.words = r.words[:0]
+	for _, at := range r.attrs {
+		r.words = append(r.words, attrWordFold(tag[at.nameStart:at.nameEnd]))
+	}
 	sink := false
 	a.tag, sink = sinkTag(id, ns)
 
@@ -717,7 +764,12 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	executable := true
 	typeSeen, langSeen, relSeen, nameSeen, wSeen, hSeen := false, false, false, false, false, false
 	var language string
-	for _, at := range r.attrs {
+	for k, at := range r.attrs {
+		w := r.words[k]
+		if w[0]&0xff|0x20 != 't' && w[0]&0xff|0x20 != 'l' && w[0]&0xff|0x20 != 'r' &&
+			w[0]&0xff|0x20 != 'a' && w[0]&0xff|0x20 != 'w' && w[0]&0xff|0x20 != 'h' {
+			continue // none of the names below
+		}
 		name := tag[at.nameStart:at.nameEnd]
 		val := tag[at.valStart:at.valEnd]
 		switch {
@@ -739,10 +791,10 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 			var an string
 			an, r.scratch = r.decodeValue(val, r.scratch)
 			a.animHref = an == "href" || an == "xlink:href"
-		case !wSeen && eqFold(name, "width"):
+		case !wSeen && placeholderTag(id, ns) && eqFold(name, "width"):
 			wSeen = true
 			a.width, r.scratch = r.decodeValue(val, r.scratch)
-		case !hSeen && eqFold(name, "height"):
+		case !hSeen && placeholderTag(id, ns) && eqFold(name, "height"):
 			hSeen = true
 			a.height, r.scratch = r.decodeValue(val, r.scratch)
 		}
@@ -758,13 +810,13 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	hasSrc := false
 	for k, at := range r.attrs {
 		name := tag[at.nameStart:at.nameEnd]
-		ro := roleOf(id, ns, name)
+		ro := roleOfWord(id, ns, r.words[k])
 		if ro == rNone || ro == rDoc && !sink {
 			continue
 		}
 		first := true
-		for _, prev := range r.attrs[:k] {
-			if asciiEqualFold(tag[prev.nameStart:prev.nameEnd], name) {
+		for _, prev := range r.words[:k] {
+			if prev == r.words[k] {
 				first = false
 				break
 			}
@@ -857,12 +909,19 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	if a.animHref {
 		r.renameAll(tag, []byte("attributename"))
 	}
-	if ns == nsHTML {
-		switch id {
-		case tIframe, tFrame, tVideo, tAudio, tEmbed, tObject:
-			a.placeholder = true
-		}
+	a.placeholder = placeholderTag(id, ns)
+}
+
+// placeholderTag reports whether a held-back element gets a placeholder.
+func placeholderTag(id tagID, ns uint8) bool {
+	if ns != nsHTML {
+		return false
 	}
+	switch id {
+	case tIframe, tFrame, tVideo, tAudio, tEmbed, tObject:
+		return true
+	}
+	return false
 }
 
 // asciiEqualFold reports whether a and b are equal ignoring ASCII case (attribute names

@@ -39,7 +39,8 @@ type Element struct {
 	InNoscript bool
 	// Foreign: an SVG or MathML element.
 	Foreign bool
-	// Width and Height are the element's attributes of those names, decoded.
+	// Width and Height are the element's attributes of those names, decoded, for the
+	// elements that get placeholders (iframe, frame, video, audio, embed, object).
 	Width, Height string
 	// Partial: the start tag was longer than the hold limit, so URLs and Inline hold only
 	// what came before it. The rewriter cannot see the rest in time; the caller should
@@ -132,6 +133,7 @@ type Rewriter struct {
 	urls    []string
 	renam   []rename
 	attrs   []attr
+	words   []attrWord
 	saved   []frame
 }
 
@@ -155,6 +157,7 @@ func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
 		urls:    r.urls[:0],
 		renam:   r.renam[:0],
 		attrs:   r.attrs[:0],
+		words:   r.words[:0],
 		saved:   r.saved[:0],
 		pend:    pending{tag: r.pend.tag[:0], out: r.pend.out[:0], text: r.pend.text[:0]},
 		raw:     rawState{sc: cssScanner{buf: r.raw.sc.buf[:0]}},

@@ -781,53 +781,65 @@ const (
 
 // tagRestBits is tagRest that also notes which of the attribute names that load on
 // any element the tag has (the aStyle, aBackground and aPing bits).
-func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, bits uint8) {
+func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, names uint8) {
 	for {
 		// Before attribute name; after a quoted value the same rules apply.
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrName, false, bits
+			return i, sBeforeAttrName, false, names
 		}
 		switch p[i] {
 		case '>':
-			return i + 1, sData, false, bits
+			return i + 1, sData, false, names
 		case '/':
 			i++
 			if i == len(p) {
-				return i, sSelfClosing, false, bits
+				return i, sSelfClosing, false, names
 			}
 			if p[i] == '>' {
-				return i + 1, sData, true, bits
+				return i + 1, sData, true, names
 			}
 			continue
 		}
-		// Attribute name; its first character may be '='.
+		// Attribute name; its first character may be '='. Read 8 bytes at a time.
 		ns := i
 		i++
+		for i+8 <= len(p) {
+			m := attrNameEnds(binary.LittleEndian.Uint64(p[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+			if class[p[i]]&cAttrNameEnd != 0 {
+				break
+			}
+			i++ // a control character: part of the name
+		}
 		for i < len(p) && class[p[i]]&cAttrNameEnd == 0 {
 			i++
 		}
 		switch i - ns {
 		case 5:
 			if eqFold(p[ns:i], "style") {
-				bits |= aStyle
+				names |= aStyle
 			}
 		case 10:
 			if eqFold(p[ns:i], "background") {
-				bits |= aBackground
+				names |= aBackground
 			}
 		case 4:
 			if eqFold(p[ns:i], "ping") {
-				bits |= aPing
+				names |= aPing
 			}
 		}
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
-			return i, sAfterAttrName, false, bits
+			return i, sAfterAttrName, false, names
 		}
 		if p[i] != '=' {
 			continue // '>', '/' or the next attribute's name
@@ -838,41 +850,42 @@ func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, bits ui
 			i++
 		}
 		if i == len(p) {
-			return i, sBeforeAttrValue, false, bits
+			return i, sBeforeAttrValue, false, names
 		}
 		switch q := p[i]; q {
 		case '"', '\'':
 			j := indexShort(p[i+1:], q)
 			if j < 0 {
 				if q == '\'' {
-					return len(p), sAttrValueSQ, false, bits
+					return len(p), sAttrValueSQ, false, names
 				}
-				return len(p), sAttrValueDQ, false, bits
+				return len(p), sAttrValueDQ, false, names
 			}
 			i += j + 2
 		case '>':
-			return i + 1, sData, false, bits
+			return i + 1, sData, false, names
 		default:
 			for i < len(p) && class[p[i]]&cUnquotedEnd == 0 {
 				i++
 			}
 			if i == len(p) {
-				return i, sAttrValueUnq, false, bits
+				return i, sAttrValueUnq, false, names
 			}
 			if p[i] == '>' {
-				return i + 1, sData, false, bits
+				return i + 1, sData, false, names
 			}
 		}
 	}
 }
 
-// indexShort is bytes.IndexByte for searches that usually end within a few dozen bytes,
-// where the call costs more than the search: it looks at 8 bytes at a time in a word.
+// indexShort is bytes.IndexByte for searches that often end within a few bytes, where
+// the call costs more than the search: it looks at the first 16 bytes 8 at a time in a
+// word, and leaves longer searches to bytes.IndexByte (vector instructions).
 func indexShort(b []byte, c byte) int {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	cc := uint64(c) * lo
 	i := 0
-	for ; i+8 <= len(b) && i < 64; i += 8 {
+	for ; i+8 <= len(b) && i < 16; i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:]) ^ cc
 		if m := (x - lo) &^ x & hi; m != 0 {
 			return i + bits.TrailingZeros64(m)/8
@@ -890,6 +903,15 @@ func indexShort(b []byte, c byte) int {
 		}
 	}
 	return -1
+}
+
+// attrNameEnds marks the bytes of x that may end an attribute name: '/', '>', '=' and
+// those up to 0x20; only the lowest mark is exact.
+func attrNameEnds(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	le20 := (x - 0x21*lo) &^ x & hi
+	slash, gt, eq := x^('/'*lo), x^('>'*lo), x^('='*lo)
+	return le20 | (slash-lo)&^slash&hi | (gt-lo)&^gt&hi | (eq-lo)&^eq&hi
 }
 
 // rawEndTag turns the end tag that closes a raw-text element into an ordinary end

@@ -7,6 +7,7 @@ import (
 	"testing"
 )
 
+// TestSWAR checks the word-at-a-time byte searches against byte-by-byte ones.
 func TestSWARName(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for range 200000 {
@@ -16,7 +17,7 @@ func TestSWARName(t *testing.T) {
 			case 0:
 				b[i] = byte(rng.IntN(256))
 			case 1:
-				b[i] = "\t\n\f\r /> \x00\x01"[rng.IntN(10)]
+				b[i] = "\t\n\f\r /> \x00\x01="[rng.IntN(11)]
 			default:
 				b[i] = "aZz09-:AQx\xc3\xa9"[rng.IntN(12)]
 			}
@@ -35,6 +36,20 @@ func TestSWARName(t *testing.T) {
 		}
 		if got != want {
 			t.Fatalf("nameEnds(%q) = %d, want %d", b, got, want)
+		}
+		wantA := 8
+		for i, c := range b {
+			if c <= 0x20 || c == '/' || c == '>' || c == '=' {
+				wantA = i
+				break
+			}
+		}
+		gotA := 8
+		if m := attrNameEnds(x); m != 0 {
+			gotA = bits.TrailingZeros64(m) / 8
+		}
+		if gotA != wantA {
+			t.Fatalf("attrNameEnds(%q) = %d, want %d", b, gotA, wantA)
 		}
 		var lw [8]byte
 		binary.LittleEndian.PutUint64(lw[:], lowerWord(x))
