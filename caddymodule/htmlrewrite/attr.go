@@ -130,7 +130,7 @@ func renamed(name []byte) []byte {
 }
 
 // neutralise returns the tag with the consent attributes added after the tag name —
-// type="text/plain" for a script, media="not all" for a style, data-consent="CAT" for
+// type="text/plain" for a script or a style, data-consent="CAT" for
 // all — and every attribute in r.renam renamed (see renamed). Every duplicate is renamed
 // too: the first of the remaining ones would otherwise take effect.
 func (r *Rewriter) neutralise(tag []byte, a *analysis, cat string) []byte {
@@ -142,11 +142,8 @@ func (r *Rewriter) neutralise(tag []byte, a *analysis, cat string) []byte {
 		}
 	}
 	out := append(r.out[:0], tag[:ne]...)
-	if a.script {
+	if a.script || a.styleEl {
 		out = append(out, ` type="text/plain"`...)
-	}
-	if a.styleEl {
-		out = append(out, ` media="not all"`...)
 	}
 	out = append(out, ` data-consent="`...)
 	out = append(out, attrEscaped(cat)...)

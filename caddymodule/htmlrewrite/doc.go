@@ -23,7 +23,7 @@
 //	<script src=X ...>   becomes  <script type="text/plain" data-consent="CAT" data-consent-src=X ...>
 //	<svg><script href=X> becomes  <script type="text/plain" data-consent="CAT" data-consent-href=X>
 //	<img src=X srcset=Y> becomes  <img data-consent="CAT" data-consent-src=X data-consent-srcset=Y>
-//	<style media=M>      becomes  <style media="not all" data-consent="CAT" data-consent-media=M>
+//	<style>@import "X"   becomes  <style type="text/plain" data-consent="CAT">@import "data:,X"
 //
 // Every attribute that loads is renamed where it stands to data-consent-NAME (':' as
 // '-'), with its value and quoting untouched, duplicates included; a script's type is

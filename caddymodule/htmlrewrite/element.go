@@ -440,7 +440,7 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 		}
 		if partial && r.block != nil && !tail.blocked {
 			// Its start went out unseen whole: its text is still looked at.
-			r.streamText(p, i, rawScript, &tail.a)
+			r.streamText(p, i, rawScript, &tail.a, false)
 			return true
 		}
 		r.decideElement(p, i, tag, &a)
@@ -450,8 +450,8 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 			r.startRaw(tag, &a, rawStyle)
 			return true
 		}
-		if partial && r.block != nil && !tail.blocked {
-			r.streamText(p, i, rawStyle, &tail.a)
+		if partial && r.block != nil {
+			r.streamText(p, i, rawStyle, &tail.a, tail.blocked)
 			return true
 		}
 		r.decideElement(p, i, tag, &a)
@@ -580,7 +580,7 @@ type analysis struct {
 	holdText       bool // an HTML script or style: held with its text
 	pendingContent bool // an SVG script or style: held until it ends
 	script         bool // neutralised with type="text/plain"
-	styleEl        bool // neutralised with media="not all"
+	styleEl        bool // a style: neutralised with type="text/plain", its @import URLs made inert
 	placeholder    bool
 	linkFetches    bool
 	animHref       bool
@@ -904,7 +904,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	}
 	if id == tStyle {
 		a.styleEl = true
-		r.renameAll(tag, []byte("media"))
+		r.renameAll(tag, []byte("type"))
 	}
 	if a.animHref {
 		r.renameAll(tag, []byte("attributename"))

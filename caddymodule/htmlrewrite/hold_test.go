@@ -254,7 +254,14 @@ func TestOverLimit(t *testing.T) {
 	}, {
 		name:  "long style with a URL in the first window",
 		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
-		want:  `<style media="not all" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
+		want:  `<style type="text/plain" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
+		calls: []string{`style "https://track.example/p.gif" inline=".b{background:url(https://track.example/p.gif)}` + long[:18] + `"`},
+	}, {
+		// Held back on its first window, a style's later @import URLs are still made
+		// inert (preload scanners read them whatever its type).
+		name:  "long style held back, @import after the window",
+		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `@import "https://ok.example/a.css";</style>`,
+		want:  `<style type="text/plain" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `@import "data:,https://ok.example/a.css";</style>`,
 		calls: []string{`style "https://track.example/p.gif" inline=".b{background:url(https://track.example/p.gif)}` + long[:18] + `"`},
 	}, {
 		name:  "long svg script",

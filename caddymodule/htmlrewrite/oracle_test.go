@@ -50,8 +50,8 @@ func trunc(b []byte) []byte {
 // the output by the call made for it: the call's URLs include every URL the model finds
 // (the rewriter may find more: it reads some attributes in both namespaces), its inline
 // text is the element's, it is foreign exactly when the element is, and the output
-// element has none of its loading attributes left under their own names (a script's
-// type is text/plain, a style's media "not all"). Every call must land on exactly one
+// element has none of its loading attributes left under their own names (a script's or a
+// style's type is text/plain). Every call must land on exactly one
 // such element, in the order of the calls, except:
 //
 //   - elements inside <noscript>: x/net parses with scripting enabled, so noscript
@@ -564,7 +564,8 @@ func oracleCheck(in []byte, scripting bool) []string {
 			if !c.Partial && (!c.IsInline || !inlineHas(normText(c.Inline), ei)) {
 				probs = append(probs, fmt.Sprintf("call %d (%s): parser has inline text %s", n, short(c.call), quoteShort(l.text)))
 			}
-			if t := childText(eo); t != l.text {
+			// A held-back style's @import URLs are made inert in its text.
+			if t := childText(eo); t != l.text && !(l.style && strings.ReplaceAll(t, "data:,", "") == strings.ReplaceAll(l.text, "data:,", "")) {
 				probs = append(probs, fmt.Sprintf("call %d (%s): text changed to %s", n, short(c.call), quoteShort(t)))
 			}
 		}
@@ -584,8 +585,8 @@ func oracleCheck(in []byte, scripting bool) []string {
 			}
 		}
 		if l.style {
-			if v, _ := attrVal(eo.Attr, "media"); v != "not all" {
-				probs = append(probs, fmt.Sprintf("call %d (%s): media %q", n, short(c.call), v))
+			if v, _ := attrVal(eo.Attr, "type"); v != "text/plain" {
+				probs = append(probs, fmt.Sprintf("call %d (%s): type %q", n, short(c.call), v))
 			}
 		}
 	}

@@ -151,14 +151,38 @@ func (r *Rewriter) decidePending(p []byte, upto int, partial bool) {
 	cat := r.ask(&pd.a, r.urls, inline, partial)
 	if cat == "" {
 		r.writeOut(pd.tag)
+		r.writeOut(pd.out)
 	} else {
 		var a analysis
 		r.analyse(&a, pd.tag, pd.a.id, pd.a.ns)
 		r.writeOut(r.neutralise(pd.tag, &a, cat))
+		out := pd.out
+		if pd.a.id == tStyle {
+			// What a preload scanner reads is the markup as it is.
+			var sc cssScanner
+			sc.reset(r.maxHold)
+			r.importAt = r.importAt[:0]
+			col := importCollector{r: r, sc: &sc}
+			sc.feed(out, 0, &col)
+			out = r.inertImports(out, 0)
+		}
+		r.writeOut(out)
 	}
-	r.writeOut(pd.out)
 	pd.tag, pd.out, pd.text, pd.run = pd.tag[:0], pd.out[:0], pd.text[:0], pd.run[:0]
 }
+
+// importCollector records where a style's @import URLs start.
+type importCollector struct {
+	r  *Rewriter
+	sc *cssScanner
+}
+
+func (c *importCollector) urlStart(at int64) {
+	if c.sc.imported {
+		c.r.importAt = append(c.r.importAt, at)
+	}
+}
+func (c *importCollector) urlEnd([]byte, int64, int64, bool) {}
 
 // endPending decides a held foreign element that ends with the input or a noscript.
 func (r *Rewriter) endPending(p []byte, upto int) {

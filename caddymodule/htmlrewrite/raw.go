@@ -16,8 +16,8 @@ import "bytes"
 //     tokenizer state the text was in there, so that browsers read the rest as before.
 //     The script's start already ran... into a syntax error, mostly: what ran is what no
 //     window matched.
-//   - A style is decided on its first window's URLs: held back whole (media="not all")
-//     when one matches. Otherwise its start goes out, and each later URL is held from
+//   - A style is decided on its first window's URLs: held back whole (type="text/plain",
+//     its @import URLs made inert as the rest streams) when one matches. Otherwise its start goes out, and each later URL is held from
 //     its first character until its end and shown to Block on its own; a matched one is
 //     made inert in place by "data:," written before it (a data: URL loads nothing).
 
@@ -34,6 +34,7 @@ type rawState struct {
 	cssOn     bool // the CSS scanner sees the style's text
 	streaming bool // after a style's first window: URLs are held one at a time
 	skipURL   bool // the URL in progress was already decided (at the hold limit)
+	blocked   bool // a style held back while its text streams: its @import URLs are made inert
 	sc        cssScanner
 	// Script windows: the tokenizer state where the next window starts (recorded at
 	// the mark, the limit less the overlap), and where the current one started.
@@ -104,6 +105,7 @@ func cssMayLoad(css []byte) bool {
 // styleURLs runs the CSS scanner over a style's text held from its start, whose first
 // byte is at absolute offset off, collecting its URLs into r.urls.
 func (r *Rewriter) styleURLs(text []byte, off int64) {
+	r.importAt = r.importAt[:0]
 	r.raw.sc.reset(r.maxHold)
 	if cssMayLoad(text) {
 		r.raw.sc.feed(text, off, r)
@@ -112,8 +114,8 @@ func (r *Rewriter) styleURLs(text []byte, off int64) {
 
 // streamText follows the text of a script or style whose start tag has gone out
 // unchanged without being seen whole (it was longer than the hold limit).
-func (r *Rewriter) streamText(p []byte, i int, kind rawKind, a *analysis) {
-	r.raw = rawState{kind: kind, a: *a, sc: r.raw.sc}
+func (r *Rewriter) streamText(p []byte, i int, kind rawKind, a *analysis, blocked bool) {
+	r.raw = rawState{kind: kind, a: *a, sc: r.raw.sc, blocked: blocked}
 	switch kind {
 	case rawScript:
 		r.release()
@@ -164,12 +166,29 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		a := &r.raw.a
 		// The scanner goes through all of the window (whether it may load or not: it
 		// must be where the text is when the rest streams through it).
+		r.importAt = r.importAt[:0]
 		r.raw.sc.reset(r.maxHold)
 		r.raw.sc.feed(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen), r)
 		if cat := r.ask(a, r.urls, all[r.capTagLen:], false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
-			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
-			r.raw = rawState{sc: r.raw.sc}
+			// The rest streams through the scanner, which keeps its @import URLs
+			// inert; one that has begun stays held.
+			r.raw.streaming, r.raw.cssOn, r.raw.blocked = true, true, true
+			if r.raw.sc.inURL && r.raw.sc.imported {
+				start := int(r.raw.sc.urlStart - r.capAbs())
+				r.importAt = r.importAt[:len(r.importAt)-1] // that one is made inert when it ends
+				text := r.inertImports(all[r.capTagLen:start], r.capAbs()+int64(r.capTagLen))
+				if len(r.hold) == 0 {
+					r.flushTo(p, r.capStart)
+				}
+				r.write(r.neutralise(all[:r.capTagLen], a, cat))
+				r.write(text)
+				r.emitCapturedDrop(p, i, start)
+				r.capWhy = capURL
+				return
+			}
+			text := r.inertImports(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen))
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), text)
 			return
 		}
 		// From here on, URL by URL; one that has begun stays held.
@@ -183,6 +202,43 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		}
 		r.release()
 	}
+}
+
+// inertImports returns text (whose first byte is at absolute offset base) with "data:,"
+// written before each @import URL in r.importAt: a held-back style applies nothing, but
+// browsers' preload scanners fetch what its @import rules name (Chromium does, whatever
+// the style's type or media).
+func (r *Rewriter) inertImports(text []byte, base int64) []byte {
+	if len(r.importAt) == 0 {
+		return text
+	}
+	out := make([]byte, 0, len(text)+6*len(r.importAt))
+	pos := 0
+	for _, at := range r.importAt {
+		k := int(at - base)
+		if k < pos || k > len(text) {
+			continue
+		}
+		out = append(out, text[pos:k]...)
+		out = append(out, "data:,"...)
+		pos = k
+	}
+	out = append(out, text[pos:]...)
+	r.importAt = r.importAt[:0]
+	return out
+}
+
+// emitCapturedDrop drops the first n captured bytes (already written, rewritten) and
+// keeps the rest captured.
+func (r *Rewriter) emitCapturedDrop(p []byte, i, n int) {
+	if len(r.hold) == 0 {
+		r.emitFrom = r.capStart + n
+		r.capStart += n
+		return
+	}
+	all := r.captured(p, i)
+	r.hold = append(r.hold[:0], all[n:]...)
+	r.emitFrom = i
 }
 
 // capAbs is the absolute offset of the first captured byte.
@@ -286,7 +342,7 @@ func (r *Rewriter) rawEnd(p []byte, i, textEnd int) {
 		r.raw.sc.finish(r)
 		if cat := r.ask(a, r.urls, all[r.capTagLen:textEnd:textEnd], false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
-			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), all[r.capTagLen:])
+			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), r.inertImports(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen)))
 		} else {
 			r.release()
 		}
@@ -336,8 +392,11 @@ func (r *Rewriter) cssText(p []byte, from, to int) int {
 
 // urlStart: the CSS scanner begins a URL.
 func (r *Rewriter) urlStart(at int64) {
-	if r.raw.streaming && !r.capturing {
+	switch {
+	case r.raw.streaming && !r.capturing:
 		r.beginCapture(int(at-r.abs), capURL)
+	case !r.raw.streaming && r.raw.sc.imported:
+		r.importAt = append(r.importAt, at)
 	}
 }
 
@@ -359,6 +418,16 @@ func (r *Rewriter) urlEnd(u []byte, start, end int64, imported bool) {
 func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
 	if r.raw.skipURL {
 		r.release()
+		return
+	}
+	if r.raw.blocked {
+		// The style is held back: nothing in it applies, but browsers' preload
+		// scanners still fetch what @import names.
+		if r.raw.sc.imported {
+			r.replace(p, i, []byte("data:,"), r.captured(p, i))
+		} else {
+			r.release()
+		}
 		return
 	}
 	r.urls = r.urls[:0]
@@ -490,7 +559,7 @@ func (r *Rewriter) analyseAll(a *analysis, tag []byte, id tagID, ns uint8) {
 		r.renameAll(tag, []byte("type"))
 	case id == tStyle:
 		a.styleEl = true
-		r.renameAll(tag, []byte("media"))
+		r.renameAll(tag, []byte("type"))
 	}
 	if ns == nsHTML {
 		switch id {
@@ -510,7 +579,7 @@ func (r *Rewriter) tailRenames(name []byte, a *analysis) bool {
 	switch {
 	case a.id == tScript && eqFold(name, "type"):
 		return true
-	case a.id == tStyle && eqFold(name, "media"):
+	case a.id == tStyle && eqFold(name, "type"):
 		return true
 	case (a.id == tSet || a.id == tAnimate) && eqFold(name, "attributename"):
 		return true

@@ -127,14 +127,15 @@ type Rewriter struct {
 	attrBits  uint8 // for a tag read whole by fastTag: aKnown and the names it has
 
 	// Scratch space, kept across Reset.
-	out     []byte
-	scratch []byte
-	inline  []byte
-	urls    []string
-	renam   []rename
-	attrs   []attr
-	words   []attrWord
-	saved   []frame
+	out      []byte
+	scratch  []byte
+	inline   []byte
+	urls     []string
+	renam    []rename
+	attrs    []attr
+	words    []attrWord
+	importAt []int64 // where the @import URLs of a style being decided start
+	saved    []frame
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -149,19 +150,20 @@ func New(w io.Writer, cfg *Config) *Rewriter {
 func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
 	frames := r.tree.frames
 	*r = Rewriter{
-		w:       w,
-		hold:    r.hold[:0],
-		out:     r.out[:0],
-		scratch: r.scratch[:0],
-		inline:  r.inline[:0],
-		urls:    r.urls[:0],
-		renam:   r.renam[:0],
-		attrs:   r.attrs[:0],
-		words:   r.words[:0],
-		saved:   r.saved[:0],
-		pend:    pending{tag: r.pend.tag[:0], out: r.pend.out[:0], text: r.pend.text[:0]},
-		raw:     rawState{sc: cssScanner{buf: r.raw.sc.buf[:0]}},
-		tok:     tokenizer{mh: r.tok.mh},
+		w:        w,
+		hold:     r.hold[:0],
+		out:      r.out[:0],
+		scratch:  r.scratch[:0],
+		inline:   r.inline[:0],
+		urls:     r.urls[:0],
+		renam:    r.renam[:0],
+		attrs:    r.attrs[:0],
+		words:    r.words[:0],
+		importAt: r.importAt[:0],
+		saved:    r.saved[:0],
+		pend:     pending{tag: r.pend.tag[:0], out: r.pend.out[:0], text: r.pend.text[:0]},
+		raw:      rawState{sc: cssScanner{buf: r.raw.sc.buf[:0]}},
+		tok:      tokenizer{mh: r.tok.mh},
 	}
 	r.tree.reset(frames)
 	r.tok.mh.SetSeed(nameSeed)
@@ -435,6 +437,8 @@ func (r *Rewriter) emitCaptured(p []byte, i, n int) {
 	all := r.captured(p, i)
 	r.write(all[:n])
 	r.hold = append(r.hold[:0], all[n:]...)
+	// Everything of p before i is written or held: none of it is pending any more.
+	r.emitFrom = i
 }
 
 // insertBefore writes b before the construct being captured.

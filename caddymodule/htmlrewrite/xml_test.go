@@ -60,7 +60,7 @@ var xmlCases = []struct {
 	name:  "no raw text in XML: a style's markup is markup",
 	svg:   true,
 	in:    `<svg xmlns="http://www.w3.org/2000/svg"><style>a{}</style><image href="https://track.example/p.png"/><style>@import url(https://track.example/s.css);</style></svg>`,
-	want:  `<svg xmlns="http://www.w3.org/2000/svg"><style>a{}</style><image data-consent="marketing" data-consent-href="https://track.example/p.png"/><style media="not all" data-consent="marketing">@import url(https://track.example/s.css);</style></svg>`,
+	want:  `<svg xmlns="http://www.w3.org/2000/svg"><style>a{}</style><image data-consent="marketing" data-consent-href="https://track.example/p.png"/><style type="text/plain" data-consent="marketing">@import url(data:,https://track.example/s.css);</style></svg>`,
 	calls: []string{`style inline="a{}" foreign`, `image "https://track.example/p.png" foreign`, `style "https://track.example/s.css" inline="@import url(https://track.example/s.css);" foreign`},
 }, {
 	name: "xhtml iframe in foreignObject",
@@ -122,7 +122,7 @@ track();
 //]]></script><style>a { background: url(https://track.example/p.gif) }</style></head></html>`,
 	want: `<html xmlns="http://www.w3.org/1999/xhtml"><head><!--H--><script type="text/plain" data-consent="marketing">//<![CDATA[
 track();
-//]]></script><style media="not all" data-consent="marketing">a { background: url(https://track.example/p.gif) }</style></head><!--B--></html>`,
+//]]></script><style type="text/plain" data-consent="marketing">a { background: url(https://track.example/p.gif) }</style></head><!--B--></html>`,
 	calls: []string{"script inline=\"//\\ntrack();\\n//\"", `style "https://track.example/p.gif" inline="a { background: url(https://track.example/p.gif) }"`},
 }, {
 	name:  "comments and CDATA hide markup; '>' in attribute values",

@@ -563,12 +563,10 @@ if (!window.consentgate) {
 	// attributes back (a media element reloads its sources). The attributes
 	// are set through the guard again, so what another refused category
 	// still holds stays held.
+	const IMP = /(@import\s*(?:url\(\s*)?["']?)data:,/gi;
 	const prep = e => {
 		const l = [], s = e.localName == 'script' && e.isConnected;
 		let t = null;
-		// The server holds a style with media="not all" (its own media, if
-		// any, in data-consent-media), the guard with type text/plain.
-		if (e.localName == 'style' && e.media == 'not all' && e.type != 'text/plain') ra.call(e, 'media');
 		for (const a of [...e.attributes]) if (a.name.startsWith(DC)) {
 			ra.call(e, a.name);
 			if (a.name == DC + '-type') t = a.value;
@@ -584,6 +582,10 @@ if (!window.consentgate) {
 			n.nonce = e.nonce;
 		}
 		const put = () => {
+			// The server writes data:, before each @import URL of a style it
+			// holds (Chromium's preload scanner reads @import whatever the type).
+			const v = e.localName == 'style' && e.textContent, r = v && v.replace(IMP, '$1');
+			if (r != v) e.textContent = r;
 			if (/^(script|style)$/.test(e.localName)) at(n, 'type', t);
 			l.forEach(x => x[0] == 'xlink:href' ? n.setAttributeNS(XL, x[0], x[1]) : n.setAttribute(x[0], x[1]));
 			const m = e.parentNode;
