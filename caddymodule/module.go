@@ -75,19 +75,20 @@ type Handler struct {
 	// duration. Default on.
 	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
 
-	policy      *policy.Policy
-	classifier  *policy.Classifier
-	codec       *policy.Codec
-	sourceMap   cmp.Mapping
-	logger      *zap.Logger
-	records     *zap.Logger
-	metrics     *metrics
-	undeclared  *onceEvery
-	gpcSeen     *onceEvery
-	observer    *observer
-	ipSalt      []byte
-	bundle      *assets.Bundle
-	langMatcher language.Matcher
+	policy       *policy.Policy
+	classifier   *policy.Classifier
+	codec        *policy.Codec
+	sourceMap    cmp.Mapping
+	logger       *zap.Logger
+	records      *zap.Logger
+	metrics      *metrics
+	undeclared   *onceEvery
+	gpcSeen      *onceEvery
+	observer     *observer
+	ipSalt       []byte
+	bundle       *assets.Bundle
+	langMatcher  language.Matcher
+	placeholders placeholderValues
 }
 
 // CaddyModule returns the Caddy module information.
@@ -182,6 +183,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		tags[i] = language.Make(l)
 	}
 	h.langMatcher = language.NewMatcher(tags)
+	h.placeholders = newPlaceholderValues(p)
 	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames})
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)
