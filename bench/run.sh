@@ -211,6 +211,26 @@ check a+gz /api.json 'Content-Encoding: gzip'
 pages=(/api.json /12k.html /100k.html /1m.html)
 conns=(16 128)
 clk=$(getconf CLK_TCK)
+# Bytes of one response (header and body, as sent) per setup and page: the
+# CPU time per request is taken per response's worth of bytes read, so that
+# the responses still in flight when a run ends (wrk counts only completed
+# ones, which on a 1 MB page at 128 connections are a large share) are not
+# charged to the completed ones.
+declare -A resp_bytes
+response_bytes() { # setup page
+	local hv
+	hv="$(headers_of "$2")[@]"
+	curl -fs -o /dev/null -w '%{size_header} %{size_download}' "${!hv}" -H "Cookie: $(cookie_of "$1")" \
+		"http://127.0.0.1:${port[$1]}$2" | awk '{print $1 + $2}'
+}
+# Bigger pages run longer: a run must see many responses start and end.
+seconds_of() { # page
+	case $1 in
+	/1m.html) echo $((seconds * 3 / 2)) ;;
+	/100k.html) echo "$seconds" ;;
+	*) echo $(((seconds + 1) / 2)) ;;
+	esac
+}
 wrk_once() { # setup page conns secs → one tab-separated result (without the round)
 	local s=$1 pg=$2 c=$3 d=$4 hv t0 t1 o
 	hv="$(headers_of "$pg")[@]"
@@ -218,22 +238,27 @@ wrk_once() { # setup page conns secs → one tab-separated result (without the r
 	o=$(wrk -t2 -c"$c" -d"${d}s" --timeout 10s --latency "${!hv}" -H "Cookie: $(cookie_of "$s")" \
 		"http://127.0.0.1:${port[$s]}$pg")
 	t1=$(cpu_ticks $(pids_of "$s"))
-	echo "$o" | awk -v s="$s" -v pg="$pg" -v c="$c" -v ticks=$((t1 - t0)) -v clk="$clk" '
+	echo "$o" | awk -v s="$s" -v pg="$pg" -v c="$c" -v ticks=$((t1 - t0)) -v clk="$clk" -v rb="${resp_bytes[$s$pg]:-0}" '
 		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		function bytes(v) { if (v ~ /KB$/) return v * 1024; if (v ~ /MB$/) return v * 1048576; if (v ~ /GB$/) return v * 1073741824; return v + 0 }
 		/^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
-		/requests in/ { n = $1; sub(/s,$/, "", $4); secs = $4 }
+		/requests in/ { n = $1; sub(/s,$/, "", $4); secs = $4; read = bytes($5) }
 		/Non-2xx/ { bad += $NF } /Socket errors/ { gsub(/,/, ""); bad += $4 + $6 + $8 + $10 }
 		/^Requests\/sec/ { rps = $2 }
-		END { printf "%s\t%s\t%d\t%s\t%s\t%.3f\t%.3f\t%.4f\t%d\n", s, pg, c, n, rps, p50, p99, ticks / clk, bad + 0 }'
+		END { printf "%s\t%s\t%d\t%s\t%s\t%.3f\t%.3f\t%.4f\t%d\t%.0f\t%d\t%s\n", s, pg, c, n, rps, p50, p99, ticks / clk, bad + 0, read, rb, secs }'
 }
 
 log "warming up"
+total=0
 for s in "${setups[@]}"; do
-	for pg in "${pages[@]}"; do wrk_once "$s" "$pg" 16 1 >/dev/null; done
+	for pg in "${pages[@]}"; do
+		resp_bytes[$s$pg]=$(response_bytes "$s" "$pg")
+		wrk_once "$s" "$pg" 16 1 >/dev/null
+		total=$((total + $(seconds_of "$pg") * ${#conns[@]} * rounds))
+	done
 done
-cells=$((rounds * ${#pages[@]} * ${#conns[@]} * ${#setups[@]}))
-log "throughput: $rounds rounds × ${#pages[@]} pages × ${#conns[@]} connection counts × ${#setups[@]} setups, ${seconds}s each ($cells runs, about $((cells * (seconds + 1) / 60)) min)"
-printf 'round\tsetup\tpage\tconns\trequests\treq_s\tp50_ms\tp99_ms\tcpu_s\terrors\n' >"$out/throughput.tsv"
+log "throughput: $rounds rounds × ${#pages[@]} pages × ${#conns[@]} connection counts × ${#setups[@]} setups (about $((total * 115 / 100 / 60)) min)"
+printf 'round\tsetup\tpage\tconns\trequests\treq_s\tp50_ms\tp99_ms\tcpu_s\terrors\tbytes_read\tresponse_bytes\tsecs\n' >"$out/throughput.tsv"
 for r in $(seq "$rounds"); do
 	for pg in "${pages[@]}"; do
 		for c in "${conns[@]}"; do
@@ -241,7 +266,7 @@ for r in $(seq "$rounds"); do
 			n=${#setups[@]}
 			for i in $(seq 0 $((n - 1))); do
 				s=${setups[$(((i + r) % n))]}
-				printf '%d\t%s\n' "$r" "$(wrk_once "$s" "$pg" "$c" "$seconds")" >>"$out/throughput.tsv"
+				printf '%d\t%s\n' "$r" "$(wrk_once "$s" "$pg" "$c" "$(seconds_of "$pg")")" >>"$out/throughput.tsv"
 			done
 		done
 	done

@@ -4,11 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The per-request hot paths of the handler (bench/run.sh runs every
@@ -225,4 +230,88 @@ func BenchmarkHotHeaderDecision(b *testing.B) {
 			b.Fatalf("%d Set-Cookie kept", len(w.h["Set-Cookie"]))
 		}
 	})
+}
+
+// BenchmarkHotMemoryHeld: the live heap per response in flight, after a
+// collection, with 500 responses stopped half-way — what a slow upstream or
+// client makes the proxy keep. html: the first 128 KiB of a tracker-laden
+// corpus page (breitbart.html, inline scripts and all) written in 16 KiB
+// pieces, then the upstream waits; script: an inline script of 56 KiB,
+// not yet ended, which the rewriter holds back whole (the worst case: it may
+// hold up to 64 KiB in all). Reported as live-KiB/response (heap) and
+// stack-KiB/response (the goroutines' stacks); plain is the next handler
+// alone.
+func BenchmarkHotMemoryHeld(b *testing.B) {
+	h := provisionHandler(b, &Handler{})
+	filler, err := os.ReadFile(filepath.Join(testshared.Dir(b), "corpus", "readability", "breitbart.html"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	script := []byte(repeat(`var x = document.querySelector(".story"); x.dataset.n = (x.dataset.n|0) + 1;`+"\n", 740))
+	for _, body := range []string{"html", "script"} {
+		for _, variant := range []string{"handler", "plain"} {
+			b.Run(body+"/"+variant, func(b *testing.B) {
+				const n = 500
+				var perResponse, stackPerResponse float64
+				for b.Loop() {
+					var started, done sync.WaitGroup
+					release := make(chan struct{})
+					started.Add(n)
+					next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+						defer started.Done()
+						w.Header()["Content-Type"] = []string{"text/html; charset=utf-8"}
+						rc := http.NewResponseController(w)
+						if _, err := w.Write([]byte("<!DOCTYPE html><html><head><title>Slow</title></head><body>")); err != nil {
+							return err
+						}
+						if body == "script" {
+							if _, err := w.Write([]byte("<script>")); err != nil {
+								return err
+							}
+							if _, err := w.Write(script[:56<<10]); err != nil {
+								return err
+							}
+						} else {
+							for off := 0; off < 128<<10; off += 16 << 10 {
+								if _, err := w.Write(filler[off : off+16<<10]); err != nil {
+									return err
+								}
+							}
+						}
+						return rc.Flush()
+					})
+					wait := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+						err := next.ServeHTTP(w, r)
+						<-release
+						return err
+					})
+					runtime.GC()
+					var before, during runtime.MemStats
+					runtime.ReadMemStats(&before)
+					for range n {
+						done.Add(1)
+						go func() {
+							defer done.Done()
+							r := hotRequest("GET", "http://example.test/", http.Header{"Sec-Fetch-Dest": {"document"}, "Accept": {"text/html"}})
+							w := &discard{h: http.Header{}}
+							if variant == "handler" {
+								_ = h.ServeHTTP(w, r, wait)
+							} else {
+								_ = wait.ServeHTTP(w, r)
+							}
+						}()
+					}
+					started.Wait()
+					runtime.GC()
+					runtime.ReadMemStats(&during)
+					close(release)
+					done.Wait()
+					perResponse = (float64(during.HeapAlloc) - float64(before.HeapAlloc)) / n / 1024
+					stackPerResponse = (float64(during.StackInuse) - float64(before.StackInuse)) / n / 1024
+				}
+				b.ReportMetric(perResponse, "live-KiB/response")
+				b.ReportMetric(stackPerResponse, "stack-KiB/response")
+			})
+		}
+	}
 }
