@@ -28,7 +28,8 @@ cleanup() {
 trap cleanup EXIT
 
 if ! command -v wrk >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 fi
 go build -o "$work/caddy" ./cmd/caddy
 

@@ -86,16 +86,19 @@ func startCaddy(t *testing.T, caddyfile string) *proxy {
 		end := strings.Index(trimmed, "\n}\n")
 		extra, caddyfile = trimmed[2:end+1], trimmed[end+3:]
 	}
+	admin := "admin off\n"
+	if strings.Contains(extra, "admin ") {
+		admin = ""
+	}
 	global := fmt.Sprintf(`{
-	admin off
-	metrics
+	%smetrics
 	log {
 		output file %s
 		format json
 		level DEBUG
 	}
 %s}
-`, logFile, extra)
+`, admin, logFile, extra)
 	cfg := global + strings.ReplaceAll(caddyfile, "{PORT}", fmt.Sprint(port))
 	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
 	if err != nil {

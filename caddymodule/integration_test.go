@@ -260,3 +260,19 @@ func TestBadConsentCookiesNeverFail(t *testing.T) {
 		t.Errorf("the valid signed cookie did not grant _ga: %q", set)
 	}
 }
+
+// A deletion takes a cookie away: it passes whatever the consent (a site's
+// logout must be able to clear an undeclared cookie).
+func TestDeletionsAlwaysPass(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "_ga=; Path=/; Max-Age=0")
+		w.Header().Add("Set-Cookie", "wp_mystery_abc=deleted; Path=/wp-admin; Expires=Thu, 01 Jan 1970 00:00:01 GMT")
+		w.Header().Add("Set-Cookie", "mystery=1; Path=/")
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	res, _ := p.do(t, "GET", "/", nil)
+	got := strings.Join(res.Header.Values("Set-Cookie"), " | ")
+	if !strings.Contains(got, "_ga=; Path=/; Max-Age=0") || !strings.Contains(got, "wp_mystery_abc=deleted") || strings.Contains(got, "mystery=1") {
+		t.Errorf("Set-Cookie %q: the deletions must pass, the undeclared cookie not", got)
+	}
+}

@@ -416,6 +416,12 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 		h.decided(rw.r, "upstream set-cookie of the consent cookie", sc.Name, cl, "removed", maxAge)
 		return "", "", false
 	}
+	if maxAge == 0 {
+		// A deletion (Max-Age=0, an Expires in the past) takes a cookie
+		// away: it never needs consent, and a site's logout needs it.
+		h.decided(rw.r, "set-cookie deletion", sc.Name, cl, "kept", maxAge)
+		return v, sc.Name, true
+	}
 	if cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown {
 		rw.warnUndeclared(sc.Name, cl, now)
 	}
@@ -434,12 +440,15 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 }
 
 // observedMaxAge is a Set-Cookie's lifetime in seconds as observations
-// record it: -1 for a session cookie.
+// record it: -1 for a session cookie, 0 for a deletion.
 func observedMaxAge(life time.Duration, session bool) int64 {
-	if session {
+	switch {
+	case session:
 		return -1
+	case life <= 0:
+		return 0
 	}
-	return int64(life / time.Second)
+	return max(int64(life/time.Second), 1)
 }
 
 // clamp caps the cookie's lifetime (life, session: sc.Lifetime) at its
@@ -467,7 +476,13 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 		return
 	}
 	suggested, suggestion := rw.h.classifier.Suggest(name)
-	rw.h.logger.Warn("undeclared cookie",
+	// A cookie the known list classifies is handled without a declaration
+	// (the WordPress recipe relies on it): a note, not a warning.
+	level := zap.WarnLevel
+	if cl.Origin == policy.FromKnown {
+		level = zap.InfoLevel
+	}
+	rw.h.logger.Log(level, "undeclared cookie",
 		zap.String("name", boundString(name)),
 		zap.String("suggested_category", suggested),
 		zap.String("suggestion", suggestion),

@@ -17,7 +17,8 @@ const chromiumPath = "/usr/bin/chromium"
 // context for a tab in it; the browser stops when the test ends. Every host
 // name resolves to 127.0.0.1, so a page can load fake trackers by their real
 // names from a loopback server (with its port) and never reach the network.
-func startChromium(t *testing.T) context.Context {
+// extra adds options (flags) for one test's needs.
+func startChromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		// The browser tag promises a browser: a silent skip would pass a test that never ran.
@@ -37,6 +38,7 @@ func startChromium(t *testing.T) context.Context {
 		chromedp.Flag("host-resolver-rules", "MAP * 127.0.0.1"),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// TempDir's own cleanup runs after this one, once the browser has let go of its profile.
