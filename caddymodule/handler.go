@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -114,16 +115,64 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 // names one, else Accept-Language, else the policy's first.
 func (h *Handler) language(r *http.Request) string {
 	langs := h.policy.Languages
-	if l := originalURL(r).Query().Get("lang"); slices.Contains(langs, l) {
-		return l
+	if u := originalURL(r); u.RawQuery != "" {
+		if l := u.Query().Get("lang"); slices.Contains(langs, l) {
+			return l
+		}
 	}
 	if al := r.Header.Get("Accept-Language"); al != "" {
-		_, i, conf := h.langMatcher.Match(acceptLanguage(al)...)
-		if conf != language.No {
+		if i := h.langChoices.choose(al, h.langMatcher); i >= 0 {
 			return langs[i]
 		}
 	}
 	return langs[0]
+}
+
+// langChoices remembers which of the policy's languages an Accept-Language
+// value chooses: parsing and matching it was the largest fixed cost of a
+// page, and browsers send few distinct values. Bounded in size (values of at
+// most maxLangKey bytes, at most maxLangChoices of them; full, it starts
+// over); an entry never goes stale, since the choice depends only on the
+// value and this configuration's languages, and a new configuration comes
+// with a new handler.
+type langChoices struct {
+	mu sync.RWMutex
+	m  map[string]int // index in the policy's languages; -1: none matches
+}
+
+const (
+	maxLangChoices = 1024
+	maxLangKey     = 256
+)
+
+// choose returns the index of the language al chooses, or -1; a nil
+// langChoices (a handler not provisioned) decides without remembering.
+func (lc *langChoices) choose(al string, m language.Matcher) int {
+	if lc == nil || len(al) > maxLangKey {
+		return matchLanguage(al, m)
+	}
+	lc.mu.RLock()
+	i, ok := lc.m[al]
+	lc.mu.RUnlock()
+	if ok {
+		return i
+	}
+	i = matchLanguage(al, m)
+	lc.mu.Lock()
+	if lc.m == nil || len(lc.m) >= maxLangChoices {
+		lc.m = make(map[string]int)
+	}
+	lc.m[strings.Clone(al)] = i // not a slice of the request's header memory
+	lc.mu.Unlock()
+	return i
+}
+
+func matchLanguage(al string, m language.Matcher) int {
+	_, i, conf := m.Match(acceptLanguage(al)...)
+	if conf == language.No {
+		return -1
+	}
+	return i
 }
 
 func acceptLanguage(header string) []language.Tag {

@@ -89,6 +89,7 @@ type Handler struct {
 	bundle       *assets.Bundle
 	langMatcher  language.Matcher
 	placeholders placeholderValues
+	langChoices  *langChoices
 }
 
 // CaddyModule returns the Caddy module information.
@@ -184,6 +185,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.langMatcher = language.NewMatcher(tags)
 	h.placeholders = newPlaceholderValues(p)
+	h.langChoices = &langChoices{}
 	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames})
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)

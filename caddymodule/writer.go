@@ -493,7 +493,9 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 // addVary adds a token to Vary unless it is there already.
 func addVary(hdr http.Header, token string) {
 	for _, v := range hdr.Values("Vary") {
-		for _, t := range strings.Split(v, ",") {
+		for rest, more := v, true; more; {
+			var t string
+			t, rest, more = strings.Cut(rest, ",")
 			if t = strings.TrimSpace(t); strings.EqualFold(t, token) || t == "*" {
 				return
 			}
