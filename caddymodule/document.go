@@ -72,7 +72,9 @@ func rewritableStatus(status int, r *http.Request) bool {
 // value of the same essence. ok is false when no value parses.
 func mimeType(values []string) (essence, charset string, ok bool) {
 	for _, line := range values {
-		for _, v := range splitHeaderList(line) {
+		for rest, more := line, true; more; {
+			var v string
+			v, rest, more = cutHeaderList(rest)
 			e, params, valid := parseMIME(v)
 			if !valid || e == "*/*" {
 				continue
@@ -99,11 +101,12 @@ func isHTMLType(essence string) bool {
 	return essence == "text/html" || essence == "application/xhtml+xml" || essence == "image/svg+xml"
 }
 
-// splitHeaderList splits a header value on commas, except inside a quoted
-// string (Fetch's "get, decode, and split").
-func splitHeaderList(v string) []string {
-	var out []string
-	start, quoted := 0, false
+// cutHeaderList cuts the first item off a header value split on commas,
+// except inside a quoted string (Fetch's "get, decode, and split"); more is
+// false for the last item. Walking the items needs no slice: mimeType runs
+// several times for every response.
+func cutHeaderList(v string) (item, rest string, more bool) {
+	quoted := false
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c == '"':
@@ -111,11 +114,10 @@ func splitHeaderList(v string) []string {
 		case c == '\\' && quoted:
 			i++
 		case c == ',' && !quoted:
-			out = append(out, v[start:i])
-			start = i + 1
+			return v[:i], v[i+1:], true
 		}
 	}
-	return append(out, v[start:])
+	return v, "", false
 }
 
 // parseMIME parses type/subtype[;params] as the MIME Sniffing standard does,
@@ -131,7 +133,9 @@ func parseMIME(v string) (essence, params string, ok bool) {
 	if sub == "" || !isToken(sub) {
 		return "", "", false
 	}
-	return strings.ToLower(v[:slash] + "/" + sub), params, true
+	// type "/" subtype is v's own prefix: lowered in place when it needs it,
+	// rather than put together anew.
+	return strings.ToLower(v[:slash+1+len(sub)]), params, true
 }
 
 // mimeParam finds a parameter (first occurrence wins, as in the standard).
@@ -206,7 +210,15 @@ func beginsAsDocument(b []byte) (doc, decided bool) {
 	if name[n] != '>' && name[n] != '/' && name[n] != ' ' && name[n] != '\t' && name[n] != '\n' && name[n] != '\r' && name[n] != '\f' {
 		return false, true
 	}
-	switch strings.ToLower(string(name[:n])) {
+	var lower [10]byte // n ≤ 10: the name lower-cased without allocating
+	for i := range n {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	switch string(lower[:n]) {
 	case "!doctype", "?xml", "html", "head", "body", "title", "meta", "link", "base", "style", "script", "noscript", "svg":
 		return true, true
 	}

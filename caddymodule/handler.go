@@ -3,8 +3,8 @@ package caddymodule
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -32,7 +32,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	rw := h.newResponseWriter(w, r, cons, refused, nav)
 	// Whatever happens below — an error, reverse_proxy's abort panic, a
 	// client gone — nothing of ours outlives this call.
-	defer rw.release()
+	recycled := false
+	defer func() {
+		if !recycled {
+			rw.release()
+		}
+	}()
 	if nav != notNavigation {
 		rw.lang = h.language(r)
 		rw.acceptEncoding = r.Header.Values("Accept-Encoding")
@@ -47,7 +52,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		rw.abandon()
 		return err
 	}
-	return rw.Close()
+	err = rw.Close()
+	// The response is complete and next has returned: nothing may use rw
+	// any more (net/http's rule for a ResponseWriter, which Caddy's handlers
+	// keep, waiting even for their WebSocket copies), so it serves the next
+	// request. After a panic or an error it is left to the collector.
+	recycled = true
+	rw.recycle()
+	return err
 }
 
 // narrowAcceptEncoding offers the upstream (or an encode handler after us)
@@ -89,7 +101,9 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 			cons = policy.Consent{Given: true, Granted: h.policy.SetOf(granted)}
 		}
 	}
-	if !cons.Given && *h.GPC && r.Header.Get("Sec-GPC") == "1" {
+	// "Sec-Gpc" is Sec-GPC in the header map's canonical form, written so
+	// that Get need not make the canonical key anew on every request.
+	if !cons.Given && *h.GPC && r.Header.Get("Sec-Gpc") == "1" {
 		cons.GPC = true
 	}
 	return cons
@@ -99,16 +113,64 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 // names one, else Accept-Language, else the policy's first.
 func (h *Handler) language(r *http.Request) string {
 	langs := h.policy.Languages
-	if l := originalURL(r).Query().Get("lang"); slices.Contains(langs, l) {
-		return l
+	if u := originalURL(r); u.RawQuery != "" {
+		if l := u.Query().Get("lang"); slices.Contains(langs, l) {
+			return l
+		}
 	}
 	if al := r.Header.Get("Accept-Language"); al != "" {
-		_, i, conf := h.langMatcher.Match(acceptLanguage(al)...)
-		if conf != language.No {
+		if i := h.langChoices.choose(al, h.langMatcher); i >= 0 {
 			return langs[i]
 		}
 	}
 	return langs[0]
+}
+
+// langChoices remembers which of the policy's languages an Accept-Language
+// value chooses: parsing and matching it was the largest fixed cost of a
+// page, and browsers send few distinct values. Bounded in size (values of at
+// most maxLangKey bytes, at most maxLangChoices of them; full, it starts
+// over); an entry never goes stale, since the choice depends only on the
+// value and this configuration's languages, and a new configuration comes
+// with a new handler.
+type langChoices struct {
+	mu sync.RWMutex
+	m  map[string]int // index in the policy's languages; -1: none matches
+}
+
+const (
+	maxLangChoices = 1024
+	maxLangKey     = 256
+)
+
+// choose returns the index of the language al chooses, or -1; a nil
+// langChoices (a handler not provisioned) decides without remembering.
+func (lc *langChoices) choose(al string, m language.Matcher) int {
+	if lc == nil || len(al) > maxLangKey {
+		return matchLanguage(al, m)
+	}
+	lc.mu.RLock()
+	i, ok := lc.m[al]
+	lc.mu.RUnlock()
+	if ok {
+		return i
+	}
+	i = matchLanguage(al, m)
+	lc.mu.Lock()
+	if lc.m == nil || len(lc.m) >= maxLangChoices {
+		lc.m = make(map[string]int)
+	}
+	lc.m[strings.Clone(al)] = i // not a slice of the request's header memory
+	lc.mu.Unlock()
+	return i
+}
+
+func matchLanguage(al string, m language.Matcher) int {
+	_, i, conf := m.Match(acceptLanguage(al)...)
+	if conf == language.No {
+		return -1
+	}
+	return i
 }
 
 func acceptLanguage(header string) []language.Tag {
@@ -138,12 +200,56 @@ func (h *Handler) setPlaceholders(r *http.Request, cons policy.Consent) {
 	if !ok {
 		return
 	}
-	repl.Set("http.cookie_consent.given", strconv.FormatBool(cons.Given))
+	pv := &h.placeholders
+	repl.Set("http.cookie_consent.given", boxedBool(cons.Given))
 	repl.Set("http.cookie_consent.id", cons.ID)
-	repl.Set("http.cookie_consent.granted", strings.Join(h.policy.IDs(cons.Granted), ","))
-	for i, c := range h.policy.Categories {
-		repl.Set("http.cookie_consent.category."+c.ID, strconv.FormatBool(cons.Grants(i)))
+	repl.Set("http.cookie_consent.granted", pv.granted(h.policy, cons.Granted))
+	for i, key := range pv.categoryKeys {
+		repl.Set(key, boxedBool(cons.Grants(i)))
 	}
+}
+
+// placeholderValues are the placeholders' keys and values made once per
+// configuration rather than on every request: a string stored in the
+// replacer's map[string]any is boxed, which allocates, unless the same boxed
+// value is stored each time.
+type placeholderValues struct {
+	categoryKeys []string // "http.cookie_consent.category.<id>", by category index
+	grantedLists []any    // the granted list of each set below 1<<len(categories), when there are few categories
+}
+
+// maxListedSets bounds the precomputed granted lists (256 for 8 categories).
+const maxListedSets = 1 << 8
+
+func newPlaceholderValues(p *policy.Policy) placeholderValues {
+	var pv placeholderValues
+	for _, c := range p.Categories {
+		pv.categoryKeys = append(pv.categoryKeys, "http.cookie_consent.category."+c.ID)
+	}
+	if n := 1 << len(p.Categories); len(p.Categories) < 64 && n <= maxListedSets {
+		pv.grantedLists = make([]any, n)
+		for s := range n {
+			pv.grantedLists[s] = strings.Join(p.IDs(policy.Set(s)), ",")
+		}
+	}
+	return pv
+}
+
+// granted is the comma list of the granted categories' ids.
+func (pv *placeholderValues) granted(p *policy.Policy, s policy.Set) any {
+	if s < policy.Set(len(pv.grantedLists)) {
+		return pv.grantedLists[s]
+	}
+	return strings.Join(p.IDs(s), ",")
+}
+
+var boxedTrue, boxedFalse any = "true", "false"
+
+func boxedBool(b bool) any {
+	if b {
+		return boxedTrue
+	}
+	return boxedFalse
 }
 
 // filterRequestCookies removes the cookies that may not pass from the Cookie
@@ -154,7 +260,10 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 	var refused []string
 	lines := r.Header["Cookie"]
 	for li, line := range lines {
-		var kept []string
+		// The kept pairs stay on the stack for the usual few cookies; they
+		// are joined only when a pair was removed.
+		var keptBuf [16]string
+		kept := keptBuf[:0]
 		removed := false
 		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
 			cl := h.classifier.Classify(c.Name)
@@ -190,19 +299,28 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 // the "observed" entries; in report mode nothing is counted and the log says
 // what enforce mode would have done, which is the whole point of report mode.
 func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, action string, maxAge int64) {
-	msg := what + " " + action
-	if h.Mode == modeReport {
-		msg = "would have " + action + " " + what
-	} else {
+	if h.Mode != modeReport {
 		h.metrics.cookies.WithLabelValues(cl.Category, action).Inc()
 	}
-	if ce := h.logger.Check(zap.DebugLevel, msg); ce != nil {
-		ce.Write(
-			zap.String("name", name),
-			zap.String("category", cl.Category),
-			zap.String("classified_by", cl.Origin.String()),
-			zap.String("path", originalURL(r).Path),
-		)
+	// The message is built only when it is logged: at Caddy's default level
+	// this runs for every cookie of every request and logs nothing.
+	if h.logger.Core().Enabled(zap.DebugLevel) {
+		msg := what + " " + action
+		if h.Mode == modeReport {
+			msg = "would have " + action + " " + what
+		}
+		if ce := h.logger.Check(zap.DebugLevel, msg); ce != nil {
+			ce.Write(
+				zap.String("name", name),
+				zap.String("category", cl.Category),
+				zap.String("classified_by", cl.Origin.String()),
+				zap.String("path", originalURL(r).Path),
+			)
+		}
 	}
-	h.observeCookie(r, name, cl, action, maxAge)
+	// observe drops what its level does not log; asked first, the request's
+	// path and the observation are not even put together.
+	if o := h.observer; o.logger.Core().Enabled(o.level) {
+		h.observeCookie(r, name, cl, action, maxAge)
+	}
 }

@@ -75,20 +75,22 @@ type Handler struct {
 	// duration. Default on.
 	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
 
-	policy      *policy.Policy
-	classifier  *policy.Classifier
-	codec       *policy.Codec
-	sourceMap   cmp.Mapping
-	logger      *zap.Logger
-	records     *zap.Logger
-	metrics     *metrics
-	undeclared  *onceEvery
-	gpcSeen     *onceEvery
-	observer    *observer
-	reports     *reportLimiter
-	ipSalt      []byte
-	bundle      *assets.Bundle
-	langMatcher language.Matcher
+	policy       *policy.Policy
+	classifier   *policy.Classifier
+	codec        *policy.Codec
+	sourceMap    cmp.Mapping
+	logger       *zap.Logger
+	records      *zap.Logger
+	metrics      *metrics
+	undeclared   *onceEvery
+	gpcSeen      *onceEvery
+	observer     *observer
+	reports      *reportLimiter
+	ipSalt       []byte
+	bundle       *assets.Bundle
+	langMatcher  language.Matcher
+	placeholders placeholderValues
+	langChoices  *langChoices
 }
 
 // CaddyModule returns the Caddy module information.
@@ -184,6 +186,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		tags[i] = language.Make(l)
 	}
 	h.langMatcher = language.NewMatcher(tags)
+	h.placeholders = newPlaceholderValues(p)
+	h.langChoices = &langChoices{}
 	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames,
 		Known: known, Report: h.Mode == modeReport})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -23,6 +24,9 @@ import (
 // a document).
 type responseWriter struct {
 	*caddyhttp.ResponseWriterWrapper
+	// own is the wrapper when w is not one already: allocated with us, not
+	// separately.
+	own     caddyhttp.ResponseWriterWrapper
 	h       *Handler
 	r       *http.Request
 	consent policy.Consent
@@ -41,12 +45,20 @@ type responseWriter struct {
 	cookiesSent int    // Set-Cookie values when the header went out; later ones are trailers
 }
 
+// responseWriters are reused: one per request would be the only allocation
+// of a request without cookies to our handler.
+var responseWriters = sync.Pool{New: func() any { return new(responseWriter) }}
+
 func (h *Handler) newResponseWriter(w http.ResponseWriter, r *http.Request, cons policy.Consent, refused []string, nav navigation) *responseWriter {
-	rww, ok := w.(*caddyhttp.ResponseWriterWrapper)
-	if !ok {
-		rww = &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}
+	rw := responseWriters.Get().(*responseWriter)
+	*rw = responseWriter{h: h, r: r, consent: cons, refused: refused, nav: nav}
+	if rww, ok := w.(*caddyhttp.ResponseWriterWrapper); ok {
+		rw.ResponseWriterWrapper = rww
+	} else {
+		rw.own.ResponseWriter = w
+		rw.ResponseWriterWrapper = &rw.own
 	}
-	return &responseWriter{ResponseWriterWrapper: rww, h: h, r: r, consent: cons, refused: refused, nav: nav}
+	return rw
 }
 
 // WriteHeader passes 1xx responses straight on (with their Set-Cookie and
@@ -248,6 +260,13 @@ func (rw *responseWriter) release() {
 	rw.held = nil
 }
 
+// recycle returns rw to the pool once ServeHTTP is done with it, with
+// nothing of the request left in it.
+func (rw *responseWriter) recycle() {
+	*rw = responseWriter{}
+	responseWriters.Put(rw)
+}
+
 // finalize decides the final header and sends it; rewrite says the body is a
 // page document.
 func (rw *responseWriter) finalize(rewrite bool) {
@@ -288,16 +307,29 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 		return
 	}
 	now := time.Now()
-	kept := make([]string, 0, len(values)+len(rw.refused))
-	var keptNames []string
-	for _, v := range values {
+	expiring := final && len(rw.refused) > 0
+	// kept is made only when the header changes: on most responses every
+	// Set-Cookie passes as it is and the header map keeps its slice.
+	var kept, keptNames []string
+	changed := false
+	for i, v := range values {
 		out, name, ok := rw.decideSetCookie(v, now)
-		if ok {
-			kept = append(kept, out)
+		if ok && expiring {
 			keptNames = append(keptNames, name)
 		}
+		if !changed && ok && out == v {
+			continue
+		}
+		if !changed {
+			changed = true
+			kept = make([]string, i, len(values)+len(rw.refused))
+			copy(kept, values[:i])
+		}
+		if ok {
+			kept = append(kept, out)
+		}
 	}
-	if final && len(rw.refused) > 0 {
+	if expiring {
 		var expire []string
 		for i, name := range rw.refused {
 			if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
@@ -306,14 +338,23 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 			h.decided(rw.r, "cookie", name, h.classifier.Classify(name), "expired", 0)
 			expire = append(expire, name)
 		}
-		kept = append(kept, h.expiries(rw.r, expire, maxExpiries)...)
+		if exp := h.expiries(rw.r, expire, maxExpiries); len(exp) > 0 {
+			if !changed {
+				changed = true
+				kept = append(make([]string, 0, len(values)+len(exp)), values...)
+			}
+			kept = append(kept, exp...)
+		}
 	}
 	if h.Mode == modeReport {
 		return
 	}
-	if len(kept) == 0 {
+	switch {
+	case !changed && len(values) > 0:
+		// Every value passed unchanged.
+	case len(kept) == 0:
 		delete(hdr, "Set-Cookie")
-	} else {
+	default:
 		hdr["Set-Cookie"] = kept
 	}
 }
@@ -351,7 +392,8 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 	h := rw.h
 	sc := policy.ParseSetCookie(v)
 	cl := h.classifier.Classify(sc.Name)
-	maxAge := observedMaxAge(sc, now)
+	life, session := sc.Lifetime(now)
+	maxAge := observedMaxAge(life, session)
 	switch {
 	case !sc.Valid:
 		// A browser ignores it anyway; dropping it costs nothing.
@@ -376,7 +418,7 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 		return "", "", false
 	}
 	if *h.ClampLifetime {
-		if clamped, changed := clamp(sc, cl, now); changed {
+		if clamped, changed := clamp(sc, cl, life, session); changed {
 			h.decided(rw.r, "set-cookie", sc.Name, cl, "clamped", maxAge)
 			return clamped, sc.Name, true
 		}
@@ -387,8 +429,7 @@ func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name st
 
 // observedMaxAge is a Set-Cookie's lifetime in seconds as observations
 // record it: -1 for a session cookie, 0 for a deletion.
-func observedMaxAge(sc policy.SetCookie, now time.Time) int64 {
-	life, session := sc.Lifetime(now)
+func observedMaxAge(life time.Duration, session bool) int64 {
 	switch {
 	case session:
 		return -1
@@ -398,13 +439,13 @@ func observedMaxAge(sc policy.SetCookie, now time.Time) int64 {
 	return max(int64(life/time.Second), 1)
 }
 
-// clamp caps the cookie's lifetime at its declared duration.
-func clamp(sc policy.SetCookie, cl policy.Class, now time.Time) (string, bool) {
+// clamp caps the cookie's lifetime (life, session: sc.Lifetime) at its
+// declared duration.
+func clamp(sc policy.SetCookie, cl policy.Class, life time.Duration, session bool) (string, bool) {
 	limit, sessionOnly, ok := cl.ClampTo()
 	if !ok {
 		return "", false
 	}
-	life, session := sc.Lifetime(now)
 	switch {
 	case session || life <= 0:
 		return "", false // already as short as it gets, or a deletion
@@ -440,7 +481,9 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 // addVary adds a token to Vary unless it is there already.
 func addVary(hdr http.Header, token string) {
 	for _, v := range hdr.Values("Vary") {
-		for _, t := range strings.Split(v, ",") {
+		for rest, more := v, true; more; {
+			var t string
+			t, rest, more = strings.Cut(rest, ",")
 			if t = strings.TrimSpace(t); strings.EqualFold(t, token) || t == "*" {
 				return
 			}

@@ -109,12 +109,12 @@ func (c *Codec) Decode(value string) Consent {
 		return NoChoice()
 	}
 	granted := Set(1)
-	if parts[2] != "" {
-		for _, id := range strings.Split(parts[2], ":") {
-			// A category the policy no longer has is simply not granted.
-			if i := c.Policy.CategoryIndex(id); i >= 0 {
-				granted |= 1 << i
-			}
+	for rest := parts[2]; rest != ""; {
+		var id string
+		id, rest, _ = strings.Cut(rest, ":")
+		// A category the policy no longer has is simply not granted.
+		if i := c.Policy.CategoryIndex(id); i >= 0 {
+			granted |= 1 << i
 		}
 	}
 	return Consent{Given: true, Granted: granted, ID: id, Time: stamp}

@@ -78,17 +78,26 @@ func matchPattern(p, name string) bool {
 // Matcher finds the entry for a cookie name: an exact name beats any pattern,
 // and among patterns the one with the longest literal text wins (ties: a
 // prefix pattern "lit*", else the earlier entry). Prefix patterns ("lit*", the shape of most database entries)
-// are looked up by prefix, so a large list costs a few map lookups per name.
+// are looked up by prefix, and the other patterns are kept under the literal
+// text they begin with, so a large list costs a few map lookups per name
+// rather than a match against every pattern.
 type Matcher[T any] struct {
-	exact    map[string]T
-	prefix   map[string]T // "lit*" keyed by lit
-	maxPre   int
-	patterns []patternEntry[T] // the rest, longest literal first
+	exact  map[string]T
+	prefix map[string]T // "lit*" keyed by lit
+	maxPre int
+	// led holds the other patterns under the literal before their first
+	// wildcard (only names beginning with it can match), each list longest
+	// literal first; wild those that begin with a wildcard.
+	led    map[string][]patternEntry[T]
+	maxLed int
+	wild   []patternEntry[T]
+	added  int // patterns in led and wild, for the order of ties
 }
 
 type patternEntry[T any] struct {
 	pattern string
 	lit     int
+	order   int // when it was added: of equally long literals, the earlier wins
 	value   T
 }
 
@@ -96,7 +105,7 @@ type patternEntry[T any] struct {
 // pattern was added before; the first stays.
 func (m *Matcher[T]) Add(name string, v T) error {
 	if m.exact == nil {
-		m.exact, m.prefix = map[string]T{}, map[string]T{}
+		m.exact, m.prefix, m.led = map[string]T{}, map[string]T{}, map[string][]patternEntry[T]{}
 	}
 	if !isPattern(name) {
 		if _, dup := m.exact[name]; dup {
@@ -113,13 +122,25 @@ func (m *Matcher[T]) Add(name string, v T) error {
 		m.maxPre = max(m.maxPre, len(lit))
 		return nil
 	}
-	for _, e := range m.patterns {
+	lead := name[:strings.IndexAny(name, "*#")]
+	list := m.wild
+	if lead != "" {
+		list = m.led[lead]
+	}
+	for _, e := range list {
 		if e.pattern == name {
 			return fmt.Errorf("%q is listed twice", name)
 		}
 	}
-	m.patterns = append(m.patterns, patternEntry[T]{name, literalLen(name), v})
-	sort.SliceStable(m.patterns, func(i, j int) bool { return m.patterns[i].lit > m.patterns[j].lit })
+	list = append(list, patternEntry[T]{name, literalLen(name), m.added, v})
+	m.added++
+	sort.SliceStable(list, func(i, j int) bool { return list[i].lit > list[j].lit })
+	if lead == "" {
+		m.wild = list
+	} else {
+		m.led[lead] = list
+		m.maxLed = max(m.maxLed, len(lead))
+	}
 	return nil
 }
 
@@ -137,13 +158,29 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 			break
 		}
 	}
-	for _, e := range m.patterns {
-		if e.lit <= bestLit {
-			break
+	var best *patternEntry[T]
+	// Each list is ordered by literal length, then age: its first match is
+	// its best, and a list is left as soon as it cannot beat the best so far.
+	consider := func(list []patternEntry[T]) {
+		for i := range list {
+			e := &list[i]
+			if e.lit <= bestLit || best != nil && (e.lit < best.lit || e.lit == best.lit && e.order > best.order) {
+				return
+			}
+			if matchPattern(e.pattern, name) {
+				best = e
+				return
+			}
 		}
-		if matchPattern(e.pattern, name) {
-			return e.value, true
+	}
+	for n := min(len(name), m.maxLed); n > 0; n-- {
+		if list, ok := m.led[name[:n]]; ok {
+			consider(list)
 		}
+	}
+	consider(m.wild)
+	if best != nil {
+		return best.value, true
 	}
 	return v, bestLit >= 0
 }

@@ -6,6 +6,7 @@
 package policy
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 
@@ -189,7 +190,8 @@ func (p *Policy) BlockerFor(src, pageHost string, inline []byte) (b *Blocker, ok
 	}
 	for i := range p.Blockers {
 		for _, m := range p.Blockers[i].Inline {
-			if strings.Contains(string(inline), m) {
+			// bytes.Contains: string(inline) would copy the script for every marker.
+			if bytes.Contains(inline, []byte(m)) {
 				return &p.Blockers[i], true
 			}
 		}

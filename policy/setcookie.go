@@ -44,12 +44,33 @@ func ParseSetCookie(h string) SetCookie {
 	return sc
 }
 
-func trimWSP(s string) string { return strings.Trim(s, " \t") }
+// trimWSP trims spaces and tabs (a loop: strings.Trim builds a set per call,
+// and this runs for every cookie of every request).
+func trimWSP(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// nextAttr cuts the first ';'-separated piece off attrs, as strings.Split
+// would yield them one by one without allocating the slice.
+func nextAttr(attrs string) (attr, rest string, more bool) {
+	if i := strings.IndexByte(attrs, ';'); i >= 0 {
+		return attrs[:i], attrs[i+1:], true
+	}
+	return attrs, "", false
+}
 
 // Attr returns the value of the last attribute with that name (case-insensitive),
 // as browsers let a later attribute override an earlier one.
 func (sc SetCookie) Attr(name string) (value string, ok bool) {
-	for _, a := range strings.Split(sc.attrs, ";") {
+	for rest, more := sc.attrs, true; more; {
+		var a string
+		a, rest, more = nextAttr(rest)
 		k, v, _ := strings.Cut(a, "=")
 		if strings.EqualFold(trimWSP(k), name) {
 			value, ok = trimWSP(v), true
@@ -62,7 +83,21 @@ func (sc SetCookie) Attr(name string) (value string, ok bool) {
 // session cookie; otherwise d (≤ 0 means it deletes the cookie). Max-Age wins
 // over Expires, as in browsers. An unparseable attribute is ignored, as browsers do.
 func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
-	if v, ok := sc.Attr("Max-Age"); ok && isMaxAge(v) {
+	// One pass for both attributes (the last of each counts, as in Attr).
+	var maxAge, expires string
+	var hasMaxAge, hasExpires bool
+	for rest, more := sc.attrs, true; more; {
+		var a string
+		a, rest, more = nextAttr(rest)
+		k, v, _ := strings.Cut(a, "=")
+		switch k = trimWSP(k); {
+		case strings.EqualFold(k, "Max-Age"):
+			maxAge, hasMaxAge = trimWSP(v), true
+		case strings.EqualFold(k, "Expires"):
+			expires, hasExpires = trimWSP(v), true
+		}
+	}
+	if v, ok := maxAge, hasMaxAge; ok && isMaxAge(v) {
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil { // out of range: a very large or very small number
 			if strings.HasPrefix(v, "-") {
@@ -78,8 +113,8 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 		}
 		return time.Duration(secs) * time.Second, false
 	}
-	if v, ok := sc.Attr("Expires"); ok {
-		if t, ok := parseCookieDate(v); ok {
+	if hasExpires {
+		if t, ok := parseCookieDate(expires); ok {
 			return t.Sub(now), false
 		}
 	}
@@ -119,10 +154,13 @@ func parseCookieDate(v string) (time.Time, bool) {
 // drops them and adds nothing). Other attributes are kept as sent.
 func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
 	var b strings.Builder
+	b.Grow(len(sc.Name) + len(sc.Value) + len(sc.attrs) + len("; Max-Age=") + 20)
 	b.WriteString(sc.Name)
 	b.WriteByte('=')
 	b.WriteString(sc.Value)
-	for _, a := range strings.Split(sc.attrs, ";") {
+	for rest, more := sc.attrs, true; more; {
+		var a string
+		a, rest, more = nextAttr(rest)
 		k, _, _ := strings.Cut(a, "=")
 		k = trimWSP(k)
 		if k == "" || strings.EqualFold(k, "Max-Age") || strings.EqualFold(k, "Expires") {
@@ -132,8 +170,9 @@ func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
 		b.WriteString(a)
 	}
 	if !session {
+		var digits [20]byte
 		b.WriteString("; Max-Age=")
-		b.WriteString(strconv.FormatInt(int64(d/time.Second), 10))
+		b.Write(strconv.AppendInt(digits[:0], int64(d/time.Second), 10))
 	}
 	return b.String()
 }
@@ -143,6 +182,7 @@ func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
 // their prefix demands or the browser ignores the deletion.
 func ExpireCookie(name, domain string, secure bool) string {
 	var b strings.Builder
+	b.Grow(len(name) + len(domain) + len("=; Max-Age=0; Path=/; Domain=; Secure"))
 	if name == "" {
 		// A nameless cookie is replaced by a nameless header, which needs a
 		// value without '=' ("=; ..." is ignored, "=x" refused by Chromium).
