@@ -5,7 +5,7 @@
 #
 # Runs each fuzz target for DURATION with one worker, prints how many inputs
 # it executed and how many interesting ones it found, and keeps the found
-# corpus (the smallest 200 entries per target) in the package's
+# corpus (the smallest 100 entries per target) in the package's
 # testdata/fuzz/<Target>, where `go test` replays it on every run. A failure
 # stops the script with the crashing input saved by go test.
 set -euo pipefail
@@ -24,6 +24,7 @@ all=(
 	"./policy/draft FuzzDraft"
 	"./caddymodule FuzzReport"
 	"./caddymodule FuzzResponseHeaders"
+	"./policy/knowncookies FuzzReadOpenCookieDatabase"
 )
 cache=$(go env GOCACHE)/fuzz/github.com/consentgate/consentgate
 for entry in "${all[@]}"; do
@@ -44,7 +45,7 @@ for entry in "${all[@]}"; do
 	if [ -d "$found" ]; then
 		mkdir -p "$keep"
 		# The smallest inputs first: they are the readable ones.
-		ls -S -r "$found" | head -200 | while read -r f; do cp "$found/$f" "$keep/"; done
+		ls -S -r "$found" | head -100 | while read -r f; do cp "$found/$f" "$keep/"; done
 		echo "kept $(ls "$keep" | wc -l) corpus entries in $keep"
 	fi
 	rm -f "$out"

@@ -155,7 +155,7 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 	pageHost := visitorHost(r)
 	return func(el htmlrewrite.Element) string {
 		var category string
-		if b, ok := h.policy.BlockerForElement(el.URLs, el.Base, pageHost, el.Inline, el.Tag == "script"); ok {
+		if b, ok := h.policy.BlockerForElement(el.Tag, el.URLs, el.Base, pageHost, el.Inline); ok {
 			category = b.Category
 		} else if el.Partial {
 			category = h.firstRefusedBlocked(cons)

@@ -776,6 +776,10 @@ var proxiedSites = []proxiedSite{
 		startSeedDemo(t, "../examples/fora/Caddyfile", "8095", "8096", "8097")
 		return foraProxy + "/"
 	}},
+	// The WordPress example in front of Debian's WordPress: its front page,
+	// with the seeded posts (a YouTube embed among them, held back behind a
+	// placeholder).
+	{"wordpress", func(t *testing.T) string { return startWordPress(t).consent.url("/") }},
 }
 
 // bannerTestPages are the test server's pages every check runs on too.

@@ -28,21 +28,9 @@ import (
 // and the drafted policy in enforce mode: the site keeps working (its session
 // cookie), and exactly what the draft classed as not necessary is removed.
 
-// rememberedPolicy is what an owner starts with before they know their cookies.
-const rememberedPolicy = `version: 1
-revision: 1
-languages: [en, sv]
-site:
-  name: Legacy Demo
-  privacy_policy_url: /privacy.html
-undeclared: block
-categories:
-  - id: necessary
-  - id: preferences
-  - id: statistics
-  - id: marketing
-cookies: []
-`
+// firstPolicy is what an owner starts with before they know their cookies
+// (the README's rollout starts from the same file).
+const firstPolicy = "../examples/legacy-site/first-policy.yaml"
 
 // startDemoWith runs Caddyfile.example with the proxy's cookie_consent block
 // replaced, logging as JSON at info to logFile.
@@ -91,7 +79,11 @@ func startDemoWith(t *testing.T, policyFile, options, logFile string) {
 func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 	dir := t.TempDir()
 	remembered := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(remembered, []byte(rememberedPolicy), 0o644); err != nil {
+	rememberedPolicy, err := os.ReadFile(firstPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(remembered, rememberedPolicy, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -132,7 +124,7 @@ func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drafted, summary, err := draft.Draft([]io.Reader{bytes.NewReader(logData)}, draft.Options{Existing: []byte(rememberedPolicy), ExistingName: "policy.yaml"})
+	drafted, summary, err := draft.Draft([]io.Reader{bytes.NewReader(logData)}, draft.Options{Existing: rememberedPolicy, ExistingName: "policy.yaml"})
 	if err != nil {
 		t.Fatalf("draft: %v", err)
 	}

@@ -100,6 +100,7 @@ var sinkCases = []sinkCase{
 	{name: "style-attribute-url", kind: "markup", page: `<div style="background-image: url({T}/p.gif)">x</div>`, after: "released"},
 	{name: "style-element-url", kind: "markup", page: `<style>body { background-image: url({T}/p.gif) }</style>`, after: "released"},
 	{name: "style-import-url", kind: "markup", page: `<style>@import url({T}/s.css);</style>`, after: "released"},
+	{name: "style-import-data", kind: "markup", page: `<style>@import url("data:text/css,@import url({T}/s.css);");</style>`, after: "released"},
 	{name: "style-import-string", kind: "markup", page: `<style>@import "{T}/s.css" screen; p { color: red }</style>`, after: "released"},
 
 	// How the proxy reads the response: it must see the page the browser renders.

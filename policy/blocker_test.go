@@ -181,13 +181,48 @@ func TestBlockerForElement(t *testing.T) {
 		{"inline marker", nil, "", `gtag('config','G-1')`, "statistics"},
 		{"harmless srcdoc", nil, "", `<p>hello</p>`, ""},
 	} {
+		if tc.name == "any srcset candidate" {
+			// A style's CSS is code: its URLs decide, and the host names in a
+			// data: style sheet it imports (plain or base64).
+			for css, want := range map[string]string{
+				`.a{content:"www.googletagmanager.com"}`:              "",
+				`@import url(https://www.googletagmanager.com/a.css)`: "statistics",
+			} {
+				var urls []string
+				if want != "" {
+					urls = []string{"https://www.googletagmanager.com/a.css"}
+				}
+				b, ok := p.BlockerForElement("style", urls, "", "example.se", []byte(css))
+				if got := map[bool]string{true: "statistics", false: ""}[ok && b.Category == "statistics"]; got != want {
+					t.Errorf("style %q: %q, want %q", css, got, want)
+				}
+			}
+			for _, u := range []string{
+				"data:text/css,@import url(https://files.imbox.io/w.css)",
+				"data:text/css,@import%20url(https://files.imbox.io/w.css)",
+				"data:text/css;base64,QGltcG9ydCB1cmwoaHR0cHM6Ly9maWxlcy5pbWJveC5pby93LmNzcyk=",
+				" DATA:text/css;charset=utf-8;BASE64,QGltcG9ydCB1cmwoaHR0cHM6Ly9maWxlcy5pbWJveC5pby93LmNzcyk",
+			} {
+				for _, css := range []string{"@import url('" + u + "');", `@import "` + u + `";`, "@import url(" + strings.ReplaceAll(u, " ", "") + ")",
+					`.i:before{content:"\f101"} @import url("\64 ata` + strings.TrimSpace(u)[4:] + `");`,
+					`@import url("&#100;ata` + strings.TrimSpace(u)[4:] + `");`} {
+					// (The rewriter leaves data: URLs out of a style's URLs.)
+					if b, ok := p.BlockerForElement("style", nil, "", "example.se", []byte(css)); !ok || b.Category != "preferences" {
+						t.Errorf("a style %q was not held back", css)
+					}
+				}
+			}
+			if _, ok := p.BlockerForElement("style", nil, "", "example.se", []byte(`@import url("data:text/css,a{color:red}"); b { background: url(data:image/png;base64,iVBORw0KGgo=) } @font-face { src: url("data:font/woff2;base64,d3d3Lmdvb2dsZXRhZ21hbmFnZXIuY29t") }`)); ok {
+				t.Errorf("a harmless data: style sheet was held back")
+			}
+		}
 		if tc.name == "inline marker" {
 			// A script's own text is judged by markers alone.
-			if b, ok := p.BlockerForElement(nil, "", "example.se", []byte(`load("https://files.imbox.io/w.js")`), true); ok {
+			if b, ok := p.BlockerForElement("script", nil, "", "example.se", []byte(`load("https://files.imbox.io/w.js")`)); ok {
 				t.Errorf("a script naming a blocked host was held back under %s", b.Category)
 			}
 		}
-		b, ok := p.BlockerForElement(tc.urls, tc.base, "example.se", []byte(tc.inline), false)
+		b, ok := p.BlockerForElement("iframe", tc.urls, tc.base, "example.se", []byte(tc.inline))
 		got := ""
 		if ok {
 			got = b.Category
