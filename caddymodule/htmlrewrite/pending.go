@@ -1,5 +1,7 @@
 package htmlrewrite
 
+import "bytes"
+
 // A <script> or <style> of SVG is not raw text: its content is markup (character
 // references, CDATA sections, comments, even elements). Its start tag is held until the
 // element ends — its end tag, or whatever else pops it off the stack of open elements —
@@ -163,13 +165,32 @@ func (r *Rewriter) decidePending(p []byte, upto int, partial bool) {
 			sc.reset(r.maxHold)
 			r.importAt = r.importAt[:0]
 			col := importCollector{r: r, sc: &sc}
-			sc.feed(out, 0, &col)
+			// Only the text before the first nested element is read as
+			// CSS: the elements in an SVG style are markup, already decided
+			// on their own (an @import URL looked for in them would land in
+			// their attributes).
+			css := out
+			for k := 0; k < len(css); k++ {
+				j := bytes.IndexByte(css[k:], '<')
+				if j < 0 {
+					break
+				}
+				k += j
+				// A tag, not a CDATA section or a comment (CSS in them is read).
+				if k+1 < len(css) && (isASCIILetter(css[k+1]) || css[k+1] == '/') {
+					css = css[:k]
+					break
+				}
+			}
+			sc.feed(css, 0, &col)
 			out = r.inertImports(out, 0)
 		}
 		r.writeOut(out)
 	}
 	pd.tag, pd.out, pd.text, pd.run = pd.tag[:0], pd.out[:0], pd.text[:0], pd.run[:0]
 }
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // importCollector records where a style's @import URLs start.
 type importCollector struct {
