@@ -237,6 +237,19 @@ func modelCSS(css string) []string {
 	if strings.Count(css, `"`)+strings.Count(css, `'`) != 2*quoted {
 		return nil
 	}
+	// A url( the expression does not match whole is a bad URL token, which
+	// swallows what follows up to its ")" ("url(@import "x"" imports nothing).
+	urls := 0
+	for _, m := range ms {
+		for _, g := range []int{1, 2, 3} {
+			if m[2*g] >= 0 {
+				urls++
+			}
+		}
+	}
+	if strings.Count(strings.ToLower(css), "url(") != urls {
+		return nil
+	}
 	var out []string
 	for _, m := range modelCSSURL.FindAllStringSubmatch(css, -1) {
 		for _, g := range m[1:] {
