@@ -45,7 +45,8 @@ for entry in "${all[@]}"; do
 	if [ -d "$found" ]; then
 		mkdir -p "$keep"
 		# The smallest inputs first: they are the readable ones.
-		ls -S -r "$found" | head -100 | while read -r f; do cp "$found/$f" "$keep/"; done
+		# (ls is cut off by head: its SIGPIPE is not a failure.)
+		{ ls -S -r "$found" || true; } | head -100 | while read -r f; do cp "$found/$f" "$keep/"; done
 		echo "kept $(ls "$keep" | wc -l) corpus entries in $keep"
 	fi
 	rm -f "$out"

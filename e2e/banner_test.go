@@ -779,7 +779,7 @@ var proxiedSites = []proxiedSite{
 	// The WordPress example in front of Debian's WordPress: its front page,
 	// with the seeded posts (a YouTube embed among them, held back behind a
 	// placeholder).
-	{"wordpress", func(t *testing.T) string { return startWordPress(t).consent.url("/") }},
+	{"wordpress-example", func(t *testing.T) string { return startWordPress(t).consent.url("/") }},
 }
 
 // bannerTestPages are the test server's pages every check runs on too.
