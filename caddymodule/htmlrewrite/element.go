@@ -612,19 +612,25 @@ var (
 )
 
 // attrWord is an attribute name of up to 16 bytes, lower-cased, packed into two words
-// (longer names get a word that matches none of ours).
+// (longer names, and names with a NUL, get a word that matches none of ours: packed,
+// "src\x00" would be "src", but browsers read the NUL as U+FFFD, another name).
 type attrWord [2]uint64
+
+var noAttrWord = attrWord{^uint64(0), ^uint64(0)}
 
 func attrWordOf(s string) attrWord { return attrWordFold([]byte(s)) }
 
 func attrWordFold(name []byte) attrWord {
 	var w attrWord
 	if len(name) > 16 {
-		return attrWord{^uint64(0), ^uint64(0)}
+		return noAttrWord
 	}
 	for i, c := range name {
 		if c-'A' < 26 {
 			c += 'a' - 'A'
+		}
+		if c == 0 {
+			return noAttrWord
 		}
 		w[i/8] |= uint64(c) << (8 * (i % 8))
 	}
