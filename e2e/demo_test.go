@@ -28,7 +28,13 @@ import (
 
 const demo = "http://localhost:8080"
 
-func startDemo(t *testing.T) {
+// demoSetup changes the demo for one test: another policy file, more
+// cookie_consent options, Caddy's log as JSON at info into a file.
+type demoSetup struct {
+	policy, options, log string
+}
+
+func startDemo(t *testing.T, setup ...demoSetup) {
 	t.Helper()
 	// The previous test's Caddy may still be letting go of the ports.
 	for _, port := range []string{"8080", "8081", "8082"} {
@@ -48,7 +54,17 @@ func startDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.Replace(string(src), "admin localhost:2019", "admin off\n\tgrace_period 100ms", 1)
+	global := "admin off\n\tgrace_period 100ms"
+	cfg := string(src)
+	for _, s := range setup {
+		if s.log != "" {
+			global += "\n\tlog {\n\t\toutput file " + s.log + "\n\t\tformat json\n\t\tlevel INFO\n\t}"
+		}
+		if s.policy != "" {
+			cfg = strings.Replace(cfg, "policy examples/legacy-site/policy.yaml", "policy "+s.policy+"\n\t\t"+s.options, 1)
+		}
+	}
+	cfg = strings.Replace(cfg, "admin localhost:2019", global, 1)
 	cfg = strings.ReplaceAll(cfg, "examples/", "../examples/")
 	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
 	if err != nil {

@@ -6,16 +6,13 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentgate/consentgate/policy"
@@ -32,50 +29,6 @@ import (
 // (the README's rollout starts from the same file).
 const firstPolicy = "../examples/legacy-site/first-policy.yaml"
 
-// startDemoWith runs Caddyfile.example with the proxy's cookie_consent block
-// replaced, logging as JSON at info to logFile.
-func startDemoWith(t *testing.T, policyFile, options, logFile string) {
-	t.Helper()
-	for _, port := range []string{"8080", "8081", "8082"} {
-		for i := 0; ; i++ {
-			l, err := net.Listen("tcp", ":"+port)
-			if err == nil {
-				l.Close()
-				break
-			}
-			if i == 100 {
-				t.Fatalf("port %s is taken: %v", port, err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	src, err := os.ReadFile("../Caddyfile.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.Replace(string(src), "admin localhost:2019", "admin off\n\tgrace_period 100ms\n\tlog {\n\t\toutput file "+logFile+"\n\t\tformat json\n\t\tlevel INFO\n\t}", 1)
-	cfg = strings.Replace(cfg, "policy examples/legacy-site/policy.yaml", "policy "+policyFile+"\n\t\t"+options, 1)
-	cfg = strings.ReplaceAll(cfg, "examples/", "../examples/")
-	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := caddy.Load(adapted, true); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", "127.0.0.1:8080"); err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("the demo did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 	dir := t.TempDir()
 	remembered := filepath.Join(dir, "policy.yaml")
@@ -89,7 +42,7 @@ func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 
 	// 1. Report mode: nothing changes for the visitor, everything is logged.
 	reportLog := filepath.Join(dir, "report.log")
-	startDemoWith(t, remembered, "mode report", reportLog)
+	startDemo(t, demoSetup{policy: remembered, options: "mode report", log: reportLog})
 	ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
 	defer cancel()
 	for _, page := range []string{"/", "/about.html", "/dynamic.html", "/"} {
@@ -152,7 +105,7 @@ func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 	if err := os.WriteFile(draftedFile, drafted, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startDemoWith(t, draftedFile, "", filepath.Join(dir, "enforce.log"))
+	startDemo(t, demoSetup{policy: draftedFile, log: filepath.Join(dir, "enforce.log")})
 	ctx2, cancel2 := context.WithTimeout(startChromium(t), 90*time.Second)
 	defer cancel2()
 	if err := chromedp.Do(ctx2, chromedp.Navigate(demo+"/"), chromedp.WaitReady("body"), chromedp.Navigate(demo+"/about.html"), chromedp.WaitReady("body")); err != nil {

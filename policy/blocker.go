@@ -109,24 +109,24 @@ func (p *Policy) blockerInDataSheets(css []byte) (*Blocker, bool) {
 // hasCharRef reports whether b has a character reference (&#...; or
 // &name;), not merely an & (CSS nesting uses it).
 func hasCharRef(b []byte) bool {
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(b[i:], '&')
-		if j < 0 || i+j+1 >= len(b) {
-			return false
-		}
-		i += j + 1
-		if b[i] == '#' {
+	for i := bytes.IndexByte(b, '&'); i >= 0 && i+1 < len(b); {
+		k := i + 1
+		if b[k] == '#' {
 			return true
 		}
-		k := i
 		for k < len(b) && ('a' <= b[k] && b[k] <= 'z' || 'A' <= b[k] && b[k] <= 'Z' || '0' <= b[k] && b[k] <= '9') {
 			k++
 		}
-		if k > i && k < len(b) && b[k] == ';' {
+		if k > i+1 && k < len(b) && b[k] == ';' {
 			return true
 		}
-		i--
+		next := bytes.IndexByte(b[i+1:], '&')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
 	}
+	return false
 }
 
 // containsImport reports whether b has "import" in any case, without
