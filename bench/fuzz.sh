@@ -20,6 +20,7 @@ all=(
 	"./policy FuzzDecode"
 	"./policy FuzzParse"
 	"./policy FuzzMatcher"
+	"./policy FuzzMayImport"
 	"./policy/cmp FuzzRead"
 	"./policy/draft FuzzDraft"
 	"./caddymodule FuzzReport"

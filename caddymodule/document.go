@@ -31,22 +31,31 @@ func navigationOf(r *http.Request) navigation {
 	if r.Method == http.MethodHead {
 		return notNavigation
 	}
-	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+	if dest := first(r.Header, "Sec-Fetch-Dest"); dest != "" {
 		switch strings.ToLower(dest) {
 		case "document", "iframe", "frame", "embed", "object", "fencedframe":
 			return isNavigation
 		}
 		return notNavigation
 	}
-	if r.Header.Get("X-Requested-With") != "" || r.Header.Get("Sec-Fetch-Mode") != "" {
+	if first(r.Header, "X-Requested-With") != "" || first(r.Header, "Sec-Fetch-Mode") != "" {
 		return notNavigation
 	}
-	for _, v := range r.Header.Values("Accept") {
+	for _, v := range r.Header["Accept"] {
 		if strings.Contains(strings.ToLower(v), "text/html") {
 			return maybeNavigation
 		}
 	}
 	return notNavigation
+}
+
+// first is Header.Get for a key already in canonical form (a constant), without
+// making the canonical form again: it runs on every request.
+func first(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // rewritableStatus: a status whose body a browser renders as the page.

@@ -247,15 +247,15 @@ func (h *Handler) refusedRequestCookies(r *http.Request, cons policy.Consent) []
 	var names []string
 	seen := map[string]bool{}
 	for _, line := range r.Header["Cookie"] {
-		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
+		for c := range policy.RequestCookies(line) {
 			if seen[c.Name] {
-				return
+				continue
 			}
 			seen[c.Name] = true
 			if !h.classifier.Allows(h.classifier.Classify(c.Name), cons) {
 				names = append(names, c.Name)
 			}
-		})
+		}
 	}
 	return names
 }

@@ -101,9 +101,8 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 			cons = policy.Consent{Given: true, Granted: h.policy.SetOf(granted)}
 		}
 	}
-	// "Sec-Gpc" is Sec-GPC in the header map's canonical form, written so
-	// that Get need not make the canonical key anew on every request.
-	if !cons.Given && *h.GPC && r.Header.Get("Sec-Gpc") == "1" {
+	// "Sec-Gpc" is Sec-GPC in the header map's canonical form.
+	if !cons.Given && *h.GPC && first(r.Header, "Sec-Gpc") == "1" {
 		cons.GPC = true
 	}
 	return cons
@@ -185,62 +184,108 @@ func acceptLanguage(header string) []language.Tag {
 // (browsers send the most specific path first).
 func requestCookie(r *http.Request, name string) (value string, found bool) {
 	for _, line := range r.Header["Cookie"] {
-		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
-			if !found && c.Name == name {
-				value, found = c.Value, true
+		for c := range policy.RequestCookies(line) {
+			if c.Name == name {
+				return c.Value, true
 			}
-		})
+		}
 	}
-	return value, found
+	return "", false
 }
 
-// setPlaceholders publishes the consent to later handlers and to logs.
+// setPlaceholders publishes the consent to later handlers and to logs. The
+// values are answered when asked (Replacer.Map) rather than stored: most
+// requests never read them, and storing seven keys in the replacer's map
+// would cost a map and its growth on every request. A request without an
+// identified choice uses a provider made at provision, so it allocates
+// nothing.
 func (h *Handler) setPlaceholders(r *http.Request, cons policy.Consent) {
 	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if !ok {
 		return
 	}
-	pv := &h.placeholders
-	repl.Set("http.cookie_consent.given", boxedBool(cons.Given))
-	repl.Set("http.cookie_consent.id", cons.ID)
-	repl.Set("http.cookie_consent.granted", pv.granted(h.policy, cons.Granted))
-	for i, key := range pv.categoryKeys {
-		repl.Set(key, boxedBool(cons.Grants(i)))
+	if f := h.placeholders.shared(cons); f != nil {
+		repl.Map(f)
+		return
 	}
+	repl.Map((&consentPlaceholders{pv: h.placeholders, cons: cons}).get)
 }
 
-// placeholderValues are the placeholders' keys and values made once per
-// configuration rather than on every request: a string stored in the
-// replacer's map[string]any is boxed, which allocates, unless the same boxed
-// value is stored each time.
+// placeholderValues are the placeholders' values made once per configuration
+// rather than on every request: a string stored in a map[string]any is
+// boxed, which allocates, unless the same boxed value is returned each time.
 type placeholderValues struct {
-	categoryKeys []string // "http.cookie_consent.category.<id>", by category index
-	grantedLists []any    // the granted list of each set below 1<<len(categories), when there are few categories
+	policy       *policy.Policy
+	grantedLists []any // the granted list of each set below 1<<len(categories), when there are few categories
+	// providers answers a request whose consent has no id (no choice, or a
+	// choice read from a consent manager's cookie), by given and set.
+	providers [2][]caddy.ReplacerFunc
 }
 
 // maxListedSets bounds the precomputed granted lists (256 for 8 categories).
 const maxListedSets = 1 << 8
 
-func newPlaceholderValues(p *policy.Policy) placeholderValues {
-	var pv placeholderValues
-	for _, c := range p.Categories {
-		pv.categoryKeys = append(pv.categoryKeys, "http.cookie_consent.category."+c.ID)
-	}
+func newPlaceholderValues(p *policy.Policy) *placeholderValues {
+	pv := &placeholderValues{policy: p}
 	if n := 1 << len(p.Categories); len(p.Categories) < 64 && n <= maxListedSets {
 		pv.grantedLists = make([]any, n)
+		for given := range pv.providers {
+			pv.providers[given] = make([]caddy.ReplacerFunc, n)
+		}
 		for s := range n {
 			pv.grantedLists[s] = strings.Join(p.IDs(policy.Set(s)), ",")
+			for given := range pv.providers {
+				c := &consentPlaceholders{pv: pv, cons: policy.Consent{Given: given == 1, Granted: policy.Set(s)}}
+				pv.providers[given][s] = c.get
+			}
 		}
 	}
 	return pv
 }
 
-// granted is the comma list of the granted categories' ids.
-func (pv *placeholderValues) granted(p *policy.Policy, s policy.Set) any {
-	if s < policy.Set(len(pv.grantedLists)) {
-		return pv.grantedLists[s]
+// shared returns the provider made at provision for this consent, or nil.
+func (pv *placeholderValues) shared(cons policy.Consent) caddy.ReplacerFunc {
+	if cons.ID != "" || cons.Granted >= policy.Set(len(pv.grantedLists)) {
+		return nil
 	}
-	return strings.Join(p.IDs(s), ",")
+	given := 0
+	if cons.Given {
+		given = 1
+	}
+	return pv.providers[given][cons.Granted]
+}
+
+// consentPlaceholders answers the http.cookie_consent.* placeholders of one
+// consent (docs/CONFIGURATION.md).
+type consentPlaceholders struct {
+	pv   *placeholderValues
+	cons policy.Consent
+}
+
+const placeholderPrefix = "http.cookie_consent."
+
+func (c *consentPlaceholders) get(key string) (any, bool) {
+	name, ok := strings.CutPrefix(key, placeholderPrefix)
+	if !ok {
+		return nil, false
+	}
+	switch name {
+	case "given":
+		return boxedBool(c.cons.Given), true
+	case "id":
+		return c.cons.ID, true
+	case "granted":
+		if s := c.cons.Granted; s < policy.Set(len(c.pv.grantedLists)) {
+			return c.pv.grantedLists[s], true
+		}
+		return strings.Join(c.pv.policy.IDs(c.cons.Granted), ","), true
+	}
+	if id, ok := strings.CutPrefix(name, "category."); ok {
+		if i := c.pv.policy.CategoryIndex(id); i >= 0 {
+			return boxedBool(c.cons.Grants(i)), true
+		}
+	}
+	return nil, false
 }
 
 var boxedTrue, boxedFalse any = "true", "false"
@@ -265,16 +310,16 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 		var keptBuf [16]string
 		kept := keptBuf[:0]
 		removed := false
-		policy.EachRequestCookie(line, func(c policy.RequestCookie) {
+		for c := range policy.RequestCookies(line) {
 			cl := h.classifier.Classify(c.Name)
 			if h.classifier.Allows(cl, cons) {
 				kept = append(kept, c.Raw)
-				return
+				continue
 			}
 			removed = true
 			refused = append(refused, c.Name)
 			h.decided(r, "request cookie", c.Name, cl, "removed", 0)
-		})
+		}
 		if removed && h.Mode == modeEnforce {
 			lines[li] = strings.Join(kept, "; ")
 		}
@@ -300,7 +345,7 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 // what enforce mode would have done, which is the whole point of report mode.
 func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, action string, maxAge int64) {
 	if h.Mode != modeReport {
-		h.metrics.cookies.WithLabelValues(cl.Category, action).Inc()
+		h.cookieCounters.counter(cl, action).Inc()
 	}
 	// The message is built only when it is logged: at Caddy's default level
 	// this runs for every cookie of every request and logs nothing.

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 // metrics are created once per process and registered with every new
@@ -51,4 +53,50 @@ func registerMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return theMetrics, nil
+}
+
+// cookieActions are the action labels of cookies_total.
+var cookieActions = [...]string{"kept", "removed", "expired", "clamped"}
+
+// cookieCounters are the cookies_total counters of one policy's categories
+// (and of unclassified cookies), by action, looked up once per
+// configuration: WithLabelValues hashes its labels on every call, and it
+// runs for every cookie of every response.
+type cookieCounters struct {
+	vec   *prometheus.CounterVec
+	byCat [][len(cookieActions)]prometheus.Counter // [0]: unclassified; [i+1]: category i
+}
+
+func newCookieCounters(vec *prometheus.CounterVec, p *policy.Policy) cookieCounters {
+	cc := cookieCounters{vec: vec, byCat: make([][len(cookieActions)]prometheus.Counter, len(p.Categories)+1)}
+	for i := range cc.byCat {
+		category := policy.Unclassified
+		if i > 0 {
+			category = p.Categories[i-1].ID
+		}
+		for a, action := range cookieActions {
+			cc.byCat[i][a] = vec.WithLabelValues(category, action)
+		}
+	}
+	return cc
+}
+
+// counter returns the counter for a cookie of this class and an action.
+func (cc *cookieCounters) counter(cl policy.Class, action string) prometheus.Counter {
+	a := -1
+	for i, known := range cookieActions {
+		if action == known {
+			a = i
+			break
+		}
+	}
+	switch {
+	case a < 0:
+	case cl.Index >= 0 && cl.Index+1 < len(cc.byCat):
+		return cc.byCat[cl.Index+1][a]
+	case cl.Category == policy.Unclassified:
+		return cc.byCat[0][a]
+	}
+	// A category the policy lacks (a known cookie's).
+	return cc.vec.WithLabelValues(cl.Category, action)
 }

@@ -75,22 +75,23 @@ type Handler struct {
 	// duration. Default on.
 	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
 
-	policy       *policy.Policy
-	classifier   *policy.Classifier
-	codec        *policy.Codec
-	sourceMap    cmp.Mapping
-	logger       *zap.Logger
-	records      *zap.Logger
-	metrics      *metrics
-	undeclared   *onceEvery
-	gpcSeen      *onceEvery
-	observer     *observer
-	reports      *reportLimiter
-	ipSalt       []byte
-	bundle       *assets.Bundle
-	langMatcher  language.Matcher
-	placeholders placeholderValues
-	langChoices  *langChoices
+	policy         *policy.Policy
+	classifier     *policy.Classifier
+	codec          *policy.Codec
+	sourceMap      cmp.Mapping
+	logger         *zap.Logger
+	records        *zap.Logger
+	metrics        *metrics
+	cookieCounters cookieCounters
+	undeclared     *onceEvery
+	gpcSeen        *onceEvery
+	observer       *observer
+	reports        *reportLimiter
+	ipSalt         []byte
+	bundle         *assets.Bundle
+	langMatcher    language.Matcher
+	placeholders   *placeholderValues
+	langChoices    *langChoices
 }
 
 // CaddyModule returns the Caddy module information.
@@ -195,7 +196,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
-	return err
+	if err != nil {
+		return err
+	}
+	h.cookieCounters = newCookieCounters(h.metrics.cookies, p)
+	return nil
 }
 
 func (h *Handler) loadPolicy(repl *caddy.Replacer) (*policy.Policy, error) {

@@ -364,6 +364,10 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 // body, either under their announced names or with http.TrailerPrefix.
 func (rw *responseWriter) filterTrailers() {
 	hdr := rw.Header()
+	trailer, late := hdr[http.TrailerPrefix+"Set-Cookie"], hdr["Set-Cookie"]
+	if rw.h.Mode != modeEnforce || (len(trailer) == 0 && len(late) <= rw.cookiesSent) {
+		return
+	}
 	now := time.Now()
 	filter := func(values []string) []string {
 		var kept []string
@@ -374,14 +378,14 @@ func (rw *responseWriter) filterTrailers() {
 		}
 		return kept
 	}
-	if vs := hdr[http.TrailerPrefix+"Set-Cookie"]; len(vs) > 0 && rw.h.Mode == modeEnforce {
+	if vs := trailer; len(vs) > 0 {
 		if kept := filter(vs); len(kept) > 0 {
 			hdr[http.TrailerPrefix+"Set-Cookie"] = kept
 		} else {
 			delete(hdr, http.TrailerPrefix+"Set-Cookie")
 		}
 	}
-	if vs := hdr["Set-Cookie"]; len(vs) > rw.cookiesSent && rw.h.Mode == modeEnforce {
+	if vs := late; len(vs) > rw.cookiesSent {
 		hdr["Set-Cookie"] = append(vs[:rw.cookiesSent:rw.cookiesSent], filter(vs[rw.cookiesSent:])...)
 	}
 }

@@ -66,6 +66,9 @@ func (p *Policy) BlockerForElement(tag string, urls []string, base, pageHost str
 // Only data: URLs of a text type can be style sheets; fonts and images are
 // not decoded.
 func (p *Policy) blockerInDataSheets(css []byte) (*Blocker, bool) {
+	if !mayImport(css) {
+		return nil, false // most style sheets: nothing to decode
+	}
 	if hasCharRef(css) {
 		css = []byte(html.UnescapeString(string(css)))
 	}
@@ -125,6 +128,31 @@ func hasCharRef(b []byte) bool {
 			return false
 		}
 		i += 1 + next
+	}
+	return false
+}
+
+// mayImport is what an @import needs before any decoding: an '@' that an
+// identifier may follow ("import", an escape such as `@\69mport`, or a
+// character reference), or a character reference that may be an '@'
+// (numeric, or &commat;). A CSS escape cannot make the '@' itself
+// (`\40import` is an identifier, not an at-rule), and no named reference
+// is a letter; a style sheet with neither, the usual case, is not decoded.
+func mayImport(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexAny(b[i:], "@&")
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+1 == len(b) {
+			return false
+		}
+		next := b[i+1]
+		if b[i] == '@' && (next == 'i' || next == 'I' || next == '\\' || next == '&') ||
+			b[i] == '&' && (next == '#' || bytes.HasPrefix(b[i+1:], []byte("commat"))) {
+			return true
+		}
 	}
 	return false
 }

@@ -35,6 +35,10 @@ type Classifier struct {
 	Policy    *Policy
 	known     *Known
 	necessary Matcher[struct{}]
+	// exact is the class of every name written without a pattern in the
+	// policy, the known list or the consent cookies, found once when the
+	// classifier is built: the commonest names cost one map lookup.
+	exact map[string]Class
 }
 
 // NewClassifier builds a classifier. known is the known-cookie database (may be
@@ -47,11 +51,25 @@ func NewClassifier(p *Policy, known []KnownCookie, consentNames []string) *Class
 	for _, n := range consentNames {
 		_ = c.necessary.Add(n, struct{}{})
 	}
+	c.exact = map[string]Class{}
+	for _, names := range []func(yield func(string) bool){c.necessary.names, p.declared.names, c.known.names.names} {
+		for n := range names {
+			c.exact[n] = c.classify(n)
+		}
+	}
 	return c
 }
 
 // Classify finds the category of a cookie name.
 func (c *Classifier) Classify(name string) Class {
+	if cl, ok := c.exact[name]; ok {
+		return cl
+	}
+	return c.classify(name)
+}
+
+// classify is Classify without the table of exact names.
+func (c *Classifier) classify(name string) Class {
 	if name == "" {
 		// A nameless cookie is sent as its bare value, which a server may read
 		// as any name at all: it cannot be classified.

@@ -1,9 +1,13 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
+	"html"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -213,7 +217,10 @@ func FuzzParseSetCookie(f *testing.F) {
 			}
 		}
 		sc.Attr("Path")
-		sc.Lifetime(now)
+		life, session := sc.Lifetime(now)
+		if rlife, rsession := referenceLifetime(sc, now); life != rlife || session != rsession {
+			t.Fatalf("ParseSetCookie(%q).Lifetime = %v, %v; by its attributes %v, %v", h, life, session, rlife, rsession)
+		}
 		hasCTL := strings.IndexFunc(h, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) >= 0
 		if !sc.Valid {
 			innerTab := strings.Contains(sc.Name+sc.Value, "\t")
@@ -242,4 +249,71 @@ func FuzzParseSetCookie(f *testing.F) {
 			t.Fatalf("%q WithMaxAge(1h) = %q with lifetime %v, session %v", h, clamped, d, session)
 		}
 	})
+}
+
+// FuzzMayImport: mayImport, the check that spares most style sheets the
+// decoding, never says no to a text that has an @import once decoded as a
+// browser decodes it (character references, then the at-keyword's name with
+// its CSS escapes; the '@' itself must be literal after the first step).
+func FuzzMayImport(f *testing.F) {
+	for _, s := range []string{"@import url(x)", "@IMPORT", `@\69mport`, "&#64;import", "&#x40;import", "&commat;import",
+		"@&#105;mport", "a{b:c}", "@media print{}", "&lt;svg&gt;", `\40import`, "&#64", "@", "&", "@\\"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !mayImport(b) && decodedHasImport(b) {
+			t.Fatalf("mayImport(%q) = false, but it imports once decoded", b)
+		}
+	})
+}
+
+// decodedHasImport is the reference for FuzzMayImport: decode everything,
+// then look at every '@'.
+func decodedHasImport(b []byte) bool {
+	t := []byte(html.UnescapeString(string(b)))
+	for i, c := range t {
+		if c != '@' {
+			continue
+		}
+		if rest := cssUnescape(t[i+1:]); len(rest) >= 6 && bytes.EqualFold(rest[:6], []byte("import")) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMayImport(t *testing.T) {
+	for s, want := range map[string]bool{
+		"@import url(x)": true, "@IMPORT": true, `@\69mport`: true, "&#64;import": true, "&#x40;import": true,
+		"&commat;import": true, "@&#105;mport": true,
+		"a{b:c}": false, "@media print{}": false, "&lt;svg&gt; html&gt;body{}": false, `\40import`: false,
+	} {
+		if got := mayImport([]byte(s)); got != want {
+			t.Errorf("mayImport(%q) = %v, want %v", s, got, want)
+		}
+		if !want && decodedHasImport([]byte(s)) {
+			t.Errorf("reference: %q imports", s)
+		}
+	}
+}
+
+// referenceLifetime is Lifetime read through Attr, the attribute reader
+// that Lifetime's single pass replaces on the hot path.
+func referenceLifetime(sc SetCookie, now time.Time) (time.Duration, bool) {
+	if v, ok := sc.Attr("Max-Age"); ok && isMaxAge(v) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil && v[0] == '-', err == nil && n <= 0:
+			return 0, false
+		case err != nil, n > int64(math.MaxInt64/time.Second):
+			return math.MaxInt64, false
+		}
+		return time.Duration(n) * time.Second, false
+	}
+	if v, ok := sc.Attr("Expires"); ok {
+		if t, ok := parseCookieDate(v); ok {
+			return t.Sub(now), false
+		}
+	}
+	return 0, true
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -44,68 +45,106 @@ func literalLen(p string) int {
 // in the name per literal. (Backtracking over the wildcards would let a long
 // hostile cookie name stall a pattern with three wildcards for minutes.)
 func matchPattern(p, name string) bool {
+	c := compilePattern(p)
+	return c.match(name)
+}
+
+// compiledPattern is a pattern cut at its wildcards once, so that matching
+// a name does not look for them again (the Matcher keeps its patterns so).
+type compiledPattern struct {
+	lead  string // the literal before the first wildcard
+	parts []patternPart
+	exact bool // no wildcard: the lead is the whole name
+}
+
+// patternPart is a run of wildcards and the literal after it (the last
+// part's literal ends the name; it may be empty).
+type patternPart struct {
+	need int // the '#'s of the run: the least it matches
+	lit  string
+}
+
+func compilePattern(p string) compiledPattern {
 	lit := strings.IndexAny(p, "*#")
 	if lit < 0 {
-		return p == name
+		return compiledPattern{lead: p, exact: true}
 	}
-	if !strings.HasPrefix(name, p[:lit]) {
-		return false
-	}
-	p, name = p[lit:], name[lit:]
-	for {
+	c := compiledPattern{lead: p[:lit]}
+	p = p[lit:]
+	for p != "" {
 		need, i := 0, 0
 		for ; i < len(p) && (p[i] == '*' || p[i] == '#'); i++ {
 			if p[i] == '#' {
 				need++
 			}
 		}
-		if len(name) < need {
-			return false
-		}
-		p, name = p[i:], name[need:]
+		p = p[i:]
 		lit = strings.IndexAny(p, "*#")
 		if lit < 0 {
-			return strings.HasSuffix(name, p) // the last literal ends the name
+			lit = len(p)
 		}
-		at := strings.Index(name, p[:lit])
+		c.parts = append(c.parts, patternPart{need, p[:lit]})
+		p = p[lit:]
+	}
+	return c
+}
+
+func (c *compiledPattern) match(name string) bool {
+	if c.exact {
+		return name == c.lead
+	}
+	if !strings.HasPrefix(name, c.lead) {
+		return false
+	}
+	name = name[len(c.lead):]
+	last := len(c.parts) - 1
+	for i, part := range c.parts {
+		if len(name) < part.need {
+			return false
+		}
+		name = name[part.need:]
+		if i == last {
+			return strings.HasSuffix(name, part.lit) // the last literal ends the name
+		}
+		at := strings.Index(name, part.lit)
 		if at < 0 {
 			return false
 		}
-		p, name = p[lit:], name[at+lit:]
+		name = name[at+len(part.lit):]
 	}
+	return true
 }
 
 // Matcher finds the entry for a cookie name: an exact name beats any pattern,
 // and among patterns the one with the longest literal text wins (ties: a
-// prefix pattern "lit*", else the earlier entry). Prefix patterns ("lit*", the shape of most database entries)
-// are looked up by prefix, and the other patterns are kept under the literal
-// text they begin with, so a large list costs a few map lookups per name
-// rather than a match against every pattern.
+// prefix pattern "lit*", else the earlier entry). Prefix patterns ("lit*",
+// the shape of most database entries) are found by their literal, and the
+// other patterns are kept under the literal text they begin with, so a large
+// list costs a map lookup and a few prefix comparisons per name rather than
+// a match against every pattern.
 type Matcher[T any] struct {
 	exact  map[string]T
-	prefix map[string]T // "lit*" keyed by lit
-	maxPre int
+	prefix leadIndex[T] // "lit*" under lit
 	// led holds the other patterns under the literal before their first
 	// wildcard (only names beginning with it can match), each list longest
 	// literal first; wild those that begin with a wildcard.
-	led    map[string][]patternEntry[T]
-	maxLed int
-	wild   []patternEntry[T]
-	added  int // patterns in led and wild, for the order of ties
+	led   leadIndex[*[]patternEntry[T]]
+	wild  []patternEntry[T]
+	added int // patterns in led and wild, for the order of ties
 }
 
 type patternEntry[T any] struct {
 	pattern string
+	match   compiledPattern
 	lit     int
 	order   int // when it was added: of equally long literals, the earlier wins
 	value   T
 }
 
-// Add registers a name or pattern. It returns an error when the same name or
-// pattern was added before; the first stays.
+// Add adds a name or pattern; the same name or pattern twice is an error.
 func (m *Matcher[T]) Add(name string, v T) error {
 	if m.exact == nil {
-		m.exact, m.prefix, m.led = map[string]T{}, map[string]T{}, map[string][]patternEntry[T]{}
+		m.exact = map[string]T{}
 	}
 	if !isPattern(name) {
 		if _, dup := m.exact[name]; dup {
@@ -115,36 +154,42 @@ func (m *Matcher[T]) Add(name string, v T) error {
 		return nil
 	}
 	if lit, ok := strings.CutSuffix(name, "*"); ok && !isPattern(lit) {
-		if _, dup := m.prefix[lit]; dup {
+		if _, dup := m.prefix.get(lit); dup {
 			return fmt.Errorf("%q is listed twice", name)
 		}
-		m.prefix[lit] = v
-		m.maxPre = max(m.maxPre, len(lit))
+		m.prefix.add(lit, v)
 		return nil
 	}
 	lead := name[:strings.IndexAny(name, "*#")]
-	list := m.wild
+	list := &m.wild
 	if lead != "" {
-		list = m.led[lead]
+		var ok bool
+		if list, ok = m.led.get(lead); !ok {
+			list = new([]patternEntry[T])
+			m.led.add(lead, list)
+		}
 	}
-	for _, e := range list {
+	for _, e := range *list {
 		if e.pattern == name {
 			return fmt.Errorf("%q is listed twice", name)
 		}
 	}
-	list = append(list, patternEntry[T]{name, literalLen(name), m.added, v})
+	*list = append(*list, patternEntry[T]{name, compilePattern(name), literalLen(name), m.added, v})
 	m.added++
-	sort.SliceStable(list, func(i, j int) bool { return list[i].lit > list[j].lit })
-	if lead == "" {
-		m.wild = list
-	} else {
-		m.led[lead] = list
-		m.maxLed = max(m.maxLed, len(lead))
-	}
+	sort.SliceStable(*list, func(i, j int) bool { return (*list)[i].lit > (*list)[j].lit })
 	return nil
 }
 
-// Lookup returns the entry for name.
+// names yields the names added without a pattern.
+func (m *Matcher[T]) names(yield func(string) bool) {
+	for n := range m.exact {
+		if !yield(n) {
+			return
+		}
+	}
+}
+
+// Lookup returns the value of the best entry for name.
 func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 	if v, ok := m.exact[name]; ok {
 		return v, true
@@ -152,30 +197,34 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 	// The longest matching prefix pattern has the most literal text of all
 	// prefix patterns; compare it with the general patterns by literal length.
 	bestLit := -1
-	for n := min(len(name), m.maxPre); n >= 0; n-- { // n = 0: a bare "*"
-		if pv, ok := m.prefix[name[:n]]; ok {
-			v, bestLit = pv, n
-			break
-		}
+	if e := m.prefix.longest(name); e != nil {
+		v, bestLit = e.value, len(e.lead)
 	}
 	var best *patternEntry[T]
 	// Each list is ordered by literal length, then age: its first match is
 	// its best, and a list is left as soon as it cannot beat the best so far.
+	// The best over all lists does not depend on the order they are seen in.
 	consider := func(list []patternEntry[T]) {
 		for i := range list {
 			e := &list[i]
 			if e.lit <= bestLit || best != nil && (e.lit < best.lit || e.lit == best.lit && e.order > best.order) {
 				return
 			}
-			if matchPattern(e.pattern, name) {
+			if e.match.match(name) {
 				best = e
 				return
 			}
 		}
 	}
-	for n := min(len(name), m.maxLed); n > 0; n-- {
-		if list, ok := m.led[name[:n]]; ok {
-			consider(list)
+	long, short := m.led.candidates(name)
+	for _, e := range long {
+		if strings.HasPrefix(name, e.lead) {
+			consider(*e.value)
+		}
+	}
+	for _, e := range short {
+		if strings.HasPrefix(name, e.lead) {
+			consider(*e.value)
 		}
 	}
 	consider(m.wild)
@@ -183,6 +232,76 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 		return best.value, true
 	}
 	return v, bestLit >= 0
+}
+
+// leadIndex finds the entries whose lead (a literal the name must begin
+// with) begins a name, without a map lookup for every length the name could
+// be cut at: the entries are grouped by their first two bytes, and the few
+// leads shorter than that are kept apart. Every list is longest lead first.
+type leadIndex[V any] struct {
+	byTwo map[uint16][]leadEntry[V]
+	short []leadEntry[V] // leads of no or one byte
+}
+
+type leadEntry[V any] struct {
+	lead  string
+	value V
+}
+
+func firstTwo(s string) uint16 { return uint16(s[0])<<8 | uint16(s[1]) }
+
+func (x *leadIndex[V]) list(lead string) *[]leadEntry[V] {
+	if len(lead) < 2 {
+		return &x.short
+	}
+	if x.byTwo == nil {
+		x.byTwo = map[uint16][]leadEntry[V]{}
+	}
+	l := x.byTwo[firstTwo(lead)]
+	return &l
+}
+
+// add files a lead that is not there yet.
+func (x *leadIndex[V]) add(lead string, v V) {
+	l := x.list(lead)
+	at := sort.Search(len(*l), func(i int) bool { return len((*l)[i].lead) < len(lead) })
+	*l = slices.Insert(*l, at, leadEntry[V]{lead, v})
+	if len(lead) >= 2 {
+		x.byTwo[firstTwo(lead)] = *l
+	}
+}
+
+// get returns the value filed under exactly this lead.
+func (x *leadIndex[V]) get(lead string) (V, bool) {
+	for _, e := range *x.list(lead) {
+		if e.lead == lead {
+			return e.value, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// candidates returns the entries that may begin name: those sharing its
+// first two bytes, and the short ones.
+func (x *leadIndex[V]) candidates(name string) (long, short []leadEntry[V]) {
+	if len(name) >= 2 {
+		long = x.byTwo[firstTwo(name)]
+	}
+	return long, x.short
+}
+
+// longest returns the entry with the longest lead that begins name, or nil.
+func (x *leadIndex[V]) longest(name string) *leadEntry[V] {
+	long, short := x.candidates(name)
+	for _, l := range [2][]leadEntry[V]{long, short} {
+		for i := range l {
+			if strings.HasPrefix(name, l[i].lead) {
+				return &l[i]
+			}
+		}
+	}
+	return nil
 }
 
 // IsPattern reports whether a declared name is a pattern (has `*` or `#`).

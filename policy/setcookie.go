@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -24,11 +25,10 @@ type SetCookie struct {
 // ParseSetCookie splits a Set-Cookie header value.
 func ParseSetCookie(h string) SetCookie {
 	var sc SetCookie
-	for i := 0; i < len(h); i++ {
+	ctl, tab := controls(h)
+	if ctl {
 		// Browsers abort on any control character but horizontal tab.
-		if c := h[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return sc
-		}
+		return sc
 	}
 	pair := h
 	if semi := strings.IndexByte(h, ';'); semi >= 0 {
@@ -40,8 +40,34 @@ func ParseSetCookie(h string) SetCookie {
 		sc.Value = trimWSP(pair)
 	}
 	sc.Valid = (sc.Name != "" || sc.Value != "") && len(sc.Name)+len(sc.Value) <= 4096 &&
-		!strings.Contains(sc.Name, "\t") && !strings.Contains(sc.Value, "\t")
+		(!tab || !strings.Contains(sc.Name, "\t") && !strings.Contains(sc.Value, "\t"))
 	return sc
+}
+
+// controls reports whether s has a control character other than a tab, and
+// whether it has a tab. It reads eight bytes at a time (a header is read on
+// every response) and looks at single bytes only in a word that has one.
+func controls(s string) (ctl, tab bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ 0x7f*ones
+		// A byte below 0x20, or a byte equal to 0x7f (a zero byte of del).
+		if (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\t':
+			tab = true
+		case c < 0x20 || c == 0x7f:
+			return true, tab
+		}
+	}
+	return false, tab
 }
 
 // trimWSP trims spaces and tabs (a loop: strings.Trim builds a set per call,
@@ -86,11 +112,23 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 	// One pass for both attributes (the last of each counts, as in Attr).
 	var maxAge, expires string
 	var hasMaxAge, hasExpires bool
-	for rest, more := sc.attrs, true; more; {
-		var a string
-		a, rest, more = nextAttr(rest)
-		k, v, _ := strings.Cut(a, "=")
-		switch k = trimWSP(k); {
+	// attrs is empty or begins with ';'. One pass finds each attribute's
+	// end and its first '='.
+	for i, attrs := 0, sc.attrs; i < len(attrs); {
+		start, eq := i+1, -1
+		for i = start; i < len(attrs) && attrs[i] != ';'; i++ {
+			if eq < 0 && attrs[i] == '=' {
+				eq = i
+			}
+		}
+		k, v := attrs[start:i], ""
+		if eq >= 0 {
+			k, v = attrs[start:eq], attrs[eq+1:i]
+		}
+		if k = trimWSP(k); len(k) != len("Max-Age") { // and len("Expires")
+			continue
+		}
+		switch {
 		case strings.EqualFold(k, "Max-Age"):
 			maxAge, hasMaxAge = trimWSP(v), true
 		case strings.EqualFold(k, "Expires"):
@@ -98,6 +136,19 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 		}
 	}
 	if v, ok := maxAge, hasMaxAge; ok && isMaxAge(v) {
+		if len(v) <= 18 && v[0] != '-' { // the common case, which cannot overflow
+			var secs int64
+			for i := 0; i < len(v); i++ {
+				secs = secs*10 + int64(v[i]-'0')
+			}
+			switch {
+			case secs <= 0:
+				return 0, false
+			case secs > int64((1<<63-1)/time.Second):
+				return 1<<63 - 1, false
+			}
+			return time.Duration(secs) * time.Second, false
+		}
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil { // out of range: a very large or very small number
 			if strings.HasPrefix(v, "-") {
@@ -208,27 +259,31 @@ type RequestCookie struct {
 	Raw         string
 }
 
-// EachRequestCookie calls fn for each pair of a Cookie header, split as
-// servers split it: on ';', the name before the first '=', white space trimmed.
-// A pair without '=' has an empty name.
-func EachRequestCookie(header string, fn func(RequestCookie)) {
-	for header != "" {
-		var part string
-		if semi := strings.IndexByte(header, ';'); semi >= 0 {
-			part, header = header[:semi], header[semi+1:]
-		} else {
-			part, header = header, ""
+// RequestCookies yields each pair of a Cookie header, split as servers split
+// it: on ';', the name before the first '=', white space trimmed. A pair
+// without '=' has an empty name.
+func RequestCookies(header string) iter.Seq[RequestCookie] {
+	return func(yield func(RequestCookie) bool) {
+		for header != "" {
+			var part string
+			if semi := strings.IndexByte(header, ';'); semi >= 0 {
+				part, header = header[:semi], header[semi+1:]
+			} else {
+				part, header = header, ""
+			}
+			raw := trimWSP(part)
+			if raw == "" {
+				continue
+			}
+			rc := RequestCookie{Raw: raw}
+			if eq := strings.IndexByte(raw, '='); eq >= 0 {
+				rc.Name, rc.Value = trimWSP(raw[:eq]), trimWSP(raw[eq+1:])
+			} else {
+				rc.Value = raw
+			}
+			if !yield(rc) {
+				return
+			}
 		}
-		raw := trimWSP(part)
-		if raw == "" {
-			continue
-		}
-		rc := RequestCookie{Raw: raw}
-		if eq := strings.IndexByte(raw, '='); eq >= 0 {
-			rc.Name, rc.Value = trimWSP(raw[:eq]), trimWSP(raw[eq+1:])
-		} else {
-			rc.Value = raw
-		}
-		fn(rc)
 	}
 }

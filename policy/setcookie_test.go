@@ -248,7 +248,7 @@ func TestExpireCookie(t *testing.T) {
 	}
 }
 
-func TestEachRequestCookie(t *testing.T) {
+func TestRequestCookies(t *testing.T) {
 	tests := []struct {
 		header string
 		want   []RequestCookie
@@ -270,19 +270,23 @@ func TestEachRequestCookie(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []RequestCookie
-		EachRequestCookie(tc.header, func(rc RequestCookie) { got = append(got, rc) })
+		for rc := range RequestCookies(tc.header) {
+			got = append(got, rc)
+		}
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("EachRequestCookie(%q) = %q, want %q", tc.header, got, tc.want)
+			t.Errorf("RequestCookies(%q) = %q, want %q", tc.header, got, tc.want)
 		}
 	}
 }
 
-// TestEachRequestCookieRawRebuilds: a filter that keeps every pair must be
+// TestRequestCookiesRawRebuilds: a filter that keeps every pair must be
 // able to give the header back as it was, modulo separator spacing.
-func TestEachRequestCookieRawRebuilds(t *testing.T) {
+func TestRequestCookiesRawRebuilds(t *testing.T) {
 	h := "_ga=GA1.2.3; JSESSIONID=abc; foo; Portal Alias=1 2; x=\"y\"; =z"
 	var raws []string
-	EachRequestCookie(h, func(rc RequestCookie) { raws = append(raws, rc.Raw) })
+	for rc := range RequestCookies(h) {
+		raws = append(raws, rc.Raw)
+	}
 	if got := strings.Join(raws, "; "); got != h {
 		t.Errorf("rebuilt %q, want %q", got, h)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consentgate/consentgate/internal/threadcpu"
 	"golang.org/x/net/html"
 )
 
@@ -65,11 +66,11 @@ func measure(b *testing.B, size int, f func()) {
 	b.ReportAllocs()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	c0, ok := threadCPUTime()
+	c0, ok := threadcpu.Now()
 	for b.Loop() {
 		f()
 	}
-	if c1, _ := threadCPUTime(); ok && c1 > c0 {
+	if c1, _ := threadcpu.Now(); ok && c1 > c0 {
 		b.ReportMetric(float64(size)*float64(b.N)/(c1-c0).Seconds()/1e6, "cpu-MB/s")
 	}
 }
