@@ -139,22 +139,27 @@ func hasCharRef(b []byte) bool {
 // (`\40import` is an identifier, not an at-rule), and no named reference
 // is a letter; a style sheet with neither, the usual case, is not decoded.
 func mayImport(b []byte) bool {
-	for i := 0; i < len(b); i++ {
-		j := bytes.IndexAny(b[i:], "@&")
-		if j < 0 {
-			return false
+	// Two passes of IndexByte, which is vectorised; IndexAny is not.
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '@')
+		if j < 0 || i+j+1 == len(b) {
+			break
 		}
 		i += j
-		if i+1 == len(b) {
-			return false
-		}
-		next := b[i+1]
-		if b[i] == '@' && (next == 'i' || next == 'I' || next == '\\' || next == '&') ||
-			b[i] == '&' && (next == '#' || bytes.HasPrefix(b[i+1:], []byte("commat"))) {
+		if c := b[i+1]; c == 'i' || c == 'I' || c == '\\' || c == '&' {
 			return true
 		}
 	}
-	return false
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '&')
+		if j < 0 || i+j+1 == len(b) {
+			return false
+		}
+		i += j
+		if b[i+1] == '#' || bytes.HasPrefix(b[i+1:], []byte("commat")) {
+			return true
+		}
+	}
 }
 
 // containsImport reports whether b has "import" in any case, without
