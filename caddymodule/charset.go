@@ -51,11 +51,17 @@ func (c *charsetStage) Write(p []byte) (int, error) {
 	if c.decided {
 		return c.write(p)
 	}
-	c.buf = append(c.buf, p...)
-	if !c.decidable() {
-		return len(p), nil
+	// The first write is usually enough to decide on: it is then not
+	// copied (a 32 KiB copy per page otherwise).
+	first := p
+	if len(c.buf) > 0 || !c.decidable(len(p)) {
+		c.buf = append(c.buf, p...)
+		if !c.decidable(len(c.buf)) {
+			return len(p), nil
+		}
+		first = c.buf
 	}
-	if err := c.decide(); err != nil {
+	if err := c.decideOn(first); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -63,22 +69,26 @@ func (c *charsetStage) Write(p []byte) (int, error) {
 
 // decidable: a declared charset needs only the BOM's bytes; otherwise the
 // prescan looks at 1024 bytes.
-func (c *charsetStage) decidable() bool {
+func (c *charsetStage) decidable(n int) bool {
 	if c.headerCharset != "" {
-		return len(c.buf) >= 3
+		return n >= 3
 	}
-	return len(c.buf) >= docStart
+	return n >= docStart
 }
 
-func (c *charsetStage) decide() error {
+// decide decides on the bytes gathered so far (a flush, or the end).
+func (c *charsetStage) decide() error { return c.decideOn(c.buf) }
+
+// decideOn chooses the encoding from the page's first bytes and passes them
+// on.
+func (c *charsetStage) decideOn(first []byte) error {
 	c.decided = true
-	if enc := nonASCIIEncoding(c.buf, c.headerCharset); enc != nil {
+	if enc := nonASCIIEncoding(first, c.headerCharset); enc != nil {
 		c.dec = transform.NewWriter(writerOnly{c.next}, enc.NewDecoder())
 		c.out.enc = transform.NewWriter(writerOnly{c.out.next}, enc.NewEncoder())
 	}
-	buf := c.buf
 	c.buf = nil
-	_, err := c.write(buf)
+	_, err := c.write(first)
 	return err
 }
 
