@@ -430,7 +430,8 @@ func (r *report) hotPaths() {
 	r.printf("## Per-request hot paths (go test -bench -benchmem)\n\n")
 	r.printf("Medians over the runs; cpu-ns/op is the benchmark thread's CPU time per op (what the targets are judged on: " +
 		"wall-clock ns/op on a shared machine is mostly the neighbours'). `…/handler` runs Handler.ServeHTTP in front of a next handler; `…/plain` the next handler alone, " +
-		"with the same request built the same way (a fresh request and replacer each time, as Caddy makes them): the difference is ours.\n\n")
+		"each op on a fresh request with the context and replacer Caddy's server prepares (caddyhttp.PrepareRequest), built outside the timed part " +
+		"and counted outside it (B/op, allocs/op of the served requests alone): the difference is ours.\n\n")
 	r.printf("| benchmark | ns/op | cpu-ns/op | B/op | allocs/op |\n| --- | ---: | ---: | ---: | ---: |\n")
 	var names []string
 	for n := range res {
