@@ -67,7 +67,8 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	if h.Mode == modeReport {
 		cfg = h.reportingConfig(rw, essence)
 	}
-	rw.body = h.stages(headerCharset, codings, cfg, newCoalesceStage(out), warn)
+	rw.coalesce = newCoalesceStage(out)
+	rw.body = h.stages(headerCharset, codings, cfg, rw.coalesce, warn)
 }
 
 // stages chains decode → charset → rewrite → out.

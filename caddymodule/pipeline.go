@@ -50,49 +50,91 @@ func (s sink) Flush() error {
 func (s sink) Close() error { return nil }
 func (s sink) release()     {}
 
-// coalesceSize is what the coalescing stage holds at most; the rewriter's
-// hold is this much smaller than the 64 KiB a response may hold in all.
+// coalesceSize is what the coalescing stage holds at most between two
+// writes of the upstream; the rewriter's hold is this much smaller than the
+// 64 KiB a response may hold in all.
 const coalesceSize = 4 << 10
 
-// coalesceStage gathers small writes into writes of coalesceSize.
+// gatherSize is what the coalescing stage gathers at most within one write
+// of the upstream (reverse_proxy copies 32 KiB at a time).
+const gatherSize = 32 << 10
+
+// coalesceStage gathers the rewriter's many small writes. All the output of
+// one upstream write goes to the client in one write (each write is an HTTP
+// chunk and one or two system calls), and what is left under coalesceSize
+// when the upstream's write ends waits for more, so that the first write
+// Caddy's encode sees is larger than its minimum_length. The gathering
+// buffer is pooled and given back at the end of each upstream write
+// (endWrite): a response waiting for its upstream keeps only the small one.
 type coalesceStage struct {
 	next stage
-	buf  []byte
+	buf  *[]byte // small (coalesceSize) between upstream writes, large (gatherSize) within one
 }
 
-var coalescePool = sync.Pool{New: func() any { b := make([]byte, 0, coalesceSize); return &b }}
+var (
+	coalescePool = sync.Pool{New: func() any { b := make([]byte, 0, coalesceSize); return &b }}
+	gatherPool   = sync.Pool{New: func() any { b := make([]byte, 0, gatherSize); return &b }}
+)
 
 func newCoalesceStage(next stage) *coalesceStage {
-	return &coalesceStage{next: next, buf: (*coalescePool.Get().(*[]byte))[:0]}
+	b := coalescePool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return &coalesceStage{next: next, buf: b}
 }
 
 func (c *coalesceStage) Write(p []byte) (int, error) {
 	n := len(p)
-	for len(p) > 0 {
-		if len(c.buf) == 0 && len(p) >= coalesceSize {
+	buf := *c.buf
+	if len(buf)+len(p) > cap(buf) && cap(buf) < gatherSize {
+		// Gather in the large buffer until the upstream's write ends.
+		large := gatherPool.Get().(*[]byte)
+		*large = append((*large)[:0], buf...)
+		c.put()
+		c.buf, buf = large, *large
+	}
+	if len(buf)+len(p) > cap(buf) {
+		if err := c.writeOut(); err != nil {
+			return 0, err
+		}
+		if len(p) >= gatherSize {
 			if _, err := c.next.Write(p); err != nil {
 				return 0, err
 			}
 			return n, nil
 		}
-		k := min(coalesceSize-len(c.buf), len(p))
-		c.buf = append(c.buf, p[:k]...)
-		p = p[k:]
-		if len(c.buf) == coalesceSize {
-			if err := c.writeOut(); err != nil {
-				return 0, err
-			}
-		}
+		buf = *c.buf
 	}
+	*c.buf = append(buf, p...)
 	return n, nil
 }
 
-func (c *coalesceStage) writeOut() error {
-	if len(c.buf) == 0 {
+// endWrite is called when a write of the upstream has gone through the
+// stages before this one: what was gathered goes out, unless it is less
+// than coalesceSize, which waits in the small buffer.
+func (c *coalesceStage) endWrite() error {
+	if c.buf == nil {
 		return nil
 	}
-	_, err := c.next.Write(c.buf)
-	c.buf = c.buf[:0]
+	if len(*c.buf) >= coalesceSize {
+		if err := c.writeOut(); err != nil {
+			return err
+		}
+	}
+	if cap(*c.buf) > coalesceSize {
+		small := coalescePool.Get().(*[]byte)
+		*small = append((*small)[:0], *c.buf...)
+		c.put()
+		c.buf = small
+	}
+	return nil
+}
+
+func (c *coalesceStage) writeOut() error {
+	if c.buf == nil || len(*c.buf) == 0 {
+		return nil
+	}
+	_, err := c.next.Write(*c.buf)
+	*c.buf = (*c.buf)[:0]
 	return err
 }
 
@@ -118,12 +160,18 @@ func (c *coalesceStage) release() {
 	c.next.release()
 }
 
+// put gives the buffer back to its pool.
 func (c *coalesceStage) put() {
-	if c.buf != nil {
-		b := c.buf[:0]
-		coalescePool.Put(&b)
-		c.buf = nil
+	if c.buf == nil {
+		return
 	}
+	*c.buf = (*c.buf)[:0]
+	if cap(*c.buf) > coalesceSize {
+		gatherPool.Put(c.buf)
+	} else {
+		coalescePool.Put(c.buf)
+	}
+	c.buf = nil
 }
 
 // rewriteStage feeds the body through the HTML rewriter.

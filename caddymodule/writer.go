@@ -37,12 +37,13 @@ type responseWriter struct {
 	// acceptEncoding is the client's, kept before the upstream's was narrowed.
 	acceptEncoding []string
 
-	status      int    // the final status, once WriteHeader was called with one
-	pending     bool   // status known, the header waits for body bytes
-	held        []byte // the first body bytes, while they decide (at most docStart)
-	headerSent  bool   // the final header went downstream
-	body        stage  // the rewriting stages; nil: the body passes through
-	cookiesSent int    // Set-Cookie values when the header went out; later ones are trailers
+	status      int            // the final status, once WriteHeader was called with one
+	pending     bool           // status known, the header waits for body bytes
+	held        []byte         // the first body bytes, while they decide (at most docStart)
+	headerSent  bool           // the final header went downstream
+	body        stage          // the rewriting stages; nil: the body passes through
+	coalesce    *coalesceStage // the last of them, told when a write of the upstream has gone through
+	cookiesSent int            // Set-Cookie values when the header went out; later ones are trailers
 }
 
 // responseWriters are reused: one per request would be the only allocation
@@ -180,7 +181,11 @@ func (rw *responseWriter) decideHeld(atEnd bool) error {
 
 func (rw *responseWriter) writeBody(p []byte) (int, error) {
 	if rw.body != nil {
-		return rw.body.Write(p)
+		n, err := rw.body.Write(p)
+		if err == nil {
+			err = rw.coalesce.endWrite()
+		}
+		return n, err
 	}
 	return rw.ResponseWriterWrapper.Write(p)
 }
@@ -232,7 +237,7 @@ func (rw *responseWriter) Close() error {
 	var err error
 	if rw.body != nil {
 		err = rw.body.Close()
-		rw.body = nil
+		rw.body, rw.coalesce = nil, nil
 	}
 	rw.filterTrailers()
 	return err
@@ -255,7 +260,7 @@ func (rw *responseWriter) abandon() {
 func (rw *responseWriter) release() {
 	if rw.body != nil {
 		rw.body.release()
-		rw.body = nil
+		rw.body, rw.coalesce = nil, nil
 	}
 	rw.held = nil
 }
