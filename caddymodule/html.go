@@ -167,10 +167,15 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 		if h.Mode == modeEnforce {
 			h.metrics.elements.WithLabelValues(category, el.Tag).Inc()
 		}
-		h.observer.observe(observation{
-			Kind: "element", Name: elementHost(el), Category: category, ClassifiedBy: "declared",
-			Action: "blocked", Source: "server", Element: el.Tag, Provider: elementHost(el), Path: originalURL(r).Path,
-		}, time.Now())
+		// As for cookies (Handler.decided): nothing is put together for an
+		// observation its level does not log.
+		if o := h.observer; o.logger.Core().Enabled(o.level) {
+			host := elementHost(el)
+			o.observe(observation{
+				Kind: "element", Name: host, Category: category, ClassifiedBy: "declared",
+				Action: "blocked", Source: "server", Element: el.Tag, Provider: host, Path: originalURL(r).Path,
+			}, time.Now())
+		}
 		return category
 	}
 }
