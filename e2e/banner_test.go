@@ -335,8 +335,14 @@ func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Vo
 	}
 }
 
+// waitUntil bounds the waits for something that must happen (a page loads,
+// a script runs): generous, since a waiting test passes as soon as it does,
+// and a CI machine may be slow. Waits for something that must not happen
+// keep their own, short, bounds.
+const waitUntil = 15 * time.Second
+
 func waitJS(js string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))
+	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(waitUntil), chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
 // freshVisit clears the browser's cookies and opens url as a first visit,
@@ -372,7 +378,7 @@ func clickPlaceholder(i int) chromedp.Action[chromedp.Void] {
 // waitNavigated waits, through a navigation, until the loaded page makes js true.
 func waitNavigated(t *testing.T, ctx context.Context, js string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(waitUntil); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState == 'complete' && (`+js+`)`)); err == nil && ok {
 			return
 		}

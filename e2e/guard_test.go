@@ -265,7 +265,7 @@ func guardExec(t *testing.T, ctx context.Context, js string) {
 }
 
 func guardWaitStep(js string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))
+	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(waitUntil), chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
 func guardWait(t *testing.T, ctx context.Context, js string) {
@@ -277,7 +277,7 @@ func guardWait(t *testing.T, ctx context.Context, js string) {
 // before, is gone. Evaluations fail while the page navigates.
 func guardWaitReload(t *testing.T, ctx context.Context) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(waitUntil); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !window.marker`)); err == nil && done {
 			return
 		}

@@ -469,7 +469,7 @@ func sinkWait(ctx context.Context, d time.Duration, ok func() bool) bool {
 // sinkSettle waits until the page has loaded and a little longer, for what
 // loads late (media, frames, a batch of reports).
 func sinkSettle(ctx context.Context) {
-	sinkWait(ctx, 5*time.Second, func() bool {
+	sinkWait(ctx, waitUntil, func() bool {
 		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState == 'complete'`))
 		return err == nil && done
 	})
@@ -539,7 +539,7 @@ func TestSinkMatrix(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if c.stored == "" && !sinkWait(ctx, 8*time.Second, func() bool { return len(s.trackerHits(token)) > 0 }) {
+			if c.stored == "" && !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(token)) > 0 }) {
 				t.Errorf("after accept the tracker received nothing (%s)", c.after)
 				if os.Getenv("SINKS_DEBUG") != "" {
 					dom, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
@@ -623,7 +623,7 @@ func TestSinkWithdrawal(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if !sinkWait(ctx, 5*time.Second, func() bool {
+	if !sinkWait(ctx, waitUntil, func() bool {
 		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState == 'complete' && !window.marker`))
 		return err == nil && done
 	}) {
@@ -667,7 +667,7 @@ func TestSinkReportsReachTheServer(t *testing.T) {
 	// Leaving the page sends the batch.
 	navigate(t, ctx, s.base+"/")
 	var observed, warned map[string]map[string]any
-	sinkWait(ctx, 5*time.Second, func() bool {
+	sinkWait(ctx, waitUntil, func() bool {
 		observed, warned = sinkLog(t, s, "observed"), sinkLog(t, s, "undeclared cookie")
 		return observed["_gcl_au"] != nil && observed["mystery_key"] != nil && observed["www.googletagmanager.com"] != nil
 	})
