@@ -83,6 +83,9 @@ func newCoalesceStage(next stage) *coalesceStage {
 }
 
 func (c *coalesceStage) Write(p []byte) (int, error) {
+	if c.buf == nil {
+		return c.next.Write(p) // after Close or release: nothing is gathered any more
+	}
 	n := len(p)
 	buf := *c.buf
 	if len(buf)+len(p) > cap(buf) && cap(buf) < gatherSize {

@@ -115,6 +115,11 @@ func TestMetricsCountDecisions(t *testing.T) {
 	cookie_consent testdata/policy.yaml
 	reverse_proxy `+up.hostport()+`
 }`)
+	// Every category's series (and unclassified's) exist before the first
+	// cookie of their kind, at 0.
+	if _, body := p.do(t, "GET", "/metrics", nil); !strings.Contains(body, `caddy_cookie_consent_cookies_total{action="clamped",category="unclassified"} 0`) {
+		t.Error("the unclassified clamped series is not there before any cookie")
+	}
 	before := metricValue(t, p, `caddy_cookie_consent_cookies_total{action="removed",category="statistics"}`)
 	p.do(t, "GET", "/", nil)
 	after := metricValue(t, p, `caddy_cookie_consent_cookies_total{action="removed",category="statistics"}`)

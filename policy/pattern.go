@@ -250,30 +250,32 @@ type leadEntry[V any] struct {
 
 func firstTwo(s string) uint16 { return uint16(s[0])<<8 | uint16(s[1]) }
 
-func (x *leadIndex[V]) list(lead string) *[]leadEntry[V] {
+// entries returns the list a lead is filed in.
+func (x *leadIndex[V]) entries(lead string) []leadEntry[V] {
 	if len(lead) < 2 {
-		return &x.short
+		return x.short
 	}
-	if x.byTwo == nil {
-		x.byTwo = map[uint16][]leadEntry[V]{}
-	}
-	l := x.byTwo[firstTwo(lead)]
-	return &l
+	return x.byTwo[firstTwo(lead)]
 }
 
 // add files a lead that is not there yet.
 func (x *leadIndex[V]) add(lead string, v V) {
-	l := x.list(lead)
-	at := sort.Search(len(*l), func(i int) bool { return len((*l)[i].lead) < len(lead) })
-	*l = slices.Insert(*l, at, leadEntry[V]{lead, v})
-	if len(lead) >= 2 {
-		x.byTwo[firstTwo(lead)] = *l
+	l := x.entries(lead)
+	at := sort.Search(len(l), func(i int) bool { return len(l[i].lead) < len(lead) })
+	l = slices.Insert(l, at, leadEntry[V]{lead, v})
+	if len(lead) < 2 {
+		x.short = l
+		return
 	}
+	if x.byTwo == nil {
+		x.byTwo = map[uint16][]leadEntry[V]{}
+	}
+	x.byTwo[firstTwo(lead)] = l
 }
 
 // get returns the value filed under exactly this lead.
 func (x *leadIndex[V]) get(lead string) (V, bool) {
-	for _, e := range *x.list(lead) {
+	for _, e := range x.entries(lead) {
 		if e.lead == lead {
 			return e.value, true
 		}
@@ -286,7 +288,7 @@ func (x *leadIndex[V]) get(lead string) (V, bool) {
 // first two bytes, and the short ones.
 func (x *leadIndex[V]) candidates(name string) (long, short []leadEntry[V]) {
 	if len(name) >= 2 {
-		long = x.byTwo[firstTwo(name)]
+		long = x.entries(name)
 	}
 	return long, x.short
 }

@@ -112,20 +112,11 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 	// One pass for both attributes (the last of each counts, as in Attr).
 	var maxAge, expires string
 	var hasMaxAge, hasExpires bool
-	// attrs is empty or begins with ';'. One pass finds each attribute's
-	// end and its first '='.
-	for i, attrs := 0, sc.attrs; i < len(attrs); {
-		start, eq := i+1, -1
-		for i = start; i < len(attrs) && attrs[i] != ';'; i++ {
-			if eq < 0 && attrs[i] == '=' {
-				eq = i
-			}
-		}
-		k, v := attrs[start:i], ""
-		if eq >= 0 {
-			k, v = attrs[start:eq], attrs[eq+1:i]
-		}
-		if k = trimWSP(k); len(k) != len("Max-Age") { // and len("Expires")
+	for rest, more := sc.attrs, true; more; {
+		var a string
+		a, rest, more = nextAttr(rest)
+		k, v, _ := strings.Cut(a, "=")
+		if k = trimWSP(k); len(k) != len("Max-Age") { // and len("Expires"): the others are skipped unread
 			continue
 		}
 		switch {
