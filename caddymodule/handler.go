@@ -208,7 +208,8 @@ func (h *Handler) setPlaceholders(r *http.Request, cons policy.Consent) {
 		repl.Map(f)
 		return
 	}
-	repl.Map((&consentPlaceholders{pv: h.placeholders, cons: cons}).get)
+	// A method value of a value receiver: one allocation, the bound copy.
+	repl.Map(consentPlaceholders{pv: h.placeholders, cons: cons}.get)
 }
 
 // placeholderValues are the placeholders' values made once per configuration
@@ -235,7 +236,7 @@ func newPlaceholderValues(p *policy.Policy) *placeholderValues {
 		for s := range n {
 			pv.grantedLists[s] = strings.Join(p.IDs(policy.Set(s)), ",")
 			for given := range pv.providers {
-				c := &consentPlaceholders{pv: pv, cons: policy.Consent{Given: given == 1, Granted: policy.Set(s)}}
+				c := consentPlaceholders{pv: pv, cons: policy.Consent{Given: given == 1, Granted: policy.Set(s)}}
 				pv.providers[given][s] = c.get
 			}
 		}
@@ -264,7 +265,7 @@ type consentPlaceholders struct {
 
 const placeholderPrefix = "http.cookie_consent."
 
-func (c *consentPlaceholders) get(key string) (any, bool) {
+func (c consentPlaceholders) get(key string) (any, bool) {
 	name, ok := strings.CutPrefix(key, placeholderPrefix)
 	if !ok {
 		return nil, false

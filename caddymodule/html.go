@@ -17,14 +17,20 @@ import (
 // the rewriter's share is what the other stages do not use.
 const maxHold = 64 << 10
 
+// rewrittenAway are the headers a rewritten body cannot keep: its length,
+// its date, ranges and digests of the bytes as sent. They are written in the
+// header map's canonical form (Content-Md5), so they are deleted without
+// canonicalising each on every page.
+var rewrittenAway = []string{"Content-Length", "Last-Modified", "Accept-Ranges", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"}
+
 // bodyFor sets up the stages of a page document's body and fixes its entity
 // headers. In report mode the page gets the guard alone — it holds nothing
 // back there, and reports what it would drop — and everything else passes as
 // it came.
 func (h *Handler) bodyFor(rw *responseWriter) {
 	hdr := rw.Header()
-	essence, headerCharset, _ := mimeType(hdr.Values("Content-Type"))
-	codings, known := contentCodings(hdr.Values("Content-Encoding"))
+	essence, headerCharset, _ := mimeType(hdr["Content-Type"])
+	codings, known := contentCodings(hdr["Content-Encoding"])
 	if !known {
 		// Browsers render the raw body when a coding is unknown (Chromium
 		// passes it through undecoded): so do we, rather than let it pass
@@ -39,13 +45,13 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	// The rewritten body has another length and other bytes: the length and
 	// digests go, the validator becomes weak and specific to the consent and
 	// language, and caches must key on what the bytes depend on.
-	for _, k := range []string{"Content-Length", "Last-Modified", "Accept-Ranges", "Content-MD5", "Digest", "Content-Digest", "Repr-Digest"} {
-		hdr.Del(k)
+	for _, k := range rewrittenAway {
+		delete(hdr, k)
 	}
 	if rw.status == http.StatusPartialContent {
 		// An unsolicited 206 is rendered as a whole page, and rewritten as one.
 		rw.status = http.StatusOK
-		hdr.Del("Content-Range")
+		delete(hdr, "Content-Range")
 	}
 	addVary(hdr, "Cookie")
 	if len(h.policy.Languages) > 1 {
@@ -60,7 +66,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 			hdr.Set("Content-Encoding", coding)
 			out = newEncodeStage(coding, out)
 		} else {
-			hdr.Del("Content-Encoding")
+			delete(hdr, "Content-Encoding")
 		}
 	}
 	cfg := h.rewriteConfig(rw, essence)
@@ -98,7 +104,7 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 	pg := h.page(rw)
 	cfg.Head = func(d htmlrewrite.Doc) []byte { return h.bundle.Head(h.pageIn(pg, d)) }
 	if *h.Banner {
-		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return h.bundle.BodyEnd(h.pageIn(pg, d)) }
+		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return rw.renderBanner(h.pageIn(pg, d)) }
 		cfg.Placeholder = func(d htmlrewrite.Doc, el htmlrewrite.Element, category string) []byte {
 			return h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
 				Tag: el.Tag, Host: strings.TrimPrefix(elementHost(el), "www."), Category: category,

@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/caddymodule/assets"
 	"github.com/consentgate/consentgate/policy"
 )
 
@@ -44,6 +45,9 @@ type responseWriter struct {
 	body        stage          // the rewriting stages; nil: the body passes through
 	coalesce    *coalesceStage // the last of them, told when a write of the upstream has gone through
 	cookiesSent int            // Set-Cookie values when the header went out; later ones are trailers
+	// banner is the page's BodyEnd, rendered into a pooled buffer that goes
+	// back once the write that inserted it has returned (putBanner).
+	banner *[]byte
 }
 
 // responseWriters are reused: one per request would be the only allocation
@@ -182,6 +186,7 @@ func (rw *responseWriter) decideHeld(atEnd bool) error {
 func (rw *responseWriter) writeBody(p []byte) (int, error) {
 	if rw.body != nil {
 		n, err := rw.body.Write(p)
+		rw.putBanner()
 		if err == nil {
 			err = rw.coalesce.endWrite()
 		}
@@ -239,6 +244,7 @@ func (rw *responseWriter) Close() error {
 		err = rw.body.Close()
 		rw.body, rw.coalesce = nil, nil
 	}
+	rw.putBanner()
 	rw.filterTrailers()
 	return err
 }
@@ -262,8 +268,35 @@ func (rw *responseWriter) release() {
 		rw.body.release()
 		rw.body, rw.coalesce = nil, nil
 	}
+	rw.putBanner()
 	rw.held = nil
 }
+
+// renderBanner renders the page's BodyEnd into a pooled buffer. The
+// rewriter has written the bytes on (or copied them) before the write of
+// the body that made it ask returns, and then the buffer goes back.
+func (rw *responseWriter) renderBanner(pg assets.Page) []byte {
+	if rw.banner == nil {
+		rw.banner = bannerPool.Get().(*[]byte)
+	}
+	*rw.banner = rw.h.bundle.AppendBodyEnd((*rw.banner)[:0], pg)
+	return *rw.banner
+}
+
+func (rw *responseWriter) putBanner() {
+	if rw.banner != nil {
+		if cap(*rw.banner) <= maxPooledBanner {
+			bannerPool.Put(rw.banner)
+		}
+		rw.banner = nil
+	}
+}
+
+// bannerPool holds the buffers banners are rendered into (a few KiB each);
+// one that grew past maxPooledBanner is left to the collector.
+var bannerPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+const maxPooledBanner = 64 << 10
 
 // recycle returns rw to the pool once ServeHTTP is done with it, with
 // nothing of the request left in it.

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,6 +194,26 @@ func TestWriterConformance(t *testing.T) {
 				}
 				if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Cookie") {
 					t.Errorf("Vary %q", res.Header.Values("Vary"))
+				}
+			},
+		},
+		{
+			name: "digests, ranges and dates of the bytes as sent go",
+			next: func(w http.ResponseWriter, r *http.Request) error {
+				hdr := w.Header()
+				hdr.Set("Content-Type", "text/html; charset=utf-8")
+				for _, k := range []string{"Content-MD5", "Digest", "Content-Digest", "Repr-Digest", "Accept-Ranges", "Last-Modified", "Content-Length"} {
+					hdr.Set(k, "x") // Set canonicalises the name, as reverse_proxy's copy does
+				}
+				_, err := io.WriteString(w, trackerPage)
+				return err
+			},
+			check: func(t *testing.T, res *http.Response, body string) {
+				assertRewritten(t, body)
+				for _, k := range []string{"Content-MD5", "Digest", "Content-Digest", "Repr-Digest", "Accept-Ranges", "Last-Modified", "Content-Length"} {
+					if v := res.Header.Get(k); v != "" {
+						t.Errorf("%s kept: %q", k, v)
+					}
 				}
 			},
 		},
@@ -619,4 +641,47 @@ func TestScriptNonce(t *testing.T) {
 			t.Errorf("%q: nonce %q, want %q", csp, got, want)
 		}
 	}
+}
+
+// TestWriterBannerWhereverTheWriteEnds: the banner is rendered into a
+// buffer that is reused once the upstream's write that inserted it has
+// returned. Whatever write the </body> arrives in, and with pages of two
+// languages served at once, every page must equal the one written in a
+// single write: a buffer handed back too early would show as another
+// page's banner or bytes overwritten.
+func TestWriterBannerWhereverTheWriteEnds(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	page := trackerPage[:len(trackerPage)-len("</html>")] + `<p>after the body</p></html>`
+	end := strings.Index(page, "</body>")
+	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		cut, _ := strconv.Atoi(r.URL.Query().Get("cut"))
+		for _, part := range []string{page[:cut], page[cut:]} {
+			if _, err := io.WriteString(w, part); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	langs := h.policy.Languages
+	want := map[string]string{}
+	for _, lang := range langs {
+		_, want[lang] = get(t, fmt.Sprintf("%s/p?lang=%s&cut=%d", url, lang, len(page)), "GET")
+		if !strings.Contains(want[lang], "after the body") || !strings.Contains(want[lang], `lang="`+lang) {
+			t.Fatalf("%s: the reference page is not rewritten as expected: %q", lang, want[lang])
+		}
+	}
+	var wg sync.WaitGroup
+	for cut := end - 8; cut <= end+len("</body>")+8; cut++ {
+		for _, lang := range langs {
+			wg.Go(func() {
+				// Only the cut differs from the reference's URL, and the
+				// banner's return path does not carry the query.
+				if _, got := get(t, fmt.Sprintf("%s/p?lang=%s&cut=%d", url, lang, cut), "GET"); got != strings.ReplaceAll(want[lang], fmt.Sprintf("cut=%d", len(page)), fmt.Sprintf("cut=%d", cut)) {
+					t.Errorf("%s, cut at %d: the page differs from the one written at once:\n%q\nwant\n%q", lang, cut, got, want[lang])
+				}
+			})
+		}
+	}
+	wg.Wait()
 }

@@ -54,7 +54,7 @@ func NewClassifier(p *Policy, known []KnownCookie, consentNames []string) *Class
 	c.exact = map[string]Class{}
 	for _, names := range []func(yield func(string) bool){c.necessary.names, p.declared.names, c.known.names.names} {
 		for n := range names {
-			c.exact[n] = c.classify(n)
+			c.exact[n] = c.classify(n, true)
 		}
 	}
 	return c
@@ -65,26 +65,39 @@ func (c *Classifier) Classify(name string) Class {
 	if cl, ok := c.exact[name]; ok {
 		return cl
 	}
-	return c.classify(name)
+	return c.classify(name, false)
 }
 
-// classify is Classify without the table of exact names.
-func (c *Classifier) classify(name string) Class {
+// classify is Classify without the table of exact names; exactToo says
+// whether to look for exact names too (past the table, only the patterns can
+// still match).
+func (c *Classifier) classify(name string, exactToo bool) Class {
 	if name == "" {
 		// A nameless cookie is sent as its bare value, which a server may read
 		// as any name at all: it cannot be classified.
 		return Class{Category: Unclassified, Index: -1, Nameless: true}
 	}
-	if _, ok := c.necessary.Lookup(name); ok {
+	if _, ok := lookup(&c.necessary, name, exactToo); ok {
 		return Class{Category: Necessary, Index: 0, Origin: FromConsent}
 	}
-	if d, ok := c.Policy.DeclaredCookie(name); ok {
+	if i, ok := lookup(&c.Policy.declared, name, exactToo); ok {
+		d := &c.Policy.Cookies[i]
 		return Class{Category: d.Category, Index: c.Policy.CategoryIndex(d.Category), Origin: FromPolicy, Decl: d}
 	}
-	if k, ok := c.known.Cookie(name); ok {
-		return Class{Category: k.Category, Index: c.Policy.CategoryIndex(k.Category), Origin: FromKnown}
+	if c.known != nil {
+		if i, ok := lookup(&c.known.names, name, exactToo); ok {
+			k := &c.known.cookies[i]
+			return Class{Category: k.Category, Index: c.Policy.CategoryIndex(k.Category), Origin: FromKnown}
+		}
 	}
 	return Class{Category: Unclassified, Index: -1}
+}
+
+func lookup[T any](m *Matcher[T], name string, exactToo bool) (T, bool) {
+	if exactToo {
+		return m.Lookup(name)
+	}
+	return m.lookupPattern(name)
 }
 
 // KnownCategory returns the known-cookie database's category for a name.

@@ -4,10 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"hash"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 )
 
 // Consent is the visitor's choice as the proxy sees it for one request.
@@ -37,6 +41,10 @@ type Codec struct {
 	Policy *Policy
 	Secret []byte // when set, cookies must carry a valid signature
 	Now    func() time.Time
+	// macs keeps HMAC states keyed with Secret: making one hashes the key
+	// twice and allocates, and a signed cookie is checked on every request.
+	// Set Secret before the first use.
+	macs sync.Pool
 }
 
 const (
@@ -102,7 +110,8 @@ func (c *Codec) Decode(value string) Consent {
 			return NoChoice()
 		}
 		signed := value[:len(value)-len(parts[5])-1]
-		if !hmac.Equal([]byte(parts[5]), []byte(c.sign(signed))) {
+		var sig [sigBuf]byte
+		if subtle.ConstantTimeCompare(c.appendSig(sig[:0], signed), []byte(parts[5])) != 1 {
 			return NoChoice()
 		}
 	} else if n == 6 && (len(parts[5]) != sigLen || !isBase64URL(parts[5])) {
@@ -148,9 +157,35 @@ func (c *Codec) NewChoice(granted Set) Consent {
 }
 
 func (c *Codec) sign(s string) string {
-	m := hmac.New(sha256.New, c.Secret)
-	m.Write([]byte(s))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:sigLen]
+	var sig [sigBuf]byte
+	return string(c.appendSig(sig[:0], s))
+}
+
+// sigBuf holds a signature's base64 before it is cut to sigLen.
+const sigBuf = 44
+
+// appendSig appends the signature of s: the HMAC-SHA256 in base64url, cut to
+// sigLen characters. With dst of sigBuf capacity it allocates nothing.
+func (c *Codec) appendSig(dst []byte, s string) []byte {
+	m, ok := c.macs.Get().(*mac)
+	if ok {
+		m.h.Reset()
+	} else {
+		m = &mac{h: hmac.New(sha256.New, c.Secret)}
+	}
+	// The hash only reads what it is given: the string's bytes are handed
+	// to it without the copy a conversion to []byte would allocate.
+	m.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+	dst = base64.RawURLEncoding.AppendEncode(dst, m.h.Sum(m.sum[:0]))[:len(dst)+sigLen]
+	c.macs.Put(m)
+	return dst
+}
+
+// mac is an HMAC state with room for its sum (a sum written to the stack
+// would escape through the interface).
+type mac struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
 }
 
 func isBase64URL(s string) bool {

@@ -248,7 +248,30 @@ func FuzzParseSetCookie(f *testing.F) {
 		if d, session := re.Lifetime(now); d != time.Hour || session {
 			t.Fatalf("%q WithMaxAge(1h) = %q with lifetime %v, session %v", h, clamped, d, session)
 		}
+		if want := referenceWithMaxAge(sc, time.Hour); clamped != want {
+			t.Fatalf("%q WithMaxAge(1h) = %q; split attribute by attribute %q", h, clamped, want)
+		}
 	})
+}
+
+// referenceWithMaxAge is WithMaxAge written plainly: every attribute split
+// off and its name compared, the named ones but Max-Age and Expires kept.
+func referenceWithMaxAge(sc SetCookie, d time.Duration) string {
+	out := sc.Name + "=" + sc.Value
+	for _, a := range strings.Split(sc.attrs, ";")[1:] {
+		k, _, _ := strings.Cut(a, "=")
+		k = strings.Map(func(r rune) rune { // ASCII lower case only, as browsers compare
+			if 'A' <= r && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return r
+		}, strings.Trim(k, " \t"))
+		if k == "" || k == "max-age" || k == "expires" {
+			continue
+		}
+		out += ";" + a
+	}
+	return out + "; Max-Age=" + strconv.FormatInt(int64(d/time.Second), 10)
 }
 
 // FuzzMayImport: mayImport, the check that spares most style sheets the

@@ -194,6 +194,11 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 	if v, ok := m.exact[name]; ok {
 		return v, true
 	}
+	return m.lookupPattern(name)
+}
+
+// lookupPattern is Lookup for a name known not to be an exact entry.
+func (m *Matcher[T]) lookupPattern(name string) (v T, ok bool) {
 	// The longest matching prefix pattern has the most literal text of all
 	// prefix patterns; compare it with the general patterns by literal length.
 	bestLit := -1
@@ -239,8 +244,8 @@ func (m *Matcher[T]) Lookup(name string) (v T, ok bool) {
 // be cut at: the entries are grouped by their first two bytes, and the few
 // leads shorter than that are kept apart. Every list is longest lead first.
 type leadIndex[V any] struct {
-	byTwo map[uint16][]leadEntry[V]
-	short []leadEntry[V] // leads of no or one byte
+	byTwo map[uint32][]leadEntry[V] // uint32, not uint16: the runtime has a fast path for 32-bit keys
+	short []leadEntry[V]            // leads of no or one byte
 }
 
 type leadEntry[V any] struct {
@@ -248,7 +253,7 @@ type leadEntry[V any] struct {
 	value V
 }
 
-func firstTwo(s string) uint16 { return uint16(s[0])<<8 | uint16(s[1]) }
+func firstTwo(s string) uint32 { return uint32(s[0])<<8 | uint32(s[1]) }
 
 // entries returns the list a lead is filed in.
 func (x *leadIndex[V]) entries(lead string) []leadEntry[V] {
@@ -268,7 +273,7 @@ func (x *leadIndex[V]) add(lead string, v V) {
 		return
 	}
 	if x.byTwo == nil {
-		x.byTwo = map[uint16][]leadEntry[V]{}
+		x.byTwo = map[uint32][]leadEntry[V]{}
 	}
 	x.byTwo[firstTwo(lead)] = l
 }

@@ -51,8 +51,9 @@ func controls(s string) (ctl, tab bool) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := s[i : i+8] // one bounds check, and the compiler loads the word at once
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		del := x ^ 0x7f*ones
 		// A byte below 0x20, or a byte equal to 0x7f (a zero byte of del).
 		if (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0 {
@@ -82,27 +83,63 @@ func trimWSP(s string) string {
 	return s
 }
 
-// nextAttr cuts the first ';'-separated piece off attrs, as strings.Split
-// would yield them one by one without allocating the slice.
-func nextAttr(attrs string) (attr, rest string, more bool) {
-	if i := strings.IndexByte(attrs, ';'); i >= 0 {
-		return attrs[:i], attrs[i+1:], true
-	}
-	return attrs, "", false
-}
-
 // Attr returns the value of the last attribute with that name (case-insensitive),
 // as browsers let a later attribute override an earlier one.
 func (sc SetCookie) Attr(name string) (value string, ok bool) {
-	for rest, more := sc.attrs, true; more; {
+	for rest := sc.attrs; rest != ""; {
 		var a string
-		a, rest, more = nextAttr(rest)
+		a, rest = nextAttrOf(rest)
 		k, v, _ := strings.Cut(a, "=")
-		if strings.EqualFold(trimWSP(k), name) {
+		if equalFoldASCII(trimWSP(k), name) {
 			value, ok = trimWSP(v), true
 		}
 	}
 	return value, ok
+}
+
+// nextAttrOf cuts the first attribute off attrs, which is empty or ";"
+// followed by the attributes not read yet.
+func nextAttrOf(attrs string) (attr, rest string) {
+	attr = attrs[1:]
+	if i := strings.IndexByte(attr, ';'); i >= 0 {
+		return attr[:i], attr[i:]
+	}
+	return attr, ""
+}
+
+// The attributes that set a cookie's lifetime.
+const (
+	attrOther = iota
+	attrMaxAge
+	attrExpires
+)
+
+// lifetimeAttr says whether an attribute (as sent, between two ';') is
+// Max-Age or Expires, and its value. It reads only the attributes whose
+// name has their length and first letter: Path, HttpOnly and the others are
+// passed over unsplit (this runs for every attribute of every Set-Cookie).
+func lifetimeAttr(a string) (which int, value string) {
+	for len(a) > 0 && (a[0] == ' ' || a[0] == '\t') {
+		a = a[1:]
+	}
+	// len("Max-Age") == len("Expires")
+	if len(a) < len("Max-Age") || a[0]|0x20 != 'm' && a[0]|0x20 != 'e' {
+		return attrOther, ""
+	}
+	k, v := a[:len("Max-Age")], trimWSP(a[len("Max-Age"):])
+	if v != "" {
+		if v[0] != '=' {
+			return attrOther, "" // a longer name
+		}
+		v = trimWSP(v[1:])
+	}
+	switch {
+	case equalFoldASCII(k, "Max-Age"):
+		return attrMaxAge, v
+	case equalFoldASCII(k, "Expires"):
+		return attrExpires, v
+	}
+	return attrOther, ""
 }
 
 // Lifetime says how long a browser keeps the cookie: session=true for a
@@ -112,18 +149,14 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 	// One pass for both attributes (the last of each counts, as in Attr).
 	var maxAge, expires string
 	var hasMaxAge, hasExpires bool
-	for rest, more := sc.attrs, true; more; {
+	for rest := sc.attrs; rest != ""; {
 		var a string
-		a, rest, more = nextAttr(rest)
-		k, v, _ := strings.Cut(a, "=")
-		if k = trimWSP(k); len(k) != len("Max-Age") { // and len("Expires"): the others are skipped unread
-			continue
-		}
-		switch {
-		case strings.EqualFold(k, "Max-Age"):
-			maxAge, hasMaxAge = trimWSP(v), true
-		case strings.EqualFold(k, "Expires"):
-			expires, hasExpires = trimWSP(v), true
+		a, rest = nextAttrOf(rest)
+		switch which, v := lifetimeAttr(a); which {
+		case attrMaxAge:
+			maxAge, hasMaxAge = v, true
+		case attrExpires:
+			expires, hasExpires = v, true
 		}
 	}
 	if v, ok := maxAge, hasMaxAge; ok && isMaxAge(v) {
@@ -163,6 +196,28 @@ func (sc SetCookie) Lifetime(now time.Time) (d time.Duration, session bool) {
 	return 0, true
 }
 
+// equalFoldASCII compares attribute names as browsers do, ASCII
+// case-insensitively: strings.EqualFold would also take "Expireſ" for
+// "Expires", a name browsers ignore.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
 func isMaxAge(v string) bool {
 	if v == "" {
 		return false
@@ -200,12 +255,14 @@ func (sc SetCookie) WithMaxAge(d time.Duration, session bool) string {
 	b.WriteString(sc.Name)
 	b.WriteByte('=')
 	b.WriteString(sc.Value)
-	for rest, more := sc.attrs, true; more; {
+	for rest := sc.attrs; rest != ""; {
 		var a string
-		a, rest, more = nextAttr(rest)
-		k, _, _ := strings.Cut(a, "=")
-		k = trimWSP(k)
-		if k == "" || strings.EqualFold(k, "Max-Age") || strings.EqualFold(k, "Expires") {
+		a, rest = nextAttrOf(rest)
+		// Dropped: the lifetime, and what has no name (browsers ignore it).
+		if which, _ := lifetimeAttr(a); which != attrOther {
+			continue
+		}
+		if t := trimWSP(a); t == "" || t[0] == '=' {
 			continue
 		}
 		b.WriteByte(';')

@@ -157,6 +157,14 @@ func TestLifetime(t *testing.T) {
 		{"a=b; Max-Age=", 0, true},
 		{"a=b; Max-Age=-", 0, true},
 		{"a=b; Max-Age=1.5", 0, true},
+		// Names compared as browsers do: spaces around them and the '=' are
+		// trimmed, case does not count, but only ASCII case ('ſ' is no 's').
+		{"a=b;MAX-AGE =  60 ", time.Minute, false},
+		{"a=b; \tmax-age\t=60;Path=/", time.Minute, false},
+		{"a=b; Max-Ages=60", 0, true},
+		{"a=b; Max-Age x=60", 0, true},
+		{"a=b; Expireſ=Sun, 01 Mar 2026 13:00:00 GMT", 0, true},
+		{"a=b; Max-Age", 0, true},
 		{"a=b; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT", time.Minute, false},
 		{"a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60", time.Minute, false},
 		{"a=b; Expires=Sun, 01 Mar 2026 13:00:00 GMT", time.Hour, false},

@@ -52,7 +52,7 @@ var slotSentinels = [...]string{"cgSLOTreturnQ7x", "cgSLOTnonceQ7x", "cgSLOTidQ7
 var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;",
 	"<", "&lt;", ">", "&gt;")
 
-func (c *bodyCache) render(b *Bundle, pg Page) []byte {
+func (c *bodyCache) render(dst []byte, b *Bundle, pg Page) []byte {
 	pg.Origin = cleanOrigin(pg.Origin)
 	st := bodyState{lang: b.lang(pg.Lang), show: pg.ShowBanner, given: pg.Consent.Given,
 		nonce: pg.Nonce != "", date: pg.Consent.Given && !pg.Consent.Time.IsZero(), granted: pg.Consent.Granted}
@@ -65,7 +65,7 @@ func (c *bodyCache) render(b *Bundle, pg Page) []byte {
 	if f == nil {
 		f = c.build(b, st)
 		if f == nil {
-			return b.renderBodyEnd(pg)
+			return append(dst, b.renderBodyEnd(pg)...)
 		}
 	}
 	var values [len(slotSentinels)]string
@@ -80,12 +80,12 @@ func (c *bodyCache) render(b *Bundle, pg Page) []byte {
 			values[slotDate] = pg.Consent.Time.UTC().Format(dateLayout)
 		}
 	}
-	var out bytes.Buffer
+	out := bytes.NewBuffer(dst)
 	out.Grow(f.size + 256)
 	for i, part := range f.parts {
 		out.Write(part)
 		if i < len(f.slots) {
-			escape.WriteString(&out, values[f.slots[i]])
+			escape.WriteString(out, values[f.slots[i]])
 		}
 	}
 	return out.Bytes()

@@ -156,7 +156,13 @@ type categoryView struct {
 // It is put together from fragments rendered once per state (see bodyCache):
 // running the template for every page cost more than rewriting the page.
 func (b *Bundle) BodyEnd(pg Page) []byte {
-	return b.bodies.render(b, pg)
+	return b.AppendBodyEnd(nil, pg)
+}
+
+// AppendBodyEnd appends BodyEnd to dst: the proxy renders every page's
+// banner into a buffer it reuses.
+func (b *Bundle) AppendBodyEnd(dst []byte, pg Page) []byte {
+	return b.bodies.render(dst, b, pg)
 }
 
 // renderBodyEnd runs the template; BodyEnd's fragments come from it. The
