@@ -229,7 +229,8 @@ func BenchmarkHotRequest(b *testing.B) {
 //   - first-visit: no consent, a session cookie (four removed);
 //   - withdrawn: no consent any more, but the visitor still holds the
 //     tracking cookies, which are expired in each variant the browser may
-//     hold (the cleanup writes one header per variant).
+//     hold (the cleanup writes one header per variant);
+//   - granted-signed: granted, the consent cookie signed with a secret.
 func BenchmarkHotCookies(b *testing.B) {
 	h := provisionHandler(b, &Handler{})
 	consent := h.codec.Encode(h.codec.NewChoice(h.policy.SetOf(h.policy.CategoryIDs())))
@@ -243,6 +244,13 @@ func BenchmarkHotCookies(b *testing.B) {
 			hotPair(b, h, "GET", "http://example.test/api/items", fetchHeader(tc.cookie), serveJSON(hotSetCookies))
 		})
 	}
+	// granted, with the consent cookie signed (a secret configured).
+	signed := provisionHandler(b, &Handler{Secret: "a secret of 32 bytes, more or less"})
+	consent = signed.codec.Encode(signed.codec.NewChoice(signed.policy.SetOf(signed.policy.CategoryIDs())))
+	b.Run("granted-signed", func(b *testing.B) {
+		hotPair(b, signed, "GET", "http://example.test/api/items",
+			fetchHeader("JSESSIONID=5a1b2c3d4e5f; cookie_consent="+consent+"; "+tracking), serveJSON(hotSetCookies))
+	})
 }
 
 // BenchmarkHotPage: the fixed cost of a page document, a navigation answered
