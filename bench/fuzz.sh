@@ -21,6 +21,7 @@ all=(
 	"./policy FuzzParse"
 	"./policy FuzzMatcher"
 	"./policy FuzzMayImport"
+	"./policy FuzzURLShortcuts"
 	"./policy/cmp FuzzRead"
 	"./policy/draft FuzzDraft"
 	"./caddymodule FuzzReport"

@@ -340,3 +340,20 @@ func referenceLifetime(sc SetCookie, now time.Time) (time.Duration, bool) {
 	}
 	return 0, true
 }
+
+// FuzzURLShortcuts: srcHost skips cleaning a URL that needsCleaning says
+// has nothing to clean, and finds the end of an authority with
+// indexPathStart; neither may change what srcHost reads.
+func FuzzURLShortcuts(f *testing.F) {
+	for _, s := range []string{"/a.js", " https://x/", "https:\\\\x.com", "/\t/x.com", "a\nb", "x?y#z", "\x00", "https://www.googletagmanager.com/gtag/js?id=G-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !needsCleaning(s) && cleanURL(s) != s {
+			t.Fatalf("needsCleaning(%q) = false, but cleaning gives %q", s, cleanURL(s))
+		}
+		if got, want := indexPathStart(s), strings.IndexAny(s, "/?#"); got != want {
+			t.Fatalf("indexPathStart(%q) = %d, want %d", s, got, want)
+		}
+	})
+}

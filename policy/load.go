@@ -619,6 +619,12 @@ func (l *loader) blocker(p *Policy, n *yaml.Node) {
 			continue
 		}
 		p.blockHosts[b.Hosts[i]] = len(p.Blockers)
+		if d, ok := strings.CutPrefix(b.Hosts[i], "*."); ok {
+			if p.blockDomains == nil {
+				p.blockDomains = map[string]int{}
+			}
+			p.blockDomains[d] = len(p.Blockers)
+		}
 	}
 	for i, m := range b.Inline {
 		if strings.TrimSpace(m) == "" {

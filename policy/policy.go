@@ -69,6 +69,7 @@ type Policy struct {
 	categoryIndex map[string]int
 	declared      Matcher[int]   // name or pattern → index in Cookies
 	blockHosts    map[string]int // host, or "*.domain", → index in Blockers
+	blockDomains  map[string]int // domain of each "*.domain" in blockHosts → index in Blockers
 }
 
 type Site struct {
@@ -205,7 +206,7 @@ func (p *Policy) lookupHost(host string) (int, bool) {
 		return i, true
 	}
 	for d := host; ; {
-		if i, ok := p.blockHosts["*."+d]; ok {
+		if i, ok := p.blockDomains[d]; ok {
 			return i, true
 		}
 		dot := strings.IndexByte(d, '.')
@@ -222,16 +223,10 @@ func (p *Policy) lookupHost(host string) (int, bool) {
 func srcHost(src, pageHost string) string {
 	// Browsers drop tabs and newlines anywhere in a URL and trim spaces and
 	// control characters; a tracker URL split that way still loads.
-	if strings.ContainsAny(src, "\t\r\n") {
-		src = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\r' || r == '\n' {
-				return -1
-			}
-			return r
-		}, src)
+	// Most URLs need none of this: one pass finds out.
+	if needsCleaning(src) {
+		src = cleanURL(src)
 	}
-	src = strings.TrimFunc(src, func(r rune) bool { return r <= ' ' })
-	src = strings.ReplaceAll(src, `\`, "/")
 	var rest string
 	switch {
 	case strings.HasPrefix(src, "//"):
@@ -239,7 +234,7 @@ func srcHost(src, pageHost string) string {
 		rest = strings.TrimLeft(src, "/")
 	default:
 		colon := strings.IndexByte(src, ':')
-		slash := strings.IndexAny(src, "/?#")
+		slash := indexPathStart(src)
 		if colon < 0 || (slash >= 0 && slash < colon) {
 			return hostOnly(pageHost) // relative: the page's own host
 		}
@@ -252,13 +247,66 @@ func srcHost(src, pageHost string) string {
 		}
 		rest = strings.TrimLeft(src[colon+1:], "/")
 	}
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+	if end := indexPathStart(rest); end >= 0 {
 		rest = rest[:end]
 	}
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
 		rest = rest[at+1:]
 	}
 	return hostOnly(rest)
+}
+
+// cleanURL removes tabs and newlines, trims spaces and control characters,
+// and turns backslashes into slashes, as browsers do before parsing a URL.
+// It works on bytes: whatever else the URL holds is left as it is.
+func cleanURL(src string) string {
+	if strings.ContainsAny(src, "\t\r\n") {
+		b := make([]byte, 0, len(src))
+		for i := 0; i < len(src); i++ {
+			if c := src[i]; c != '\t' && c != '\r' && c != '\n' {
+				b = append(b, c)
+			}
+		}
+		src = string(b)
+	}
+	for src != "" && src[0] <= ' ' {
+		src = src[1:]
+	}
+	for src != "" && src[len(src)-1] <= ' ' {
+		src = src[:len(src)-1]
+	}
+	return strings.ReplaceAll(src, `\`, "/")
+}
+
+// needsCleaning reports whether a URL has what browsers remove or change
+// before parsing it: a tab or newline anywhere, a space or control
+// character at either end, a backslash.
+func needsCleaning(src string) bool {
+	if src == "" {
+		return false
+	}
+	if src[0] <= ' ' || src[len(src)-1] <= ' ' {
+		return true
+	}
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '\t', '\r', '\n', '\\':
+			return true
+		}
+	}
+	return false
+}
+
+// indexPathStart is the index of the first '/', '?' or '#' (where a URL's
+// authority ends), or -1: strings.IndexAny makes its set on every call.
+func indexPathStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '?', '#':
+			return i
+		}
+	}
+	return -1
 }
 
 // isScheme reports whether s is a URL scheme: a letter, then letters, digits, '+', '-' or '.'.
