@@ -431,7 +431,7 @@ func (r *report) hotPaths() {
 	r.printf("Medians over the runs; cpu-ns/op is the benchmark thread's CPU time per op (what the targets are judged on: " +
 		"wall-clock ns/op on a shared machine is mostly the neighbours'). `…/handler` runs Handler.ServeHTTP in front of a next handler; `…/plain` the next handler alone, " +
 		"each op on a fresh request with the context and replacer Caddy's server prepares (caddyhttp.PrepareRequest), built outside the timed part " +
-		"and counted outside it (B/op, allocs/op of the served requests alone): the difference is ours.\n\n")
+		"and counted outside it (B/op, allocs/op of the served requests alone), its garbage collected between the timed batches: the difference is ours.\n\n")
 	r.printf("| benchmark | ns/op | cpu-ns/op | B/op | allocs/op |\n| --- | ---: | ---: | ---: | ---: |\n")
 	var names []string
 	for n := range res {
