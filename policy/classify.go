@@ -93,6 +93,8 @@ func (c *Classifier) classify(name string, exactToo bool) Class {
 	return Class{Category: Unclassified, Index: -1}
 }
 
+// lookup is m.Lookup, or only m's patterns when the exact names were
+// already looked up (classify's exactToo).
 func lookup[T any](m *Matcher[T], name string, exactToo bool) (T, bool) {
 	if exactToo {
 		return m.Lookup(name)
