@@ -90,11 +90,18 @@ func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrit
 // rewriteConfig is what the rewriter inserts and holds back in this page.
 func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
 	cfg := &htmlrewrite.Config{
-		Block: h.blocker(rw.r, rw.consent),
-		XML:   essence != "text/html",
+		XML: essence != "text/html",
 		Debug: func(msg string) {
 			h.logger.Debug("the rewriter held back what it could not read to the end", zap.String("reason", msg), zap.String("path", originalURL(rw.r).Path))
 		},
+	}
+	if h.firstRefusedBlocked(rw.consent) != "" {
+		// Something may be held back. A visitor who granted every category
+		// that has blockers gets a rewriter without Block: nothing can be
+		// held back, so it reads no URLs, scans no CSS and holds no inline
+		// script, and only follows the document for the insertions (about
+		// twice as fast; docs/BENCHMARKS.md).
+		cfg.Block = h.blocker(rw.r, rw.consent)
 	}
 	if essence == "image/svg+xml" {
 		// An SVG document gets no HTML inserted into it; its trackers are
@@ -135,17 +142,19 @@ func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
 // report mode and reports what it would), every element enforce mode would
 // hold back is observed, and nothing else changes.
 func (h *Handler) reportingConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
-	wouldBlock := h.blocker(rw.r, rw.consent)
-	cfg := &htmlrewrite.Config{
-		XML: essence != "text/html",
-		Block: func(el htmlrewrite.Element) string {
+	cfg := &htmlrewrite.Config{XML: essence != "text/html"}
+	if h.firstRefusedBlocked(rw.consent) != "" {
+		// As in rewriteConfig: with every category that has blockers
+		// granted, there is nothing enforce mode would hold back.
+		wouldBlock := h.blocker(rw.r, rw.consent)
+		cfg.Block = func(el htmlrewrite.Element) string {
 			if cat := wouldBlock(el); cat != "" {
 				h.logger.Debug("would have blocked element",
 					zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
 					zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
 			}
 			return ""
-		},
+		}
 	}
 	if essence != "image/svg+xml" {
 		pg := h.page(rw)

@@ -685,3 +685,48 @@ func TestWriterBannerWhereverTheWriteEnds(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestWriterGrantedVisitorPassesTrackers: a visitor who granted every category
+// that has blockers gets the page's elements byte for byte (the rewriter runs
+// without Block, docs/BENCHMARKS.md), with the guard and the settings button
+// inserted; one category refused, and its trackers are held back again. The
+// page also ends inside an inline script that never ends (a truncated page),
+// which passes through as it came.
+func TestWriterGrantedVisitorPassesTrackers(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	page := trackerPage + `<script>gtag('event','x')`
+	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, err := io.WriteString(w, page)
+		return err
+	})
+	all := h.codec.Encode(h.codec.NewChoice(h.policy.SetOf(h.policy.CategoryIDs())))
+	_, body := get(t, url, "GET", "Cookie: cookie_consent="+all)
+	guard := regexp.MustCompile(`<script src="[^"]*/_consent/guard\.js\?v=[^"]*"[^>]*></script>`)
+	if n := len(guard.FindAllString(body, -1)); n != 1 || !strings.HasPrefix(body[strings.Index(body, "<head>")+6:], guard.FindString(body)) {
+		t.Fatalf("the guard is not once right after <head>: %s", body)
+	}
+	settings := strings.Index(body, "</body>")
+	if settings < 0 || !strings.Contains(body[:settings], "/_consent/banner.js") {
+		t.Fatalf("no settings button before </body>: %s", body)
+	}
+	// Take the insertions out: what is left is the page as it came.
+	rest := guard.ReplaceAllString(body, "")
+	bodyIn := strings.Index(rest, "<p>hello</p>") + len("<p>hello</p>")
+	rest = rest[:bodyIn] + rest[strings.Index(rest, "</body>"):]
+	if rest != page {
+		t.Errorf("the granted visitor's page changed beyond the insertions:\n got %s\nwant %s", rest, page)
+	}
+
+	var ids []string
+	for _, id := range h.policy.CategoryIDs() {
+		if id != "statistics" {
+			ids = append(ids, id)
+		}
+	}
+	some := h.codec.Encode(h.codec.NewChoice(h.policy.SetOf(ids)))
+	_, body = get(t, url, "GET", "Cookie: cookie_consent="+some)
+	if !strings.Contains(body, `<script type="text/plain" data-consent="statistics" data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1">`) {
+		t.Errorf("statistics refused, its tracker passed: %s", body)
+	}
+}

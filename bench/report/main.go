@@ -475,6 +475,7 @@ type rewriterRow struct {
 	page         string
 	bytes        float64
 	ours, oursC  float64
+	granted      float64 // cpu-MB/s of rewriter-granted
 	xnet, xnetC  float64
 	lol, lolC    float64
 	allocs, xall float64
@@ -502,6 +503,8 @@ func (r *report) rewriter() {
 		switch kind {
 		case "rewriter":
 			row.ours, row.oursC, row.allocs = medianOf(bs, "MB/s"), medianOf(bs, "cpu-MB/s"), medianOf(bs, "allocs/op")
+		case "rewriter-granted":
+			row.granted = medianOf(bs, "cpu-MB/s")
 		case "xnet-tokenizer":
 			row.xnet, row.xnetC, row.xall = medianOf(bs, "MB/s"), medianOf(bs, "cpu-MB/s"), medianOf(bs, "allocs/op")
 		}
@@ -549,10 +552,15 @@ func (r *report) rewriter() {
 	r.printf("| median cpu-MB/s | %.0f | %.0f | %.1f | %.1f× | %.0f× |\n", co, cx, cl, co/cx, co/cl)
 	r.printf("| median of per-page ratios (cpu) | | | | %.1f× | %.0f× |\n\n",
 		col(func(x *rewriterRow) float64 { return x.oursC / x.xnetC }), col(func(x *rewriterRow) float64 { return x.oursC / x.lolC }))
-	r.printf("<details><summary>per page</summary>\n\n| page | bytes | ours cpu-MB/s | x/net cpu-MB/s | lol-html cpu-MB/s | allocs ours | allocs x/net |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	if cg := col(func(x *rewriterRow) float64 { return x.granted }); cg > 0 {
+		r.printf("For a visitor who granted every category that has blockers the handler runs the rewriter without Block "+
+			"(nothing can be held back; only the insertions are made): median %.0f cpu-MB/s, %.1f× x/net/html's tokenizer. "+
+			"The targets below are judged on the rewriter that reads and asks about every element.\n\n", cg, cg/cx)
+	}
+	r.printf("<details><summary>per page</summary>\n\n| page | bytes | ours cpu-MB/s | ours, all granted, cpu-MB/s | x/net cpu-MB/s | lol-html cpu-MB/s | allocs ours | allocs x/net |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, p := range pages {
 		x := rows[p]
-		r.printf("| %s | %s | %.0f | %.0f | %.1f | %.0f | %.0f |\n", p, commas(int(x.bytes)), x.oursC, x.xnetC, x.lolC, x.allocs, x.xall)
+		r.printf("| %s | %s | %.0f | %.0f | %.0f | %.1f | %.0f | %.0f |\n", p, commas(int(x.bytes)), x.oursC, x.granted, x.xnetC, x.lolC, x.allocs, x.xall)
 	}
 	r.printf("\n</details>\n\n")
 	r.target(co >= 2000, "rewriter ≥ 2 GB/s median per core", fmt.Sprintf("%.0f MB/s per CPU second (%.0f MB/s wall)", co, mo))

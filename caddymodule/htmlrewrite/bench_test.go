@@ -59,6 +59,10 @@ var benchConfig = Config{
 	Block:   benchBlock,
 }
 
+// benchGranted is benchConfig for a visitor who granted every category that has
+// blockers: the handler gives the rewriter no Block then (nothing can be held back).
+var benchGranted = Config{Head: benchConfig.Head, BodyEnd: benchConfig.BodyEnd}
+
 // measure runs f in the benchmark loop and, where the thread's CPU time can be read,
 // reports the throughput per CPU second as cpu-MB/s next to the usual wall-clock MB/s.
 func measure(b *testing.B, size int, f func()) {
@@ -75,32 +79,20 @@ func measure(b *testing.B, size int, f func()) {
 	}
 }
 
-// BenchmarkCorpus runs, per corpus page, the rewriter with a realistic configuration and
-// x/net/html's tokenizer (Next to EOF) over the same bytes. Each page is written in 32
-// KiB chunks, as a proxy receives it.
+// BenchmarkCorpus runs, per corpus page, the rewriter with a realistic configuration
+// ("rewriter": a visitor who has not granted everything, so every element that loads is
+// read and shown to Block), the same for a visitor who granted every category that has
+// blockers ("rewriter-granted": no Block, only the insertions), and x/net/html's
+// tokenizer (Next to EOF) over the same bytes. Each page is written in 32 KiB chunks, as
+// a proxy receives it.
 func BenchmarkCorpus(b *testing.B) {
 	names, pages := corpus(b)
-	b.Run("rewriter", func(b *testing.B) {
-		for _, n := range names {
-			page := pages[n]
-			b.Run(n, func(b *testing.B) {
-				r := New(io.Discard, &benchConfig)
-				measure(b, len(page), func() {
-					r.Reset(io.Discard, &benchConfig)
-					for p := page; len(p) > 0; {
-						c := p[:min(len(p), 32<<10)]
-						if _, err := r.Write(c); err != nil {
-							b.Fatal(err)
-						}
-						p = p[len(c):]
-					}
-					if err := r.Close(); err != nil {
-						b.Fatal(err)
-					}
-				})
-			})
-		}
-	})
+	for _, v := range []struct {
+		name string
+		cfg  *Config
+	}{{"rewriter", &benchConfig}, {"rewriter-granted", &benchGranted}} {
+		b.Run(v.name, func(b *testing.B) { corpusRewriter(b, names, pages, v.cfg) })
+	}
 	b.Run("xnet-tokenizer", func(b *testing.B) {
 		for _, n := range names {
 			page := pages[n]
@@ -116,6 +108,29 @@ func BenchmarkCorpus(b *testing.B) {
 			})
 		}
 	})
+}
+
+// corpusRewriter runs the rewriter with cfg over each page, in 32 KiB writes.
+func corpusRewriter(b *testing.B, names []string, pages map[string][]byte, cfg *Config) {
+	for _, n := range names {
+		page := pages[n]
+		b.Run(n, func(b *testing.B) {
+			r := New(io.Discard, cfg)
+			measure(b, len(page), func() {
+				r.Reset(io.Discard, cfg)
+				for p := page; len(p) > 0; {
+					c := p[:min(len(p), 32<<10)]
+					if _, err := r.Write(c); err != nil {
+						b.Fatal(err)
+					}
+					p = p[len(c):]
+				}
+				if err := r.Close(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkCorpusTotal runs the rewriter (and x/net/html's tokenizer) over the whole

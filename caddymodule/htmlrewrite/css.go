@@ -2,6 +2,8 @@ package htmlrewrite
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -189,13 +191,16 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 		case cssNormal:
 			// Most bytes of a stylesheet: skip what cannot start anything. The name
 			// of a function is found by looking back from its '('.
-			for m := c.stops(); cssStop[ch]&m == 0; {
-				i++
-				if i == len(b) {
-					c.keepTail(b)
-					return
+			if m := c.stops(); m == stopAlways {
+				i = skipCSSPlain(b, i)
+			} else {
+				for i < len(b) && cssStop[b[i]]&m == 0 {
+					i++
 				}
-				ch = b[i]
+			}
+			if i == len(b) {
+				c.keepTail(b)
+				return
 			}
 			c.normal(b, i, off, ev)
 		case cssMinus:
@@ -433,6 +438,32 @@ const (
 	stopParen
 	stopImport
 )
+
+// skipCSSPlain returns the index of the first byte of b at or after i that is a
+// stopAlways byte of cssStop (len(b) when there is none), looking at 8 bytes at a time:
+// in a stylesheet these bytes are a few in a thousand, and the byte-by-byte loop was
+// the scanner's whole cost on pages with large inline styles.
+func skipCSSPlain(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := cssAlwaysStops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && cssStop[b[i]]&stopAlways == 0 {
+		i++
+	}
+	return i
+}
+
+// cssAlwaysStops marks (in the high bit of each byte) the bytes of x that are
+// stopAlways in cssStop: / " ' \ ( @. Only the lowest mark is exact, which is the one
+// wanted.
+func cssAlwaysStops(x uint64) uint64 {
+	slash, dq, sq := x^('/'*lo8), x^('"'*lo8), x^('\''*lo8)
+	bs, paren, at := x^('\\'*lo8), x^('('*lo8), x^('@'*lo8)
+	return ((slash-lo8)&^slash | (dq-lo8)&^dq | (sq-lo8)&^sq |
+		(bs-lo8)&^bs | (paren-lo8)&^paren | (at-lo8)&^at) & hi8
+}
 
 // stops is the mask of cssStop that applies now.
 func (c *cssScanner) stops() uint8 {

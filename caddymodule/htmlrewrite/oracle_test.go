@@ -32,6 +32,91 @@ func TestNoopIdentity(t *testing.T) {
 	}
 }
 
+// TestNilBlockSameAsPassing: a Block that lets everything pass and no Block at all give
+// the same bytes, insertions included, at the default hold limit and at a small one (the
+// fail-closed paths ask Block too). The handler relies on it: a visitor who granted every
+// category that has blockers gets a rewriter without Block, which reads no URLs and holds
+// no inline script. The one difference allowed is where BodyEnd goes in a document that
+// ends inside a raw-text element or a tag (truncated): a passing Block held that construct
+// and puts BodyEnd before it; without Block it has gone out already, and BodyEnd follows
+// at the end. x/net/html's tokenizer is the judge of where a document ends.
+func TestNilBlockSameAsPassing(t *testing.T) {
+	var inputs [][]byte
+	for _, c := range html5libTests(t) {
+		inputs = append(inputs, []byte(c.data))
+	}
+	names, pages := corpus(t)
+	for _, n := range names {
+		inputs = append(inputs, pages[n])
+		if endsUnfinished(pages[n]) {
+			t.Errorf("%s: a whole page taken for a truncated one", n)
+		}
+	}
+	if !endsUnfinished([]byte("<p>a<script>b")) || !endsUnfinished([]byte(`<p title="a`)) || endsUnfinished([]byte("<p>a<script>b</script>c")) {
+		t.Error("endsUnfinished misjudges the examples")
+	}
+	pass := func(Element) string { return "" }
+	bodyEnd := benchConfig.BodyEnd(Doc{})
+	moved := 0
+	for _, maxHold := range []int{0, 1 << 10} {
+		cfg := Config{Head: benchConfig.Head, BodyEnd: benchConfig.BodyEnd, MaxHold: maxHold}
+		asked := cfg
+		asked.Block = pass
+		for k, in := range inputs {
+			want := rewriteEvery(t, in, &asked, 4<<10)
+			got := rewriteEvery(t, in, &cfg, 4<<10)
+			if bytes.Equal(got, want) {
+				continue
+			}
+			moved++
+			gotRest, ok := bytes.CutSuffix(got, bodyEnd)
+			if !ok || !bytes.Equal(gotRest, bytes.Replace(want, bodyEnd, nil, 1)) || !endsUnfinished(in) {
+				t.Errorf("input %d (maxHold %d): without Block\n%q\nwith a passing Block\n%q", k, maxHold, trunc(got), trunc(want))
+			}
+		}
+	}
+	t.Logf("%d of %d outputs with BodyEnd at the end of a truncated document", moved, 2*len(inputs))
+}
+
+// endsUnfinished reports whether x/net/html's tokenizer ends in on the text of a raw-text
+// or RCDATA element (no end tag), or leaves bytes unread (a tag that never ended).
+func endsUnfinished(in []byte) bool {
+	z := html.NewTokenizer(bytes.NewReader(in))
+	read, inRaw := 0, false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return inRaw || read < len(in)
+		}
+		read += len(z.Raw())
+		switch tt {
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title", "plaintext":
+				inRaw = true
+				continue
+			}
+		case html.TextToken:
+			if inRaw {
+				continue
+			}
+		}
+		inRaw = false
+	}
+}
+
+// rewriteEvery runs in through a fresh Rewriter in writes of size bytes.
+func rewriteEvery(tb testing.TB, in []byte, cfg *Config, size int) []byte {
+	tb.Helper()
+	var cuts []int
+	for c := size; c < len(in); c += size {
+		cuts = append(cuts, c)
+	}
+	var out bytes.Buffer
+	return rewriteChunks(tb, New(&out, cfg), &out, in, cuts, nil)
+}
+
 func trunc(b []byte) []byte {
 	if len(b) > 300 {
 		return b[:300]

@@ -60,3 +60,31 @@ func TestSWARName(t *testing.T) {
 		}
 	}
 }
+
+// TestSWARCSS checks the word-at-a-time skip of plain stylesheet text against
+// cssStop read byte by byte, at every start, on text dense in the bytes that stop it.
+func TestSWARCSS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			switch rng.IntN(6) {
+			case 0:
+				b[i] = byte(rng.IntN(256))
+			case 1:
+				b[i] = ("/\"'\\(@)){;" + "\x00\x80\xff")[rng.IntN(13)]
+			default:
+				b[i] = "a-z09 :#.\n\xc3\xa9"[rng.IntN(12)]
+			}
+		}
+		for start := 0; start <= len(b); start++ {
+			want := start
+			for want < len(b) && cssStop[b[want]]&stopAlways == 0 {
+				want++
+			}
+			if got := skipCSSPlain(b, start); got != want {
+				t.Fatalf("skipCSSPlain(%q, %d) = %d, want %d", b, start, got, want)
+			}
+		}
+	}
+}
