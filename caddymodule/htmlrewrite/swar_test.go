@@ -61,14 +61,23 @@ func TestSWARName(t *testing.T) {
 	}
 }
 
-// TestSWARCSS checks the word-at-a-time skip of plain stylesheet text against
-// cssStop read byte by byte, at every start, on text dense in the bytes that stop it.
+// TestSWARCSS checks the skip over plain stylesheet text against cssStop read byte by
+// byte, on text dense in the bytes that stop it, from every start and along walks that
+// move on from what it found by a few bytes (as the scanner does, which keeps the
+// positions found between calls).
 func TestSWARCSS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
+	want := func(b []byte, i int) int {
+		for i < len(b) && cssStop[b[i]]&stopAlways == 0 {
+			i++
+		}
+		return i
+	}
 	for range 20000 {
-		b := make([]byte, rng.IntN(40))
+		b := make([]byte, rng.IntN(80))
+		dense := rng.IntN(8) + 1
 		for i := range b {
-			switch rng.IntN(6) {
+			switch rng.IntN(dense + 2) {
 			case 0:
 				b[i] = byte(rng.IntN(256))
 			case 1:
@@ -78,13 +87,18 @@ func TestSWARCSS(t *testing.T) {
 			}
 		}
 		for start := 0; start <= len(b); start++ {
-			want := start
-			for want < len(b) && cssStop[b[want]]&stopAlways == 0 {
-				want++
+			n := newCSSNext()
+			if got := n.skip(b, start); got != want(b, start) {
+				t.Fatalf("skip(%q, %d) = %d, want %d", b, start, got, want(b, start))
 			}
-			if got := skipCSSPlain(b, start); got != want {
-				t.Fatalf("skipCSSPlain(%q, %d) = %d, want %d", b, start, got, want)
+		}
+		n := newCSSNext()
+		for i := 0; i <= len(b); {
+			got := n.skip(b, i)
+			if got != want(b, i) {
+				t.Fatalf("walk: skip(%q, %d) = %d, want %d", b, i, got, want(b, i))
 			}
+			i = got + 1 + rng.IntN(4)
 		}
 	}
 }
