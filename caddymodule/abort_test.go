@@ -230,9 +230,16 @@ http://127.0.0.1:{PORT} {
 		}}, Timeout: 10 * time.Second}
 	defer h2.Transport.(*http2.Transport).CloseIdleConnections()
 
-	request := func(c *http.Client, readAll bool) {
+	// A third of the visitors granted everything: their pages go through
+	// the rewriter without Block.
+	granted := provisionHandler(t, &Handler{})
+	all := "cookie_consent=" + granted.codec.Encode(granted.codec.NewChoice(granted.policy.SetOf(granted.policy.CategoryIDs())))
+	request := func(c *http.Client, readAll, allGranted bool) {
 		req, _ := http.NewRequest("GET", p.base+"/", nil)
 		req.Header.Set("Sec-Fetch-Dest", "document")
+		if allGranted {
+			req.Header.Set("Cookie", all)
+		}
 		req.Header.Set("Accept-Encoding", "gzip, zstd")
 		res, err := c.Do(req)
 		if err != nil {
@@ -248,7 +255,7 @@ http://127.0.0.1:{PORT} {
 	}
 	// Warm up pools, Caddy's own goroutines and the transports.
 	for i := 0; i < 8; i++ {
-		request(h1, true)
+		request(h1, true, i%2 == 0)
 	}
 	baseG := settle(0, 2*time.Second)
 	baseHeap := heapInUse()
@@ -266,7 +273,7 @@ http://127.0.0.1:{PORT} {
 			if i%4 == 3 {
 				c = h2
 			}
-			request(c, i%2 == 0)
+			request(c, i%2 == 0, i%3 == 1)
 		}(i)
 	}
 	wg.Wait()
