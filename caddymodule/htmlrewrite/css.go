@@ -426,7 +426,7 @@ func (c *cssScanner) feed(b []byte, off int64, ev cssEvents) {
 // among them (see normal). ')' matters only in a function that is followed (stopParen),
 // ';' and '{' only after @import (stopImport).
 var cssStop = func() (t [256]uint8) {
-	for _, b := range []byte(`/"'\\(@`) {
+	for _, b := range cssAlways {
 		t[b] = stopAlways
 	}
 	t[')'] = stopParen
@@ -449,7 +449,8 @@ const (
 // once per stop byte rather than byte by byte.
 type cssNext [len(cssAlways)]int
 
-// cssAlways are the stopAlways bytes of cssStop.
+// cssAlways are the bytes that may always start something that matters (cssStop's
+// stopAlways; cssAlwaysStops looks for the same in a word).
 var cssAlways = [...]byte{'/', '"', '\'', '\\', '(', '@'}
 
 // newCSSNext is a cssNext for a new piece: no position known.

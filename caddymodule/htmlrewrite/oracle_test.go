@@ -15,14 +15,7 @@ import (
 // TestNoopIdentity: with nothing to insert and nothing blocked, every html5lib input and
 // every corpus page comes out byte for byte, whether Block is nil or asked and says "".
 func TestNoopIdentity(t *testing.T) {
-	var inputs [][]byte
-	for _, c := range html5libTests(t) {
-		inputs = append(inputs, []byte(c.data))
-	}
-	names, pages := corpus(t)
-	for _, n := range names {
-		inputs = append(inputs, pages[n])
-	}
+	inputs := html5libAndCorpus(t)
 	for _, cfg := range []*Config{nil, {Block: func(Element) string { return "" }}} {
 		for k, in := range inputs {
 			if out := rewriteAll(t, in, cfg); !bytes.Equal(out, in) {
@@ -41,13 +34,9 @@ func TestNoopIdentity(t *testing.T) {
 // and puts BodyEnd before it; without Block it has gone out already, and BodyEnd follows
 // at the end. x/net/html's tokenizer is the judge of where a document ends.
 func TestNilBlockSameAsPassing(t *testing.T) {
-	var inputs [][]byte
-	for _, c := range html5libTests(t) {
-		inputs = append(inputs, []byte(c.data))
-	}
+	inputs := html5libAndCorpus(t)
 	names, pages := corpus(t)
 	for _, n := range names {
-		inputs = append(inputs, pages[n])
 		if endsUnfinished(pages[n]) {
 			t.Errorf("%s: a whole page taken for a truncated one", n)
 		}
@@ -115,6 +104,20 @@ func rewriteEvery(tb testing.TB, in []byte, cfg *Config, size int) []byte {
 	}
 	var out bytes.Buffer
 	return rewriteChunks(tb, New(&out, cfg), &out, in, cuts, nil)
+}
+
+// html5libAndCorpus is every html5lib tokenizer and tree-construction input, then
+// every corpus page.
+func html5libAndCorpus(t *testing.T) [][]byte {
+	var inputs [][]byte
+	for _, c := range html5libTests(t) {
+		inputs = append(inputs, []byte(c.data))
+	}
+	names, pages := corpus(t)
+	for _, n := range names {
+		inputs = append(inputs, pages[n])
+	}
+	return inputs
 }
 
 func trunc(b []byte) []byte {
