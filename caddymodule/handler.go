@@ -22,14 +22,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.serveEndpoint(w, r, rest)
 		return nil
 	}
-	cons := h.readConsent(r)
-	h.setPlaceholders(r, cons)
-	refused := h.filterRequestCookies(r, cons)
 	nav := navigationOf(r)
+	rw := h.newResponseWriter(w, r, nav)
+	cons := h.readConsent(r)
+	rw.consent = cons
+	h.setPlaceholders(r, cons)
+	rw.refused = h.filterRequestCookies(r, cons, &rw.classes)
 	if cons.GPC && nav != notNavigation {
 		h.recordGPC(r, cons)
 	}
-	rw := h.newResponseWriter(w, r, cons, refused, nav)
 	// Whatever happens below — an error, reverse_proxy's abort panic, a
 	// client gone — nothing of ours outlives this call.
 	recycled := false
@@ -298,11 +299,43 @@ func boxedBool(b bool) any {
 	return boxedFalse
 }
 
+// cookieClasses remembers the class of the first few cookie names a request
+// and its response meet. The Set-Cookie of a response mostly names cookies
+// the request carried: each is then found in a short list that is in the
+// CPU's cache instead of being looked up again in the classifier's tables,
+// which a proxy's other work between the request and the response has
+// pushed out of it.
+type cookieClasses struct {
+	n       int
+	names   [rememberedClasses]string
+	classes [rememberedClasses]policy.Class
+}
+
+// rememberedClasses: a typical request carries fewer cookies (seven in
+// BenchmarkHotCookies), and a name past the list is classified as it would
+// be without it.
+const rememberedClasses = 12
+
+// classify is c.Classify(name), from the list when name is in it.
+func (m *cookieClasses) classify(c *policy.Classifier, name string) policy.Class {
+	for i := range m.n {
+		if m.names[i] == name {
+			return m.classes[i]
+		}
+	}
+	cl := c.Classify(name)
+	if m.n < rememberedClasses {
+		m.names[m.n], m.classes[m.n] = name, cl
+		m.n++
+	}
+	return cl
+}
+
 // filterRequestCookies removes the cookies that may not pass from the Cookie
 // header before the upstream sees it, keeping the rest as it was sent. It
 // returns the removed names (a nameless cookie as ""), which the response
-// then expires.
-func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []string {
+// then expires; classes keeps the names' classes for the response.
+func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent, classes *cookieClasses) []string {
 	var refused []string
 	lines := r.Header["Cookie"]
 	for li, line := range lines {
@@ -312,7 +345,7 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent) []s
 		kept := keptBuf[:0]
 		removed := false
 		for c := range policy.RequestCookies(line) {
-			cl := h.classifier.Classify(c.Name)
+			cl := classes.classify(h.classifier, c.Name)
 			if h.classifier.Allows(cl, cons) {
 				kept = append(kept, c.Raw)
 				continue

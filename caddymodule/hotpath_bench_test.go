@@ -321,7 +321,8 @@ func BenchmarkHotHeaderDecision(b *testing.B) {
 		clear(w.h)
 		w.h["Content-Type"] = hotJSONType
 		w.h["Set-Cookie"] = hotSetCookies
-		rw := h.newResponseWriter(w, r, cons, nil, notNavigation)
+		rw := h.newResponseWriter(w, r, notNavigation)
+		rw.consent = cons
 		rw.WriteHeader(http.StatusOK)
 		if len(w.h["Set-Cookie"]) != 5 {
 			b.Fatalf("%d Set-Cookie kept", len(w.h["Set-Cookie"]))

@@ -31,7 +31,8 @@ type responseWriter struct {
 	h       *Handler
 	r       *http.Request
 	consent policy.Consent
-	refused []string // request cookies to expire
+	refused []string      // request cookies to expire
+	classes cookieClasses // the request cookies' classes, for the Set-Cookie
 	nav     navigation
 	ourTag  bool   // the request revalidated a page we rewrote (see validators.go)
 	lang    string // the language the request asks for (?lang=, Accept-Language), part of the ETag
@@ -54,9 +55,11 @@ type responseWriter struct {
 // of a request without cookies to our handler.
 var responseWriters = sync.Pool{New: func() any { return new(responseWriter) }}
 
-func (h *Handler) newResponseWriter(w http.ResponseWriter, r *http.Request, cons policy.Consent, refused []string, nav navigation) *responseWriter {
+// newResponseWriter wraps w for one request; the caller sets the consent
+// and the refused cookies once read.
+func (h *Handler) newResponseWriter(w http.ResponseWriter, r *http.Request, nav navigation) *responseWriter {
 	rw := responseWriters.Get().(*responseWriter)
-	*rw = responseWriter{h: h, r: r, consent: cons, refused: refused, nav: nav}
+	*rw = responseWriter{h: h, r: r, nav: nav}
 	if rww, ok := w.(*caddyhttp.ResponseWriterWrapper); ok {
 		rw.ResponseWriterWrapper = rww
 	} else {
@@ -373,7 +376,7 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 			if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
 				continue
 			}
-			h.decided(rw.r, "cookie", name, h.classifier.Classify(name), "expired", 0)
+			h.decided(rw.r, "cookie", name, rw.classes.classify(h.classifier, name), "expired", 0)
 			expire = append(expire, name)
 		}
 		if exp := h.expiries(rw.r, expire, maxExpiries); len(exp) > 0 {
@@ -433,7 +436,7 @@ func (rw *responseWriter) filterTrailers() {
 func (rw *responseWriter) decideSetCookie(v string, now time.Time) (out, name string, ok bool) {
 	h := rw.h
 	sc := policy.ParseSetCookie(v)
-	cl := h.classifier.Classify(sc.Name)
+	cl := rw.classes.classify(h.classifier, sc.Name)
 	life, session := sc.Lifetime(now)
 	maxAge := observedMaxAge(life, session)
 	switch {

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -728,5 +730,33 @@ func TestWriterGrantedVisitorPassesTrackers(t *testing.T) {
 	_, body = get(t, url, "GET", "Cookie: cookie_consent="+some)
 	if !strings.Contains(body, `<script type="text/plain" data-consent="statistics" data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1">`) {
 		t.Errorf("statistics refused, its tracker passed: %s", body)
+	}
+}
+
+// TestCookieClassesRemember: the classes a request remembers for its
+// response are the classifier's, whichever order the names come in, for
+// names declared exactly or by a pattern, known, undeclared, the consent
+// cookie's and the empty one, and for the names past the remembered few.
+func TestCookieClassesRemember(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	names := []string{"JSESSIONID", "_ga", "_ga_ABC123", "_ga_XYZ", "lang", "FPID", "_gcl_au",
+		"oep.selectedView", h.policy.Consent.Name, "", "_fbp", "wordpress_logged_in_abc",
+		"visitor_fingerprint", "__utma", "x", "_GA", "_ga_"}
+	if len(names) <= rememberedClasses {
+		t.Fatalf("%d names do not reach past the %d remembered", len(names), rememberedClasses)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 50 {
+		var m cookieClasses
+		order := append(slices.Clone(names), names...)
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, n := range order {
+			if got, want := m.classify(h.classifier, n), h.classifier.Classify(n); got != want {
+				t.Fatalf("round %d: %q remembered as %+v, classified %+v", round, n, got, want)
+			}
+		}
+		if m.n != rememberedClasses {
+			t.Fatalf("round %d: %d remembered, want %d", round, m.n, rememberedClasses)
+		}
 	}
 }

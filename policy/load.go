@@ -434,9 +434,8 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 }
 
 func (l *loader) categories(p *Policy, nodes []*yaml.Node) {
-	p.categoryIndex = map[string]int{}
 	add := func(c Category) {
-		p.categoryIndex[c.ID] = len(p.Categories)
+		p.categoryIDs = append(p.categoryIDs, c.ID)
 		p.Categories = append(p.Categories, c)
 	}
 	add(Category{ID: Necessary}) // always first, always granted

@@ -66,7 +66,11 @@ type Policy struct {
 	Blockers   []Blocker
 	Texts      map[string]Text // overrides of the banner's texts, by key (see TextKeys)
 
-	categoryIndex map[string]int
+	// categoryIDs are the categories' ids in order, apart from the rest of
+	// each category: CategoryIndex runs for every category of every consent
+	// read and of every cookie classified, and a policy has a few (at most
+	// 64, a Set's bits), so a scan of this short list beats a map.
+	categoryIDs []string
 	declared      Matcher[int]   // name or pattern → index in Cookies
 	blockHosts    map[string]int // host, or "*.domain", → index in Blockers
 	blockDomains  map[string]int // domain of each "*.domain" in blockHosts → index in Blockers
@@ -128,8 +132,10 @@ type Blocker struct {
 
 // CategoryIndex returns the position of a category id in Categories, or -1.
 func (p *Policy) CategoryIndex(id string) int {
-	if i, ok := p.categoryIndex[id]; ok {
-		return i
+	for i, c := range p.categoryIDs {
+		if c == id {
+			return i
+		}
 	}
 	return -1
 }
