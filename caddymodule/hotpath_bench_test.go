@@ -327,6 +327,7 @@ func BenchmarkHotHeaderDecision(b *testing.B) {
 		if len(w.h["Set-Cookie"]) != 5 {
 			b.Fatalf("%d Set-Cookie kept", len(w.h["Set-Cookie"]))
 		}
+		rw.recycle() // as ServeHTTP does
 	})
 }
 

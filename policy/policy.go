@@ -69,11 +69,11 @@ type Policy struct {
 	// categoryIDs are the categories' ids in order, apart from the rest of
 	// each category: CategoryIndex runs for every category of every consent
 	// read and of every cookie classified, and a policy has a few (at most
-	// 64, a Set's bits), so a scan of this short list beats a map.
-	categoryIDs []string
-	declared      Matcher[int]   // name or pattern → index in Cookies
-	blockHosts    map[string]int // host, or "*.domain", → index in Blockers
-	blockDomains  map[string]int // domain of each "*.domain" in blockHosts → index in Blockers
+	// 63), so a scan of this short list beats a map.
+	categoryIDs  []string
+	declared     Matcher[int]   // name or pattern → index in Cookies
+	blockHosts   map[string]int // host, or "*.domain", → index in Blockers
+	blockDomains map[string]int // domain of each "*.domain" in blockHosts → index in Blockers
 }
 
 type Site struct {
