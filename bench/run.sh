@@ -12,7 +12,8 @@
 #   1. wrk at 16 and 128 connections against (a) Caddy reverse_proxy,
 #      (b) cookie_consent + reverse_proxy with no consent cookie, (c) the
 #      same with every category granted, (d) nginx proxy_pass, (e) nginx with
-#      sub_filter and proxy_hide_header Set-Cookie — each plain and behind
+#      sub_filter inserting the banner markup (b) inserts, byte for byte, and
+#      proxy_hide_header Set-Cookie — each plain and behind
 #      encode gzip / gzip on — the setups alternating, every round in a new
 #      order; req/s, p50/p99 and the proxy process's CPU time per request;
 #   2. peak RSS with 1,000 concurrent slow 10 MB pages, and the time to first
@@ -118,18 +119,27 @@ wait_http() { # url
 pids+=($!)
 wait_http "http://127.0.0.1:$port_up/api.json"
 
-snippet='<link rel="stylesheet" href="/_consent/banner.css?v=0123456789abcdef"><div id="consentgate-banner" hidden></div><script defer src="/_consent/banner.js?v=0123456789abcdef"></script>'
 fill() { # template > file
 	sed -e "s|@WORK@|$work|g" -e "s|@POLICY@|$repo/bench/config/policy.yaml|g" \
 		-e "s|@PORT_UP@|$port_up|g" -e "s|@PORT_A@|$port_a|g" -e "s|@PORT_A_GZ@|$port_a_gz|g" \
 		-e "s|@PORT_CG@|$port_cg|g" -e "s|@PORT_CG_GZ@|$port_cg_gz|g" \
 		-e "s|@PORT_D@|$port_d|g" -e "s|@PORT_D_GZ@|$port_d_gz|g" \
-		-e "s|@PORT_E@|$port_e|g" -e "s|@PORT_E_GZ@|$port_e_gz|g" \
-		-e "s|@SNIPPET@|$snippet|g" "$1"
+		-e "s|@PORT_E@|$port_e|g" -e "s|@PORT_E_GZ@|$port_e_gz|g" "$1"
 }
 fill bench/config/Caddyfile.tmpl >"$work/Caddyfile"
 fill bench/config/nginx.conf.tmpl >"$work/nginx.conf"
 mkdir -p "$work/nginx-tmp"
+
+# --- requests as browsers make them --------------------------------------------
+page_headers=(-H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+	-H 'Accept-Encoding: gzip, deflate, br, zstd' -H 'Accept-Language: en-US,en;q=0.9'
+	-H 'Sec-Fetch-Dest: document' -H 'Sec-Fetch-Mode: navigate' -H 'Sec-Fetch-Site: none'
+	-H 'Upgrade-Insecure-Requests: 1'
+	-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36')
+json_headers=(-H 'Accept: application/json' -H 'Accept-Encoding: gzip, deflate, br, zstd'
+	-H 'Sec-Fetch-Dest: empty' -H 'Sec-Fetch-Mode: cors' -H 'Sec-Fetch-Site: same-origin'
+	-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36')
+session='JSESSIONID=5a1b2c3d4e5f'
 
 caddy_pid=""
 start_caddy() {
@@ -143,22 +153,31 @@ stop_caddy() {
 	wait "$caddy_pid" 2>/dev/null || true
 }
 start_caddy
+# (e)'s snippet: the banner markup cookie_consent inserts before </body> of
+# the 12 KB page for a visitor without consent, as sent, so that nginx
+# inserts (and compresses) as many bytes of the same kind as we do.
+curl -fs --compressed "${page_headers[@]}" -H "Cookie: $session" \
+	"http://127.0.0.1:$port_cg/12k.html" >"$work/banner.html"
+# nginx reads a parameter of at most 4 KiB: the markup goes into variables
+# of 2,000 characters each, joined in sub_filter's replacement. In nginx's
+# single-quoted strings a quote and a backslash are escaped; a '$' would be
+# read as a variable.
+perl -0777 -ne 'if (m{(<link rel="stylesheet" href="[^"]*/_consent/banner\.css.*?)</body>}s) {
+		my $m = $1; die "a \$ in the banner markup\n" if $m =~ /\$/;
+		my $vars = "";
+		for (my $i = 0; $i * 2000 < length $m; $i++) {
+			(my $part = substr($m, $i * 2000, 2000)) =~ s/([\\\x27])/\\$1/g;
+			print "set \$cg_banner_$i \x27$part\x27;\n"; $vars .= "\$cg_banner_$i";
+		}
+		print "sub_filter \x27</body>\x27 \x27$vars</body>\x27;\n" }' \
+	"$work/banner.html" >"$work/snippet.conf"
+[ -s "$work/snippet.conf" ] || { echo "no banner markup in (b)'s /12k.html" >&2; exit 1; }
 "$nginx_bin" -e "$work/nginx-error.log" -p "$work" -c "$work/nginx.conf" &
 nginx_pid=$!
 pids+=($nginx_pid)
 wait_http "http://127.0.0.1:$port_d/api.json"
 nginx_workers=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
 
-# --- requests as browsers make them --------------------------------------------
-page_headers=(-H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
-	-H 'Accept-Encoding: gzip, deflate, br, zstd' -H 'Accept-Language: en-US,en;q=0.9'
-	-H 'Sec-Fetch-Dest: document' -H 'Sec-Fetch-Mode: navigate' -H 'Sec-Fetch-Site: none'
-	-H 'Upgrade-Insecure-Requests: 1'
-	-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36')
-json_headers=(-H 'Accept: application/json' -H 'Accept-Encoding: gzip, deflate, br, zstd'
-	-H 'Sec-Fetch-Dest: empty' -H 'Sec-Fetch-Mode: cors' -H 'Sec-Fetch-Site: same-origin'
-	-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36')
-session='JSESSIONID=5a1b2c3d4e5f'
 # (c): a real consent cookie, every category granted, from the endpoint.
 consent=$(curl -fs -o /dev/null -D - -X POST -H 'Sec-Fetch-Site: same-origin' -d 'choice=accept_all&return=/' \
 	"http://127.0.0.1:$port_cg/_consent/consent" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(cookie_consent=[^;]*\).*/\1/p')
@@ -202,7 +221,7 @@ check b+gz /100k.html 'Content-Encoding: gzip'
 check b+gz /100k.html 'data-consent-src="//pixel.quantserve.com'
 check b /api.json '"items"' 'guard.js'
 check d /1m.html 'Set-Cookie: _ga='
-check e /1m.html 'consentgate-banner' 'Set-Cookie'
+check e /1m.html 'id="cg-banner"' 'Set-Cookie'
 check e+gz /12k.html 'Content-Encoding: gzip'
 check d+gz /api.json 'Content-Encoding: gzip'
 check a+gz /api.json 'Content-Encoding: gzip'
