@@ -122,9 +122,15 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 	return cfg
 }
 
-// pageIn sets the page's language from the document: its <html lang>, when
-// that is one of the policy's languages, beats Accept-Language (SPEC §7).
+// pageIn completes the page from the document: its <html lang>, when that is
+// one of the policy's languages, beats Accept-Language (SPEC §7); without a
+// nonce in the response's Content-Security-Policy header, a script nonce in a
+// <meta http-equiv="Content-Security-Policy"> goes on our script tags, which
+// that policy binds (they come after it).
 func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
+	if pg.Nonce == "" && len(d.CSP) > 0 {
+		pg.Nonce = scriptNonce(d.CSP)
+	}
 	if d.Lang == "" {
 		return pg
 	}

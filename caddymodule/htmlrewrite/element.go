@@ -189,7 +189,7 @@ var plainStartTag = func() (m [numNamedTags + 256]bool) {
 		tInput, tHr, tOption, tOptgroup, tRb, tRtc, tRp, tRt, tSvg, tMath, tFrame, tImage,
 		tBase, tTemplate, tScript, tStyle, tIframe, tImg, tVideo, tAudio, tSource, tTrack,
 		tObject, tEmbed, tLink, tNoscript, tNoembed, tNoframes, tTextarea, tTitle, tXmp,
-		tPlaintext} {
+		tPlaintext, tMeta} {
 		m[id] = false
 	}
 	return m
@@ -268,6 +268,25 @@ func (r *Rewriter) nameKnown(p []byte, i int) {
 		return
 	}
 	r.release()
+}
+
+// metaCSP adds the policy of a <meta http-equiv="Content-Security-Policy"> to Doc
+// (http-equiv is matched ASCII case-insensitively, as browsers match it).
+func (r *Rewriter) metaCSP(tag []byte) {
+	v, ok := findAttr(tag, "http-equiv")
+	if !ok {
+		return
+	}
+	var equiv string
+	equiv, r.scratch = decodeAttr(v, r.scratch)
+	if !asciiEqualFold([]byte(equiv), []byte("content-security-policy")) {
+		return
+	}
+	if c, ok := findAttr(tag, "content"); ok {
+		var policy string
+		policy, r.scratch = decodeAttr(c, r.scratch)
+		r.doc.CSP = append(r.doc.CSP, policy)
+	}
 }
 
 // needsAttrs reports whether the start tag being scanned has attributes the tree
@@ -421,6 +440,8 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 				r.base, r.scratch = decodeAttr(v, r.scratch)
 				r.baseDone = true
 			}
+		case id == tMeta && len(r.doc.CSP) < maxMetaCSP:
+			r.metaCSP(tag)
 		}
 	}
 
@@ -1022,9 +1043,11 @@ func (c *urlCollector) urlEnd(u []byte, _, _ int64, imported bool) {
 }
 
 // addCSSURL adds a URL a stylesheet loads; a data: URL loads nothing, but an imported
-// stylesheet's payload can load more, so it goes into Inline (an image's cannot).
+// stylesheet's payload can load more, so it goes into Inline (an image's cannot). One
+// that is empty or only a fragment once the URL parser has stripped the C0 controls and
+// spaces around it is the document itself, and is left out.
 func (r *Rewriter) addCSSURL(u []byte, imported bool) {
-	t := bytes.TrimSpace(u)
+	t := bytes.TrimFunc(u, func(c rune) bool { return c <= ' ' })
 	if len(t) == 0 || t[0] == '#' {
 		return
 	}

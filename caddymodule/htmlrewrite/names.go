@@ -328,3 +328,6 @@ func lookupShort(w uint64) tagID {
 		}
 	}
 }
+
+// tMeta is <meta>'s ID, a name of otherNames: only Doc reads it (Doc.CSP).
+var tMeta = lookupName("meta")

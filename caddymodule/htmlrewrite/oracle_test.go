@@ -303,7 +303,9 @@ func modelSrcset(v string) []string {
 	return out
 }
 
-var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.\x{80}-\x{10FFFF}])url\(\s*(?:"([^"\\]*)"|'([^'\\]*)'|([^\s"'()\\\x00-\x1f\x7f]+))\s*\))|(?:@import\s+(?:"([^"\\]*)"|'([^'\\]*)'))`)
+// A CSS string ends at a newline (a bad string, which loads nothing): the strings below
+// hold none.
+var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.\x{80}-\x{10FFFF}])url\(\s*(?:"([^"\\\n\r\f]*)"|'([^'\\\n\r\f]*)'|([^\s"'()\\\x00-\x1f\x7f]+))\s*\))|(?:@import\s+(?:"([^"\\\n\r\f]*)"|'([^'\\\n\r\f]*)'))`)
 
 // modelCSS finds the plain url(), url("") and @import "" of CSS text; the rewriter's CSS
 // tokenizer must find at least these. Text with escapes, comments or quotes other than
@@ -341,7 +343,10 @@ func modelCSS(css string) []string {
 	var out []string
 	for _, m := range modelCSSURL.FindAllStringSubmatch(css, -1) {
 		for _, g := range m[1:] {
-			if g != "" && g[0] != '#' && modelScheme(g) != "data" && modelScheme(g) != "javascript" {
+			// The URL parser strips the C0 controls and spaces around a URL: what is
+			// then empty or a fragment alone is the document itself.
+			if t := strings.TrimFunc(g, func(c rune) bool { return c <= ' ' }); t != "" && t[0] != '#' &&
+				modelScheme(g) != "data" && modelScheme(g) != "javascript" {
 				out = append(out, g)
 			}
 		}

@@ -10,7 +10,14 @@ type Doc struct {
 	// Lang is the decoded lang attribute of the document's <html> start tag (xml:lang
 	// first in XML); "" when none was seen (yet).
 	Lang string
+	// CSP holds the decoded content of each <meta http-equiv="Content-Security-Policy">
+	// seen so far (the first few; HTML only, not inside <template> or <noscript>): a
+	// policy the page delivers in its markup, which binds what is inserted after it.
+	CSP []string
 }
+
+// maxMetaCSP bounds Doc.CSP: a page has one such meta, rarely two.
+const maxMetaCSP = 4
 
 // Element is an element the rewriter asks the caller about: one that would load or run
 // something.
