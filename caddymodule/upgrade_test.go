@@ -99,4 +99,16 @@ func testWebSocketUpgrade(t *testing.T, encode string) {
 			t.Fatalf("echo %q, want %q", got, strings.ToUpper(msg))
 		}
 	}
+	// The visitor leaves. Caddy must be done with the tunnel before the test
+	// stops it: stopping closes the tunnels still open, and Caddy's own
+	// byte counting on a hijacked connection then races with the copy that
+	// has just ended (Caddy 2.11.9, under -race). reverse_proxy logs
+	// "connection closed" once it has let go of both connections.
+	conn.Close()
+	for deadline := time.Now().Add(5 * time.Second); len(p.logs(t, "http.handlers.reverse_proxy", "connection closed")) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("reverse_proxy did not close the tunnel after the visitor left")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
