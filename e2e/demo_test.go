@@ -66,21 +66,28 @@ func startDemo(t *testing.T, setup ...demoSetup) {
 	}
 	cfg = strings.Replace(cfg, "admin localhost:2019", global, 1)
 	cfg = strings.ReplaceAll(cfg, "examples/", "../examples/")
+	runCaddyfile(t, cfg, "8080")
+}
+
+// runCaddyfile adapts a Caddyfile, loads it into this process's Caddy, stops
+// Caddy when the test ends, and waits until the proxy listens on port.
+func runCaddyfile(t *testing.T, cfg, port string) {
+	t.Helper()
 	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("adapting: %v\n%s", err, cfg)
 	}
 	if err := caddy.Load(adapted, true); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = caddy.Stop() })
 	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", "127.0.0.1:8080"); err == nil {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
 			c.Close()
-			break
+			return
 		}
 		if i == 100 {
-			t.Fatal("the demo did not start")
+			t.Fatalf("nothing listens on port %s", port)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

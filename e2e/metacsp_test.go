@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -55,14 +53,7 @@ http://localhost:%d {
 	reverse_proxy %s
 }
 `, port, strings.TrimPrefix(site.URL, "http://"))
-	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := caddy.Load(adapted, true); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
+	runCaddyfile(t, cfg, fmt.Sprint(port))
 
 	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
 	defer cancel()

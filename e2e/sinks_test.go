@@ -20,8 +20,6 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -369,24 +367,7 @@ http://www.shop.test:%s, http://shop.test:%s {
 	reverse_proxy %s
 }
 `, s.logFile, port, port, policy, strings.TrimPrefix(upstream.URL, "http://"))
-	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
-	if err != nil {
-		t.Fatalf("adapting: %v\n%s", err, cfg)
-	}
-	if err := caddy.Load(adapted, true); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("the proxy did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runCaddyfile(t, cfg, port)
 	return s
 }
 
