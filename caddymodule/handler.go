@@ -301,10 +301,8 @@ func boxedBool(b bool) any {
 
 // cookieClasses remembers the class of the first few cookie names a request
 // and its response meet. The Set-Cookie of a response mostly names cookies
-// the request carried: each is then found in a short list that is in the
-// CPU's cache instead of being looked up again in the classifier's tables,
-// which a proxy's other work between the request and the response has
-// pushed out of it.
+// the request carried: each is then found by a scan of a short list instead
+// of being looked up again in the classifier's maps and pattern lists.
 type cookieClasses struct {
 	n       int
 	names   [rememberedClasses]string

@@ -279,7 +279,7 @@ func (r *Rewriter) metaCSP(tag []byte) {
 	}
 	var equiv string
 	equiv, r.scratch = decodeAttr(v, r.scratch)
-	if !asciiEqualFold([]byte(equiv), []byte("content-security-policy")) {
+	if !eqFold([]byte(equiv), "content-security-policy") {
 		return
 	}
 	if c, ok := findAttr(tag, "content"); ok {
