@@ -100,6 +100,12 @@ var sinkCases = []sinkCase{
 	{name: "style-import-url", kind: "markup", page: `<style>@import url({T}/s.css);</style>`, after: "released"},
 	{name: "style-import-data", kind: "markup", page: `<style>@import url("data:text/css,@import url({T}/s.css);");</style>`, after: "released"},
 	{name: "style-import-string", kind: "markup", page: `<style>@import "{T}/s.css" screen; p { color: red }</style>`, after: "released"},
+	// Start tags longer than the 64 KiB the proxy holds: what loads is still
+	// checked, attribute by attribute.
+	{name: "long-tag-img-src-after-limit", kind: "markup", page: `<img data-x="` + strings.Repeat("x", 70<<10) + `" src="{T}/p.gif" alt="">`, after: "released"},
+	{name: "long-tag-img-src-past-limit", kind: "markup", page: `<img src="{T}/p.gif?` + strings.Repeat("x", 70<<10) + `" alt="">`, after: "released"},
+	{name: "long-tag-style-after-limit", kind: "markup", page: `<div data-x="` + strings.Repeat("x", 70<<10) + `" style="background-image: url({T}/p.gif)">x</div>`, after: "released"},
+	{name: "long-tag-iframe-src-after-long-src", kind: "markup", page: `<iframe src="data:text/html,` + strings.Repeat("x", 70<<10) + `" srcdoc="<img src=&quot;{T}/p.gif&quot;>"></iframe>`, after: "released"},
 
 	// How the proxy reads the response: it must see the page the browser renders.
 	{name: "duplicate-content-type", kind: "response", page: `<script src="{T}/x.js"></script>`, after: "released", serve: func(w http.ResponseWriter, page string) {

@@ -45,7 +45,8 @@
 // inline script or a style until its end tag, an SVG script or style until its element
 // ends. At most Config.MaxHold bytes are held at any time (64 KiB by default, at least
 // 16). What does not fit fails closed (Element.Partial, and Config.Debug is told), except
-// long inline scripts and styles, which are checked in pieces; see docs/REWRITER.md.
+// long inline scripts and styles, which are checked in pieces, and long start tags, which
+// are checked attribute by attribute (longtag.go); see docs/REWRITER.md.
 // Flush writes everything no later byte can change; Close decides the rest.
 //
 // # How much of the parser it follows

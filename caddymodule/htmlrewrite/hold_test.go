@@ -193,23 +193,64 @@ func TestOverLimit(t *testing.T) {
 		calls: []string{`script partial`, `img "track.gif"`},
 		debug: true,
 	}, {
+		// An element whose attributes load on their own is checked one attribute at a
+		// time: the tag goes out, and each later attribute that loads is asked about.
 		name:  "long img tag",
 		in:    `<img alt="` + long + `" src=track.gif SRCSET=a.png>`,
-		want:  `<img data-consent="p" alt="` + long + `" data-consent-src=track.gif data-consent-srcset=a.png>`,
-		calls: []string{`img partial`},
-		debug: true,
+		want:  `<img alt="` + long + `" data-consent="c" data-consent-src=track.gif SRCSET=a.png>`,
+		calls: []string{`img "track.gif"`, `img "a.png"`},
 	}, {
 		name:  "long img tag with src before the limit",
 		in:    `<img src=track.gif alt="` + long + `">`,
 		want:  `<img data-consent="c" data-consent-src=track.gif alt="` + long + `">`,
-		calls: []string{`img "track.gif" partial`},
-		debug: true,
+		calls: []string{`img "track.gif"`},
 	}, {
 		name:  "long div tag with a style after the limit",
 		in:    `<div data-x="` + long + `" style="background:url(track.gif)">`,
-		want:  `<div data-consent="p" data-x="` + long + `" data-consent-style="background:url(track.gif)">`,
-		calls: []string{`div partial`},
+		want:  `<div data-x="` + long + `" data-consent="c" data-consent-style="background:url(track.gif)">`,
+		calls: []string{`div "track.gif"`},
+	}, {
+		name: "long div tag with a style that loads nothing",
+		in:   `<div data-x="` + long + `" style="color: red" class=a>`,
+		want: `<div data-x="` + long + `" style="color: red" class=a>`,
+	}, {
+		// The URL the limit cuts is decided on its start when that fixes its host.
+		name:  "long data: image",
+		in:    `<img src="data:image/png;base64,` + long + `" alt=x srcset="a.png 2x"><img src=track.gif>`,
+		want:  `<img src="data:image/png;base64,` + long + `" alt=x srcset="a.png 2x"><img data-consent="c" data-consent-src=track.gif>`,
+		calls: []string{`img "data:"`, `img "a.png"`, `img "track.gif"`},
+	}, {
+		name:  "long URL whose host is a tracker's",
+		in:    `<img src="https://track.example/p.gif?` + long + `" alt=x>`,
+		want:  `<img data-consent="c" data-consent-src="https://track.example/p.gif?` + long + `" alt=x>`,
+		calls: []string{`img "https://track.example/"`},
+	}, {
+		name:  "long URL whose host is not a tracker's, a tracker's srcset after it",
+		in:    `<img src="https://ok.example/p.gif?` + long + `" SrcSet="https://track.example/a.png 2x">`,
+		want:  `<img src="https://ok.example/p.gif?` + long + `" data-consent="c" data-consent-srcset="https://track.example/a.png 2x">`,
+		calls: []string{`img "https://ok.example/"`, `img "https://track.example/a.png"`},
+	}, {
+		// Cut before its host has ended, a URL fails closed, alone.
+		name:  "long tag cut in a URL's host",
+		in:    `<img data-x="` + long[:50] + `" src="https://ok.example/a.png" alt=y>`,
+		want:  `<img data-consent="p" data-x="` + long[:50] + `" data-consent-src="https://ok.example/a.png" alt=y>`,
+		calls: []string{`img partial`},
 		debug: true,
+	}, {
+		name:  "long tag cut before a value",
+		in:    `<img data-x="` + long[:53] + `" src="track.gif" alt=y>`,
+		want:  `<img data-x="` + long[:53] + `" data-consent="c" data-consent-src="track.gif" alt=y>`,
+		calls: []string{`img "track.gif"`},
+	}, {
+		// An attribute of the rest that is itself longer than the limit.
+		name:  "long attributes after the limit",
+		in:    `<iframe data-x="` + long + `" src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" src='//track.example/?` + long + `'>`,
+		want:  `<iframe data-x="` + long + `" src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" data-consent="c" data-consent-src='//track.example/?` + long + `'>`,
+		calls: []string{`iframe "data:"`, `img "//track.example/"`},
+	}, {
+		name: "an attribute without a value is not asked about",
+		in:   `<iframe data-x="` + long + `" src width=1></iframe>`,
+		want: `<iframe data-x="` + long + `" src width=1></iframe>`,
 	}, {
 		// A script whose first window matches is held back whole.
 		name:  "long inline script matching at once",
@@ -297,6 +338,8 @@ func TestOverLimit(t *testing.T) {
 			if debugged != c.debug {
 				t.Errorf("Debug called: %v", debugged)
 			}
+			// Nor does it depend on how the input is cut into writes.
+			checkChunkings(t, c.name, []byte(c.in), 72, rand.New(rand.NewPCG(3, 4)), 20, true)
 		})
 	}
 }

@@ -49,9 +49,11 @@ type Element struct {
 	// Width and Height are the element's attributes of those names, decoded, for the
 	// elements that get placeholders (iframe, frame, video, audio, embed, object).
 	Width, Height string
-	// Partial: the start tag was longer than the hold limit, so URLs and Inline hold only
-	// what came before it. The rewriter cannot see the rest in time; the caller should
-	// hold the element back unless nothing it could be is blocked (fail closed).
+	// Partial: what decides the element (a start tag of a script, style or link, or one
+	// attribute of another element's long tag) did not fit in the hold limit, so URLs and
+	// Inline hold only what came before it. The rewriter cannot see the rest in time; the
+	// caller should hold it back unless nothing it could be is blocked (fail closed). A
+	// long tag's other attributes are asked about one by one, not as Partial (longtag.go).
 	Partial bool
 }
 
@@ -143,6 +145,7 @@ type Rewriter struct {
 	words    []attrWord
 	importAt []int64 // where the @import URLs of a style being decided start
 	saved    []frame
+	synth    []byte // an attribute of a long tag as a tag of its own; not kept across Reset
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -365,7 +368,7 @@ const (
 	capRaw                   // an inline script's or a style's start tag and text
 	capWindow                // an inline script's text after its first window
 	capURL                   // a URL in a long style's text, after its first window
-	capAttr                  // an attribute name in the rest of a held-back long tag
+	capAttr                  // an attribute in the rest of a long tag (longtag.go)
 )
 
 func (r *Rewriter) beginCapture(at int, why capture) {
@@ -485,6 +488,10 @@ func (r *Rewriter) overflow(p []byte, i int) {
 	case capURL:
 		r.cssTokenEnd(p, i, true)
 	case capAttr:
+		if r.tail.checked {
+			r.tailAttrOverflow(p, i)
+			return
+		}
 		// Longer than the limit: no name of ours.
 		r.release()
 	}

@@ -246,8 +246,8 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			r.nameDone(p, i)
 
 		case sBeforeAttrName:
-			if r.tail.blocked {
-				// The rest of a held-back long tag: each attribute name is looked at.
+			if r.tail.blocked || r.tail.checked {
+				// The rest of a long tag: each attribute is looked at (longtag.go).
 				for i < end && class[p[i]]&cSpace != 0 {
 					i++
 				}
@@ -311,6 +311,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			if i == end {
 				return i
 			}
+			if p[i] != '=' && r.attrHeld() {
+				r.tailAttrEnd(p, i)
+			}
 			switch p[i] {
 			case '/':
 				i++
@@ -342,6 +345,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				i++
 				t.state = sAttrValueSQ
 			case '>':
+				if r.attrHeld() {
+					r.tailAttrEnd(p, i)
+				}
 				i++
 				if r.tagEnd(p, i) {
 					return i
@@ -361,6 +367,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 			i += j + 1
 			t.state = sAfterAttrValueQ
+			if r.attrHeld() {
+				r.tailAttrEnd(p, i)
+			}
 
 		case sAttrValueUnq:
 			for i < end && class[p[i]]&cUnquotedEnd == 0 {
@@ -368,6 +377,9 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 			}
 			if i == end {
 				return i
+			}
+			if r.attrHeld() {
+				r.tailAttrEnd(p, i)
 			}
 			i++
 			if p[i-1] == '>' {
@@ -835,10 +847,16 @@ func tagRestBits(p []byte, i int) (next int, st state, selfClosing bool, names u
 				names |= aPing
 			}
 		}
+		nameEnd := i
 		for i < len(p) && class[p[i]]&cSpace != 0 {
 			i++
 		}
 		if i == len(p) {
+			if i == nameEnd {
+				// The name may go on: a long tag's rest is read by attribute
+				// (longtag.go), so the state must say so.
+				return i, sAttrName, false, names
+			}
 			return i, sAfterAttrName, false, names
 		}
 		if p[i] != '=' {

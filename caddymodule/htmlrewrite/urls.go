@@ -1,6 +1,7 @@
 package htmlrewrite
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 )
@@ -134,4 +135,80 @@ func appendDataPayload(b []byte, rest string) []byte {
 		}
 	}
 	return b
+}
+
+// urlPrefix decides a URL attribute whose value the hold limit cut after raw. When every
+// value that begins with raw loads from the same host (or from none), it returns a URL
+// naming that host — raw up to the end of its authority, the scheme of a URL that has no
+// host (data:, javascript:), or the start of a relative URL — and true. A URL whose
+// authority has not ended yet, or whose start could still turn into a scheme or "//",
+// is undecided. The value is read as URL parsers read it: tabs and newlines dropped,
+// leading spaces and control characters trimmed, backslashes as slashes.
+func (r *Rewriter) urlPrefix(raw, buf []byte) (string, []byte, bool) {
+	// A character reference the limit cut could still become any character.
+	if k := bytes.LastIndexByte(raw, '&'); k >= 0 && bytes.IndexByte(raw[k:], ';') < 0 {
+		raw = raw[:k]
+	}
+	var v string
+	v, buf = r.decodeValue(raw, buf)
+	// The first 2 KiB decide any URL with a plausible authority; past them, undecided.
+	c := make([]byte, 0, min(len(v), 2<<10))
+	for k := 0; k < len(v) && len(c) < cap(c); k++ {
+		switch ch := v[k]; {
+		case ch == '\t' || ch == '\n' || ch == '\r':
+		case ch <= ' ' && len(c) == 0:
+		case ch == '\\':
+			c = append(c, '/')
+		default:
+			c = append(c, ch)
+		}
+	}
+	s := string(c)
+	authority := func(from int) (string, bool) {
+		rest := strings.TrimLeft(s[from:], "/")
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			return "", false
+		}
+		return s[:len(s)-len(rest)+end+1], true
+	}
+	switch {
+	case s == "" || s == "/":
+		return "", buf, false
+	case strings.HasPrefix(s, "//"):
+		u, ok := authority(0)
+		return u, buf, ok
+	}
+	colon := strings.IndexByte(s, ':')
+	slash := strings.IndexAny(s, "/?#")
+	switch {
+	case slash >= 0 && (colon < 0 || slash < colon):
+		return s[:slash+1], buf, true // relative: the page's host
+	case colon < 0:
+		if isSchemeStart(s) {
+			return "", buf, false // may still be "scheme:"
+		}
+		return s, buf, true // relative
+	}
+	scheme := strings.ToLower(s[:colon])
+	switch {
+	case !isSchemeStart(scheme):
+		return s[:colon+1], buf, true // "a_b:c" is a relative path
+	case scheme == "http" || scheme == "https":
+		u, ok := authority(colon + 1)
+		return u, buf, ok
+	}
+	return s[:colon+1], buf, true // no host: data:, javascript:, ...
+}
+
+// isSchemeStart reports whether s is, or may begin, a URL scheme: a letter, then
+// letters, digits, '+', '-' or '.'.
+func isSchemeStart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := lower(s[i])
+		if !(c >= 'a' && c <= 'z' || i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
