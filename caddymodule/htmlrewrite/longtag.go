@@ -96,27 +96,24 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 // attributes are checked one at a time (see tailChecked).
 func (r *Rewriter) overflowChecked(p []byte, i int, tag []byte, id tagID, ns uint8) {
 	t := &r.tok
-	// The attribute the limit cut, if any: its name or its value is not complete.
-	cut, inValue := -1, false
-	var last attr
+	// The attribute the limit cut, if any (last): its name or its value is not complete.
+	inAttr, inValue := false, false
 	switch t.state {
 	case sAttrName, sAfterAttrName, sBeforeAttrValue:
-		cut = 0
+		inAttr = true
 	case sAttrValueDQ, sAttrValueSQ, sAttrValueUnq:
-		cut, inValue = 0, true
-	}
-	if cut == 0 {
-		r.attrs = parseAttrs(tag, r.attrs[:0])
-		if len(r.attrs) == 0 {
-			cut, inValue = -1, false
-		} else {
-			last = r.attrs[len(r.attrs)-1]
-			cut = last.nameStart
-		}
+		inAttr, inValue = true, true
 	}
 	complete := tag
-	if cut >= 0 {
-		complete = tag[:cut]
+	var last attr
+	if inAttr {
+		r.attrs = parseAttrs(tag, r.attrs[:0])
+		if len(r.attrs) == 0 {
+			inAttr, inValue = false, false
+		} else {
+			last = r.attrs[len(r.attrs)-1]
+			complete = tag[:last.nameStart]
+		}
 	}
 	var a analysis
 	r.analyse(&a, complete, id, ns)
@@ -166,8 +163,8 @@ func (r *Rewriter) overflowChecked(p []byte, i int, tag []byte, id tagID, ns uin
 	}
 	// An attribute whose value has not begun is held to its end, as the later ones are,
 	// when it may load (or its name is not complete yet).
-	if cut >= 0 && !inValue && (t.state == sAttrName || roleOf(id, ns, tag[last.nameStart:last.nameEnd]) != rNone) {
-		r.emitHolding(p, i, tag, cut)
+	if inAttr && !inValue && (t.state == sAttrName || roleOf(id, ns, tag[last.nameStart:last.nameEnd]) != rNone) {
+		r.emitHolding(p, i, tag, last.nameStart)
 		return
 	}
 	r.release()
