@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -83,6 +84,11 @@ var sinkCases = []sinkCase{
 	{name: "iframe-srcdoc", kind: "markup", page: `<iframe srcdoc="<script src=&quot;{T}/x.js&quot;></script>"></iframe>`, after: "released"},
 	{name: "iframe-src-javascript", kind: "markup", page: `<iframe src="javascript:'<script src=&quot;{T}/x.js&quot;></script>'"></iframe>`, after: "released"},
 	{name: "iframe-src-data", kind: "markup", page: `<iframe src="data:text/html,<script src=&quot;{T}/x.js&quot;></script>"></iframe>`, after: "released"},
+	// Chromium reads "; base64" (a space after the ';') as base64 too.
+	{name: "iframe-src-data-base64-space", kind: "markup", page: `<script src="{T}/x.js"></script>`, after: "released", serve: func(w http.ResponseWriter, page string) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>data</title></head><body><iframe src="data:text/html; base64,`+base64.StdEncoding.EncodeToString([]byte(page))+`"></iframe></body></html>`)
+	}},
 	{name: "base-href", kind: "markup", page: `<!DOCTYPE html><html lang="en"><head><base href="{T}/"><title>base</title></head><body><script src="gtag.js"></script></body></html>`, after: "released"},
 	{name: "link-preload", kind: "markup", page: `<link rel="preload" as="script" href="{T}/x.js">`, after: "released"},
 	{name: "link-modulepreload", kind: "markup", page: `<link rel="modulepreload" href="{T}/x.js">`, after: "released"},

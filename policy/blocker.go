@@ -248,7 +248,11 @@ func dataPayload(u string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	if m := strings.TrimRight(meta, " \t"); len(m) >= 7 && strings.EqualFold(m[len(m)-7:], ";base64") {
+	// Base64 when the media type, without its surrounding ASCII white space, ends in
+	// ';', any spaces and "base64" (the Fetch standard's data: URL processor, and
+	// Chromium: "text/html; base64" is base64). htmlrewrite.dataBase64 is the same rule.
+	m := strings.TrimRight(meta, " \t\n\f\r")
+	if n := len(m) - 6; n >= 0 && strings.EqualFold(m[n:], "base64") && strings.HasSuffix(strings.TrimRight(m[:n], " "), ";") {
 		clean := strings.Map(func(r rune) rune {
 			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
 				return -1

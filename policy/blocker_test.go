@@ -202,6 +202,7 @@ func TestBlockerForElement(t *testing.T) {
 				"data:text/css,@import%20url(https://files.imbox.io/w.css)",
 				"data:text/css;base64,QGltcG9ydCB1cmwoaHR0cHM6Ly9maWxlcy5pbWJveC5pby93LmNzcyk=",
 				" DATA:text/css;charset=utf-8;BASE64,QGltcG9ydCB1cmwoaHR0cHM6Ly9maWxlcy5pbWJveC5pby93LmNzcyk",
+				"data:text/css; base64 ,QGltcG9ydCB1cmwoaHR0cHM6Ly9maWxlcy5pbWJveC5pby93LmNzcyk=", // base64 for browsers too
 			} {
 				for _, css := range []string{"@import url('" + u + "');", `@import "` + u + `";`, "@import url(" + strings.ReplaceAll(u, " ", "") + ")",
 					`.i:before{content:"\f101"} @import url("\64 ata` + strings.TrimSpace(u)[4:] + `");`,

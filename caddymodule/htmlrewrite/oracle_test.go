@@ -2,7 +2,9 @@ package htmlrewrite
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -245,8 +247,7 @@ func modelScheme(u string) string {
 func (l *loads) loadURL(v string, doc bool) bool {
 	switch modelScheme(v) {
 	case "data":
-		_, payload, _ := strings.Cut(v, ",")
-		if doc && payload != "" {
+		if doc && modelDataBody(v) != "" {
 			l.inline = true
 			return true
 		}
@@ -264,6 +265,38 @@ func (l *loads) loadURL(v string, doc bool) bool {
 		return true
 	}
 	return false
+}
+
+// modelDataBody is the body of a data: URL as the Fetch standard's data: URL processor
+// gets it: tabs and newlines gone (the URL parser), percent-decoded, then base64-decoded
+// (ASCII white space ignored) when the media type, trimmed, ends in ";", spaces and
+// "base64".
+var modelBase64Type = regexp.MustCompile(`(?i);[ ]*base64$`)
+
+func modelDataBody(v string) string {
+	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
+	_, rest, _ := strings.Cut(v, ":")
+	mt, body, ok := strings.Cut(rest, ",")
+	if !ok {
+		return ""
+	}
+	if un, err := url.PathUnescape(body); err == nil {
+		body = un
+	}
+	if !modelBase64Type.MatchString(strings.TrimRight(mt, " \t\n\f\r")) {
+		return body
+	}
+	b64 := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" \t\n\f\r", r) {
+			return -1
+		}
+		return r
+	}, body)
+	dec, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))
+	if err != nil {
+		return body // not base64 after all: the browser shows nothing; the model keeps it
+	}
+	return string(dec)
 }
 
 // modelSrcset reads a srcset as the standard describes it: a URL is a run of

@@ -99,3 +99,37 @@ func TestWriteDoesNotRetain(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", out.Bytes(), want)
 	}
 }
+
+// TestSVGScriptTextRuns: an SVG script's text is its text runs, each decoded on its own —
+// a character reference does not reach across an element inside it. Decoded together,
+// "1&" and "gtag(" would read "1>ag(" (the legacy "&gt" needs no ';') and hide the marker
+// the script runs with (found by FuzzOracle as "&" + "ac;" read "∾").
+func TestSVGScriptTextRuns(t *testing.T) {
+	for _, in := range []string{
+		`<svg><script>1&<a/>gtag('config', 'G-1')</script></svg>`,
+		`<svg><script>1&<a></a>gtag('config', 'G-1')</script></svg>`,
+		`<svg><script>1&<!-- -->gtag('config', 'G-1')</script></svg>`,
+	} {
+		rec := &recorder{cat: func(e Element) string {
+			if bytes.Contains(e.Inline, []byte("gtag(")) {
+				return "c"
+			}
+			return ""
+		}}
+		out := string(rewriteAll(t, []byte(in), &Config{Block: rec.block}))
+		if !strings.Contains(out, `type="text/plain"`) {
+			t.Errorf("%q: not held back: %q (calls %v)", in, out, rec.calls)
+		}
+		for _, chunked := range []int{1, 7} {
+			var got bytes.Buffer
+			r := New(&got, &Config{Block: rec.block})
+			for p := []byte(in); len(p) > 0; p = p[min(chunked, len(p)):] {
+				r.Write(p[:min(chunked, len(p))])
+			}
+			r.Close()
+			if got.String() != out {
+				t.Errorf("%q in writes of %d: %q, want %q", in, chunked, got.String(), out)
+			}
+		}
+	}
+}

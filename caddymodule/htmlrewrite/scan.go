@@ -164,6 +164,10 @@ func (r *Rewriter) scan(p []byte, i, end int) int {
 				i += j + 1
 			}
 			if next, ok, stop := r.fastTag(p, i); ok {
+				// A tag ends a run of text (references do not reach across it).
+				if r.pend.active {
+					r.textBreak()
+				}
 				i = next
 				if stop {
 					return i

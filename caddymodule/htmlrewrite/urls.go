@@ -110,7 +110,7 @@ func appendPercentDecoded(b []byte, s string) []byte {
 }
 
 // appendDataPayload appends the decoded body of a data: URL (what follows "data:"):
-// percent-decoded, and base64-decoded when the media type ends in ";base64". A body that
+// percent-decoded, and base64-decoded when its media type says so (dataBase64). A body that
 // is not valid base64 is appended percent-decoded as it is, so that nothing is hidden.
 func appendDataPayload(b []byte, rest string) []byte {
 	comma := strings.IndexByte(rest, ',')
@@ -120,8 +120,7 @@ func appendDataPayload(b []byte, rest string) []byte {
 	mt, body := rest[:comma], rest[comma+1:]
 	start := len(b)
 	b = appendPercentDecoded(b, body)
-	mt = strings.TrimRight(mt, " ")
-	if len(mt) >= 7 && strings.EqualFold(mt[len(mt)-7:], ";base64") {
+	if dataBase64(mt) {
 		// Forgiving base64: ASCII whitespace is removed first.
 		raw := strings.Map(func(r rune) rune {
 			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
@@ -135,6 +134,19 @@ func appendDataPayload(b []byte, rest string) []byte {
 		}
 	}
 	return b
+}
+
+// dataBase64 reports whether a data: URL whose media type (what precedes its comma) is mt
+// has a base64 body, as the Fetch standard's data: URL processor decides and Chromium
+// does: mt without its surrounding ASCII white space ends in ';', any spaces, then
+// "base64" in any case ("text/html; base64" is base64, "text/html;base64;a=b" is not).
+// policy.dataPayload decides the same way.
+func dataBase64(mt string) bool {
+	mt = strings.TrimRight(mt, " \t\n\f\r")
+	if len(mt) < 6 || !strings.EqualFold(mt[len(mt)-6:], "base64") {
+		return false
+	}
+	return strings.HasSuffix(strings.TrimRight(mt[:len(mt)-6], " "), ";")
 }
 
 // urlPrefix decides a URL attribute whose value the hold limit cut after raw. When every

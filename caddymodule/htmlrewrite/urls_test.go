@@ -56,6 +56,14 @@ func TestPayloads(t *testing.T) {
 		{"text/html;base64,PHNjc mlwdD4", "<script>"},   // whitespace in base64
 		{"text/html;base64,%50HNjcmlwdD4=", "<script>"}, // percent-decoded first
 		{"text/html;base64,!!!", "!!!"},                 // not base64: shown as it is
+		// Base64 as Chromium reads the media type (checked in it): ';', any spaces, then
+		// "base64" at its end, white space around it ignored.
+		{"text/html; base64,PHNjcmlwdD4=", "<script>"},
+		{"text/html ;BASE64 ,PHNjcmlwdD4=", "<script>"},
+		{"text/html;  base64\f,PHNjcmlwdD4=", "<script>"},
+		{"text/html;base64;charset=utf-8,PHNjcmlwdD4=", "PHNjcmlwdD4="},
+		{"text/html;x=base64,PHNjcmlwdD4=", "PHNjcmlwdD4="},
+		{"text/html;%62ase64,PHNjcmlwdD4=", "PHNjcmlwdD4="},
 		{"no comma", ""},
 	}
 	for _, c := range cases {
