@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The integration tests run real Caddy in this process (caddy.Load with the
@@ -57,16 +58,6 @@ func (u *upstream) lastCookie(t *testing.T) string {
 
 func (u *upstream) hostport() string { return strings.TrimPrefix(u.URL, "http://") }
 
-// freePort returns a loopback port nothing listens on now.
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // proxy is a running Caddy with a cookie_consent site.
 type proxy struct {
 	base    string // http://127.0.0.1:PORT
@@ -78,7 +69,7 @@ type proxy struct {
 // to a file the test can read.
 func startCaddy(t *testing.T, caddyfile string) *proxy {
 	t.Helper()
-	port := freePort(t)
+	port := testshared.FreePort(t)
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
 	// A test's own global options (a leading { ... } block) join ours.
 	var extra string

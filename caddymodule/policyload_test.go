@@ -9,6 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/consentgate/consentgate/internal/testshared"
 	"github.com/consentgate/consentgate/policy"
 )
 
@@ -52,7 +53,7 @@ func TestUndeclaredWarningSuggests(t *testing.T) {
 // TestMissingPolicyFileInJSON checks the error of a JSON config (no Caddyfile line
 // to name): the path as given and where it was looked for.
 func TestMissingPolicyFileInJSON(t *testing.T) {
-	cfg := fmt.Sprintf(`{"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[{"handler":"cookie_consent","policy":"testdata/no-such-policy.yaml"}]}]}}}}}`, freePort(t))
+	cfg := fmt.Sprintf(`{"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[{"handler":"cookie_consent","policy":"testdata/no-such-policy.yaml"}]}]}}}}}`, testshared.FreePort(t))
 	err := caddy.Validate(mustConfig(t, cfg))
 	abs, _ := filepath.Abs("testdata/no-such-policy.yaml")
 	if err == nil || !strings.Contains(err.Error(), `policy file "testdata/no-such-policy.yaml" (resolved to `+abs+` from the directory caddy runs in) does not exist`) {

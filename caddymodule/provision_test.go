@@ -12,11 +12,12 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 func TestBadPolicyIsRejectedWithFileLineAndReason(t *testing.T) {
 	path := writePolicy(t, "version: 1\ncategories:\n  - id: statistics\ncookies:\n  - {name: _ga, category: stats, duration: 2y}\n")
-	cfg := fmt.Sprintf(`{"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[{"handler":"cookie_consent","policy":%q}]}]}}}}}`, freePort(t), path)
+	cfg := fmt.Sprintf(`{"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[{"handler":"cookie_consent","policy":%q}]}]}}}}}`, testshared.FreePort(t), path)
 	err := caddy.Validate(mustConfig(t, cfg))
 	if err == nil {
 		t.Fatal("a policy with an unknown category validated")
@@ -40,7 +41,7 @@ func mustConfig(t *testing.T, js string) *caddy.Config {
 // policy given inline as an object.
 func TestInlineJSONPolicy(t *testing.T) {
 	up := newUpstream(t, legacySite)
-	port := freePort(t)
+	port := testshared.FreePort(t)
 	cfg := fmt.Sprintf(`{"admin":{"disabled":true},"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:%d"],"routes":[{"handle":[
 		{"handler":"cookie_consent","policy":{"version":1,"categories":[{"id":"marketing"}],
 			"cookies":[{"name":"_gcl_au","category":"marketing","duration":"3mo"},{"name":"JSESSIONID","category":"necessary","duration":"session"}]}},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // A configuration reload through the admin API with a changed policy applies
@@ -41,7 +42,7 @@ func TestReloadWithAChangedPolicy(t *testing.T) {
 	if err := os.WriteFile(policyFile, original, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	admin := freePort(t)
+	admin := testshared.FreePort(t)
 	caddyfile := func() string {
 		return fmt.Sprintf(`
 {

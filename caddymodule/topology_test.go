@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // Deployment topologies, all in one Caddy configuration:
@@ -21,7 +23,7 @@ import (
 //	C      http://127.0.0.1:C   the same, but trusting no proxy
 func TestBehindALoadBalancer(t *testing.T) {
 	up := newUpstream(t, legacySite)
-	front, a, b, c := freePort(t), freePort(t), freePort(t), freePort(t)
+	front, a, b, c := testshared.FreePort(t), testshared.FreePort(t), testshared.FreePort(t), testshared.FreePort(t)
 	site := func(port int) string {
 		return fmt.Sprintf(`http://:%d {
 	cookie_consent {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	_ "github.com/consentgate/consentgate/caddymodule"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The demo tests run the shipped Caddyfile.example — the proxy on :8080 in
@@ -91,6 +93,26 @@ func runCaddyfile(t *testing.T, cfg, port string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// proxyInFront runs cookie_consent with the legacy site's policy in front of upstream
+// (an http:// URL) at http://localhost:PORT, after the site directives in before (such
+// as "encode gzip"), and returns PORT.
+func proxyInFront(t *testing.T, upstream, before string) int {
+	port := testshared.FreePort(t)
+	runCaddyfile(t, fmt.Sprintf(`{
+	admin off
+	grace_period 100ms
+}
+http://localhost:%d {
+	%s
+	cookie_consent {
+		policy ../examples/legacy-site/policy.yaml
+	}
+	reverse_proxy %s
+}
+`, port, before, strings.TrimPrefix(upstream, "http://")), fmt.Sprint(port))
+	return port
 }
 
 // demoVisitor starts the demo and a browser for one test.

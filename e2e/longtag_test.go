@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -64,24 +63,7 @@ func TestLongTagsKeepThePage(t *testing.T) {
 		}
 	}))
 	t.Cleanup(site.Close)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	runCaddyfile(t, fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-}
-http://localhost:%d {
-	encode gzip
-	cookie_consent {
-		policy ../examples/legacy-site/policy.yaml
-	}
-	reverse_proxy %s
-}
-`, port, strings.TrimPrefix(site.URL, "http://")), fmt.Sprint(port))
+	port := proxyInFront(t, site.URL, "encode gzip")
 
 	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
 	defer cancel()

@@ -5,10 +5,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,24 +34,7 @@ func TestMetaCSPBanner(t *testing.T) {
 			`<script nonce="m1">window.ownScript = 1</script></body></html>`)
 	}))
 	t.Cleanup(site.Close)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg := fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-}
-http://localhost:%d {
-	cookie_consent {
-		policy ../examples/legacy-site/policy.yaml
-	}
-	reverse_proxy %s
-}
-`, port, strings.TrimPrefix(site.URL, "http://"))
-	runCaddyfile(t, cfg, fmt.Sprint(port))
+	port := proxyInFront(t, site.URL, "")
 
 	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
 	defer cancel()

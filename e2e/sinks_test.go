@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The sink matrix: every way a page can make the browser contact a tracker
@@ -356,7 +357,7 @@ func startSinkSite(t *testing.T) *sinkSite {
 	}))
 	t.Cleanup(upstream.Close)
 
-	port := fmt.Sprint(freeSinkPort(t))
+	port := fmt.Sprint(testshared.FreePort(t))
 	s.base = "http://www.shop.test:" + port
 	s.logFile = filepath.Join(t.TempDir(), "caddy.log")
 	policy, err := filepath.Abs("testdata/sinks/policy.yaml")
@@ -384,15 +385,6 @@ http://www.shop.test:%s, http://shop.test:%s {
 }
 
 var pixelGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-
-func freeSinkPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // sinkUpstreamPages are the pages of the withdrawal and report tests.
 func sinkUpstreamPages(w http.ResponseWriter, r *http.Request) {

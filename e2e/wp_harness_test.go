@@ -33,6 +33,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/consentgate/consentgate/caddymodule"
+	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The WordPress harness runs Debian's WordPress for real, as the test's own
@@ -121,8 +122,8 @@ func startWordPress(t *testing.T) *wpEnv {
 		consentLog: filepath.Join(dir, "consent.log"),
 		fpmLog:     filepath.Join(dir, "php-fpm.log"),
 	}
-	wp.plain = &wpSite{name: "plain", host: fmt.Sprintf("%s:%d", wpPlainHost, wpFreePort(t))}
-	wp.consent = &wpSite{name: "consent", host: fmt.Sprintf("%s:%d", wpConsentHost, wpFreePort(t))}
+	wp.plain = &wpSite{name: "plain", host: fmt.Sprintf("%s:%d", wpPlainHost, testshared.FreePort(t))}
+	wp.consent = &wpSite{name: "consent", host: fmt.Sprintf("%s:%d", wpConsentHost, testshared.FreePort(t))}
 	var names []string
 	for _, s := range []*wpSite{wp.plain, wp.consent} {
 		s.origin = "http://" + s.host
@@ -157,15 +158,6 @@ func wpFindFPM(t *testing.T) string {
 		t.Fatal("no /usr/sbin/php-fpm*: install Debian's php-fpm, as .ci/run does")
 	}
 	return matches[len(matches)-1]
-}
-
-func wpFreePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // wpSpawn starts a long-running program of the harness in its own process

@@ -4,6 +4,7 @@
 package testshared
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,4 +45,14 @@ func CorpusPages(tb testing.TB) []string {
 		tb.Fatalf("no corpus pages found: %v", err)
 	}
 	return pages
+}
+
+// FreePort returns a loopback port nothing listens on now.
+func FreePort(tb testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
