@@ -268,12 +268,14 @@ func (l *loads) loadURL(v string, doc bool) bool {
 }
 
 // modelDataBody is the body of a data: URL as the Fetch standard's data: URL processor
-// gets it: tabs and newlines gone (the URL parser), percent-decoded, then base64-decoded
+// gets it: C0 controls and spaces around the URL and tabs and newlines in it gone (the URL
+// parser), percent-decoded, then base64-decoded
 // (ASCII white space ignored) when the media type, trimmed, ends in ";", spaces and
 // "base64".
 var modelBase64Type = regexp.MustCompile(`(?i);[ ]*base64$`)
 
 func modelDataBody(v string) string {
+	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
 	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
 	_, rest, _ := strings.Cut(v, ":")
 	mt, body, ok := strings.Cut(rest, ",")
