@@ -60,7 +60,11 @@
 		close.hidden = false;
 		det.open = true;
 		open.hidden = true;
-		($('.cg-cat input:not([disabled])') || det.querySelector('summary')).focus();
+		// The settings just opened may not take the focus before they are rendered:
+		// once more on the next frame if it did not land.
+		const first = $('.cg-cat input:not([disabled])') || det.querySelector('summary');
+		first.focus();
+		if (sr.activeElement != first) requestAnimationFrame(() => ban.hidden || first.focus());
 		fit();
 	};
 
