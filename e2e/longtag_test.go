@@ -46,6 +46,7 @@ func TestLongTagsKeepThePage(t *testing.T) {
 		`<div id="props" data-props='` + props + `' style="color: rgb(1, 2, 3)">styled</div>` +
 		`<img id="local" data-meta='` + props + `' src="/local.png" alt="local">` +
 		`<img id="tracker" data-meta='` + props + `' src="http://stats.localhost/collect.gif" alt="">` +
+		`<div id="hero" style="width:40px;height:30px;background-image:url(` + dataURL + `), url(http://stats.localhost/bg.gif)">hero</div>` +
 		`</body></html>`
 	if len(dataURL) < 70<<10 || len(props) < 70<<10 {
 		t.Fatalf("the page's long attributes (%d, %d bytes) must be longer than the hold limit", len(dataURL), len(props))
@@ -89,4 +90,10 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	check("the element with a long JSON attribute keeps its style", `getComputedStyle(document.getElementById('props')).color === 'rgb(1, 2, 3)' && JSON.parse(document.getElementById('props').dataset.props).items.length === 2001`)
 	check("an image after a long attribute loads from the site", `document.getElementById('local').naturalWidth === 30 && !document.getElementById('local').hasAttribute('data-consent')`)
 	check("a tracker after a long attribute is held back", `!document.getElementById('tracker').hasAttribute('src') && document.getElementById('tracker').getAttribute('data-consent') === 'statistics'`)
+	// A style longer than the hold limit streams: its inline image stays, a tracker's URL
+	// after the first 64 KiB is made inert in place.
+	check("a long inline style keeps its data: image, and a tracker URL in it loads nothing",
+		`(() => { const bg = getComputedStyle(document.getElementById('hero')).backgroundImage;
+			return document.getElementById('hero').hasAttribute('style') && getComputedStyle(document.getElementById('hero')).width === '40px' &&
+				bg.startsWith('url("data:image/svg+xml;base64,') && bg.endsWith('url("data:,http://stats.localhost/bg.gif")') })()`)
 }

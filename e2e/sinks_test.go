@@ -114,6 +114,12 @@ var sinkCases = []sinkCase{
 	{name: "long-tag-img-src-after-limit", kind: "markup", page: `<img data-x="` + strings.Repeat("x", 70<<10) + `" src="{T}/p.gif" alt="">`, after: "released"},
 	{name: "long-tag-img-src-past-limit", kind: "markup", page: `<img src="{T}/p.gif?` + strings.Repeat("x", 70<<10) + `" alt="">`, after: "released"},
 	{name: "long-tag-style-after-limit", kind: "markup", page: `<div data-x="` + strings.Repeat("x", 70<<10) + `" style="background-image: url({T}/p.gif)">x</div>`, after: "released"},
+	// A style longer than the hold limit streams: a URL after its first 64 KiB is made
+	// inert in place (data:,), so after accept it loads on the next page load. (Were
+	// the server to miss it, the guard would still catch the element as it is parsed:
+	// TestLongStyleValueHoldsTrackers checks the server's part alone.)
+	{name: "long-style-url-after-limit", kind: "markup", after: "reload", page: `<div style="width:10px;height:10px;background-image:url(data:image/gif;base64,` + strings.Repeat("R0lG", 20<<10) + `), url(&quot;{T}/p.gif&quot;)">x</div>`},
+	{name: "long-style-url-references-after-limit", kind: "markup", after: "reload", page: `<div style="width:10px;height:10px;background:url(data:,` + strings.Repeat("x", 70<<10) + `) no-repeat, u&#114;l&#x000000028;{T}/p.gif)">x</div>`},
 	{name: "long-tag-iframe-src-after-long-src", kind: "markup", page: `<iframe src="data:text/html,` + strings.Repeat("x", 70<<10) + `" srcdoc="<img src=&quot;{T}/p.gif&quot;>"></iframe>`, after: "released"},
 
 	// How the proxy reads the response: it must see the page the browser renders.

@@ -123,12 +123,15 @@ func (r *Rewriter) overflowChecked(p []byte, i int, tag []byte, id tagID, ns uin
 	a.placeholder = placeholderTag(id, ns)
 	r.tail = tailState{active: true, checked: true, id: id, ns: ns, a: a}
 
-	// The value the limit cut: a URL is decided on its start when that fixes its host.
-	undecided := false
+	// The value the limit cut: a URL is decided on its start when that fixes its host,
+	// CSS streams.
+	undecided, css := false, false
 	if inValue {
-		switch roleOf(id, ns, tag[last.nameStart:last.nameEnd]) {
-		case rNone:
-		case rURL, rDoc:
+		switch ro := roleOf(id, ns, tag[last.nameStart:last.nameEnd]); {
+		case cssValueRole(ro) && r.maxHold >= minStreamHold:
+			css = true
+		case ro == rNone:
+		case ro == rURL || ro == rDoc:
 			var u string
 			var ok bool
 			u, r.scratch, ok = r.urlPrefix(tag[last.valStart:last.valEnd], r.scratch)
@@ -150,9 +153,17 @@ func (r *Rewriter) overflowChecked(p []byte, i int, tag []byte, id tagID, ns uin
 			return
 		}
 	}
-	if undecided {
-		r.debug("htmlrewrite: a <" + a.tag + "> start tag is longer than the hold limit, cut in a value that may load: Block decides that attribute as partial")
-		if cat := r.ask(&a, r.urls[:0], nil, true); cat != "" {
+	if undecided || css {
+		var cat string
+		if css {
+			if cat = r.styleValueFirst(p, i, tag, last.valStart); cat == "" {
+				return
+			}
+		} else {
+			r.debug("htmlrewrite: a <" + a.tag + "> start tag is longer than the hold limit, cut in a value that may load: Block decides that attribute as partial")
+			cat = r.ask(&a, r.urls[:0], nil, true)
+		}
+		if cat != "" {
 			r.renam = append(r.renam[:0], rename{last.nameStart, last.nameEnd})
 			r.tail.marked = true
 			r.replace(p, i, r.placeholder(&a, cat), r.neutralise(tag, &analysis{}, cat))
@@ -285,12 +296,21 @@ func (r *Rewriter) attrNameEnd(p []byte, i int) {
 // attrHeld reports whether an attribute of the rest of a checked long tag is held past
 // its name, to be decided at the end of its value.
 func (r *Rewriter) attrHeld() bool {
-	return r.capturing && r.capWhy == capAttr && r.tail.checked
+	return r.capturing && (r.capWhy == capAttr && r.tail.checked || r.capWhy == capStyleVal)
 }
 
 // tailAttrEnd decides a held attribute of a checked long tag, which ends at i.
 func (r *Rewriter) tailAttrEnd(p []byte, i int) {
+	if r.capWhy == capStyleVal {
+		r.styleValueEnd(p, i)
+		return
+	}
 	r.decideTailAttr(p, i, false)
+}
+
+// inAttrValue reports whether the tokenizer is in an attribute value.
+func inAttrValue(st state) bool {
+	return st == sAttrValueDQ || st == sAttrValueSQ || st == sAttrValueUnq
 }
 
 // decideTailAttr asks Block about the attribute held up to i on its own (cut: its
@@ -309,6 +329,11 @@ func (r *Rewriter) decideTailAttr(p []byte, i int, cut bool) {
 	}
 	cat := ""
 	switch {
+	case cut && r.maxHold >= minStreamHold && len(r.attrs) > 0 && inAttrValue(r.tok.state) && cssValueRole(roleOf(r.tail.id, r.tail.ns, at[:nameEnd])):
+		// A CSS value streams (stylevalue.go) unless what fits matches.
+		if cat = r.styleValueFirst(p, i, at, r.attrs[0].valStart-off); cat == "" {
+			return
+		}
 	case cut:
 		// Its value is cut: only a URL whose host is decided is asked about whole.
 		partial := true

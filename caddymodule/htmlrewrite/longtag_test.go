@@ -271,6 +271,9 @@ func FuzzSmallHold(f *testing.F) {
 	f.Add(`<video src=/t.mp4 poster=/t.jpg data-pad="`+strings.Repeat("p", 40)+`"></video>`, uint8(5))
 	f.Add(`<img src=/ok.png data-pad="`+strings.Repeat("p", 40)+`" srcset="//trk.example/p.gif 2x">`, uint8(0x80|20))
 	f.Add(`<iframe src="data:text/html,`+strings.Repeat("p", 40)+`" srcdoc="<img src=//trk.example/p.gif>"></iframe>`, uint8(0x80|30))
+	// A CSS value longer than the limit streams (stylevalue.go) from a hold of 64 bytes.
+	f.Add(`<div style="a:url(data:image/png;base64,`+strings.Repeat("QUJD", 30)+`);b:url(&quot;//trk.example/p.gif&quot;)">x</div>`, uint8(0x80|60))
+	f.Add(`<svg><rect fill="url(data:,`+strings.Repeat("p", 90)+`) url(&#x2F;&#x2F;trk&#46;example/p)"/></svg>`, uint8(0x80|70))
 	f.Fuzz(func(t *testing.T, in string, hold uint8) {
 		if xnetEscapedLTRisk(in) || xnetCDATARisk(in) {
 			t.Skip()

@@ -145,7 +145,8 @@ type Rewriter struct {
 	words    []attrWord
 	importAt []int64 // where the @import URLs of a style being decided start
 	saved    []frame
-	synth    []byte // an attribute of a long tag as a tag of its own; not kept across Reset
+	synth    []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
+	sv       styleValue // a long CSS attribute value; not kept across Reset
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -363,12 +364,13 @@ func (r *Rewriter) chunkEnd(p []byte) {
 type capture uint8
 
 const (
-	capName   capture = iota // a tag whose name decides an insertion or a capture
-	capTag                   // a start tag whose attributes are needed
-	capRaw                   // an inline script's or a style's start tag and text
-	capWindow                // an inline script's text after its first window
-	capURL                   // a URL in a long style's text, after its first window
-	capAttr                  // an attribute in the rest of a long tag (longtag.go)
+	capName     capture = iota // a tag whose name decides an insertion or a capture
+	capTag                     // a start tag whose attributes are needed
+	capRaw                     // an inline script's or a style's start tag and text
+	capWindow                  // an inline script's text after its first window
+	capURL                     // a URL in a long style's text, after its first window
+	capAttr                    // an attribute in the rest of a long tag (longtag.go)
+	capStyleVal                // a window of a long CSS attribute value (stylevalue.go)
 )
 
 func (r *Rewriter) beginCapture(at int, why capture) {
@@ -487,6 +489,8 @@ func (r *Rewriter) overflow(p []byte, i int) {
 		r.rawOverflow(p, i)
 	case capURL:
 		r.cssTokenEnd(p, i, true)
+	case capStyleVal:
+		r.styleValueOverflow(p, i)
 	case capAttr:
 		if r.tail.checked {
 			r.tailAttrOverflow(p, i)

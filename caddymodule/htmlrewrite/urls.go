@@ -163,6 +163,13 @@ func (r *Rewriter) urlPrefix(raw, buf []byte) (string, []byte, bool) {
 	}
 	var v string
 	v, buf = r.decodeValue(raw, buf)
+	u, ok := urlPrefixDecoded(v)
+	return u, buf, ok
+}
+
+// urlPrefixDecoded is urlPrefix for a URL whose character references (or CSS escapes)
+// are decoded already.
+func urlPrefixDecoded(v string) (string, bool) {
 	// The first 2 KiB decide any URL with a plausible authority; past them, undecided.
 	c := make([]byte, 0, min(len(v), 2<<10))
 	for k := 0; k < len(v) && len(c) < cap(c); k++ {
@@ -186,31 +193,31 @@ func (r *Rewriter) urlPrefix(raw, buf []byte) (string, []byte, bool) {
 	}
 	switch {
 	case s == "" || s == "/":
-		return "", buf, false
+		return "", false
 	case strings.HasPrefix(s, "//"):
 		u, ok := authority(0)
-		return u, buf, ok
+		return u, ok
 	}
 	colon := strings.IndexByte(s, ':')
 	slash := strings.IndexAny(s, "/?#")
 	switch {
 	case slash >= 0 && (colon < 0 || slash < colon):
-		return s[:slash+1], buf, true // relative: the page's host
+		return s[:slash+1], true // relative: the page's host
 	case colon < 0:
 		if isSchemeStart(s) {
-			return "", buf, false // may still be "scheme:"
+			return "", false // may still be "scheme:"
 		}
-		return s, buf, true // relative
+		return s, true // relative
 	}
 	scheme := strings.ToLower(s[:colon])
 	switch {
 	case !isSchemeStart(scheme):
-		return s[:colon+1], buf, true // "a_b:c" is a relative path
+		return s[:colon+1], true // "a_b:c" is a relative path
 	case scheme == "http" || scheme == "https":
 		u, ok := authority(colon + 1)
-		return u, buf, ok
+		return u, ok
 	}
-	return s[:colon+1], buf, true // no host: data:, javascript:, ...
+	return s[:colon+1], true // no host: data:, javascript:, ...
 }
 
 // isSchemeStart reports whether s is, or may begin, a URL scheme: a letter, then

@@ -1,0 +1,304 @@
+package htmlrewrite
+
+import "bytes"
+
+// The value of a style attribute (or of an SVG presentation attribute such as fill) in a
+// long start tag can itself be longer than the hold limit: a background image inlined as
+// a 100 KB data: URL. Held back whole for want of its end, the element would lose its
+// style for every visitor who has not chosen. Instead the value streams through the CSS
+// scanner in windows of the hold limit, as the text of a long <style> does:
+//
+//   - The first window (the attribute's name and its value up to the limit) is decided on
+//     the URLs it has, and on the start of a URL the limit cut when that fixes its host
+//     (urlPrefix). Matched, the attribute is renamed, as any attribute that loads is.
+//   - Otherwise the name and the value so far go out, and each later URL is decided on
+//     its own when it ends; a matched one is made inert in place by "data:," written
+//     before it (a data: URL loads nothing, and the declarations around it keep their
+//     meaning). A URL a window ends in is decided on its start when that fixes its host,
+//     or else held from its start; one whose host is still unknown after a whole window
+//     is shown to Block as Partial, and made inert when that names a category.
+//
+// The value is decoded as the DOM has it: a character reference a window ends inside of
+// is held for the next whole (a numeric one shortened, its leading zeros dropped, which
+// browsers read the same), so that "data:," never goes into the middle of one.
+
+// styleValue follows a long CSS attribute value (capStyleVal).
+type styleValue struct {
+	sc    cssScanner
+	a     analysis // the element, as Block is shown it
+	fed   int      // bytes of the capture the scanner has seen
+	urlAt int      // where in the capture the URL in progress starts; -1: none, or decided
+	// While a reference's decoded text is fed: where in the capture it starts, where its
+	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is -1
+	// while raw bytes are fed.
+	refAt, refDecEnd, refRawEnd int
+	first                       bool   // the first window: a match renames the attribute
+	cat                         string // the first window's match
+	inserts                     []int  // where "data:," goes in the capture
+	dec                         []byte // a reference's decoded text
+	rest                        []byte // what the capture keeps after a window went out
+}
+
+// styleValueEvents receives the CSS scanner's URLs for the value being streamed.
+type styleValueEvents struct{ r *Rewriter }
+
+func (e styleValueEvents) urlStart(at int64) {
+	sv := &e.r.sv
+	pos := int(at)
+	if sv.refAt >= 0 {
+		// A URL that starts after the reference starts after its raw bytes; one that
+		// starts inside it, at the reference.
+		if pos >= sv.refDecEnd {
+			pos = sv.refRawEnd
+		} else {
+			pos = sv.refAt
+		}
+	}
+	sv.urlAt = pos
+}
+
+func (e styleValueEvents) urlEnd(u []byte, _, _ int64, _ bool) {
+	r := e.r
+	sv := &r.sv
+	if sv.urlAt < 0 {
+		return // decided on its start, at the end of a window
+	}
+	at := sv.urlAt
+	sv.urlAt = -1
+	r.urls = r.urls[:0]
+	r.inline = r.inline[:0]
+	r.addCSSURL(u, false)
+	if len(r.urls) == 0 {
+		return
+	}
+	r.styleValueMatched(at, r.ask(&sv.a, r.urls, nil, false))
+}
+
+// styleValueMatched records a URL at the capture's offset at that Block matched with cat.
+func (r *Rewriter) styleValueMatched(at int, cat string) {
+	sv := &r.sv
+	switch {
+	case cat == "":
+	case sv.first:
+		if sv.cat == "" {
+			sv.cat = cat
+		}
+	default:
+		r.debug("htmlrewrite: a URL in a long style attribute matched after the attribute had gone out: made inert in place")
+		sv.inserts = append(sv.inserts, at)
+	}
+}
+
+// styleValueFirst decides the first window of a CSS attribute value cut by the hold limit
+// at i: buf is the capture, the value starting at valStart. It returns the category of a
+// URL in it that matched (the caller renames the attribute); otherwise it has sent the
+// window on, less a URL it holds, and the rest of the value streams (capStyleVal).
+func (r *Rewriter) styleValueFirst(p []byte, i int, buf []byte, valStart int) string {
+	sv := &r.sv
+	*sv = styleValue{
+		sc: sv.sc, urlAt: -1, refAt: -1, first: true,
+		a:       analysis{tag: r.tail.a.tag, id: r.tail.id, ns: r.tail.ns},
+		inserts: sv.inserts[:0], dec: sv.dec[:0], rest: sv.rest[:0],
+	}
+	sv.sc.reset(r.maxHold)
+	r.styleValueFeed(buf[valStart:], valStart, false)
+	held := r.styleValueCut()
+	if sv.cat != "" {
+		return sv.cat
+	}
+	sv.first = false
+	r.styleValueEmit(p, i, buf, held)
+	return ""
+}
+
+// styleValueOverflow is called when the streamed value reaches the hold limit at i.
+func (r *Rewriter) styleValueOverflow(p []byte, i int) {
+	sv := &r.sv
+	buf := r.captured(p, i)
+	r.styleValueFeed(buf[sv.fed:], sv.fed, false)
+	r.styleValueEmit(p, i, buf, r.styleValueCut())
+}
+
+// styleValueEnd is called when the streamed value ends at i (after its closing quote, or
+// at the byte that ends an unquoted value).
+func (r *Rewriter) styleValueEnd(p []byte, i int) {
+	sv := &r.sv
+	buf := r.captured(p, i)
+	n := len(buf)
+	if r.tok.state == sAfterAttrValueQ {
+		n-- // the quote
+	}
+	r.styleValueFeed(buf[sv.fed:n], sv.fed, true)
+	sv.sc.finish(styleValueEvents{r})
+	r.replace(p, i, r.styleValueParts(buf)...)
+}
+
+// styleValueCut decides the URL a window ends in, if any: on its start when that fixes
+// its host; it reports whether the URL is to be held from its start instead.
+func (r *Rewriter) styleValueCut() (held bool) {
+	sv := &r.sv
+	if !sv.sc.inURL || sv.urlAt < 0 {
+		return false
+	}
+	at := sv.urlAt
+	prefix, ok := urlPrefixDecoded(string(sv.sc.buf))
+	switch {
+	case ok:
+		sv.urlAt = -1
+		r.urls = r.urls[:0]
+		r.inline = r.inline[:0]
+		r.addCSSURL([]byte(prefix), false)
+		if len(r.urls) > 0 {
+			r.styleValueMatched(at, r.ask(&sv.a, r.urls, nil, false))
+		}
+		return false
+	case at > 0:
+		return true
+	}
+	// A whole window of URL without a host: what it is cannot be known.
+	sv.urlAt = -1
+	r.debug("htmlrewrite: a URL in a long style attribute is longer than the hold limit: Block decides it as partial")
+	r.styleValueMatched(at, r.ask(&sv.a, nil, nil, true))
+	return false
+}
+
+// styleValueEmit sends the window buf on, with "data:," before each matched URL, and
+// keeps capturing what it holds: from the URL in progress when held.
+func (r *Rewriter) styleValueEmit(p []byte, i int, buf []byte, held bool) {
+	sv := &r.sv
+	end := sv.fed // a reference the window ends inside of is held whole
+	if held {
+		end = sv.urlAt
+	}
+	sv.rest = append(sv.rest[:0], buf[end:sv.fed]...)
+	sv.rest = appendShortRef(sv.rest, buf[sv.fed:])
+	r.replace(p, i, r.styleValueParts(buf[:end])...)
+	r.hold = append(r.hold[:0], sv.rest...)
+	r.beginCapture(i, capStyleVal)
+	sv.fed -= end
+	if held {
+		sv.urlAt = 0
+	}
+	sv.inserts = sv.inserts[:0]
+}
+
+// styleValueParts is b with "data:," before each of the matched URLs.
+func (r *Rewriter) styleValueParts(b []byte) [][]byte {
+	sv := &r.sv
+	if len(sv.inserts) == 0 {
+		return [][]byte{b}
+	}
+	parts := make([][]byte, 0, 2*len(sv.inserts)+1)
+	from := 0
+	for _, at := range sv.inserts {
+		parts = append(parts, b[from:at], dataComma)
+		from = at
+	}
+	return append(parts, b[from:])
+}
+
+var dataComma = []byte("data:,")
+
+// styleValueFeed shows v, the raw bytes at offset base of the capture, to the CSS
+// scanner, character references decoded; final: the value ends with v. Unless final, it
+// stops before a reference v may end inside of, which the next window decodes whole.
+func (r *Rewriter) styleValueFeed(v []byte, base int, final bool) {
+	sv := &r.sv
+	k := 0
+	for k < len(v) {
+		amp := bytes.IndexByte(v[k:], '&')
+		if amp < 0 {
+			r.styleValueRaw(v[k:], base+k)
+			k = len(v)
+			break
+		}
+		amp += k
+		if amp > k {
+			r.styleValueRaw(v[k:amp], base+k)
+		}
+		k = amp
+		if !final && refUnfinished(v[amp:]) {
+			break
+		}
+		dec, n := appendCharRef(sv.dec[:0], v[amp:])
+		if n == 0 {
+			r.styleValueRaw(v[amp:amp+1], base+amp)
+			k = amp + 1
+			continue
+		}
+		sv.dec = dec
+		r.styleValueRef(dec, base+amp, base+amp+n)
+		k = amp + n
+	}
+	sv.fed = base + k
+}
+
+func (r *Rewriter) styleValueRaw(b []byte, at int) {
+	r.sv.refAt = -1
+	r.sv.sc.feed(b, int64(at), styleValueEvents{r})
+}
+
+// styleValueRef feeds a reference's decoded text dec, whose raw bytes lie at at..rawEnd
+// of the capture.
+func (r *Rewriter) styleValueRef(dec []byte, at, rawEnd int) {
+	sv := &r.sv
+	sv.refAt, sv.refDecEnd, sv.refRawEnd = at, at+len(dec), rawEnd
+	sv.sc.feed(dec, int64(at), styleValueEvents{r})
+	sv.refAt = -1
+}
+
+// maxRefName is the length of the longest name of a character reference
+// (CounterClockwiseContourIntegral) and then some: a longer run after '&' is none.
+const maxRefName = 32
+
+// refUnfinished reports whether s, which starts with '&', may be a character reference
+// that bytes after s would continue.
+func refUnfinished(s []byte) bool {
+	j := 1
+	if j < len(s) && s[j] == '#' {
+		j++
+		hex := j < len(s) && s[j]|0x20 == 'x'
+		if hex {
+			j++
+		}
+		for j < len(s) && (isDigit(s[j]) || hex && isHexLetter(s[j])) {
+			j++
+		}
+		return j == len(s)
+	}
+	for j < len(s) && isAlnum(s[j]) {
+		j++
+	}
+	return j == len(s) && j <= 1+maxRefName
+}
+
+// appendShortRef appends the unfinished reference ref, a numeric one shortened so that
+// the next window has room for its end: its leading zeros after the first dropped, and
+// its digits after the eighth (eight significant digits are already past the last code
+// point, so the reference stays U+FFFD). What follows it then completes the same
+// reference.
+func appendShortRef(b, ref []byte) []byte {
+	if len(ref) < 2 || ref[1] != '#' {
+		return append(b, ref...)
+	}
+	j := 2
+	if j < len(ref) && ref[j]|0x20 == 'x' {
+		j++
+	}
+	b = append(b, ref[:j]...)
+	digits := ref[j:]
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	return append(b, digits[:min(len(digits), 8)]...)
+}
+
+// minStreamHold is the least hold limit at which a CSS value streams: every unfinished
+// reference (shortened) and the URL it may begin then fit in a window with room to spare.
+// Below it (only tests use such limits) the value is held back, as Partial.
+const minStreamHold = 64
+
+// cssValueRole reports whether an attribute's role is a CSS value, which can stream.
+func cssValueRole(ro role) bool {
+	return ro == rCSS || ro == rCSSValue
+}
