@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -84,6 +85,11 @@ func cookiePaths(path string) []string {
 // variant this request's browser could hold, at most limit of them. names are
 // in the order of the request, without duplicates.
 func (h *Handler) expiries(r *http.Request, names []string, limit int) []string {
+	if !allStorable(names) {
+		// A name a browser cannot hold (a hostile client sent it) would make a
+		// header every browser ignores.
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !policy.Storable(n) })
+	}
 	if len(names) == 0 || limit <= 0 {
 		return nil
 	}
@@ -155,4 +161,13 @@ func originalURL(r *http.Request) *url.URL {
 		return or.URL
 	}
 	return r.URL
+}
+
+func allStorable(names []string) bool {
+	for _, n := range names {
+		if !policy.Storable(n) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,9 +2,13 @@ package caddymodule
 
 import (
 	"mime"
+	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 func TestMIMETypeAsFetchExtractsIt(t *testing.T) {
@@ -148,4 +152,21 @@ func FuzzResponseHeaders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExpiriesSkipUnstorableNames: a name no browser can hold (a hostile client
+// sent it) gets no expiry, which every browser would ignore, and takes no slot
+// from the names it can hold.
+func TestExpiriesSkipUnstorableNames(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	r := httptest.NewRequest(http.MethodGet, "http://example.test/", nil)
+	got := h.expiries(r, []string{"\x07", "_ga", "a\tb", "\x7f"}, 10)
+	if want := []string{"_ga=; Max-Age=0; Path=/", "_ga=; Max-Age=0; Path=/; Domain=example.test"}; !slices.Equal(got, want) {
+		t.Errorf("expiries %q, want %q", got, want)
+	}
+	for _, v := range got {
+		if !policy.ParseSetCookie(v).Valid {
+			t.Errorf("%q is a header browsers ignore", v)
+		}
+	}
 }

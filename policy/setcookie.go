@@ -44,6 +44,14 @@ func ParseSetCookie(h string) SetCookie {
 	return sc
 }
 
+// Storable reports whether a browser can hold a cookie of this name: one with a
+// control character or a tab in it is refused whatever comes with it, so there is
+// nothing to expire either.
+func Storable(name string) bool {
+	ctl, tab := controls(name)
+	return !ctl && !tab
+}
+
 // controls reports whether s has a control character other than a tab, and
 // whether it has a tab. It reads eight bytes at a time (a header is read on
 // every response) and looks at single bytes only in a word that has one.
