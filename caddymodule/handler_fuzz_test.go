@@ -75,6 +75,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(0x40), "_ga=1", uint16(200), "Set-Cookie: =x\nSet-Cookie: _ga_X=1; Expires=Thu, 01 Jan 2099 00:00:00 GMT", []byte(`{"a":1}`), uint8(2))
 	f.Add(uint8(0x07), "", uint16(103), "Link: <https://www.googletagmanager.com/gtm.js>; rel=preload", []byte("<!DOCTYPE html><p>x"), uint8(0x21))
 	f.Add(uint8(0xc4), "", uint16(304), "ETag: \"a\"", []byte(""), uint8(0))
+	for _, coding := range []string{"br", "zstd", "deflate", "gzip, gzip", "x-gzip", "identity", "gzip, br", "compress"} {
+		f.Add(uint8(0x04|0x20), "_ga=1", uint16(200), "Content-Encoding: "+coding, gz.Bytes()[:len(gz.Bytes())*2/3], uint8(0x25))
+	}
 	h := provisionHandler(f, &Handler{})
 	consents := []string{
 		"",
