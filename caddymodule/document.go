@@ -67,7 +67,7 @@ func rewritableStatus(status int, r *http.Request) bool {
 	case status == http.StatusNoContent, status == http.StatusResetContent, status == http.StatusNotModified:
 		return false
 	case status == http.StatusPartialContent:
-		return r.Header.Get("Range") == ""
+		return first(r.Header, "Range") == ""
 	case status >= 300 && status < 400:
 		return false
 	}

@@ -41,7 +41,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}()
 	if nav != notNavigation {
 		rw.lang = h.language(r)
-		rw.acceptEncoding = r.Header.Values("Accept-Encoding")
+		rw.acceptEncoding = r.Header["Accept-Encoding"]
 		narrowAcceptEncoding(r)
 		rw.ourTag = translateConditionals(r, cons, rw.lang)
 	}
@@ -68,14 +68,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // else none — then Go's transport asks the upstream for gzip itself and
 // decodes it transparently.
 func narrowAcceptEncoding(r *http.Request) {
-	ae := r.Header.Values("Accept-Encoding")
+	ae := r.Header["Accept-Encoding"]
 	switch {
 	case acceptsEncoding(ae, "gzip"):
 		r.Header.Set("Accept-Encoding", "gzip")
 	case acceptsEncoding(ae, "zstd"):
 		r.Header.Set("Accept-Encoding", "zstd")
 	default:
-		r.Header.Del("Accept-Encoding")
+		delete(r.Header, "Accept-Encoding")
 	}
 }
 
@@ -118,7 +118,7 @@ func (h *Handler) language(r *http.Request) string {
 			return l
 		}
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
+	if al := first(r.Header, "Accept-Language"); al != "" {
 		if i := h.langChoices.choose(al, h.langMatcher); i >= 0 {
 			return langs[i]
 		}

@@ -39,7 +39,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	}
 	warn := func(err error) {
 		h.logger.Warn("compressed HTML could not be decoded to the end",
-			zap.Strings("content_encoding", hdr.Values("Content-Encoding")), zap.String("path", originalURL(rw.r).Path), zap.Error(err))
+			zap.Strings("content_encoding", hdr["Content-Encoding"]), zap.String("path", originalURL(rw.r).Path), zap.Error(err))
 	}
 
 	// The rewritten body has another length and other bytes: the length and
@@ -238,7 +238,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		ShowBanner: *h.Banner && !rw.consent.Given,
 		ReturnPath: originalURL(rw.r).RequestURI(),
 		Origin:     visitorOrigin(rw.r),
-		Nonce:      scriptNonce(rw.Header().Values("Content-Security-Policy")),
+		Nonce:      scriptNonce(rw.Header()["Content-Security-Policy"]),
 	}
 }
 

@@ -34,8 +34,8 @@ func consentTag(c policy.Consent, lang string) string {
 // If-Modified-Since; it returns whether a tag of ours was matched, so that a
 // 304 gets the suffix back.
 func translateConditionals(r *http.Request, c policy.Consent, lang string) bool {
-	r.Header.Del("If-Modified-Since")
-	values := r.Header.Values("If-None-Match")
+	delete(r.Header, "If-Modified-Since")
+	values := r.Header["If-None-Match"]
 	if len(values) == 0 {
 		return false
 	}
@@ -58,7 +58,7 @@ func translateConditionals(r *http.Request, c policy.Consent, lang string) bool 
 		}
 	}
 	if len(kept) == 0 {
-		r.Header.Del("If-None-Match")
+		delete(r.Header, "If-None-Match")
 	} else {
 		r.Header.Set("If-None-Match", strings.Join(kept, ", "))
 	}
@@ -67,13 +67,13 @@ func translateConditionals(r *http.Request, c policy.Consent, lang string) bool 
 
 // consentETag turns the upstream's ETag into the weak, consent-specific one.
 func consentETag(hdr http.Header, c policy.Consent, lang string) {
-	etag := hdr.Get("ETag")
+	etag := first(hdr, "Etag")
 	if etag == "" {
 		return
 	}
 	etag = strings.TrimPrefix(etag, "W/")
 	if !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 2 {
-		hdr.Del("ETag")
+		delete(hdr, "Etag")
 		return
 	}
 	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c, lang)+`"`)

@@ -65,7 +65,7 @@ func forwarded(r *http.Request, xHeader, param string) (string, bool) {
 			return first, true
 		}
 	}
-	fwd := r.Header.Get("Forwarded")
+	fwd := first(r.Header, "Forwarded")
 	if fwd == "" {
 		return "", false
 	}

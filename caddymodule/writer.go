@@ -95,15 +95,15 @@ func (rw *responseWriter) mayBeDocument() bool {
 		return false
 	}
 	hdr := rw.Header()
-	if cl := hdr.Get("Content-Length"); cl == "0" {
+	if cl := first(hdr, "Content-Length"); cl == "0" {
 		return false
 	}
 	if _, typed := hdr["Content-Type"]; !typed {
 		// Sniffed from the first bytes, as net/http will; a compressed body
 		// net/http does not sniff.
-		return hdr.Get("Content-Encoding") == ""
+		return first(hdr, "Content-Encoding") == ""
 	}
-	essence, _, ok := mimeType(hdr.Values("Content-Type"))
+	essence, _, ok := mimeType(hdr["Content-Type"])
 	return ok && isHTMLType(essence)
 }
 
@@ -151,14 +151,14 @@ func (rw *responseWriter) isDocument(prefix []byte) (doc, decided bool) {
 	if _, typed := hdr["Content-Type"]; !typed {
 		hdr.Set("Content-Type", http.DetectContentType(prefix))
 	}
-	essence, _, ok := mimeType(hdr.Values("Content-Type"))
+	essence, _, ok := mimeType(hdr["Content-Type"])
 	if !ok || !isHTMLType(essence) {
 		return false, true
 	}
 	if rw.nav == isNavigation {
 		return true, true
 	}
-	if codings, known := contentCodings(hdr.Values("Content-Encoding")); known && len(codings) > 0 {
+	if codings, known := contentCodings(hdr["Content-Encoding"]); known && len(codings) > 0 {
 		// Compressed: what it begins with is not readable here; a client
 		// that asked for HTML gets it rewritten.
 		return true, true
@@ -321,7 +321,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 		addVary(hdr, "Cookie")
 	}
 	if rw.nav != notNavigation {
-		if essence, _, ok := mimeType(hdr.Values("Content-Type")); ok && isHTMLType(essence) {
+		if essence, _, ok := mimeType(hdr["Content-Type"]); ok && isHTMLType(essence) {
 			// Rewritten or not depends on what the request was for.
 			addVary(hdr, "Sec-Fetch-Dest")
 		}
@@ -332,7 +332,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if rw.status == http.StatusNotModified && rw.ourTag {
 		// Still the page rewritten for this consent: its tag comes back as sent.
 		consentETag(hdr, rw.consent, rw.lang)
-		hdr.Del("Last-Modified")
+		delete(hdr, "Last-Modified")
 		addVary(hdr, "Cookie")
 	}
 	rw.cookiesSent = len(hdr["Set-Cookie"])
@@ -525,7 +525,7 @@ func (rw *responseWriter) warnUndeclared(name string, cl policy.Class, now time.
 
 // addVary adds a token to Vary unless it is there already.
 func addVary(hdr http.Header, token string) {
-	for _, v := range hdr.Values("Vary") {
+	for _, v := range hdr["Vary"] {
 		for rest, more := v, true; more; {
 			var t string
 			t, rest, more = strings.Cut(rest, ",")
