@@ -40,12 +40,19 @@ func TestLongTagsKeepThePage(t *testing.T) {
 		`--><rect width="40" height="30" fill="red"/></svg>`
 	dataURL := "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(svg))
 	props := `{"items":[` + strings.Repeat(`{"title":"a &amp; b","url":"/p?a=1&amp;b=2"},`, 2000) + `{}]}`
+	// Site optimisers defer inline scripts as base64 data: URLs; a large one is a start
+	// tag longer than the hold limit.
+	filler := "/*" + strings.Repeat("padding ", 10<<10) + "*/\n"
+	cleanJS := base64.StdEncoding.EncodeToString([]byte(filler + "window.siteScriptRan = true;"))
+	markedJS := base64.StdEncoding.EncodeToString([]byte(filler + "window.markedScriptRan = true; function gtag(){}; gtag('config', 'G-1');"))
 	page := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Long tags</title></head><body>` +
 		`<h1>Long tags</h1>` +
 		`<img id="big" alt="inline image" src="` + dataURL + `">` +
 		`<div id="props" data-props='` + props + `' style="color: rgb(1, 2, 3)">styled</div>` +
 		`<img id="local" data-meta='` + props + `' src="/local.png" alt="local">` +
 		`<img id="tracker" data-meta='` + props + `' src="http://stats.localhost/collect.gif" alt="">` +
+		`<script defer src="data:text/javascript;base64,` + cleanJS + `"></script>` +
+		`<script defer src="data:text/javascript;base64,` + markedJS + `"></script>` +
 		`<div id="hero" style="width:40px;height:30px;background-image:url(` + dataURL + `), url(http://stats.localhost/bg.gif)">hero</div>` +
 		`</body></html>`
 	if len(dataURL) < 70<<10 || len(props) < 70<<10 {
@@ -90,6 +97,10 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	check("the element with a long JSON attribute keeps its style", `getComputedStyle(document.getElementById('props')).color === 'rgb(1, 2, 3)' && JSON.parse(document.getElementById('props').dataset.props).items.length === 2001`)
 	check("an image after a long attribute loads from the site", `document.getElementById('local').naturalWidth === 30 && !document.getElementById('local').hasAttribute('data-consent')`)
 	check("a tracker after a long attribute is held back", `!document.getElementById('tracker').hasAttribute('src') && document.getElementById('tracker').getAttribute('data-consent') === 'statistics'`)
+	// A data: script longer than the hold limit streams: the site's runs, the one with
+	// an inline marker after the first 64 KiB has its URL spoilt and runs nothing.
+	check("a long data: script of the site runs", `window.siteScriptRan === true`)
+	check("a long data: script with a marker after the limit does not run", `window.markedScriptRan === undefined && document.scripts.length > 0`)
 	// A style longer than the hold limit streams: its inline image stays, a tracker's URL
 	// after the first 64 KiB is made inert in place.
 	check("a long inline style keeps its data: image, and a tracker URL in it loads nothing",

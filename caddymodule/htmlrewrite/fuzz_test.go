@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,9 @@ func FuzzRewrite(f *testing.F) {
 	f.Add([]byte(`<svg><![CDATA[</svg>]]><title><script>x</script></title></svg><noscript><!--</noscript><img src=x>-->`), uint64(2))
 	f.Add([]byte(`<script><!--<script></script>--></script><style></style ><textarea></textarea x>`), uint64(3))
 	f.Add([]byte(`<table><tr><td><svg><desc><td><math><mi><annotation-xml encoding=text/html><font color=1>`), uint64(4))
+	// Long CSS values and data: scripts stream from a hold limit of 64 (seed 2*100).
+	f.Add([]byte(`<div style="a:url(data:,`+strings.Repeat("p", 90)+`) url(&quot;//t.example/x&quot;)">x</div>`), uint64(200))
+	f.Add([]byte(`<script src="data:text/javascript;base64,`+strings.Repeat("Z3RhZygp", 20)+`&#43;Zw%3D%3D"></script>`), uint64(200))
 	for _, c := range readGoldenF(f) {
 		f.Add([]byte(c.in), uint64(len(c.in)))
 	}

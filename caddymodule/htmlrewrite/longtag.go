@@ -81,6 +81,9 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 		r.overflowChecked(p, i, tag, id, ns)
 		return
 	}
+	if id == tScript && ns == nsHTML && r.scriptDataFirst(p, i, tag) {
+		return
+	}
 	var a analysis
 	r.analyseAll(&a, tag, id, ns)
 	r.tail = tailState{active: true, id: id, ns: ns, a: a}
@@ -296,13 +299,17 @@ func (r *Rewriter) attrNameEnd(p []byte, i int) {
 // attrHeld reports whether an attribute of the rest of a checked long tag is held past
 // its name, to be decided at the end of its value.
 func (r *Rewriter) attrHeld() bool {
-	return r.capturing && (r.capWhy == capAttr && r.tail.checked || r.capWhy == capStyleVal)
+	return r.capturing && (r.capWhy == capAttr && r.tail.checked || r.capWhy == capStyleVal || r.capWhy == capScriptData)
 }
 
 // tailAttrEnd decides a held attribute of a checked long tag, which ends at i.
 func (r *Rewriter) tailAttrEnd(p []byte, i int) {
-	if r.capWhy == capStyleVal {
+	switch r.capWhy {
+	case capStyleVal:
 		r.styleValueEnd(p, i)
+		return
+	case capScriptData:
+		r.scriptDataEnd(p, i)
 		return
 	}
 	r.decideTailAttr(p, i, false)

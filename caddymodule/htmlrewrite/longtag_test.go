@@ -274,6 +274,7 @@ func FuzzSmallHold(f *testing.F) {
 	// A CSS value longer than the limit streams (stylevalue.go) from a hold of 64 bytes.
 	f.Add(`<div style="a:url(data:image/png;base64,`+strings.Repeat("QUJD", 30)+`);b:url(&quot;//trk.example/p.gif&quot;)">x</div>`, uint8(0x80|60))
 	f.Add(`<svg><rect fill="url(data:,`+strings.Repeat("p", 90)+`) url(&#x2F;&#x2F;trk&#46;example/p)"/></svg>`, uint8(0x80|70))
+	f.Add(`<script src="data:text/javascript;base64,`+strings.Repeat("Z3RhZygp", 20)+`"></script><img src=//trk.example/p>`, uint8(0x80|60))
 	f.Fuzz(func(t *testing.T, in string, hold uint8) {
 		if xnetEscapedLTRisk(in) || xnetCDATARisk(in) {
 			t.Skip()
