@@ -106,7 +106,9 @@ func TestLongDataScriptHoldsMarkers(t *testing.T) {
 		f    func(b64 string) string
 	}{
 		{"plain", func(s string) string { return s }},
-		{"references", func(s string) string { return strings.NewReplacer("+", "&#43;", "/", "&sol;", "Q", "&#x0000051;").Replace(s) }},
+		{"references", func(s string) string {
+			return strings.NewReplacer("+", "&#43;", "/", "&sol;", "Q", "&#x0000051;").Replace(s)
+		}},
 		{"percent", func(s string) string { return strings.NewReplacer("A", "%41", "g", "%67").Replace(s) }},
 		{"spaces", func(s string) string { return strings.ReplaceAll(s, "w", "&#10;w") }},
 	}
