@@ -113,11 +113,7 @@ func (r *Rewriter) scriptDataOverflow(p []byte, i int) {
 // the byte that ends an unquoted value).
 func (r *Rewriter) scriptDataEnd(p []byte, i int) {
 	sd := &r.sd
-	buf := r.captured(p, i)
-	n := len(buf)
-	if r.tok.state == sAfterAttrValueQ {
-		n-- // the quote
-	}
+	buf, n := r.valueEnd(p, i)
 	sd.dec = sd.urlChars(sd.dec[:0], buf[:n], true)
 	sd.payload(sd.dec, true)
 	if cat := r.scriptDataAsk(); cat != "" {

@@ -84,11 +84,7 @@ func TestLongDataScriptKeepsThePage(t *testing.T) {
 			cfg := &Config{Block: markerBlock, MaxHold: hold}
 			for _, n := range []int{len(in), 32 << 10, 7} {
 				if got := rewriteInPieces(t, in, cfg, n); got != in {
-					i := 0
-					for i < len(got) && i < len(in) && got[i] == in[i] {
-						i++
-					}
-					t.Errorf("case %d, MaxHold %d, writes of %d: changed at %d: %q", k, hold, n, i, got[max(0, i-40):min(len(got), i+60)])
+					t.Errorf("case %d, MaxHold %d, writes of %d: %s", k, hold, n, firstDiff(got, in))
 				}
 			}
 		}

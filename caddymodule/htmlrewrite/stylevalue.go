@@ -123,14 +123,21 @@ func (r *Rewriter) styleValueOverflow(p []byte, i int) {
 // at the byte that ends an unquoted value).
 func (r *Rewriter) styleValueEnd(p []byte, i int) {
 	sv := &r.sv
-	buf := r.captured(p, i)
-	n := len(buf)
-	if r.tok.state == sAfterAttrValueQ {
-		n-- // the quote
-	}
+	buf, n := r.valueEnd(p, i)
 	r.styleValueFeed(buf[sv.fed:n], sv.fed, true)
 	sv.sc.finish(styleValueEvents{r})
 	r.replace(p, i, r.styleValueParts(buf)...)
+}
+
+// valueEnd returns the capture of an attribute value that ends at i (after its closing
+// quote, or at the byte that ends an unquoted value), and where the value ends in it.
+func (r *Rewriter) valueEnd(p []byte, i int) (buf []byte, n int) {
+	buf = r.captured(p, i)
+	n = len(buf)
+	if r.tok.state == sAfterAttrValueQ {
+		n-- // the quote
+	}
+	return buf, n
 }
 
 // styleValueCut decides the URL a window ends in, if any: on its start when that fixes

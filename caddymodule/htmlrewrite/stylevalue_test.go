@@ -36,6 +36,15 @@ func rewriteInPieces(t *testing.T, in string, cfg *Config, n int) string {
 	return out.String()
 }
 
+// firstDiff says where got first differs from want, with what is around it.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	return fmt.Sprintf("differs at %d: %q, want %q", i, got[max(0, i-40):min(len(got), i+60)], want[max(0, i-40):min(len(want), i+60)])
+}
+
 // TestLongStyleValueKeepsThePage: a style attribute (or an SVG presentation attribute)
 // longer than the hold limit with nothing blocked in it passes byte for byte, in one
 // write and in small ones — an inlined background image no longer costs the element its
@@ -57,12 +66,7 @@ func TestLongStyleValueKeepsThePage(t *testing.T) {
 			cfg := &Config{Block: selectiveBlock, MaxHold: hold}
 			for _, n := range []int{len(in), 32 << 10, 7} {
 				if got := rewriteInPieces(t, in, cfg, n); got != in {
-					i := 0
-					for i < len(got) && i < len(in) && got[i] == in[i] {
-						i++
-					}
-					t.Errorf("case %d, MaxHold %d, writes of %d: changed at %d: %q, want %q", k, hold, n, i,
-						got[max(0, i-40):min(len(got), i+60)], in[max(0, i-40):min(len(in), i+60)])
+					t.Errorf("case %d, MaxHold %d, writes of %d: %s", k, hold, n, firstDiff(got, in))
 				}
 			}
 		}
@@ -143,11 +147,7 @@ func TestLongStyleValueAtDefaultHold(t *testing.T) {
 	for k, c := range cases {
 		rec := &recorder{cat: selectiveBlock}
 		if got := string(rewriteAll(t, []byte(c.in), &Config{Block: rec.block})); got != c.want {
-			i := 0
-			for i < len(got) && i < len(c.want) && got[i] == c.want[i] {
-				i++
-			}
-			t.Errorf("case %d: differs at %d: %q, want %q", k, i, got[max(0, i-40):min(len(got), i+60)], c.want[max(0, i-40):min(len(c.want), i+60)])
+			t.Errorf("case %d: %s", k, firstDiff(got, c.want))
 		}
 		partial := false
 		for _, cl := range rec.calls {
