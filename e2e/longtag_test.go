@@ -45,12 +45,19 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	filler := "/*" + strings.Repeat("padding ", 10<<10) + "*/\n"
 	cleanJS := base64.StdEncoding.EncodeToString([]byte(filler + "window.siteScriptRan = true;"))
 	markedJS := base64.StdEncoding.EncodeToString([]byte(filler + "window.markedScriptRan = true; function gtag(){}; gtag('config', 'G-1');"))
+	// The same for a style sheet inlined as a base64 data: URL.
+	cssPad := "/*" + strings.Repeat("padding ", 10<<10) + "*/\n"
+	cleanCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#cssok{color:rgb(4, 5, 6)}"))
+	trackerCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#csstracker{color:rgb(7, 8, 9);background:url(http://stats.localhost/bg2.gif)}"))
 	page := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Long tags</title></head><body>` +
 		`<h1>Long tags</h1>` +
 		`<img id="big" alt="inline image" src="` + dataURL + `">` +
 		`<div id="props" data-props='` + props + `' style="color: rgb(1, 2, 3)">styled</div>` +
 		`<img id="local" data-meta='` + props + `' src="/local.png" alt="local">` +
 		`<img id="tracker" data-meta='` + props + `' src="http://stats.localhost/collect.gif" alt="">` +
+		`<link rel="stylesheet" href="data:text/css;base64,` + cleanCSS + `">` +
+		`<link rel="stylesheet" href="data:text/css;base64,` + trackerCSS + `">` +
+		`<p id="cssok">a</p><p id="csstracker">b</p>` +
 		`<script defer src="data:text/javascript;base64,` + cleanJS + `"></script>` +
 		`<script defer src="data:text/javascript;base64,` + markedJS + `"></script>` +
 		`<div id="hero" style="width:40px;height:30px;background-image:url(` + dataURL + `), url(http://stats.localhost/bg.gif)">hero</div>` +
@@ -101,6 +108,8 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	// an inline marker after the first 64 KiB has its URL spoilt and runs nothing.
 	check("a long data: script of the site runs", `window.siteScriptRan === true`)
 	check("a long data: script with a marker after the limit does not run", `window.markedScriptRan === undefined && document.scripts.length > 0`)
+	check("a long data: style sheet of the site applies", `getComputedStyle(document.getElementById('cssok')).color === 'rgb(4, 5, 6)'`)
+	check("a long data: style sheet with a tracker URL after the limit loads nothing", `getComputedStyle(document.getElementById('csstracker')).color !== 'rgb(7, 8, 9)'`)
 	// A style longer than the hold limit streams: its inline image stays, a tracker's URL
 	// after the first 64 KiB is made inert in place.
 	check("a long inline style keeps its data: image, and a tracker URL in it loads nothing",

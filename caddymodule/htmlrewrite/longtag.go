@@ -81,7 +81,7 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 		r.overflowChecked(p, i, tag, id, ns)
 		return
 	}
-	if id == tScript && ns == nsHTML && r.scriptDataFirst(p, i, tag) {
+	if (id == tScript || id == tLink) && ns == nsHTML && r.scriptDataFirst(p, i, tag, id) {
 		return
 	}
 	var a analysis

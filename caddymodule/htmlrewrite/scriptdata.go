@@ -1,5 +1,7 @@
 package htmlrewrite
 
+import "bytes"
+
 // Site optimisers (LiteSpeed Cache, Autoptimize, WP Rocket) defer inline scripts by
 // moving their text into a base64 data: URL: <script defer src="data:text/javascript;
 // base64,...">. A large inline script makes that start tag longer than the hold limit,
@@ -16,14 +18,20 @@ package htmlrewrite
 //     loads nothing and runs nothing: unlike inline text, a script from a URL runs only
 //     once the whole of it has arrived.
 //
+// A style sheet inlined the same way (<link rel=stylesheet href="data:text/css;base64,
+// ...">, rel before href) streams too: its payload goes through the CSS scanner, which
+// keeps its state across windows, and each window's URLs are shown to Block; a match
+// spoils the URL the same way, and the style sheet, which applies only once it has all
+// arrived, loads nothing.
+//
 // Only a base64 data: URL streams: a percent-encoded one can be spoilt by no character
 // in all contexts, so it stays held back (Partial). The payload is decoded as browsers
 // decode it: character references, then (the URL parser) tabs and newlines dropped, then
 // percent-escapes, then forgiving-base64; what cannot decode makes the URL fail, and
 // then nothing needs watching.
 
-// scriptData follows the src of a long <script> whose value is a base64 data: URL
-// (capScriptData).
+// scriptData follows the src of a long <script> (or the href of a long style sheet
+// <link>) whose value is a base64 data: URL (capScriptData).
 type scriptData struct {
 	a    analysis
 	ref  []byte // an unfinished character reference, raw, shortened
@@ -34,12 +42,17 @@ type scriptData struct {
 	dead bool   // the URL fails to decode (or a window matched): nothing to watch
 	text []byte // decoded payload not shown to Block yet, after the overlap of the last window
 	dec  []byte // scratch: the characters of the URL after references
+	// A style sheet's payload goes through the CSS scanner, which keeps its state from
+	// window to window: each URL is decided when it ends.
+	css bool
+	sc  cssScanner
 }
 
 // scriptDataFirst decides a <script> start tag that reached the hold limit at i inside a
-// src that is a base64 data: URL, on the payload so far. It reports false when the tag
-// is not such a one (the caller then decides it as a whole, as Partial).
-func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte) bool {
+// src that is a base64 data: URL, or a <link rel=stylesheet> one inside such an href, on
+// the payload so far. It reports false when the tag is not such a one (the caller then
+// decides it as a whole, as Partial).
+func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
 	if r.maxHold < minStreamHold || !inAttrValue(r.tok.state) {
 		return false
 	}
@@ -48,17 +61,26 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte) bool {
 		return false
 	}
 	last := r.attrs[len(r.attrs)-1]
-	if !eqFold(tag[last.nameStart:last.nameEnd], "src") {
+	name, a := "src", analysis{tag: "script", id: tScript, ns: nsHTML, script: true, ask: true}
+	if id == tLink {
+		// What href loads depends on rel, which must have come first, and say stylesheet.
+		rel, ok := findAttr(tag[:last.nameStart], "rel")
+		if !ok || !hasToken(rel, "stylesheet") {
+			return false
+		}
+		name, a = "href", analysis{tag: "link", id: tLink, ns: nsHTML, linkFetches: true, ask: true}
+	}
+	if !eqFold(tag[last.nameStart:last.nameEnd], name) {
 		return false
 	}
 	for _, at := range r.attrs[:len(r.attrs)-1] {
-		if eqFold(tag[at.nameStart:at.nameEnd], "src") {
-			return false // the first src counts, and it is complete
+		if eqFold(tag[at.nameStart:at.nameEnd], name) {
+			return false // the first one counts, and it is complete
 		}
 	}
 	sd := &r.sd
-	*sd = scriptData{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0],
-		a: analysis{tag: "script", id: tScript, ns: nsHTML, script: true, ask: true}}
+	*sd = scriptData{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0], a: a, css: id == tLink, sc: sd.sc}
+	sd.sc.reset(r.maxHold)
 	// The header: "data:", a media type that says base64, a comma.
 	sd.dec = sd.urlChars(sd.dec[:0], tag[last.valStart:], false)
 	v := sd.dec
@@ -76,15 +98,15 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte) bool {
 		return false
 	}
 	sd.payload(v[comma+1:], false)
-	if cat := r.scriptDataAsk(); cat != "" {
+	if cat := r.scriptDataAsk(false); cat != "" {
 		var a analysis
-		r.analyseAll(&a, tag, tScript, nsHTML)
-		r.tail = tailState{active: true, id: tScript, ns: nsHTML, a: a}
+		r.analyseAll(&a, tag, id, nsHTML)
+		r.tail = tailState{active: true, id: id, ns: nsHTML, a: a}
 		r.holdBackLong(p, i, tag, &a, cat)
 		return true
 	}
-	r.debug("htmlrewrite: a <script> start tag with a data: src is longer than the hold limit: its payload is checked as it streams")
-	r.tail = tailState{active: true, checked: true, id: tScript, ns: nsHTML, a: sd.a}
+	r.debug("htmlrewrite: a <" + sd.a.tag + "> start tag with a data: URL is longer than the hold limit: its payload is checked as it streams")
+	r.tail = tailState{active: true, checked: true, id: id, ns: nsHTML, a: sd.a}
 	r.replace(p, i, tag)
 	if !sd.dead {
 		r.beginCapture(i, capScriptData)
@@ -99,7 +121,7 @@ func (r *Rewriter) scriptDataOverflow(p []byte, i int) {
 	buf := r.captured(p, i)
 	sd.dec = sd.urlChars(sd.dec[:0], buf, false)
 	sd.payload(sd.dec, false)
-	if cat := r.scriptDataAsk(); cat != "" {
+	if cat := r.scriptDataAsk(false); cat != "" {
 		r.replace(p, i, buf, spoilBase64)
 		return
 	}
@@ -116,7 +138,7 @@ func (r *Rewriter) scriptDataEnd(p []byte, i int) {
 	buf, n := r.valueEnd(p, i)
 	sd.dec = sd.urlChars(sd.dec[:0], buf[:n], true)
 	sd.payload(sd.dec, true)
-	if cat := r.scriptDataAsk(); cat != "" {
+	if cat := r.scriptDataAsk(true); cat != "" {
 		r.replace(p, i, buf[:n], spoilBase64, buf[n:])
 		return
 	}
@@ -128,20 +150,50 @@ var spoilBase64 = []byte("!")
 
 // scriptDataAsk shows Block the payload decoded since the last window (and the overlap
 // kept from it, so that a marker is never cut in two), keeping the overlap for the next.
-func (r *Rewriter) scriptDataAsk() string {
+// A style sheet's payload goes through the CSS scanner instead, and Block is shown the
+// URLs that ended in it (final: the URL ends here, and with it an open url()).
+func (r *Rewriter) scriptDataAsk(final bool) string {
 	sd := &r.sd
 	if sd.dead {
 		return ""
 	}
-	if cat := r.ask(&sd.a, nil, sd.text, false); cat != "" {
-		r.debug("htmlrewrite: a window of a long data: script matched after its start had gone out: its URL is made to fail")
+	var cat string
+	if sd.css {
+		r.urls = r.urls[:0]
+		r.inline = r.inline[:0]
+		col := urlCollector{r: r}
+		sd.sc.feed(sd.text, 0, &col)
+		if final {
+			sd.sc.finish(&col)
+		}
+		sd.text = sd.text[:0]
+		if len(r.urls) > 0 || len(r.inline) > 0 {
+			cat = r.ask(&sd.a, r.urls, r.inlineIf(), false)
+		}
+	} else {
+		cat = r.ask(&sd.a, nil, sd.text, false)
+	}
+	if cat != "" {
+		r.debug("htmlrewrite: a window of a long data: URL matched after its start had gone out: the URL is made to fail")
 		sd.dead = true
 		return cat
 	}
-	if keep := r.overlap(); len(sd.text) > keep {
+	if keep := r.overlap(); !sd.css && len(sd.text) > keep {
 		sd.text = append(sd.text[:0], sd.text[len(sd.text)-keep:]...)
 	}
 	return ""
+}
+
+// hasToken reports whether an attribute value, a list of tokens separated by ASCII white
+// space, has tok in any case (references in it are not decoded: a rel spelled with them
+// is left to the whole-tag rule).
+func hasToken(v []byte, tok string) bool {
+	for _, f := range bytes.Fields(v) {
+		if eqFold(f, tok) {
+			return true
+		}
+	}
+	return false
 }
 
 // urlChars appends the characters of the URL that raw (the next bytes of the attribute

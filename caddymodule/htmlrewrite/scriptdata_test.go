@@ -196,3 +196,61 @@ func FuzzDataScript(f *testing.F) {
 		}
 	})
 }
+
+// TestLongDataStyleSheet: a <link rel=stylesheet> whose href is a base64 data: URL longer
+// than the hold limit passes byte for byte when nothing in its CSS loads from a blocked
+// host, and when a URL of one comes after the first window, the URL is made to fail: as
+// x/net/html, Go's base64 and the oracle's CSS reading (modelCSS) read the output, no
+// style sheet loads from the tracker. A URL the windows cut is decided whole.
+func TestLongDataStyleSheet(t *testing.T) {
+	font := "url(data:font/woff2;base64," + strings.Repeat("d09GMgABAAAA", 600) + ")"
+	clean := "body{margin:0}\n@font-face{font-family:f;src:" + font + "}\n.a{background:url(/img/a.png) no-repeat}\n"
+	link := func(css string, spell func(string) string) string {
+		return `<link rel="stylesheet" href="data:text/css;base64,` + spell(base64.StdEncoding.EncodeToString([]byte(css))) + `" media=all><p>x</p>`
+	}
+	same := func(s string) string { return s }
+	refs := func(s string) string { return strings.NewReplacer("+", "&#43;", "/", "&#x2F;").Replace(s) }
+	for _, spell := range []func(string) string{same, refs} {
+		in := link(clean, spell)
+		for _, hold := range []int{0, minStreamHold, 100, 4096} {
+			if got := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 7); got != in {
+				t.Errorf("MaxHold %d: %s", hold, firstDiff(got, in))
+			}
+		}
+	}
+	var probs []string
+	outputs := 0
+	for _, at := range []int{0, 100, 2000, 7000} {
+		for _, tr := range []string{".t{background:url(//trk.example/p.gif)}", `.t{background:url("https://trk.example/` + strings.Repeat("q", 300) + `")}`} {
+			css := clean[:min(at, len(clean))] + tr + clean[min(at, len(clean)):]
+			for _, spell := range []func(string) string{same, refs} {
+				in := link(css, spell)
+				for hold := minStreamHold; hold <= len(in)+1; hold += 97 {
+					outputs++
+					out := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, len(in))
+					if chunked := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 5); chunked != out {
+						probs = append(probs, fmt.Sprintf("tracker at %d, MaxHold %d: differs in writes of 5 bytes", at, hold))
+					}
+					doc, err := html.Parse(strings.NewReader(out))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range elements(doc) {
+						href, ok := attrVal(e.Attr, "href")
+						if e.Data != "link" || !ok {
+							continue
+						}
+						payload, decodes := oracleDataPayload(href)
+						if u := strings.Join(modelCSS(payload), " "); decodes && strings.Contains(u, "trk.example") {
+							probs = append(probs, fmt.Sprintf("tracker at %d, MaxHold %d: the style sheet loads %s", at, hold, u))
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(probs) > 0 {
+		t.Errorf("%d problems; first:\n%s", len(probs), strings.Join(probs[:min(5, len(probs))], "\n"))
+	}
+	t.Logf("%d outputs checked", outputs)
+}
