@@ -19,6 +19,7 @@ func FuzzRewrite(f *testing.F) {
 	// Long CSS values and data: scripts stream from a hold limit of 64 (seed 2*100).
 	f.Add([]byte(`<div style="a:url(data:,`+strings.Repeat("p", 90)+`) url(&quot;//t.example/x&quot;)">x</div>`), uint64(200))
 	f.Add([]byte(`<script src="data:text/javascript;base64,`+strings.Repeat("Z3RhZygp", 20)+`&#43;Zw%3D%3D"></script>`), uint64(200))
+	f.Add([]byte(`<link rel=stylesheet href="data:text/css;base64,`+strings.Repeat("LmF7YmFja2dyb3VuZDp1cmwoLy90LmV4YW1wbGUvcCl9", 5)+`">`), uint64(200))
 	for _, c := range readGoldenF(f) {
 		f.Add([]byte(c.in), uint64(len(c.in)))
 	}

@@ -247,9 +247,12 @@ func loadingAfter(t *testing.T, in string, hold int, offToo bool, marker string)
 }
 
 // inlineHasMarker reports whether what an element runs without a URL has s: its text
-// (a script's or style's), its srcdoc, or the payload of a data: or javascript: URL.
+// (a script's), its srcdoc, or the payload of a data: or javascript: URL. A style's text
+// runs nothing: a host named in it loads only as a URL, which l.urls has (a long style's
+// text after its first window is looked at for URLs only; FuzzSmallHold found the oracle
+// holding a host named in plain CSS text against it).
 func inlineHasMarker(n *html.Node, l loads, s string) bool {
-	if strings.Contains(l.text, s) {
+	if !l.style && strings.Contains(l.text, s) {
 		return true
 	}
 	for _, a := range n.Attr {
