@@ -33,15 +33,16 @@ import "bytes"
 // scriptData follows the src of a long <script> (or the href of a long style sheet
 // <link>) whose value is a base64 data: URL (capScriptData).
 type scriptData struct {
-	a    analysis
-	ref  []byte // an unfinished character reference, raw, shortened
-	pct  []byte // an unfinished percent-escape: '%' and at most one hex digit
-	quad [4]byte
-	nq   int    // base64 characters of the quantum being read
-	pad  bool   // '=' seen: only white space may follow
-	dead bool   // the URL fails to decode (or a window matched): nothing to watch
-	text []byte // decoded payload not shown to Block yet, after the overlap of the last window
-	dec  []byte // scratch: the characters of the URL after references
+	a       analysis
+	ref     []byte // an unfinished character reference, raw, shortened
+	pct     []byte // an unfinished percent-escape: '%' and at most one hex digit
+	quad    [4]byte
+	nq      int    // base64 characters of the quantum being read
+	pad     bool   // '=' seen: only white space may follow
+	dead    bool   // the URL fails to decode (or a window matched): nothing to watch
+	text    []byte // decoded payload not shown to Block yet, after the overlap of the last window
+	dec     []byte // scratch: the characters of the URL after references
+	refText []byte // scratch: a reference's decoded text
 	// A style sheet's payload goes through the CSS scanner, which keeps its state from
 	// window to window: each URL is decided when it ends.
 	css bool
@@ -79,7 +80,7 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
 		}
 	}
 	sd := &r.sd
-	*sd = scriptData{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0], a: a, css: id == tLink, sc: sd.sc}
+	*sd = scriptData{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0], refText: sd.refText[:0], a: a, css: id == tLink, sc: sd.sc}
 	sd.sc.reset(r.maxHold)
 	// The header: "data:", a media type that says base64, a comma.
 	sd.dec = sd.urlChars(sd.dec[:0], tag[last.valStart:], false)
@@ -206,42 +207,16 @@ func (sd *scriptData) urlChars(dst, raw []byte, final bool) []byte {
 		in = append(append([]byte(nil), sd.ref...), raw...)
 		sd.ref = sd.ref[:0]
 	}
-	add := func(b []byte) {
-		for _, c := range b {
+	var n int
+	n, sd.refText = walkValue(in, final, sd.refText, func(piece []byte, _, _ int, _ bool) {
+		for _, c := range piece { // a reference may stand for a tab or a newline too
 			if c != '\t' && c != '\n' && c != '\r' {
 				dst = append(dst, c)
 			}
 		}
-	}
-	for k := 0; k < len(in); {
-		amp := -1
-		for j := k; j < len(in); j++ {
-			if in[j] == '&' {
-				amp = j
-				break
-			}
-		}
-		if amp < 0 {
-			add(in[k:])
-			break
-		}
-		add(in[k:amp])
-		if !final && refUnfinished(in[amp:]) {
-			sd.ref = appendShortRef(sd.ref[:0], in[amp:])
-			break
-		}
-		var n int
-		before := len(dst)
-		if dst, n = appendCharRef(dst, in[amp:]); n == 0 {
-			dst = append(dst, '&')
-			n = 1
-		} else {
-			// A reference may stand for a tab or a newline too.
-			tail := append([]byte(nil), dst[before:]...)
-			dst = dst[:before]
-			add(tail)
-		}
-		k = amp + n
+	})
+	if n < len(in) {
+		sd.ref = appendShortRef(sd.ref[:0], in[n:])
 	}
 	return dst
 }

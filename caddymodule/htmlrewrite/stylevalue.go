@@ -211,47 +211,48 @@ var dataComma = []byte("data:,")
 // stops before a reference v may end inside of, which the next window decodes whole.
 func (r *Rewriter) styleValueFeed(v []byte, base int, final bool) {
 	sv := &r.sv
+	var n int
+	n, sv.dec = walkValue(v, final, sv.dec, func(piece []byte, at, end int, ref bool) {
+		sv.refAt = -1
+		if ref {
+			sv.refAt, sv.refDecEnd, sv.refRawEnd = base+at, base+at+len(piece), base+end
+		}
+		sv.sc.feed(piece, int64(base+at), styleValueEvents{r})
+		sv.refAt = -1
+	})
+	sv.fed = base + n
+}
+
+// walkValue walks the raw bytes v of an attribute value as the DOM decodes them: f gets
+// each run of bytes that stand for themselves and each character reference's decoded
+// text (ref), with where its raw bytes lie in v (at to end). Unless final, it stops
+// before a reference v may end inside of (refUnfinished), which the caller keeps for the
+// bytes that follow, and returns how far it got. buf is scratch for the references.
+func walkValue(v []byte, final bool, buf []byte, f func(piece []byte, at, end int, ref bool)) (int, []byte) {
 	k := 0
 	for k < len(v) {
 		amp := bytes.IndexByte(v[k:], '&')
 		if amp < 0 {
-			r.styleValueRaw(v[k:], base+k)
-			k = len(v)
-			break
+			f(v[k:], k, len(v), false)
+			return len(v), buf
 		}
 		amp += k
 		if amp > k {
-			r.styleValueRaw(v[k:amp], base+k)
+			f(v[k:amp], k, amp, false)
 		}
-		k = amp
 		if !final && refUnfinished(v[amp:]) {
-			break
+			return amp, buf
 		}
-		dec, n := appendCharRef(sv.dec[:0], v[amp:])
-		if n == 0 {
-			r.styleValueRaw(v[amp:amp+1], base+amp)
+		var n int
+		if buf, n = appendCharRef(buf[:0], v[amp:]); n == 0 {
+			f(v[amp:amp+1], amp, amp+1, false)
 			k = amp + 1
 			continue
 		}
-		sv.dec = dec
-		r.styleValueRef(dec, base+amp, base+amp+n)
+		f(buf, amp, amp+n, true)
 		k = amp + n
 	}
-	sv.fed = base + k
-}
-
-func (r *Rewriter) styleValueRaw(b []byte, at int) {
-	r.sv.refAt = -1
-	r.sv.sc.feed(b, int64(at), styleValueEvents{r})
-}
-
-// styleValueRef feeds a reference's decoded text dec, whose raw bytes lie at at..rawEnd
-// of the capture.
-func (r *Rewriter) styleValueRef(dec []byte, at, rawEnd int) {
-	sv := &r.sv
-	sv.refAt, sv.refDecEnd, sv.refRawEnd = at, at+len(dec), rawEnd
-	sv.sc.feed(dec, int64(at), styleValueEvents{r})
-	sv.refAt = -1
+	return k, buf
 }
 
 // maxRefName is the length of the longest name of a character reference
