@@ -81,7 +81,7 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 		r.overflowChecked(p, i, tag, id, ns)
 		return
 	}
-	if (id == tScript || id == tLink) && ns == nsHTML && r.scriptDataFirst(p, i, tag, id) {
+	if (id == tScript || id == tLink) && ns == nsHTML && r.dataURLFirst(p, i, tag, id) {
 		return
 	}
 	var a analysis
@@ -299,7 +299,7 @@ func (r *Rewriter) attrNameEnd(p []byte, i int) {
 // attrHeld reports whether an attribute of the rest of a checked long tag is held past
 // its name, to be decided at the end of its value.
 func (r *Rewriter) attrHeld() bool {
-	return r.capturing && (r.capWhy == capAttr && r.tail.checked || r.capWhy == capStyleVal || r.capWhy == capScriptData)
+	return r.capturing && (r.capWhy == capAttr && r.tail.checked || r.capWhy == capStyleVal || r.capWhy == capDataURL)
 }
 
 // tailAttrEnd decides a held attribute of a checked long tag, which ends at i.
@@ -308,8 +308,8 @@ func (r *Rewriter) tailAttrEnd(p []byte, i int) {
 	case capStyleVal:
 		r.styleValueEnd(p, i)
 		return
-	case capScriptData:
-		r.scriptDataEnd(p, i)
+	case capDataURL:
+		r.dataURLEnd(p, i)
 		return
 	}
 	r.decideTailAttr(p, i, false)

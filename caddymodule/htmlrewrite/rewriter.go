@@ -147,7 +147,7 @@ type Rewriter struct {
 	saved    []frame
 	synth    []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
 	sv       styleValue // a long CSS attribute value; not kept across Reset
-	sd       scriptData // a long script's data: src; not kept across Reset
+	sd       dataURL    // a long script's data: src; not kept across Reset
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
@@ -365,14 +365,14 @@ func (r *Rewriter) chunkEnd(p []byte) {
 type capture uint8
 
 const (
-	capName       capture = iota // a tag whose name decides an insertion or a capture
-	capTag                       // a start tag whose attributes are needed
-	capRaw                       // an inline script's or a style's start tag and text
-	capWindow                    // an inline script's text after its first window
-	capURL                       // a URL in a long style's text, after its first window
-	capAttr                      // an attribute in the rest of a long tag (longtag.go)
-	capStyleVal                  // a window of a long CSS attribute value (stylevalue.go)
-	capScriptData                // a window of a long script's data: src (scriptdata.go)
+	capName     capture = iota // a tag whose name decides an insertion or a capture
+	capTag                     // a start tag whose attributes are needed
+	capRaw                     // an inline script's or a style's start tag and text
+	capWindow                  // an inline script's text after its first window
+	capURL                     // a URL in a long style's text, after its first window
+	capAttr                    // an attribute in the rest of a long tag (longtag.go)
+	capStyleVal                // a window of a long CSS attribute value (stylevalue.go)
+	capDataURL                 // a window of a long data: URL of a script or style sheet (dataurl.go)
 )
 
 func (r *Rewriter) beginCapture(at int, why capture) {
@@ -493,8 +493,8 @@ func (r *Rewriter) overflow(p []byte, i int) {
 		r.cssTokenEnd(p, i, true)
 	case capStyleVal:
 		r.styleValueOverflow(p, i)
-	case capScriptData:
-		r.scriptDataOverflow(p, i)
+	case capDataURL:
+		r.dataURLOverflow(p, i)
 	case capAttr:
 		if r.tail.checked {
 			r.tailAttrOverflow(p, i)

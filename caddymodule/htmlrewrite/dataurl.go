@@ -30,9 +30,9 @@ import "bytes"
 // percent-escapes, then forgiving-base64; what cannot decode makes the URL fail, and
 // then nothing needs watching.
 
-// scriptData follows the src of a long <script> (or the href of a long style sheet
-// <link>) whose value is a base64 data: URL (capScriptData).
-type scriptData struct {
+// dataURL follows the src of a long <script> (or the href of a long style sheet
+// <link>) whose value is a base64 data: URL (capDataURL).
+type dataURL struct {
 	a       analysis
 	ref     []byte // an unfinished character reference, raw, shortened
 	pct     []byte // an unfinished percent-escape: '%' and at most one hex digit
@@ -49,11 +49,11 @@ type scriptData struct {
 	sc  cssScanner
 }
 
-// scriptDataFirst decides a <script> start tag that reached the hold limit at i inside a
+// dataURLFirst decides a <script> start tag that reached the hold limit at i inside a
 // src that is a base64 data: URL, or a <link rel=stylesheet> one inside such an href, on
 // the payload so far. It reports false when the tag is not such a one (the caller then
 // decides it as a whole, as Partial).
-func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
+func (r *Rewriter) dataURLFirst(p []byte, i int, tag []byte, id tagID) bool {
 	if r.maxHold < minStreamHold || !inAttrValue(r.tok.state) {
 		return false
 	}
@@ -80,7 +80,7 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
 		}
 	}
 	sd := &r.sd
-	*sd = scriptData{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0], refText: sd.refText[:0], a: a, css: id == tLink, sc: sd.sc}
+	*sd = dataURL{ref: sd.ref[:0], pct: sd.pct[:0], text: sd.text[:0], dec: sd.dec[:0], refText: sd.refText[:0], a: a, css: id == tLink, sc: sd.sc}
 	sd.sc.reset(r.maxHold)
 	// The header: "data:", a media type that says base64, a comma.
 	sd.dec = sd.urlChars(sd.dec[:0], tag[last.valStart:], false)
@@ -99,7 +99,7 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
 		return false
 	}
 	sd.payload(v[comma+1:], false)
-	if cat := r.scriptDataAsk(false); cat != "" {
+	if cat := r.dataURLAsk(false); cat != "" {
 		var a analysis
 		r.analyseAll(&a, tag, id, nsHTML)
 		r.tail = tailState{active: true, id: id, ns: nsHTML, a: a}
@@ -110,36 +110,36 @@ func (r *Rewriter) scriptDataFirst(p []byte, i int, tag []byte, id tagID) bool {
 	r.tail = tailState{active: true, checked: true, id: id, ns: nsHTML, a: sd.a}
 	r.replace(p, i, tag)
 	if !sd.dead {
-		r.beginCapture(i, capScriptData)
+		r.beginCapture(i, capDataURL)
 	}
 	return true
 }
 
-// scriptDataOverflow is called when the window of the src value reaches the hold
+// dataURLOverflow is called when the window of the src value reaches the hold
 // limit at i.
-func (r *Rewriter) scriptDataOverflow(p []byte, i int) {
+func (r *Rewriter) dataURLOverflow(p []byte, i int) {
 	sd := &r.sd
 	buf := r.captured(p, i)
 	sd.dec = sd.urlChars(sd.dec[:0], buf, false)
 	sd.payload(sd.dec, false)
-	if cat := r.scriptDataAsk(false); cat != "" {
+	if cat := r.dataURLAsk(false); cat != "" {
 		r.replace(p, i, buf, spoilBase64)
 		return
 	}
 	r.replace(p, i, buf)
 	if !sd.dead {
-		r.beginCapture(i, capScriptData)
+		r.beginCapture(i, capDataURL)
 	}
 }
 
-// scriptDataEnd is called when the src value ends at i (after its closing quote, or at
+// dataURLEnd is called when the src value ends at i (after its closing quote, or at
 // the byte that ends an unquoted value).
-func (r *Rewriter) scriptDataEnd(p []byte, i int) {
+func (r *Rewriter) dataURLEnd(p []byte, i int) {
 	sd := &r.sd
 	buf, n := r.valueEnd(p, i)
 	sd.dec = sd.urlChars(sd.dec[:0], buf[:n], true)
 	sd.payload(sd.dec, true)
-	if cat := r.scriptDataAsk(true); cat != "" {
+	if cat := r.dataURLAsk(true); cat != "" {
 		r.replace(p, i, buf[:n], spoilBase64, buf[n:])
 		return
 	}
@@ -149,11 +149,11 @@ func (r *Rewriter) scriptDataEnd(p []byte, i int) {
 // spoilBase64 is written into a base64 data: URL to make it fail.
 var spoilBase64 = []byte("!")
 
-// scriptDataAsk shows Block the payload decoded since the last window (and the overlap
+// dataURLAsk shows Block the payload decoded since the last window (and the overlap
 // kept from it, so that a marker is never cut in two), keeping the overlap for the next.
 // A style sheet's payload goes through the CSS scanner instead, and Block is shown the
 // URLs that ended in it (final: the URL ends here, and with it an open url()).
-func (r *Rewriter) scriptDataAsk(final bool) string {
+func (r *Rewriter) dataURLAsk(final bool) string {
 	sd := &r.sd
 	if sd.dead {
 		return ""
@@ -201,7 +201,7 @@ func hasToken(v []byte, tok string) bool {
 // value) holds: character references decoded, tabs and newlines dropped (the URL parser
 // drops them anywhere). A reference raw ends inside of waits for the next bytes, unless
 // final.
-func (sd *scriptData) urlChars(dst, raw []byte, final bool) []byte {
+func (sd *dataURL) urlChars(dst, raw []byte, final bool) []byte {
 	in := raw
 	if len(sd.ref) > 0 {
 		in = append(append([]byte(nil), sd.ref...), raw...)
@@ -223,7 +223,7 @@ func (sd *scriptData) urlChars(dst, raw []byte, final bool) []byte {
 
 // payload decodes URL characters of the data: URL's body (after its comma) into
 // sd.text: percent-escapes, then forgiving-base64. final: the URL ends with them.
-func (sd *scriptData) payload(chars []byte, final bool) {
+func (sd *dataURL) payload(chars []byte, final bool) {
 	for _, c := range chars {
 		sd.percentChar(c)
 	}
@@ -251,7 +251,7 @@ func (sd *scriptData) payload(chars []byte, final bool) {
 
 // percentChar reads a character of the body: "%" and two hex digits are the byte they
 // spell, any other character (a "%" that starts no escape too) is itself.
-func (sd *scriptData) percentChar(c byte) {
+func (sd *dataURL) percentChar(c byte) {
 	switch len(sd.pct) {
 	case 1:
 		if _, ok := hexVal(c); ok {
@@ -278,7 +278,7 @@ func (sd *scriptData) percentChar(c byte) {
 }
 
 // base64Char adds a character of the body to the forgiving-base64 decoding.
-func (sd *scriptData) base64Char(c byte) {
+func (sd *dataURL) base64Char(c byte) {
 	switch {
 	case sd.dead:
 		return

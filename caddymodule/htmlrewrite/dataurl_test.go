@@ -153,7 +153,7 @@ func TestDataPayloadDecoding(t *testing.T) {
 	for _, body := range bodies {
 		want, wantOK := oracleDataPayload("data:;base64," + html.UnescapeString(body))
 		for cut := 0; cut <= len(body); cut++ {
-			var sd scriptData
+			var sd dataURL
 			sd.payload(sd.urlChars(nil, []byte(body[:cut]), false), false)
 			sd.payload(sd.urlChars(nil, []byte(body[cut:]), true), true)
 			if got := string(sd.text); !sd.dead != wantOK || wantOK && got != want {
