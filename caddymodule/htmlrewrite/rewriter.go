@@ -147,7 +147,7 @@ type Rewriter struct {
 	saved    []frame
 	synth    []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
 	sv       styleValue // a long CSS attribute value; not kept across Reset
-	sd       dataURL    // a long script's data: src; not kept across Reset
+	sd       dataURL    // a long data: URL of a script or style sheet; not kept across Reset
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.
