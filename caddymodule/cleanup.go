@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -85,11 +84,6 @@ func cookiePaths(path string) []string {
 // variant this request's browser could hold, at most limit of them. names are
 // in the order of the request, without duplicates.
 func (h *Handler) expiries(r *http.Request, names []string, limit int) []string {
-	if !allStorable(names) {
-		// A name a browser cannot hold (a hostile client sent it) would make a
-		// header every browser ignores.
-		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !policy.Storable(n) })
-	}
 	if len(names) == 0 || limit <= 0 {
 		return nil
 	}
@@ -124,6 +118,11 @@ func (h *Handler) expiries(r *http.Request, names []string, limit int) []string 
 			}
 			if strings.HasPrefix(name, "__Host-") && (v.domain != "" || v.path != "/") {
 				continue // a __Host- cookie has neither
+			}
+			if !policy.Storable(name) {
+				// No browser holds it (a hostile client sent it): a header for it
+				// would be ignored.
+				continue
 			}
 			out = append(out, policy.ExpireCookieAt(name, v.domain, v.path, secure))
 		}
@@ -161,13 +160,4 @@ func originalURL(r *http.Request) *url.URL {
 		return or.URL
 	}
 	return r.URL
-}
-
-func allStorable(names []string) bool {
-	for _, n := range names {
-		if !policy.Storable(n) {
-			return false
-		}
-	}
-	return true
 }
