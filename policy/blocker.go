@@ -2,11 +2,12 @@ package policy
 
 import (
 	"bytes"
-	"encoding/base64"
 	"html"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/consentgate/consentgate/internal/dataurl"
 )
 
 // BlockerForElement finds the blocker that holds back an element, given what
@@ -236,39 +237,15 @@ func unhex(c byte) byte {
 	return c - 'a' + 10
 }
 
-// dataPayload is the content of a data: URL (base64 decoded; percent-
-// encoding is undone by blockerNamedIn). ok is false for any other URL and
-// for base64 that does not decode.
+// dataPayload is the content of a data: URL, read as the rewriter reads it
+// (internal/dataurl: percent-decoded, base64-decoded when its media type says
+// so, left percent-decoded when that fails). ok is false for any other URL.
 func dataPayload(u string) ([]byte, bool) {
 	u = strings.TrimLeft(u, " \t\n\f\r")
 	if len(u) < 5 || !strings.EqualFold(u[:5], "data:") {
 		return nil, false
 	}
-	meta, payload, ok := strings.Cut(u[5:], ",")
-	if !ok {
-		return nil, false
-	}
-	// Base64 when the media type, without its surrounding ASCII white space, ends in
-	// ';', any spaces and "base64" (the Fetch standard's data: URL processor, and
-	// Chromium: "text/html; base64" is base64). htmlrewrite.dataBase64 is the same rule.
-	m := strings.TrimRight(meta, " \t\n\f\r")
-	if n := len(m) - 6; n >= 0 && strings.EqualFold(m[n:], "base64") && strings.HasSuffix(strings.TrimRight(m[:n], " "), ";") {
-		clean := strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
-				return -1
-			}
-			return r
-		}, payload)
-		if un, err := url.PathUnescape(clean); err == nil {
-			clean = un
-		}
-		dec, err := base64.StdEncoding.DecodeString(clean)
-		if err != nil {
-			dec, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(clean, "="))
-		}
-		return dec, err == nil
-	}
-	return []byte(payload), true
+	return dataurl.AppendPayload(nil, u[5:])
 }
 
 // blockerNamedIn finds a blocker host mentioned in a document's text, after

@@ -1,6 +1,10 @@
 package htmlrewrite
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/consentgate/consentgate/internal/dataurl"
+)
 
 // Site optimisers (LiteSpeed Cache, Autoptimize, WP Rocket) defer inline scripts by
 // moving their text into a base64 data: URL: <script defer src="data:text/javascript;
@@ -95,7 +99,7 @@ func (r *Rewriter) dataURLFirst(p []byte, i int, tag []byte, id tagID) bool {
 			break
 		}
 	}
-	if comma < 0 || len(v) < len("data:") || !eqFold(v[:5], "data:") || !dataBase64(string(v[5:comma])) {
+	if comma < 0 || len(v) < len("data:") || !eqFold(v[:5], "data:") || !dataurl.Base64(string(v[5:comma])) {
 		return false
 	}
 	sd.payload(v[comma+1:], false)

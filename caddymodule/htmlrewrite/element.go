@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"strings"
+
+	"github.com/consentgate/consentgate/internal/dataurl"
 )
 
 // fastTag handles the tag whose '<' is at lt in one go when it is complete in p: most
@@ -980,13 +982,13 @@ func (r *Rewriter) addURL(val []byte, doc bool) {
 	case "data":
 		if doc {
 			r.inlineSep()
-			r.inline = appendDataPayload(r.inline, afterScheme(s))
+			r.inline, _ = dataurl.AppendPayload(r.inline, afterScheme(s))
 		}
 		return
 	case "javascript":
 		if doc {
 			r.inlineSep()
-			r.inline = appendPercentDecoded(r.inline, afterScheme(s))
+			r.inline = dataurl.AppendPercentDecoded(r.inline, afterScheme(s))
 		}
 		return
 	}
@@ -1057,7 +1059,7 @@ func (r *Rewriter) addCSSURL(u []byte, imported bool) {
 		case "data":
 			if imported {
 				r.inlineSep()
-				r.inline = appendDataPayload(r.inline, afterScheme(string(t)))
+				r.inline, _ = dataurl.AppendPayload(r.inline, afterScheme(string(t)))
 			}
 			return
 		case "javascript":

@@ -2,7 +2,6 @@ package htmlrewrite
 
 import (
 	"bytes"
-	"encoding/base64"
 	"strings"
 )
 
@@ -88,65 +87,6 @@ func afterScheme(u string) string {
 		}, rest)
 	}
 	return strings.TrimRight(rest, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-}
-
-// appendPercentDecoded appends s with %XX sequences decoded, as the URL standard's
-// percent-decode does (an invalid sequence stays as written).
-func appendPercentDecoded(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '%' && i+2 < len(s) {
-			h, ok1 := hexVal(s[i+1])
-			l, ok2 := hexVal(s[i+2])
-			if ok1 && ok2 {
-				b = append(b, byte(h<<4|l))
-				i += 2
-				continue
-			}
-		}
-		b = append(b, c)
-	}
-	return b
-}
-
-// appendDataPayload appends the decoded body of a data: URL (what follows "data:"):
-// percent-decoded, and base64-decoded when its media type says so (dataBase64). A body that
-// is not valid base64 is appended percent-decoded as it is, so that nothing is hidden.
-func appendDataPayload(b []byte, rest string) []byte {
-	comma := strings.IndexByte(rest, ',')
-	if comma < 0 {
-		return b
-	}
-	mt, body := rest[:comma], rest[comma+1:]
-	start := len(b)
-	b = appendPercentDecoded(b, body)
-	if dataBase64(mt) {
-		// Forgiving base64: ASCII whitespace is removed first.
-		raw := strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
-				return -1
-			}
-			return r
-		}, string(b[start:]))
-		raw = strings.TrimRight(raw, "=")
-		if dec, err := base64.RawStdEncoding.DecodeString(raw); err == nil {
-			b = append(b[:start], dec...)
-		}
-	}
-	return b
-}
-
-// dataBase64 reports whether a data: URL whose media type (what precedes its comma) is mt
-// has a base64 body, as the Fetch standard's data: URL processor decides and Chromium
-// does: mt without its surrounding ASCII white space ends in ';', any spaces, then
-// "base64" in any case ("text/html; base64" is base64, "text/html;base64;a=b" is not).
-// policy.dataPayload decides the same way.
-func dataBase64(mt string) bool {
-	mt = strings.TrimRight(mt, " \t\n\f\r")
-	if len(mt) < 6 || !strings.EqualFold(mt[len(mt)-6:], "base64") {
-		return false
-	}
-	return strings.HasSuffix(strings.TrimRight(mt[:len(mt)-6], " "), ";")
 }
 
 // urlPrefix decides a URL attribute whose value the hold limit cut after raw. When every

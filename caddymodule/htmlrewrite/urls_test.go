@@ -3,6 +3,8 @@ package htmlrewrite
 import (
 	"slices"
 	"testing"
+
+	"github.com/consentgate/consentgate/internal/dataurl"
 )
 
 func TestSrcset(t *testing.T) {
@@ -67,8 +69,8 @@ func TestPayloads(t *testing.T) {
 		{"no comma", ""},
 	}
 	for _, c := range cases {
-		if got := string(appendDataPayload(nil, c.in)); got != c.want {
-			t.Errorf("appendDataPayload(%q) = %q, want %q", c.in, got, c.want)
+		if got, _ := dataurl.AppendPayload(nil, c.in); string(got) != c.want {
+			t.Errorf("AppendPayload(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
