@@ -10,10 +10,10 @@
 # reverse_proxy). wrk drives 256 connections through a mix of page loads
 # (with and without Accept-Encoding, so the upstream sends gzip or plain HTML
 # that is decoded, rewritten and compressed again) and JSON fetches, while a
-# second client aborts page downloads mid-body. Every 10 s the proxy's RSS
-# (/proc) and goroutine count (its /metrics) are sampled. It fails on a
-# crash, any non-2xx answer or socket error from wrk, or goroutines / RSS
-# that keep growing.
+# second client aborts page downloads mid-body. Every 10 s (a short run: every
+# sixth of it) the proxy's RSS (/proc) and goroutine count (its /metrics) are
+# sampled while wrk runs. It fails on a crash, any non-2xx answer or socket
+# error from wrk, or goroutines / RSS that keep growing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
@@ -124,9 +124,13 @@ wrk -t2 -c256 -d"${secs}s" --timeout 10s --latency -s "$work/mix.lua" http://127
 wrkpid=$!
 samples="$work/samples"
 : >"$samples"
+# Every 10 s (a short run every sixth of it, so that its thirds have samples), and only
+# while wrk runs: a sample taken as its connections close is no sample under load.
+interval=$((secs >= 60 ? 10 : (secs >= 18 ? secs / 6 : 3)))
 while kill -0 $wrkpid 2>/dev/null; do
-	sleep 10
+	sleep "$interval"
 	kill -0 $proxy 2>/dev/null || { echo "soak: the proxy died"; tail -50 "$work/proxy.log"; exit 1; }
+	kill -0 $wrkpid 2>/dev/null || break
 	echo "$(goroutines) $(rss)" >>"$samples"
 done
 wait $wrkpid || true
