@@ -49,6 +49,12 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	cssPad := "/*" + strings.Repeat("padding ", 10<<10) + "*/\n"
 	cleanCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#cssok{color:rgb(4, 5, 6)}"))
 	trackerCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#csstracker{color:rgb(7, 8, 9);background:url(http://stats.localhost/bg2.gif)}"))
+	// rel after href, and a preload a script turns into a style sheet (as page-speed
+	// plugins load CSS without blocking).
+	hrefFirstCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#csshreffirst{color:rgb(10, 11, 12)}"))
+	preloadCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#csspreload{color:rgb(13, 14, 15)}"))
+	preloadTrackerCSS := base64.StdEncoding.EncodeToString([]byte(cssPad + "#csspreloadtracker{color:rgb(16, 17, 18);background:url(http://stats.localhost/bg3.gif)}"))
+	preload := `" rel="preload" as="style" onload="this.onload=null;this.rel='stylesheet'">`
 	page := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Long tags</title></head><body>` +
 		`<h1>Long tags</h1>` +
 		`<img id="big" alt="inline image" src="` + dataURL + `">` +
@@ -57,7 +63,10 @@ func TestLongTagsKeepThePage(t *testing.T) {
 		`<img id="tracker" data-meta='` + props + `' src="http://stats.localhost/collect.gif" alt="">` +
 		`<link rel="stylesheet" href="data:text/css;base64,` + cleanCSS + `">` +
 		`<link rel="stylesheet" href="data:text/css;base64,` + trackerCSS + `">` +
-		`<p id="cssok">a</p><p id="csstracker">b</p>` +
+		`<link href="data:text/css;base64,` + hrefFirstCSS + `" rel="stylesheet">` +
+		`<link id="preloadok" href="data:text/css;base64,` + preloadCSS + preload +
+		`<link href="data:text/css;base64,` + preloadTrackerCSS + preload +
+		`<p id="cssok">a</p><p id="csstracker">b</p><p id="csshreffirst">c</p><p id="csspreload">d</p><p id="csspreloadtracker">e</p>` +
 		`<script defer src="data:text/javascript;base64,` + cleanJS + `"></script>` +
 		`<script defer src="data:text/javascript;base64,` + markedJS + `"></script>` +
 		`<div id="hero" style="width:40px;height:30px;background-image:url(` + dataURL + `), url(http://stats.localhost/bg.gif)">hero</div>` +
@@ -87,6 +96,10 @@ func TestLongTagsKeepThePage(t *testing.T) {
 		chromedp.WaitVisible(inBanner(`#cg-banner`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('big').complete && document.getElementById('local').complete`,
 			chromedp.WithPollingTimeout(10*time.Second)),
+		// The site's preload has loaded and been turned into a style sheet (the
+		// other one, spoilt, fails).
+		chromedp.Poll[chromedp.Void](`document.getElementById('preloadok').rel === 'stylesheet'`,
+			chromedp.WithPollingTimeout(10*time.Second)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +123,9 @@ func TestLongTagsKeepThePage(t *testing.T) {
 	check("a long data: script with a marker after the limit does not run", `window.markedScriptRan === undefined && document.scripts.length > 0`)
 	check("a long data: style sheet of the site applies", `getComputedStyle(document.getElementById('cssok')).color === 'rgb(4, 5, 6)'`)
 	check("a long data: style sheet with a tracker URL after the limit loads nothing", `getComputedStyle(document.getElementById('csstracker')).color !== 'rgb(7, 8, 9)'`)
+	check("a long data: style sheet whose rel comes after its href applies", `getComputedStyle(document.getElementById('csshreffirst')).color === 'rgb(10, 11, 12)'`)
+	check("a long data: style sheet preloaded, then made a style sheet, applies", `getComputedStyle(document.getElementById('csspreload')).color === 'rgb(13, 14, 15)'`)
+	check("a long preloaded data: style sheet with a tracker URL after the limit loads nothing", `getComputedStyle(document.getElementById('csspreloadtracker')).color !== 'rgb(16, 17, 18)'`)
 	// A style longer than the hold limit streams: its inline image stays, a tracker's URL
 	// after the first 64 KiB is made inert in place.
 	check("a long inline style keeps its data: image, and a tracker URL in it loads nothing",

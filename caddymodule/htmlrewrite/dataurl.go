@@ -23,10 +23,13 @@ import (
 //     once the whole of it has arrived.
 //
 // A style sheet inlined the same way (<link rel=stylesheet href="data:text/css;base64,
-// ...">, rel before href) streams too: its payload goes through the CSS scanner, which
-// keeps its state across windows, and each window's URLs are shown to Block; a match
-// spoils the URL the same way, and the style sheet, which applies only once it has all
-// arrived, loads nothing.
+// ...">) streams too: its payload goes through the CSS scanner, which keeps its state
+// across windows, and each window is shown to Block with the URLs that ended in it, as
+// the whole payload of a short one is; a match spoils the URL the same way, and the
+// style sheet, which applies only once it has all arrived, loads nothing. Any <link>
+// with such an href is read so, whatever its rel and wherever that stands: the rel may
+// come after the href, or be changed by a script (a preload made a style sheet once it
+// has loaded), and a data: URL is fetched whole before anything in it is used.
 //
 // Only a base64 data: URL streams: a percent-encoded one can be spoilt by no character
 // in all contexts, so it stays held back (Partial). The payload is decoded as browsers
@@ -47,15 +50,17 @@ type dataURL struct {
 	text    []byte // decoded payload not shown to Block yet, after the overlap of the last window
 	dec     []byte // scratch: the characters of the URL after references
 	refText []byte // scratch: a reference's decoded text
-	// A style sheet's payload goes through the CSS scanner, which keeps its state from
-	// window to window: each URL is decided when it ends.
+	// A link's payload goes through the CSS scanner, which keeps its state from window
+	// to window: each URL is decided when it ends. fed is how much of text (its
+	// overlap) the scanner has had.
 	css bool
 	sc  cssScanner
+	fed int
 }
 
 // dataURLFirst decides a <script> start tag that reached the hold limit at i inside a
-// src that is a base64 data: URL, or a <link rel=stylesheet> one inside such an href, on
-// the payload so far. It reports false when the tag is not such a one (the caller then
+// src that is a base64 data: URL, or a <link> one inside such an href, on the payload
+// so far. It reports false when the tag is not such a one (the caller then
 // decides it as a whole, as Partial).
 func (r *Rewriter) dataURLFirst(p []byte, i int, tag []byte, id tagID) bool {
 	if r.maxHold < minStreamHold || !inAttrValue(r.tok.state) {
@@ -68,11 +73,10 @@ func (r *Rewriter) dataURLFirst(p []byte, i int, tag []byte, id tagID) bool {
 	last := r.attrs[len(r.attrs)-1]
 	name, a := "src", analysis{tag: "script", id: tScript, ns: nsHTML, script: true, ask: true}
 	if id == tLink {
-		// What href loads depends on rel, which must have come first, and say stylesheet.
-		rel, ok := findAttr(tag[:last.nameStart], "rel")
-		if !ok || !hasToken(rel, "stylesheet") {
-			return false
-		}
+		// Whatever the rel, which may come after href or change (a preload a script
+		// turns into a style sheet once it has loaded), the payload is what the link
+		// loads from: it is read as CSS, and as text that may name a host (a module's
+		// imports), as a short one is.
 		name, a = "href", analysis{tag: "link", id: tLink, ns: nsHTML, linkFetches: true, ask: true}
 	}
 	if !eqFold(tag[last.nameStart:last.nameEnd], name) {
@@ -167,14 +171,13 @@ func (r *Rewriter) dataURLAsk(final bool) string {
 		r.urls = r.urls[:0]
 		r.inline = r.inline[:0]
 		col := urlCollector{r: r}
-		sd.sc.feed(sd.text, 0, &col)
+		sd.sc.feed(sd.text[sd.fed:], 0, &col)
 		if final {
 			sd.sc.finish(&col)
 		}
-		sd.text = sd.text[:0]
-		if len(r.urls) > 0 || len(r.inline) > 0 {
-			cat = r.ask(&sd.a, r.urls, r.inlineIf(), false)
-		}
+		r.inlineSep()
+		r.inline = append(r.inline, sd.text...)
+		cat = r.ask(&sd.a, r.urls, r.inline, false)
 	} else {
 		cat = r.ask(&sd.a, nil, sd.text, false)
 	}
@@ -183,9 +186,10 @@ func (r *Rewriter) dataURLAsk(final bool) string {
 		sd.dead = true
 		return cat
 	}
-	if keep := r.overlap(); !sd.css && len(sd.text) > keep {
+	if keep := r.overlap(); len(sd.text) > keep {
 		sd.text = append(sd.text[:0], sd.text[len(sd.text)-keep:]...)
 	}
+	sd.fed = len(sd.text)
 	return ""
 }
 

@@ -197,34 +197,46 @@ func FuzzDataScript(f *testing.F) {
 	})
 }
 
-// TestLongDataStyleSheet: a <link rel=stylesheet> whose href is a base64 data: URL longer
-// than the hold limit passes byte for byte when nothing in its CSS loads from a blocked
-// host, and when a URL of one comes after the first window, the URL is made to fail: as
-// x/net/html, Go's base64 and the oracle's CSS reading (modelCSS) read the output, no
-// style sheet loads from the tracker. A URL the windows cut is decided whole.
+// TestLongDataStyleSheet: a <link> whose href is a base64 data: URL longer than the hold
+// limit — rel=stylesheet before or after it, or a preload a script makes a style sheet —
+// passes byte for byte when nothing in its CSS loads from a blocked host, and when a URL
+// of one comes after the first window, the URL is made to fail: as x/net/html, Go's
+// base64 and the oracle's CSS reading (modelCSS) read the output, no style sheet loads
+// from the tracker. A URL the windows cut is decided whole.
 func TestLongDataStyleSheet(t *testing.T) {
 	font := "url(data:font/woff2;base64," + strings.Repeat("d09GMgABAAAA", 600) + ")"
-	clean := "body{margin:0}\n@font-face{font-family:f;src:" + font + "}\n.a{background:url(/img/a.png) no-repeat}\n"
-	link := func(css string, spell func(string) string) string {
-		return `<link rel="stylesheet" href="data:text/css;base64,` + spell(base64.StdEncoding.EncodeToString([]byte(css))) + `" media=all><p>x</p>`
+	// A URL in a string is no URL: in every window's overlap, so that reading an
+	// overlap twice would find one.
+	quoted := strings.Repeat(`.q::after{content:"url(//trk.example/x)"}`+"\n"+strings.Repeat(".f{margin:0;padding:0}\n", 20), 12)
+	sheet := "body{margin:0}\n@font-face{font-family:f;src:" + font + "}\n.a{background:url(/img/a.png) no-repeat}\n"
+	links := []string{
+		`<link rel="stylesheet" href="DATA" media=all><p>x</p>`,
+		`<link href="DATA" rel="stylesheet" media=all><p>x</p>`,
+		`<link rel="preload" as="style" href="DATA" onload="this.onload=null;this.rel='stylesheet'"><p>x</p>`,
+	}
+	link := func(form, css string, spell func(string) string) string {
+		return strings.Replace(form, "DATA", "data:text/css;base64,"+spell(base64.StdEncoding.EncodeToString([]byte(css))), 1)
 	}
 	same := func(s string) string { return s }
 	refs := func(s string) string { return strings.NewReplacer("+", "&#43;", "/", "&#x2F;").Replace(s) }
-	for _, spell := range []func(string) string{same, refs} {
-		in := link(clean, spell)
-		for _, hold := range []int{0, minStreamHold, 100, 4096} {
-			if got := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 7); got != in {
-				t.Errorf("MaxHold %d: %s", hold, firstDiff(got, in))
+	for _, form := range links {
+		for _, spell := range []func(string) string{same, refs} {
+			in := link(form, sheet+quoted, spell)
+			for _, hold := range []int{0, minStreamHold, 100, 4096} {
+				if got := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 7); got != in {
+					t.Errorf("%.30s, MaxHold %d: %s", form, hold, firstDiff(got, in))
+				}
 			}
 		}
 	}
 	var probs []string
 	outputs := 0
-	for _, at := range []int{0, 100, 2000, 7000} {
+	for k, at := range []int{0, 100, 2000, 7000} {
+		form := links[k%len(links)]
 		for _, tr := range []string{".t{background:url(//trk.example/p.gif)}", `.t{background:url("https://trk.example/` + strings.Repeat("q", 300) + `")}`} {
-			css := clean[:min(at, len(clean))] + tr + clean[min(at, len(clean)):]
+			css := sheet[:min(at, len(sheet))] + tr + sheet[min(at, len(sheet)):]
 			for _, spell := range []func(string) string{same, refs} {
-				in := link(css, spell)
+				in := link(form, css, spell)
 				for hold := minStreamHold; hold <= len(in)+1; hold += 97 {
 					outputs++
 					out := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, len(in))
@@ -253,4 +265,45 @@ func TestLongDataStyleSheet(t *testing.T) {
 		t.Errorf("%d problems; first:\n%s", len(probs), strings.Join(probs[:min(5, len(probs))], "\n"))
 	}
 	t.Logf("%d outputs checked", outputs)
+}
+
+// TestLongDataLinkNamesHosts: the payload of a long data: URL <link> is also shown to
+// Block as text, as a short one's is, so a host it names after the first window — a
+// module's import, which no CSS reading finds — makes the URL fail, whichever side of
+// the href its rel stands on; without one it passes byte for byte.
+func TestLongDataLinkNamesHosts(t *testing.T) {
+	naming := func(e Element) string {
+		if strings.Contains(strings.Join(e.URLs, " ")+string(e.Inline), "trk.example") {
+			return "c"
+		}
+		return ""
+	}
+	module := func(tracker bool) string {
+		js := "export const a = 1;\n" + strings.Repeat("// a comment that fills the module\n", 2000)
+		if tracker {
+			js += `import "https://trk.example/m.js";` + "\n"
+		}
+		return base64.StdEncoding.EncodeToString([]byte(js + strings.Repeat("// more\n", 200)))
+	}
+	for _, form := range []string{`<link rel="modulepreload" href="DATA"><p>x</p>`, `<link href="DATA" rel="modulepreload"><p>x</p>`} {
+		for _, hold := range []int{minStreamHold, 1000, 4096, 0} {
+			clean := strings.Replace(form, "DATA", "data:text/javascript;base64,"+module(false), 1)
+			if got := rewriteInPieces(t, clean, &Config{Block: naming, MaxHold: hold}, 4096); got != clean {
+				t.Errorf("%.30s, MaxHold %d, no tracker: %s", form, hold, firstDiff(got, clean))
+			}
+			in := strings.Replace(form, "DATA", "data:text/javascript;base64,"+module(true), 1)
+			out := rewriteInPieces(t, in, &Config{Block: naming, MaxHold: hold}, 4096)
+			doc, err := html.Parse(strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range elements(doc) {
+				if href, ok := attrVal(e.Attr, "href"); e.Data == "link" && ok {
+					if payload, decodes := oracleDataPayload(href); decodes && strings.Contains(payload, "trk.example") {
+						t.Errorf("%.30s, MaxHold %d: the module that imports the tracker still loads", form, hold)
+					}
+				}
+			}
+		}
+	}
 }
