@@ -133,3 +133,43 @@ func TestLongTagsKeepThePage(t *testing.T) {
 			return document.getElementById('hero').hasAttribute('style') && getComputedStyle(document.getElementById('hero')).width === '40px' &&
 				bg.startsWith('url("data:image/svg+xml;base64,') && bg.endsWith('url("data:,http://stats.localhost/bg.gif")') })()`)
 }
+
+// TestLongViewStateKeepsThePage: an ASP.NET WebForms page keeps its state in
+// <input type="hidden" name="__VIEWSTATE" value="…">, often over 100 KB. On a
+// page that has neither text nor a <body> tag before it, whether that input
+// is hidden decides whether a later <frameset> replaces the body; the proxy
+// reads its type at the hold limit instead of holding back the rest of the
+// page. In Chromium, for a visitor who has not chosen: the form and the
+// text after the long input show, the tracker after it is held back.
+func TestLongViewStateKeepsThePage(t *testing.T) {
+	viewState := strings.Repeat("/wEPDwUKMTY1NDU2MTA1MmRkVqz1Y3kQ", 4<<10)
+	page := `<!DOCTYPE html><title>WebForms</title>` +
+		`<form method="post" action="./" id="form1"><div class="aspNetHidden">` +
+		`<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="` + viewState + `" /></div>` +
+		`<p id="after">after the view state</p><input id="name" name="name" value="kept">` +
+		`<img id="tracker" src="http://stats.localhost/collect.gif" alt=""></form>`
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(site.Close)
+	port := proxyInFront(t, site.URL, "")
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("http://localhost:%d/", port)),
+		chromedp.WaitVisible(inBanner(`#cg-banner`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById('__VIEWSTATE').value.length === %d &&
+		document.getElementById('after').offsetHeight > 0 && document.getElementById('name').value === 'kept' &&
+		!document.getElementById('tracker').hasAttribute('src') && document.getElementById('tracker').dataset.consent === 'statistics' &&
+		document.querySelector('plaintext') === null`, len(viewState))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Error("the page after a long view state is not as the site made it, or its tracker is not held back")
+	}
+}

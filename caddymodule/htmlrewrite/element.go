@@ -392,12 +392,18 @@ func (r *Rewriter) startTagDone(p []byte, i int) bool {
 		id = tImg
 	}
 	inputHidden := false
-	if id == tInput && !foreign && tag != nil && r.tree.framesetOK {
+	switch {
+	case id != tInput || foreign || !r.tree.framesetOK:
+	case partial:
+		// What is held is the end of a long tag: its type was read at the limit.
+		inputHidden = r.longInputHidden
+	case tag != nil:
 		v, _ := findAttr(tag, "type")
 		var ty string
 		ty, r.scratch = decodeAttr(v, r.scratch)
 		inputHidden = eqFoldString(ty, "hidden")
 	}
+	r.longInputHidden = false
 
 	// What the element is, before the tree is changed (its namespace, noscript,
 	// template are those of where it starts).

@@ -61,11 +61,18 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 		id = tImg
 	}
 	// What the tree builder or Doc needs from the attributes cannot be had: fail
-	// closed.
+	// closed. An <input> needs only its type (hidden or not decides whether a
+	// <frameset> may still replace the body), which usually comes first: an ASP.NET
+	// page's __VIEWSTATE is <input type="hidden" name="__VIEWSTATE" value="…">,
+	// often longer than the limit.
+	inputType := false
+	if !t.foreign && id == tInput && r.tree.framesetOK {
+		r.longInputHidden, inputType = r.inputTypeSeen(tag)
+	}
 	switch {
 	case t.foreign && (id == tFont || id == tAnnotationXML),
 		!t.foreign && id == tBase && !r.baseDone,
-		!t.foreign && id == tInput && r.tree.framesetOK:
+		!t.foreign && id == tInput && r.tree.framesetOK && !inputType:
 		r.failClosed(p, i, "a <"+namesInOrder[id]+"> start tag is longer than the hold limit")
 		if r.failed {
 			return
@@ -93,6 +100,28 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 		return
 	}
 	r.release()
+}
+
+// inputTypeSeen reads the type of an <input> start tag cut by the hold limit (tag, what
+// was seen of it): known when the first type attribute is complete in it.
+func (r *Rewriter) inputTypeSeen(tag []byte) (hidden, known bool) {
+	r.attrs = parseAttrs(tag, r.attrs[:0])
+	complete := len(r.attrs)
+	switch r.tok.state {
+	case sAttrName, sAfterAttrName, sBeforeAttrValue, sAttrValueDQ, sAttrValueSQ, sAttrValueUnq:
+		complete-- // the last one may go on
+	}
+	for k, at := range r.attrs {
+		if eqFold(tag[at.nameStart:at.nameEnd], "type") {
+			if k >= complete {
+				return false, false
+			}
+			var ty string
+			ty, r.scratch = decodeAttr(tag[at.valStart:at.valEnd], r.scratch)
+			return eqFoldString(ty, "hidden"), true
+		}
+	}
+	return false, false
 }
 
 // overflowChecked decides the first part of a long start tag of an element whose

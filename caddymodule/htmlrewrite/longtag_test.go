@@ -204,6 +204,61 @@ func TestSmallHoldLeavesNothingLoading(t *testing.T) {
 	t.Logf("%d outputs parsed", docs)
 }
 
+// TestLongInputKeepsThePage: an <input> start tag longer than the hold limit (ASP.NET's
+// __VIEWSTATE, <input type="hidden" name="__VIEWSTATE" value="…">, often is) before the
+// page has text or a <body> tag: whether it is hidden decides whether a later <frameset>
+// replaces the body, so its type is read at the limit. Seen there, the page goes on as
+// it came (no rest of the document held back) and the tree follows browsers: as
+// x/net/html parses the output, nothing loads from the tracker, in a frameset or not.
+// Not seen there (the type after the limit), the rest of the document is held back.
+func TestLongInputKeepsThePage(t *testing.T) {
+	pad := strings.Repeat("dDwxNTM4MTc2MTk7Oz4=", 20)
+	after := []string{
+		`<frameset><frame src=//trk.example/f.html></frameset>`,
+		`<p>text</p><img src=//trk.example/p.gif><frameset><frame src=//trk.example/f.html></frameset>`,
+		`<iframe src=//trk.example/f.html></iframe><frameset><frame src=//trk.example/f.html>`,
+		// Loads where the frameset was ignored (in the body), not where it replaced it.
+		`<frameset><frame src=/a.html></frameset><img src=//trk.example/p.gif><script src=//trk.example/x.js></script>`,
+	}
+	var probs []string
+	docs := 0
+	for _, input := range []string{
+		`<input type="hidden" name="__VIEWSTATE" value="` + pad + `">`,
+		`<input type=HIDDEN value="` + pad + `">`,
+		`<input type="hid&#100;en" value="` + pad + `">`,
+		`<input type="text" value="` + pad + `">`,
+		`<input value="` + pad + `">`,
+		`<input name=a type=hidden type=text value="` + pad + `">`,
+	} {
+		typeEnd := strings.LastIndex(input, "value=")
+		for _, rest := range after {
+			for _, pre := range []string{"", `<form method="post" action="./"><div class="aspNetHidden">`} {
+				in := pre + input + rest
+				for _, hold := range []int{40, typeEnd + 1, 64, 100, 200} {
+					docs++
+					probs = append(probs, loadingAfter(t, in, hold, true, "trk.example")...)
+					out := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 7)
+					// The limit counts from the tag's start; an <input> without a type may
+					// be given one after it.
+					wantClosed := hold < typeEnd || !strings.Contains(input, "type")
+					if closed := strings.Contains(out, "<plaintext"); closed != wantClosed {
+						probs = append(probs, fmt.Sprintf("MaxHold %d, %.60q: the rest of the document held back: %v", hold, in, closed))
+					}
+				}
+			}
+		}
+	}
+	// The type after the limit: not known, the rest is held back.
+	in := `<input value="` + pad + `" type=hidden><frameset><frame src=//trk.example/f.html></frameset>`
+	if out := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: 100}, 7); !strings.Contains(out, "<plaintext") {
+		probs = append(probs, "a type after the limit is not known, but the rest of the document went out: "+out)
+	}
+	if len(probs) > 0 {
+		t.Errorf("%d problems; first:\n%s", len(probs), strings.Join(probs[:min(5, len(probs))], "\n"))
+	}
+	t.Logf("%d documents", docs)
+}
+
 // loadingAfter rewrites in at the hold limit hold with Block holding back everything it
 // is asked about (marker ""), or only what names marker in a URL or its inline content
 // and what it cannot see whole (Partial), as the module does with a host as the marker;
@@ -278,6 +333,9 @@ func FuzzSmallHold(f *testing.F) {
 	f.Add(`<div style="a:url(data:image/png;base64,`+strings.Repeat("QUJD", 30)+`);b:url(&quot;//trk.example/p.gif&quot;)">x</div>`, uint8(0x80|60))
 	f.Add(`<svg><rect fill="url(data:,`+strings.Repeat("p", 90)+`) url(&#x2F;&#x2F;trk&#46;example/p)"/></svg>`, uint8(0x80|70))
 	f.Add(`<script src="data:text/javascript;base64,`+strings.Repeat("Z3RhZygp", 20)+`"></script><img src=//trk.example/p>`, uint8(0x80|60))
+	f.Add(`<link href="data:text/css;base64,`+strings.Repeat("QUJD", 30)+`" rel=stylesheet><img src=//trk.example/p>`, uint8(0x80|60))
+	// A long <input>'s type decides whether a <frameset> replaces the body.
+	f.Add(`<input type=hidden value="`+strings.Repeat("v", 60)+`"><frameset><frame src=/a></frameset><img src=//trk.example/p>`, uint8(0x80|20))
 	f.Fuzz(func(t *testing.T, in string, hold uint8) {
 		if xnetEscapedLTRisk(in) || xnetCDATARisk(in) {
 			t.Skip()

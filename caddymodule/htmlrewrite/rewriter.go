@@ -128,12 +128,15 @@ type Rewriter struct {
 	base     string
 	baseDone bool
 
-	headIn    bool  // Head still to be inserted
-	bodyIn    bool  // BodyEnd still to be inserted
-	headAt    bool  // the start tag being scanned is <head>: insert Head after it
-	failed    bool  // failed closed: the rest is plain text to browsers
-	lostAsked bool  // Block was asked about a lost stack of open elements
-	attrBits  uint8 // for a tag read whole by fastTag: aKnown and the names it has
+	headIn    bool // Head still to be inserted
+	bodyIn    bool // BodyEnd still to be inserted
+	headAt    bool // the start tag being scanned is <head>: insert Head after it
+	failed    bool // failed closed: the rest is plain text to browsers
+	lostAsked bool // Block was asked about a lost stack of open elements
+	// longInputHidden: the <input> start tag being streamed past the hold limit said
+	// type=hidden in what was held of it (inputTypeSeen).
+	longInputHidden bool
+	attrBits        uint8 // for a tag read whole by fastTag: aKnown and the names it has
 
 	// Scratch space, kept across Reset.
 	out      []byte
