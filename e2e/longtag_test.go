@@ -173,3 +173,52 @@ func TestLongViewStateKeepsThePage(t *testing.T) {
 		t.Error("the page after a long view state is not as the site made it, or its tracker is not held back")
 	}
 }
+
+// TestBannerOnPagesThatEndBroken: legacy pages do not always end well — a PHP
+// fatal error stops the page inside a <textarea> or a <select>, a template
+// leaves a comment open, an upstream cuts a page short. Browsers end those
+// constructs at the end of the page; the proxy ends them before it inserts
+// the banner there, so that the banner is markup in the body. In Chromium,
+// for a visitor who has not chosen, the banner shows and can be used, and the
+// page keeps what it showed.
+func TestBannerOnPagesThatEndBroken(t *testing.T) {
+	fatal := "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined function get_field() in /var/www/html/wp-content/themes/x/footer.php:12"
+	pages := map[string]string{
+		"/comment":  `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p><!-- footer begins` + fatal,
+		"/textarea": `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p><form><textarea id="ta">typed` + fatal,
+		"/select":   `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p><form><select id="sel"><option>one` + fatal,
+		"/title":    `<!DOCTYPE html><html lang="en"><head><p id="shown">shown</p><title>cut short`,
+	}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(site.Close)
+	port := proxyInFront(t, site.URL, "encode gzip")
+	for path := range pages {
+		t.Run(path[1:], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(startChromium(t), 30*time.Second)
+			defer cancel()
+			if err := chromedp.Do(ctx,
+				chromedp.Navigate(fmt.Sprintf("http://localhost:%d%s", port, path)),
+				chromedp.WaitVisible(inBanner(`button[value=reject_all]`)),
+			); err != nil {
+				t.Fatalf("no usable banner: %v", err)
+			}
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('shown').offsetHeight > 0 &&
+				(!document.getElementById('ta') || document.getElementById('ta').value.startsWith('typed') && !document.getElementById('ta').value.includes('cg')) &&
+				(!document.getElementById('sel') || document.getElementById('sel').options.length === 1)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				t.Error("the page does not show what it showed without the proxy")
+			}
+		})
+	}
+}

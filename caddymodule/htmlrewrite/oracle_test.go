@@ -34,7 +34,9 @@ func TestNoopIdentity(t *testing.T) {
 // no inline script. The one difference allowed is where BodyEnd goes in a document that
 // ends inside a raw-text element or a tag (truncated): a passing Block held that construct
 // and puts BodyEnd before it; without Block it has gone out already, and BodyEnd follows
-// at the end. x/net/html's tokenizer is the judge of where a document ends.
+// at the end, after what ends the construct (backToMarkup) — or not at all inside a tag,
+// which browsers drop unfinished. x/net/html's tokenizer is the judge of where a document
+// ends.
 func TestNilBlockSameAsPassing(t *testing.T) {
 	inputs := html5libAndCorpus(t)
 	names, pages := corpus(t)
@@ -60,14 +62,26 @@ func TestNilBlockSameAsPassing(t *testing.T) {
 				continue
 			}
 			moved++
+			// Without Block, what ends the unfinished construct (backToMarkup) comes
+			// before BodyEnd.
+			// Inside an unfinished tag, which browsers drop, or plaintext, it is left
+			// out.
 			gotRest, ok := bytes.CutSuffix(got, bodyEnd)
-			if !ok || !bytes.Equal(gotRest, bytes.Replace(want, bodyEnd, nil, 1)) || !endsUnfinished(in) {
+			wantRest := bytes.Replace(want, bodyEnd, nil, 1)
+			closer, prefixed := bytes.CutPrefix(gotRest, wantRest)
+			if !ok {
+				prefixed, closer = bytes.Equal(got, wantRest), nil
+			}
+			if !prefixed || !docEndCloser.Match(closer) || !endsUnfinished(in) {
 				t.Errorf("input %d (maxHold %d): without Block\n%q\nwith a passing Block\n%q", k, maxHold, trunc(got), trunc(want))
 			}
 		}
 	}
 	t.Logf("%d of %d outputs with BodyEnd at the end of a truncated document", moved, 2*len(inputs))
 }
+
+// docEndCloser matches what backToMarkup may write.
+var docEndCloser = regexp.MustCompile(`^(>|->|-->|]]>|</[a-z]+>|\n--></script>)?(</noscript>)?(</template>)*(</select>)?$`)
 
 // endsUnfinished reports whether x/net/html's tokenizer ends in on the text of a raw-text
 // or RCDATA element (no end tag), or leaves bytes unread (a tag that never ended).

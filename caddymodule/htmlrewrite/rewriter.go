@@ -259,8 +259,62 @@ func (r *Rewriter) Close() error {
 		}
 	}
 	r.endPending(nil, 0)
+	if r.headIn || r.bodyIn {
+		if end, ok := r.backToMarkup(); ok {
+			r.write(end)
+		} else {
+			r.headIn, r.bodyIn = false, false
+		}
+	}
 	r.writeInsertions()
 	return r.err
+}
+
+// backToMarkup returns what ends the constructs the input ended inside of, so that what
+// is inserted at its end is markup in the body, where browsers show it, as it would be
+// after them: an unclosed comment, a <textarea> or <title>, a raw-text element, a
+// noscript, a template, a select (a PHP fatal error, a template that forgot an end, a
+// truncated page end anywhere). Browsers end them there too, so the document is the
+// same but for the insertions. ok is false where nothing should be inserted: inside
+// <plaintext> nothing ends, and an unfinished tag (a long one streamed) is dropped by
+// browsers, which completing it would undo.
+func (r *Rewriter) backToMarkup() (end []byte, ok bool) {
+	t := &r.tok
+	switch t.state {
+	case sData:
+	case sMarkupDecl, sBogusComment:
+		end = append(end, '>')
+	case sComment:
+		end = append(end, "-->"...)
+	case sCommentEndDash:
+		end = append(end, "->"...)
+	case sCommentStart, sCommentStartDash, sCommentEnd, sCommentEndBang:
+		end = append(end, '>') // each of them ends the comment there
+	case sCDATA, sCDATABracket, sCDATAEnd:
+		end = append(end, "]]>"...)
+	case sRawText, sRawLT, sRawEndName:
+		end = append(append(append(end, "</"...), t.rawName...), '>')
+	case sScript, sScriptLT, sScriptEndName, sScriptEscStart, sScriptEscStartDash, sScriptEsc,
+		sScriptEscDash, sScriptEscDashDash, sScriptEscLT, sScriptEscEndName:
+		end = append(end, "</script>"...)
+	case sScriptDblEscStart, sScriptDblEsc, sScriptDblEscDash, sScriptDblEscDashDash, sScriptDblEscLT, sScriptDblEscEnd:
+		end = append(end, "\n--></script>"...) // back to script data first, on a line of its own
+	default:
+		return nil, false
+	}
+	tree := &r.tree
+	if r.noscr.active {
+		// Scripting browsers read a noscript's content as text: nothing in it opened.
+		end = append(end, "</noscript>"...)
+		tree = &r.noscr.saved
+	}
+	for range tree.counts[cntTemplate] {
+		end = append(end, "</template>"...)
+	}
+	if tree.counts[cntSelect] > 0 {
+		end = append(end, "</select>"...)
+	}
+	return end, true
 }
 
 // writeInsertions writes Head and BodyEnd if they are still to come.
