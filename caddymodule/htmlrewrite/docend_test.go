@@ -55,6 +55,10 @@ func TestInsertionsAtTheEndAreMarkup(t *testing.T) {
 		{body + `<template><select><option>abc`, true},
 		{body + `<select><template><option>abc`, true},
 		{body + `<table><tr><td>abc`, true},
+		// A </body> browsers ignore: the banner waits for the end.
+		{body + `<template><p>abc</body></html>`, true},
+		{body + `<select><option>abc</body></html>`, true},
+		{body + `<select><option>abc</body></html><p>after`, true},
 		{body + `<svg><style>a{}`, true},
 		{body + `<svg><![CDATA[ a`, true},
 		{body + `<svg><![CDATA[ a]`, true},

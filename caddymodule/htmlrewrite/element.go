@@ -239,7 +239,10 @@ func (r *Rewriter) nameKnown(p []byte, i int) {
 	t.selfClosing = false
 	if t.isEnd {
 		if r.capturing {
-			if r.bodyIn && t.id == tBody && !r.noscr.active {
+			// A </body> in a template or a select is ignored by browsers, and what
+			// went before it would be inert or an option: BodyEnd waits for the end,
+			// where they are ended first (backToMarkup).
+			if r.bodyIn && t.id == tBody && !r.noscr.active && r.tree.counts[cntTemplate] == 0 && r.tree.counts[cntSelect] == 0 {
 				r.bodyIn = false
 				r.insertBefore(p, r.cfg.BodyEnd(r.doc))
 			}

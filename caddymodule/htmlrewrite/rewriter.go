@@ -64,7 +64,9 @@ type Config struct {
 	// (before BodyEnd).
 	Head func(Doc) []byte
 	// BodyEnd is inserted right before the first </body> end tag that is real markup (not
-	// in a comment, script, style, textarea, noscript, ...); without one, at Close.
+	// in a comment, script, style, textarea, noscript, ...) and that browsers do not
+	// ignore (in a template or a select); without one, at Close, after what ends the
+	// construct the input ended in.
 	BodyEnd func(Doc) []byte
 	// Placeholder returns markup inserted immediately before the start tag of a held-back
 	// iframe, frame, video, audio, embed or object of the HTML namespace that is not in
