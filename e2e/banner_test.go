@@ -1437,3 +1437,87 @@ func TestBannerScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerTakesUpChoicesMadeElsewhere: a visitor chooses in one tab, or
+// one frame of a frameset, while another document of the site still shows
+// the banner (or comes back from the back-forward cache with it). When that
+// document is shown or focused again, it reads the consent and takes the
+// choice up: the banner closes and the tracker it held back is let in,
+// without a reload and without asking again. (The events are the ones a
+// browser fires on a tab switch and a click into a frame; headless Chromium
+// has no window to switch, so the test fires them.)
+func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
+	pageOf := func(name string) string {
+		return `<!DOCTYPE html><html lang="en"><head><title>` + name + `</title></head><body><h1>` + name + `</h1>` +
+			`<img id="t" src="http://stats.localhost/collect.gif" alt=""></body></html>`
+	}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/frames":
+			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>frames</title></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`)
+		default:
+			fmt.Fprint(w, pageOf(r.URL.Path))
+		}
+	}))
+	t.Cleanup(site.Close)
+	port := proxyInFront(t, site.URL, "")
+	base := fmt.Sprintf("http://localhost:%d", port)
+	// In a document (doc: a JS expression): the banner is shown, the tracker held back.
+	state := func(doc string) string {
+		return `(d => (d.getElementById('cg').shadowRoot.querySelector('#cg-banner').hidden ? 'closed' : 'open') + ',' +
+			(d.getElementById('t').hasAttribute('src') ? 'loaded' : 'held'))(` + doc + `)`
+	}
+	wait := func(t *testing.T, ctx context.Context, what, expr, want string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr+` == `+jsString(want), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+			t.Fatalf("%s: %q, want %q (%v)", what, got, want, err)
+		}
+	}
+
+	t.Run("tabs", func(t *testing.T) {
+		ctxA, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+		defer cancel()
+		ctxB, cancelB := chromedp.NewContext(ctxA)
+		defer cancelB()
+		for _, ctx := range []context.Context{ctxA, ctxB} {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/page"), chromedp.WaitVisible(inBanner(`#cg-banner`))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := chromedp.Do(ctxA, chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`))); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, ctxA, "the tab where the visitor chose", state("document"), "closed,loaded")
+		wait(t, ctxB, "the other tab, before it is shown again", state("document"), "open,held")
+		if _, err := chromedp.Call(ctxB, page.BringToFront, cdp.Empty{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctxB, chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event('visibilitychange'))`)); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, ctxB, "the other tab, shown again", state("document"), "closed,loaded")
+	})
+
+	t.Run("frames", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/frames")); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"frames[0].document", "frames[1].document"} {
+			wait(t, ctx, f, `(() => { try { return `+state(f)+` } catch (e) { return String(e) } })()`, "open,held")
+		}
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+			`frames[0].document.getElementById('cg').shadowRoot.querySelector('#cg-banner button[value=accept_all]').click()`)); err != nil {
+			t.Fatal(err)
+		}
+		// The other frame takes it up at once, and so does the frameset's guard, which
+		// also guards the frames (were it still refusing, it would hold back what they
+		// let in).
+		wait(t, ctx, "the frame where the visitor chose", state("frames[0].document"), "closed,loaded")
+		wait(t, ctx, "the other frame", state("frames[1].document"), "closed,loaded")
+		wait(t, ctx, "the frameset", `consentgate.granted().includes('statistics') ? 'granted' : 'refused'`, "granted")
+	})
+}

@@ -4,7 +4,8 @@
 // reload. A choice that refuses something granted before (a withdrawal)
 // deletes the script-visible cookies and storage of what is refused and
 // reloads, so that nothing already running keeps going. The "cookie settings"
-// link becomes a button that reopens the settings. Embeds held back at run
+// link becomes a button that reopens the settings. A choice made in another
+// tab or frame of the site is taken up when this page is shown again. Embeds held back at run
 // time get a placeholder like those the server writes; every placeholder gets
 // the computed size of its embed and goes when the embed is let in.
 // The banner and the placeholders live in shadow roots (see banner.css).
@@ -144,7 +145,7 @@
 		}).then(r => {
 			if (!r.ok) throw new Error(r.status);
 			return r.json();
-		}).then(apply, () => {
+		}).then(choose, () => {
 			// The endpoint could not be reached by script: post the form itself.
 			f.dataset.plain = 1;
 			if (grant) g.granted().forEach(c => add(f, 'category', c));
@@ -152,6 +153,51 @@
 		});
 	};
 	sr.addEventListener('submit', submit);
+
+	// A choice made here reaches the other documents of this window that the site
+	// made (a frameset's other frames, the page around a frame, the frames in it) at
+	// once, before this one takes it up: the guard of each also guards the frames in
+	// it, so one that still refused would hold back what this one lets in. One
+	// without a banner (a frameset) has its guard told.
+	const same = (a, b) => a.length == b.length && a.every(c => b.includes(c));
+	const changed = j => !same(j.categories || [], g.granted()) || j.id && !ban.hidden && !reopened;
+	const spread = j => {
+		const now = j.categories || [];
+		const walk = w => {
+			try {
+				const c = w != W && w.consentgate;
+				if (c && c.take) c.take(j);
+				else if (c) {
+					const refused = c.granted().filter(x => !now.includes(x));
+					if (refused.length) c.revoke(refused);
+					else c.grant(now);
+				}
+				for (let i = 0; i < w.frames.length; i++) walk(w.frames[i]);
+			} catch (e) {}
+		};
+		walk(W.top);
+	};
+	const choose = j => {
+		spread(j);
+		apply(j);
+	};
+	if (g) g.take = j => changed(j) && apply(j);
+
+	// A choice made in another tab, or in a page the back button leaves for this one
+	// (kept in the back-forward cache), reaches this one when it is shown or focused
+	// again: when the cookies changed since this page last looked, the consent is read
+	// from the server and, if it is not what this page was made for, taken up as a
+	// choice made here would be (the banner closes and what it grants is let in; a
+	// withdrawal reloads).
+	let seen = D.cookie;
+	const refresh = () => {
+		if (D.cookie == seen || D.visibilityState == 'hidden' || !g || !W.fetch) return;
+		seen = D.cookie;
+		fetch(endpoint, {credentials: 'same-origin'}).then(r => r.ok ? r.json() : null).then(j => j && changed(j) && choose(j), () => {});
+	};
+	D.addEventListener('visibilitychange', refresh);
+	W.addEventListener('focus', refresh);
+	W.addEventListener('pageshow', e => e.persisted && refresh());
 
 	// --- placeholders
 	const SEL = ':is(iframe,video,audio,embed,object)[data-consent]';
