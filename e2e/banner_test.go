@@ -1454,6 +1454,9 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		switch r.URL.Path {
+		case "/with-iframe":
+			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>page</title></head><body><h1>page</h1>`+
+				`<img id="t" src="http://stats.localhost/collect.gif" alt=""><iframe id="f" src="/embed" width="400" height="200"></iframe></body></html>`)
 		case "/frames":
 			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>frames</title></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`)
 		default:
@@ -1498,6 +1501,26 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		wait(t, ctxB, "the other tab, shown again", state("document"), "closed,loaded")
+	})
+
+	t.Run("iframe", func(t *testing.T) {
+		// A same-origin iframe (a post embed) shows no banner of its own and no
+		// settings link: the page around it asks, and hands the choice down.
+		ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/with-iframe"), chromedp.WaitVisible(inBanner(`#cg-banner`))); err != nil {
+			t.Fatal(err)
+		}
+		embed := `document.getElementById('f').contentDocument`
+		settings := `(d => d.getElementById('cg').shadowRoot.querySelector('.cg-open').hidden ? 'no link' : 'link')(` + embed + `)`
+		wait(t, ctx, "the embed", `(() => { try { return `+state(embed)+` } catch (e) { return String(e) } })()`, "closed,held")
+		wait(t, ctx, "the embed's settings link", settings, "no link")
+		if err := chromedp.Do(ctx, chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`))); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, ctx, "the page", state("document"), "closed,loaded")
+		wait(t, ctx, "the embed", state(embed), "closed,loaded")
+		wait(t, ctx, "the page's settings link", `document.getElementById('cg').shadowRoot.querySelector('.cg-open').hidden ? 'no link' : 'link'`, "link")
 	})
 
 	t.Run("frames", func(t *testing.T) {

@@ -5,7 +5,8 @@
 // deletes the script-visible cookies and storage of what is refused and
 // reloads, so that nothing already running keeps going. The "cookie settings"
 // link becomes a button that reopens the settings. A choice made in another
-// tab or frame of the site is taken up when this page is shown again. Embeds held back at run
+// document of the site is taken up (below); in an iframe of a page of the
+// site, the page asks, not the iframe. Embeds held back at run
 // time get a placeholder like those the server writes; every placeholder gets
 // the computed size of its embed and goes when the embed is let in.
 // The banner and the placeholders live in shadow roots (see banner.css).
@@ -82,6 +83,18 @@
 		open.replaceWith(b);
 		open = b;
 	}
+	// In an iframe of a page of the site (a WordPress post embed, a widget of the
+	// site's own), the banner and the settings link stay hidden: the visitor
+	// chooses in the page around it, which hands the choice down (below). A frame
+	// of a frameset, which has no page to show a banner in, keeps its own.
+	try {
+		if (W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
+			ban.hidden = true;
+			host.removeAttribute('tabindex');
+			if (open) open.hidden = true;
+			open = null;
+		}
+	} catch (e) {}
 	if (close) close.addEventListener('click', hide);
 	// Esc closes the settings and gives the focus back to what opened them.
 	sr.addEventListener('keydown', e => {
