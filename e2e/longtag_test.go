@@ -176,9 +176,11 @@ func TestLongViewStateKeepsThePage(t *testing.T) {
 
 // TestBannerOnPagesThatEndBroken: legacy pages do not always end well — a PHP
 // fatal error stops the page inside a <textarea> or a <select>, a template
-// leaves a comment open, an upstream cuts a page short. Browsers end those
-// constructs at the end of the page; the proxy ends them before it inserts
-// the banner there, so that the banner is markup in the body. In Chromium,
+// leaves a comment open, an upstream cuts a page short, a hidden or
+// transformed wrapper is never closed. Browsers end those constructs at the
+// end of the page; the proxy ends them before it inserts the banner there, so
+// that the banner is markup in the body, and banner.js moves it out of a
+// wrapper the body's end tag came inside of. In Chromium,
 // for a visitor who has not chosen, the banner shows and can be used, and the
 // page keeps what it showed.
 func TestBannerOnPagesThatEndBroken(t *testing.T) {
@@ -188,6 +190,11 @@ func TestBannerOnPagesThatEndBroken(t *testing.T) {
 		"/textarea": `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p><form><textarea id="ta">typed` + fatal,
 		"/select":   `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p><form><select id="sel"><option>one` + fatal,
 		"/title":    `<!DOCTYPE html><html lang="en"><head><p id="shown">shown</p><title>cut short`,
+		// A wrapper never closed: </body> comes inside it.
+		"/hidden-wrapper": `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p>` +
+			`<div style="display:none"><img src="/pixel.gif" alt=""></body></html>`,
+		"/transformed-wrapper": `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p>` +
+			`<div style="transform:translateY(3000px)"><p>moved far down</p></body></html>`,
 	}
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page, ok := pages[r.URL.Path]
@@ -209,6 +216,11 @@ func TestBannerOnPagesThatEndBroken(t *testing.T) {
 				chromedp.WaitVisible(inBanner(`button[value=reject_all]`)),
 			); err != nil {
 				t.Fatalf("no usable banner: %v", err)
+			}
+			// In the viewport, where the visitor sees it.
+			inView, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(r => r.top >= 0 && r.bottom <= innerHeight + 1 && r.height > 0)(document.getElementById('cg').shadowRoot.querySelector('#cg-banner').getBoundingClientRect())`))
+			if err != nil || !inView {
+				t.Errorf("the banner is not in the viewport (%v)", err)
 			}
 			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('shown').offsetHeight > 0 &&
 				(!document.getElementById('ta') || document.getElementById('ta').value.startsWith('typed') && !document.getElementById('ta').value.includes('cg')) &&

@@ -24,6 +24,10 @@
 	};
 	const sr = host && attach(host);
 	if (!sr) return;
+	// The page's </body> may come inside a wrapper it never closed: hidden, clipped,
+	// or transformed (a fixed dialog in a transformed box moves with it). The host
+	// goes to the end of the body itself.
+	if (host.parentNode != D.body && D.body && D.body.localName == 'body') D.body.append(host);
 	const $ = s => sr.querySelector(s);
 	const ban = $('.cg-banner'), det = $('.cg-settings'), close = $('.cg-close'), sp = $('.cg-sp');
 	const data = JSON.parse(host.dataset.cg), css = new URL($('link').getAttribute('href'), location.origin).href;
