@@ -261,8 +261,12 @@ func TestLongDataStyleSheet(t *testing.T) {
 				for hold := minStreamHold; hold <= len(in)+1; hold += 97 {
 					outputs++
 					out := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, len(in))
-					if chunked := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 5); chunked != out {
-						probs = append(probs, fmt.Sprintf("tracker at %d, MaxHold %d: differs in writes of 5 bytes", at, hold))
+					// In writes of 5 bytes at every third limit (the slow part under -race;
+					// FuzzRewrite checks chunking on any input).
+					if (hold-minStreamHold)%(3*97) == 0 {
+						if chunked := rewriteInPieces(t, in, &Config{Block: selectiveBlock, MaxHold: hold}, 5); chunked != out {
+							probs = append(probs, fmt.Sprintf("tracker at %d, MaxHold %d: differs in writes of 5 bytes", at, hold))
+						}
 					}
 					doc, err := html.Parse(strings.NewReader(out))
 					if err != nil {
@@ -273,8 +277,13 @@ func TestLongDataStyleSheet(t *testing.T) {
 						if e.Data != "link" || !ok {
 							continue
 						}
+						// (The trackers here are spelled plainly: a payload without the host
+						// cannot load from it, and the oracle's CSS reading is the slow part.)
 						payload, decodes := oracleDataPayload(href)
-						if u := strings.Join(modelCSS(payload), " "); decodes && strings.Contains(u, "trk.example") {
+						if !decodes || !strings.Contains(payload, "trk.example") {
+							continue
+						}
+						if u := strings.Join(modelCSS(payload), " "); strings.Contains(u, "trk.example") {
 							probs = append(probs, fmt.Sprintf("tracker at %d, MaxHold %d: the style sheet loads %s", at, hold, u))
 						}
 					}
