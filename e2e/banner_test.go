@@ -1451,21 +1451,12 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 		return `<!DOCTYPE html><html lang="en"><head><title>` + name + `</title></head><body><h1>` + name + `</h1>` +
 			`<img id="t" src="http://stats.localhost/collect.gif" alt=""></body></html>`
 	}
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		switch r.URL.Path {
-		case "/with-iframe":
-			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>page</title></head><body><h1>page</h1>`+
-				`<img id="t" src="http://stats.localhost/collect.gif" alt=""><iframe id="f" src="/embed" width="400" height="200"></iframe></body></html>`)
-		case "/frames":
-			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>frames</title></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`)
-		default:
-			fmt.Fprint(w, pageOf(r.URL.Path))
-		}
-	}))
-	t.Cleanup(site.Close)
-	port := proxyInFront(t, site.URL, "")
-	base := fmt.Sprintf("http://localhost:%d", port)
+	base := siteBehindProxy(t, map[string]string{
+		"/page": pageOf("page"), "/embed": pageOf("embed"), "/a": pageOf("a"), "/b": pageOf("b"),
+		"/with-iframe": `<!DOCTYPE html><html lang="en"><head><title>page</title></head><body><h1>page</h1>` +
+			`<img id="t" src="http://stats.localhost/collect.gif" alt=""><iframe id="f" src="/embed" width="400" height="200"></iframe></body></html>`,
+		"/frames": `<!DOCTYPE html><html lang="en"><head><title>frames</title></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`,
+	}, "")
 	// In a document (doc: a JS expression): the banner is shown, the tracker held back.
 	state := func(doc string) string {
 		return `(d => (d.getElementById('cg').shadowRoot.querySelector('#cg-banner').hidden ? 'closed' : 'open') + ',' +
@@ -1506,11 +1497,7 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 	t.Run("iframe", func(t *testing.T) {
 		// A same-origin iframe (a post embed) shows no banner of its own and no
 		// settings link: the page around it asks, and hands the choice down.
-		ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/with-iframe"), chromedp.WaitVisible(inBanner(`#cg-banner`))); err != nil {
-			t.Fatal(err)
-		}
+		ctx := openWithBanner(t, base+"/with-iframe")
 		embed := `document.getElementById('f').contentDocument`
 		settings := `(d => d.getElementById('cg').shadowRoot.querySelector('.cg-open').hidden ? 'no link' : 'link')(` + embed + `)`
 		wait(t, ctx, "the embed", `(() => { try { return `+state(embed)+` } catch (e) { return String(e) } })()`, "closed,held")

@@ -148,20 +148,7 @@ func TestLongViewStateKeepsThePage(t *testing.T) {
 		`<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="` + viewState + `" /></div>` +
 		`<p id="after">after the view state</p><input id="name" name="name" value="kept">` +
 		`<img id="tracker" src="http://stats.localhost/collect.gif" alt=""></form>`
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, page)
-	}))
-	t.Cleanup(site.Close)
-	port := proxyInFront(t, site.URL, "")
-	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("http://localhost:%d/", port)),
-		chromedp.WaitVisible(inBanner(`#cg-banner`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	ctx := openWithBanner(t, siteBehindProxy(t, map[string]string{"/": page}, "")+"/")
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById('__VIEWSTATE').value.length === %d &&
 		document.getElementById('after').offsetHeight > 0 && document.getElementById('name').value === 'kept' &&
 		!document.getElementById('tracker').hasAttribute('src') && document.getElementById('tracker').dataset.consent === 'statistics' &&
@@ -196,27 +183,10 @@ func TestBannerOnPagesThatEndBroken(t *testing.T) {
 		"/transformed-wrapper": `<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p id="shown">shown</p>` +
 			`<div style="transform:translateY(3000px)"><p>moved far down</p></body></html>`,
 	}
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, page)
-	}))
-	t.Cleanup(site.Close)
-	port := proxyInFront(t, site.URL, "encode gzip")
+	base := siteBehindProxy(t, pages, "encode gzip")
 	for path := range pages {
 		t.Run(path[1:], func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(startChromium(t), 30*time.Second)
-			defer cancel()
-			if err := chromedp.Do(ctx,
-				chromedp.Navigate(fmt.Sprintf("http://localhost:%d%s", port, path)),
-				chromedp.WaitVisible(inBanner(`button[value=reject_all]`)),
-			); err != nil {
-				t.Fatalf("no usable banner: %v", err)
-			}
+			ctx := openWithBanner(t, base+path)
 			// In the viewport, where the visitor sees it.
 			inView, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(r => r.top >= 0 && r.bottom <= innerHeight + 1 && r.height > 0)(document.getElementById('cg').shadowRoot.querySelector('#cg-banner').getBoundingClientRect())`))
 			if err != nil || !inView {
@@ -233,4 +203,34 @@ func TestBannerOnPagesThatEndBroken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// siteBehindProxy serves pages (path → HTML) from an upstream on loopback
+// behind the proxy (with before in front of cookie_consent), and returns the
+// proxy's base URL.
+func siteBehindProxy(t *testing.T, pages map[string]string, before string) string {
+	t.Helper()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(site.Close)
+	return fmt.Sprintf("http://localhost:%d", proxyInFront(t, site.URL, before))
+}
+
+// openWithBanner opens url in a new Chromium, for a visitor who has not
+// chosen, and waits until the banner's buttons can be used.
+func openWithBanner(t *testing.T, url string) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(inBanner(`#cg-banner button[value=reject_all]`))); err != nil {
+		t.Fatalf("%s: no usable banner: %v", url, err)
+	}
+	return ctx
 }
