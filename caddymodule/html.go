@@ -10,6 +10,7 @@ import (
 
 	"github.com/consentgate/consentgate/caddymodule/assets"
 	"github.com/consentgate/consentgate/caddymodule/htmlrewrite"
+	"github.com/consentgate/consentgate/internal/csp"
 	"github.com/consentgate/consentgate/policy"
 )
 
@@ -129,7 +130,7 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 // that policy binds (they come after it).
 func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
 	if pg.Nonce == "" && len(d.CSP) > 0 {
-		pg.Nonce = scriptNonce(d.CSP)
+		pg.Nonce = csp.ScriptNonce(d.CSP)
 	}
 	if d.Lang == "" {
 		return pg
@@ -232,43 +233,33 @@ func hostOf(u string) string {
 
 // page gathers what the inserted markup depends on for this response.
 func (h *Handler) page(rw *responseWriter) assets.Page {
-	return assets.Page{
+	pg := assets.Page{
 		Lang:       rw.lang,
 		Consent:    rw.consent,
 		ShowBanner: *h.Banner && !rw.consent.Given,
 		ReturnPath: originalURL(rw.r).RequestURI(),
 		Origin:     visitorOrigin(rw.r),
-		Nonce:      scriptNonce(rw.Header()["Content-Security-Policy"]),
 	}
+	if policies := rw.Header()["Content-Security-Policy"]; len(policies) > 0 {
+		pg.Nonce = csp.ScriptNonce(policies)
+		h.warnCSP(rw.r, policies, pg)
+	}
+	return pg
 }
 
-// scriptNonce finds the nonce a page's CSP allows scripts with, so that our
-// script tags run under it.
-func scriptNonce(policies []string) string {
-	for _, csp := range policies {
-		var fallback string
-		for _, dir := range strings.Split(csp, ";") {
-			fields := strings.Fields(dir)
-			if len(fields) == 0 {
-				continue
-			}
-			name := strings.ToLower(fields[0])
-			if name != "script-src" && name != "script-src-elem" && name != "default-src" {
-				continue
-			}
-			for _, src := range fields[1:] {
-				if n, ok := strings.CutPrefix(src, "'nonce-"); ok && strings.HasSuffix(n, "'") {
-					if name == "default-src" {
-						fallback = strings.TrimSuffix(n, "'")
-					} else {
-						return strings.TrimSuffix(n, "'")
-					}
-				}
-			}
-		}
-		if fallback != "" {
-			return fallback
-		}
+// warnCSP tells the site owner, once per directive per 10 minutes, when the
+// page's Content-Security-Policy keeps the guard and the banner script from
+// running even with its nonce ('strict-dynamic' with hashes only, no 'self'):
+// trackers the site's scripts add at run time are then not held back, and the
+// banner works only as plain forms. The proxy does not rewrite the policy.
+func (h *Handler) warnCSP(r *http.Request, policies []string, pg assets.Page) {
+	origin, err := url.Parse(pg.Origin)
+	if err != nil {
+		return
 	}
-	return ""
+	if d := csp.Blocking(policies, origin, pg.Nonce); d != "" && h.cspWarned.ok(d, time.Now()) {
+		h.logger.Warn("the page's Content-Security-Policy keeps the consent guard and banner script from running",
+			zap.String("directive", d), zap.String("path", originalURL(r).Path),
+			zap.String("fix", "allow "+h.PathPrefix+"/ scripts: 'self' (without 'strict-dynamic'), or a nonce the proxy can put on them"))
+	}
 }

@@ -276,3 +276,40 @@ func TestDeletionsAlwaysPass(t *testing.T) {
 		t.Errorf("Set-Cookie %q: the deletions must pass, the undeclared cookie not", got)
 	}
 }
+
+// TestCSPWarning: a page whose Content-Security-Policy keeps the guard and the
+// banner script from running even with its nonce gets one warning per
+// directive per 10 minutes, with the directive; one they run under gets none.
+// The page is rewritten as always and the policy passes unchanged.
+func TestCSPWarning(t *testing.T) {
+	var policy string
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", policy)
+		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>`)
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	const msg = "the page's Content-Security-Policy keeps the consent guard and banner script from running"
+	for _, c := range []struct {
+		policy string
+		warned int // warnings logged so far
+	}{
+		{"script-src 'self'", 0},
+		{"script-src 'nonce-abc' 'strict-dynamic'", 0},
+		{"script-src 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'strict-dynamic'", 1},
+		{"script-src 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'strict-dynamic'", 1}, // once per 10 minutes
+		{"default-src 'none'", 2},
+	} {
+		policy = c.policy
+		res, body := p.do(t, "GET", "/", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate")
+		if !strings.Contains(body, "/_consent/guard.js") || res.Header.Get("Content-Security-Policy") != c.policy {
+			t.Errorf("%q: the page is not rewritten, or its policy changed to %q", c.policy, res.Header.Get("Content-Security-Policy"))
+		}
+		logs := p.logs(t, "http.handlers.cookie_consent", msg)
+		if len(logs) != c.warned {
+			t.Errorf("after %q: %d warnings, want %d", c.policy, len(logs), c.warned)
+		} else if c.warned > 0 && logs[len(logs)-1]["directive"] != c.policy {
+			t.Errorf("after %q: the warning names %q", c.policy, logs[len(logs)-1]["directive"])
+		}
+	}
+}

@@ -85,6 +85,7 @@ type Handler struct {
 	cookieCounters cookieCounters
 	undeclared     *onceEvery
 	gpcSeen        *onceEvery
+	cspWarned      *onceEvery
 	observer       *observer
 	reports        *reportLimiter
 	ipSalt         []byte
@@ -175,6 +176,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.ipSalt = ipHashSalt(h.codec.Secret)
 	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
 	h.gpcSeen = newOnceEvery(undeclaredWarnEvery, 10000)
+	h.cspWarned = newOnceEvery(undeclaredWarnEvery, 100)
 	observeLevel := zap.DebugLevel
 	if h.Mode == modeReport {
 		observeLevel = zap.InfoLevel

@@ -628,23 +628,6 @@ func TestWriterRevalidation(t *testing.T) {
 	}
 }
 
-func TestScriptNonce(t *testing.T) {
-	for csp, want := range map[string]string{
-		"script-src 'self' 'nonce-abc'":                   "abc",
-		"default-src 'nonce-def'":                         "def",
-		"default-src 'nonce-def'; script-src 'nonce-ghi'": "ghi",
-		"script-src-elem 'nonce-jkl'":                     "jkl",
-		"style-src 'nonce-xyz'":                           "",
-		"script-src 'self'":                               "",
-		"SCRIPT-SRC 'nonce-upper'":                        "upper",
-		"script-src 'nonce-unterminated":                  "",
-	} {
-		if got := scriptNonce([]string{csp}); got != want {
-			t.Errorf("%q: nonce %q, want %q", csp, got, want)
-		}
-	}
-}
-
 // TestWriterBannerWhereverTheWriteEnds: the banner is rendered into a
 // buffer that is reused once the upstream's write that inserted it has
 // returned. Whatever write the </body> arrives in, and with pages of two

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/consentgate/consentgate/internal/csp"
 )
 
 // TestMetaCSPBanner: a site whose Content-Security-Policy comes in a <meta>
@@ -70,5 +73,56 @@ func TestMetaCSPBanner(t *testing.T) {
 	}
 	if !consent {
 		t.Error("no consent cookie after accepting")
+	}
+}
+
+// TestCSPReadingAgreesWithChromium: whether a page's Content-Security-Policy
+// lets the guard run, as internal/csp reads it (for the operator's warning),
+// is what Chromium does, over policies of every kind of source: the guard
+// runs in Chromium exactly when csp.Blocking finds nothing.
+func TestCSPReadingAgreesWithChromium(t *testing.T) {
+	var mu sync.Mutex
+	policies := map[string]string{}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		p := policies[r.URL.Path]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", p)
+		fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>csp</title></head><body><p>csp</p></body></html>`)
+	}))
+	t.Cleanup(site.Close)
+	port := proxyInFront(t, site.URL, "")
+	origin, _ := url.Parse(fmt.Sprintf("http://localhost:%d", port))
+	hp := fmt.Sprintf("localhost:%d", port)
+	list := []string{
+		"script-src 'self'", "default-src 'self'", "style-src 'none'", "img-src 'none'",
+		"script-src 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'strict-dynamic'",
+		"script-src 'self' 'strict-dynamic'", "script-src 'strict-dynamic' 'nonce-n1'", "script-src 'nonce-n1'",
+		"default-src 'none'", "default-src 'self'; script-src-elem 'none'", "script-src-elem 'self'; script-src 'none'",
+		"script-src 'none'; script-src 'self'", "script-src 'unsafe-inline'", "script-src 'unsafe-inline' 'self'",
+		"script-src https:", "script-src http:", "script-src *", "script-src localhost", "script-src " + hp,
+		"script-src http://" + hp, "script-src https://" + hp, "script-src " + hp + "/_consent/", "script-src localhost:*",
+		"script-src *.localhost:*", "script-src 127.0.0.1:*", "script-src 'self', script-src 'none'",
+		"script-src 'self', img-src 'none'", "default-src 'nonce-n2'", "script-src 'report-sample' 'self'",
+	}
+	ctx, cancel := context.WithTimeout(startChromium(t), 120*time.Second)
+	defer cancel()
+	for i, p := range list {
+		path := fmt.Sprintf("/%d", i)
+		mu.Lock()
+		policies[path] = p
+		mu.Unlock()
+		if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("http://%s%s", hp, path)), chromedp.WaitReady("body")); err != nil {
+			t.Fatal(err)
+		}
+		ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.consentgate == 'object'`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocking := csp.Blocking([]string{p}, origin, csp.ScriptNonce([]string{p}))
+		if ran != (blocking == "") {
+			t.Errorf("%q: the guard ran in Chromium: %v; csp.Blocking says %q", p, ran, blocking)
+		}
 	}
 }
