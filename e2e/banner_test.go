@@ -1462,12 +1462,19 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 		return `(d => (d.getElementById('cg').shadowRoot.querySelector('#cg-banner').hidden ? 'closed' : 'open') + ',' +
 			(d.getElementById('t').hasAttribute('src') ? 'loaded' : 'held'))(` + doc + `)`
 	}
+	// wait evaluates expr until it gives want, for 10 s (one evaluation at a time:
+	// a page restored from the back-forward cache runs in a new context, which
+	// chromedp's Poll loses).
 	wait := func(t *testing.T, ctx context.Context, what, expr, want string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr+` == `+jsString(want), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-			t.Fatalf("%s: %q, want %q (%v)", what, got, want, err)
+		var got string
+		var err error
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](expr)); err == nil && got == want {
+				return
+			}
 		}
+		t.Fatalf("%s: %q, want %q (%v)", what, got, want, err)
 	}
 
 	t.Run("tabs", func(t *testing.T) {
@@ -1492,6 +1499,30 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		wait(t, ctxB, "the other tab, shown again", state("document"), "closed,loaded")
+	})
+
+	t.Run("back-forward-cache", func(t *testing.T) {
+		// The visitor goes on to another page, chooses there, and comes back: the
+		// page restored from the back-forward cache still shows the banner it was
+		// made with until it reads the consent again.
+		ctx := openWithBanner(t, base+"/page")
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.addEventListener('pageshow', e => { window.restored = e.persisted }), 1`)); err != nil {
+			t.Fatal("listen: ", err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/a")); err != nil {
+			t.Fatal("navigate: ", err)
+		}
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(inBanner(`#cg-banner button[value=reject_all]`)),
+			chromedp.Click(inBanner(`#cg-banner button[value="accept_all"]`))); err != nil {
+			t.Fatal("choose: ", err)
+		}
+		wait(t, ctx, "the page where the visitor chose", state("document"), "closed,loaded")
+		// (A restore fires no load event, which chromedp.NavigateBack waits for.)
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`history.back(), 1`)); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, ctx, "the page restored from the cache", `String(window.restored)`, "true")
+		wait(t, ctx, "the page restored from the cache", state("document"), "closed,loaded")
 	})
 
 	t.Run("iframe", func(t *testing.T) {
