@@ -1438,14 +1438,14 @@ func TestBannerScreenshots(t *testing.T) {
 	}
 }
 
-// TestBannerTakesUpChoicesMadeElsewhere: a visitor chooses in one tab, or
-// one frame of a frameset, while another document of the site still shows
-// the banner (or comes back from the back-forward cache with it). When that
-// document is shown or focused again, it reads the consent and takes the
-// choice up: the banner closes and the tracker it held back is let in,
-// without a reload and without asking again. (The events are the ones a
-// browser fires on a tab switch and a click into a frame; headless Chromium
-// has no window to switch, so the test fires them.)
+// TestBannerTakesUpChoicesMadeElsewhere: a visitor chooses while another
+// document of the site still shows the banner. The other frames of a
+// frameset, and a same-origin iframe (which shows no banner of its own: the
+// page around it asks), take the choice up at once; another tab, and a page
+// the back button restores from the back-forward cache, when shown again.
+// Either way the banner closes and the tracker it held back is let in,
+// without a reload and without asking again. (Headless Chromium has no
+// window to switch, so the test fires the event a tab switch fires.)
 func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 	pageOf := func(name string) string {
 		return `<!DOCTYPE html><html lang="en"><head><title>` + name + `</title></head><body><h1>` + name + `</h1>` +
