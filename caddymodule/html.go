@@ -251,15 +251,21 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 // page's Content-Security-Policy keeps the guard and the banner script from
 // running even with its nonce ('strict-dynamic' with hashes only, no 'self'):
 // trackers the site's scripts add at run time are then not held back, and the
-// banner works only as plain forms. The proxy does not rewrite the policy.
+// banner works only as plain forms; or keeps the banner's style sheet from
+// loading. The proxy does not rewrite the policy.
 func (h *Handler) warnCSP(r *http.Request, policies []string, pg assets.Page) {
 	origin, err := url.Parse(pg.Origin)
 	if err != nil {
 		return
 	}
-	if d := csp.Blocking(policies, origin, pg.Nonce); d != "" && h.cspWarned.ok(d, time.Now()) {
+	if d := csp.Blocking(policies, origin, pg.Nonce, csp.Scripts); d != "" && h.cspWarned.ok("script "+d, time.Now()) {
 		h.logger.Warn("the page's Content-Security-Policy keeps the consent guard and banner script from running",
 			zap.String("directive", d), zap.String("path", originalURL(r).Path),
 			zap.String("fix", "allow "+h.PathPrefix+"/ scripts: 'self' (without 'strict-dynamic'), or a nonce the proxy can put on them"))
+	}
+	if d := csp.Blocking(policies, origin, pg.Nonce, csp.StyleSheets); d != "" && h.cspWarned.ok("style "+d, time.Now()) {
+		h.logger.Warn("the page's Content-Security-Policy keeps the banner's style sheet from loading",
+			zap.String("directive", d), zap.String("path", originalURL(r).Path),
+			zap.String("fix", "allow "+h.PathPrefix+"/ style sheets: 'self', or the script nonce the proxy puts on them"))
 	}
 }

@@ -278,8 +278,9 @@ func TestDeletionsAlwaysPass(t *testing.T) {
 }
 
 // TestCSPWarning: a page whose Content-Security-Policy keeps the guard and the
-// banner script from running even with its nonce gets one warning per
-// directive per 10 minutes, with the directive; one they run under gets none.
+// banner script from running even with its nonce, or the banner's style sheet
+// from loading, gets one warning per directive per 10 minutes, with the
+// directive; one they run under gets none.
 // The page is rewritten as always and the policy passes unchanged.
 func TestCSPWarning(t *testing.T) {
 	var policy string
@@ -290,6 +291,7 @@ func TestCSPWarning(t *testing.T) {
 	})
 	p := startCaddy(t, consentSite(up.hostport(), ""))
 	const msg = "the page's Content-Security-Policy keeps the consent guard and banner script from running"
+	warned := 0
 	for _, c := range []struct {
 		policy string
 		warned int // warnings logged so far
@@ -299,6 +301,7 @@ func TestCSPWarning(t *testing.T) {
 		{"script-src 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'strict-dynamic'", 1},
 		{"script-src 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'strict-dynamic'", 1}, // once per 10 minutes
 		{"default-src 'none'", 2},
+		{"style-src 'unsafe-inline'", 2},
 	} {
 		policy = c.policy
 		res, body := p.do(t, "GET", "/", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate")
@@ -308,8 +311,13 @@ func TestCSPWarning(t *testing.T) {
 		logs := p.logs(t, "http.handlers.cookie_consent", msg)
 		if len(logs) != c.warned {
 			t.Errorf("after %q: %d warnings, want %d", c.policy, len(logs), c.warned)
-		} else if c.warned > 0 && logs[len(logs)-1]["directive"] != c.policy {
+		} else if c.warned > warned && logs[len(logs)-1]["directive"] != c.policy {
 			t.Errorf("after %q: the warning names %q", c.policy, logs[len(logs)-1]["directive"])
 		}
+		warned = c.warned
+	}
+	// The banner's style sheet: blocked by default-src 'none' and by style-src 'unsafe-inline'.
+	if got := len(p.logs(t, "http.handlers.cookie_consent", "the page's Content-Security-Policy keeps the banner's style sheet from loading")); got != 2 {
+		t.Errorf("%d style sheet warnings, want 2", got)
 	}
 }

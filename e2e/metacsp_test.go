@@ -77,9 +77,10 @@ func TestMetaCSPBanner(t *testing.T) {
 }
 
 // TestCSPReadingAgreesWithChromium: whether a page's Content-Security-Policy
-// lets the guard run, as internal/csp reads it (for the operator's warning),
-// is what Chromium does, over policies of every kind of source: the guard
-// runs in Chromium exactly when csp.Blocking finds nothing.
+// lets the guard run and the banner's style sheet load, as internal/csp reads
+// it (for the operator's warning), is what Chromium does, over policies of
+// every kind of source: each loads in Chromium exactly when csp.Blocking
+// finds nothing.
 func TestCSPReadingAgreesWithChromium(t *testing.T) {
 	var mu sync.Mutex
 	policies := map[string]string{}
@@ -105,6 +106,9 @@ func TestCSPReadingAgreesWithChromium(t *testing.T) {
 		"script-src http://" + hp, "script-src https://" + hp, "script-src " + hp + "/_consent/", "script-src localhost:*",
 		"script-src *.localhost:*", "script-src 127.0.0.1:*", "script-src 'self', script-src 'none'",
 		"script-src 'self', img-src 'none'", "default-src 'nonce-n2'", "script-src 'report-sample' 'self'",
+		"style-src 'self'", "style-src 'none'", "style-src 'unsafe-inline'", "style-src 'nonce-n1'; script-src 'nonce-n1'",
+		"style-src 'nonce-zz'; script-src 'nonce-n1'", "style-src-elem 'self'; style-src 'none'", "style-src 'self' 'strict-dynamic'",
+		"style-src " + hp, "style-src *.localhost:*",
 	}
 	ctx, cancel := context.WithTimeout(startChromium(t), 120*time.Second)
 	defer cancel()
@@ -120,9 +124,20 @@ func TestCSPReadingAgreesWithChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocking := csp.Blocking([]string{p}, origin, csp.ScriptNonce([]string{p}))
-		if ran != (blocking == "") {
+		nonce := csp.ScriptNonce([]string{p})
+		if blocking := csp.Blocking([]string{p}, origin, nonce, csp.Scripts); ran != (blocking == "") {
 			t.Errorf("%q: the guard ran in Chromium: %v; csp.Blocking says %q", p, ran, blocking)
+		}
+		// The document's link to banner.css (before the banner's host) has rules
+		// once loaded; a blocked one has none (an empty sheet, or none).
+		styled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => { const l = document.querySelector('link[href*="/_consent/banner.css"]');
+			const has = () => { try { return l.sheet.cssRules.length > 0 } catch (e) { return false } };
+			if (!l || has()) return r(has()); l.addEventListener('load', () => r(has())); l.addEventListener('error', () => r(false)); setTimeout(() => r(has()), 2000) })`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blocking := csp.Blocking([]string{p}, origin, nonce, csp.StyleSheets); styled != (blocking == "") {
+			t.Errorf("%q: the banner's style sheet loaded in Chromium: %v; csp.Blocking says %q", p, styled, blocking)
 		}
 	}
 }

@@ -52,15 +52,21 @@ func nonceOf(src string) (string, bool) {
 	return "", false
 }
 
+// What is checked: our <script src> tags, or our <link rel=stylesheet>.
+var (
+	Scripts     = []string{"script-src-elem", "script-src", "default-src"}
+	StyleSheets = []string{"style-src-elem", "style-src", "default-src"}
+)
+
 // Blocking returns the first directive of the policies (the values of the
 // response's Content-Security-Policy headers; a value may list several
-// policies, comma-separated) that keeps a <script src> of origin from running
-// when it carries the nonce ScriptNonce found (none when ""): the directive
-// that governs it — script-src-elem, else script-src, else default-src —
-// allows it by no nonce, 'self', scheme or host, or has 'strict-dynamic',
-// which makes 'self', schemes and hosts count for nothing. "" when every
-// policy lets it run.
-func Blocking(policies []string, origin *url.URL, nonce string) string {
+// policies, comma-separated) that keeps an element of origin of the kind
+// (Scripts or StyleSheets) from loading when it carries the nonce ScriptNonce
+// found (none when ""): the directive that governs it — the first of kind the
+// policy has — allows it by no nonce, 'self', scheme or host, or (for
+// scripts) has 'strict-dynamic', which makes 'self', schemes and hosts count
+// for nothing. "" when every policy lets it load.
+func Blocking(policies []string, origin *url.URL, nonce string, kind []string) string {
 	for _, header := range policies {
 		for _, policy := range strings.Split(header, ",") {
 			dirs := map[string][]string{}
@@ -74,12 +80,12 @@ func Blocking(policies []string, origin *url.URL, nonce string) string {
 					dirs[name] = fields[1:]
 				}
 			}
-			for _, name := range []string{"script-src-elem", "script-src", "default-src"} {
+			for _, name := range kind {
 				srcs, ok := dirs[name]
 				if !ok {
 					continue
 				}
-				if !allows(srcs, origin, nonce) {
+				if !allows(srcs, origin, nonce, kind[0] == Scripts[0]) {
 					return strings.TrimSpace(name + " " + strings.Join(srcs, " "))
 				}
 				break
@@ -89,8 +95,9 @@ func Blocking(policies []string, origin *url.URL, nonce string) string {
 	return ""
 }
 
-// allows reports whether a source list lets a same-origin script with the nonce run.
-func allows(srcs []string, origin *url.URL, nonce string) bool {
+// allows reports whether a source list lets a same-origin element with the nonce
+// load ('strict-dynamic' counts for scripts only).
+func allows(srcs []string, origin *url.URL, nonce string, script bool) bool {
 	strictDynamic, matched := false, false
 	for _, s := range srcs {
 		low := strings.ToLower(s)
@@ -99,7 +106,7 @@ func allows(srcs []string, origin *url.URL, nonce string) bool {
 		}
 		switch {
 		case low == "'strict-dynamic'":
-			strictDynamic = true
+			strictDynamic = script
 		case low == "'self'", low == "*" && (origin.Scheme == "http" || origin.Scheme == "https"):
 			matched = true
 		case strings.HasPrefix(low, "'"):

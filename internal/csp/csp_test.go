@@ -55,7 +55,29 @@ func TestBlocking(t *testing.T) {
 		{"script-src cdn.example", "", true},
 		{"script-src 'self', script-src 'none'", "", true},
 	} {
-		got := Blocking([]string{c.policy}, origin, c.nonce)
+		got := Blocking([]string{c.policy}, origin, c.nonce, Scripts)
+		if (got != "") != c.blocked {
+			t.Errorf("%q (nonce %q): blocking %q, want blocked %v", c.policy, c.nonce, got, c.blocked)
+		}
+	}
+}
+
+func TestBlockingStyleSheets(t *testing.T) {
+	origin, _ := url.Parse("https://shop.example")
+	for _, c := range []struct {
+		policy  string
+		nonce   string
+		blocked bool
+	}{
+		{"script-src 'none'", "", false},
+		{"style-src 'self'", "", false},
+		{"style-src 'self' 'strict-dynamic'", "", false}, // a script keyword
+		{"style-src 'nonce-s1'", "s1", false},
+		{"style-src 'nonce-s1'", "n1", true},
+		{"default-src 'none'; style-src-elem 'self'", "", false},
+		{"style-src 'unsafe-inline'", "", true},
+	} {
+		got := Blocking([]string{c.policy}, origin, c.nonce, StyleSheets)
 		if (got != "") != c.blocked {
 			t.Errorf("%q (nonce %q): blocking %q, want blocked %v", c.policy, c.nonce, got, c.blocked)
 		}
