@@ -1,11 +1,20 @@
 package caddymodule
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,8 +25,8 @@ import (
 
 // Deployment topologies, all in one Caddy configuration:
 //
-//	front  https://localhost:F  tls internal, h1 and h2: a TLS-terminating
-//	       load balancer, round-robin to A and B over plain HTTP
+//	front  https://localhost:F  a certificate of the test's own, h1 and h2: a
+//	       TLS-terminating load balancer, round-robin to A and B over plain HTTP
 //	A, B   http://127.0.0.1:A|B  cookie_consent with the same secret, behind
 //	       the front (trusted_proxies 127.0.0.1/32), proxying to one upstream
 //	C      http://127.0.0.1:C   the same, but trusting no proxy
@@ -34,6 +43,11 @@ func TestBehindALoadBalancer(t *testing.T) {
 }
 `, port, up.hostport())
 	}
+	// A certificate loaded from files, not tls internal: Caddy v2.11.9 races with
+	// itself when it issues one in the background at start-up (caddytls.(*TLS).Start
+	// writes its context while certmagic's manageAll goroutine emits an event through
+	// it), which the race detector reported in CI; a loaded certificate is not managed.
+	certFile, keyFile := selfSigned(t, "localhost")
 	p := startCaddy(t, fmt.Sprintf(`
 {
 	skip_install_trust
@@ -45,19 +59,19 @@ func TestBehindALoadBalancer(t *testing.T) {
 	}
 }
 https://localhost:%d {
-	tls internal
+	tls %s %s
 	reverse_proxy 127.0.0.1:%d 127.0.0.1:%d {
 		lb_policy round_robin
 	}
 }
-`, a, b, front, a, b)+site(a)+site(b)+site(c)+`
+`, a, b, front, certFile, keyFile, a, b)+site(a)+site(b)+site(c)+`
 http://127.0.0.1:{PORT} {
 	respond "unused"
 }
 `)
 	waitListening(t, front)
 	frontURL := fmt.Sprintf("https://localhost:%d", front)
-	// tls internal issues its certificate in the background.
+	// The front may take a moment to answer over TLS.
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		res, err := tlsClient(false).Get(frontURL + "/_consent/consent")
 		if err == nil {
@@ -135,6 +149,42 @@ http://127.0.0.1:{PORT} {
 			t.Errorf("cleanup differs:\nA %q\nB %q", expiries[0], expiries[1])
 		}
 	})
+}
+
+// selfSigned writes a self-signed certificate for host and its key as PEM
+// files and returns their paths.
+func selfSigned(t *testing.T, host string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: host},
+		DNSNames:     []string{host},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 func tlsClient(h2 bool) *http.Client {
