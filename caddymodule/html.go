@@ -130,7 +130,7 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 // that policy binds (they come after it).
 func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
 	if pg.Nonce == "" && len(d.CSP) > 0 {
-		pg.Nonce = csp.ScriptNonce(d.CSP)
+		pg.Nonce = csp.Parse(d.CSP).ScriptNonce()
 	}
 	if d.Lang == "" {
 		return pg
@@ -240,8 +240,9 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		ReturnPath: originalURL(rw.r).RequestURI(),
 		Origin:     visitorOrigin(rw.r),
 	}
-	if policies := rw.Header()["Content-Security-Policy"]; len(policies) > 0 {
-		pg.Nonce = csp.ScriptNonce(policies)
+	if headers := rw.Header()["Content-Security-Policy"]; len(headers) > 0 {
+		policies := csp.Parse(headers)
+		pg.Nonce = policies.ScriptNonce()
 		h.warnCSP(rw.r, policies, pg)
 	}
 	return pg
@@ -253,17 +254,17 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 // trackers the site's scripts add at run time are then not held back, and the
 // banner works only as plain forms; or keeps the banner's style sheet from
 // loading. The proxy does not rewrite the policy.
-func (h *Handler) warnCSP(r *http.Request, policies []string, pg assets.Page) {
+func (h *Handler) warnCSP(r *http.Request, policies csp.Policies, pg assets.Page) {
 	origin, err := url.Parse(pg.Origin)
 	if err != nil {
 		return
 	}
-	if d := csp.Blocking(policies, origin, pg.Nonce, csp.Scripts); d != "" && h.cspWarned.ok("script "+d, time.Now()) {
+	if d := policies.Blocking(origin, pg.Nonce, csp.Scripts); d != "" && h.cspWarned.ok("script "+d, time.Now()) {
 		h.logger.Warn("the page's Content-Security-Policy keeps the consent guard and banner script from running",
 			zap.String("directive", d), zap.String("path", originalURL(r).Path),
 			zap.String("fix", "allow "+h.PathPrefix+"/ scripts: 'self' (without 'strict-dynamic'), or a nonce the proxy can put on them"))
 	}
-	if d := csp.Blocking(policies, origin, pg.Nonce, csp.StyleSheets); d != "" && h.cspWarned.ok("style "+d, time.Now()) {
+	if d := policies.Blocking(origin, pg.Nonce, csp.StyleSheets); d != "" && h.cspWarned.ok("style "+d, time.Now()) {
 		h.logger.Warn("the page's Content-Security-Policy keeps the banner's style sheet from loading",
 			zap.String("directive", d), zap.String("path", originalURL(r).Path),
 			zap.String("fix", "allow "+h.PathPrefix+"/ style sheets: 'self', or the script nonce the proxy puts on them"))

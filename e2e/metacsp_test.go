@@ -79,7 +79,7 @@ func TestMetaCSPBanner(t *testing.T) {
 // TestCSPReadingAgreesWithChromium: whether a page's Content-Security-Policy
 // lets the guard run and the banner's style sheet load, as internal/csp reads
 // it (for the operator's warning), is what Chromium does, over policies of
-// every kind of source: each loads in Chromium exactly when csp.Blocking
+// every kind of source: each loads in Chromium exactly when Blocking
 // finds nothing.
 func TestCSPReadingAgreesWithChromium(t *testing.T) {
 	var mu sync.Mutex
@@ -124,9 +124,10 @@ func TestCSPReadingAgreesWithChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nonce := csp.ScriptNonce([]string{p})
-		if blocking := csp.Blocking([]string{p}, origin, nonce, csp.Scripts); ran != (blocking == "") {
-			t.Errorf("%q: the guard ran in Chromium: %v; csp.Blocking says %q", p, ran, blocking)
+		policies := csp.Parse([]string{p})
+		nonce := policies.ScriptNonce()
+		if blocking := policies.Blocking(origin, nonce, csp.Scripts); ran != (blocking == "") {
+			t.Errorf("%q: the guard ran in Chromium: %v; Blocking says %q", p, ran, blocking)
 		}
 		// The document's link to banner.css (before the banner's host) has rules
 		// once loaded; a blocked one has none (an empty sheet, or none).
@@ -136,8 +137,8 @@ func TestCSPReadingAgreesWithChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if blocking := csp.Blocking([]string{p}, origin, nonce, csp.StyleSheets); styled != (blocking == "") {
-			t.Errorf("%q: the banner's style sheet loaded in Chromium: %v; csp.Blocking says %q", p, styled, blocking)
+		if blocking := policies.Blocking(origin, nonce, csp.StyleSheets); styled != (blocking == "") {
+			t.Errorf("%q: the banner's style sheet loaded in Chromium: %v; Blocking says %q", p, styled, blocking)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package csp reads a page's Content-Security-Policy for what the proxy puts
 // into the page: the guard and the banner script, same-origin <script src>
-// tags, and their style sheet. ScriptNonce finds the nonce they can carry;
-// Blocking says when, even so, the page's policy keeps them from running, so
+// tags, and their style sheet. Parse reads the policies once; ScriptNonce
+// finds the nonce our tags can carry; Blocking says when, even so, the page's policy keeps them from running, so
 // that the site owner is told (the proxy never rewrites a site's policy:
 // adding a nonce to a list with 'unsafe-inline' would stop the site's own
 // inline scripts).
@@ -12,33 +12,59 @@ import (
 	"strings"
 )
 
-// ScriptNonce finds the nonce a page's CSP allows scripts with (script-src-elem
-// or script-src, else default-src), so that our script tags run under it.
-func ScriptNonce(policies []string) string {
-	for _, header := range policies {
+// Policies are the policies a response enforces (its Content-Security-Policy
+// headers; a header may list several, comma-separated), each as its
+// directives by lower-case name, the first of a name counting.
+type Policies []map[string][]string
+
+// Parse reads the values of Content-Security-Policy headers (or the content of
+// <meta http-equiv> ones).
+func Parse(headers []string) Policies {
+	var ps Policies
+	for _, header := range headers {
 		for _, policy := range strings.Split(header, ",") {
-			var fallback string
+			dirs := map[string][]string{}
 			for _, dir := range strings.Split(policy, ";") {
 				fields := strings.Fields(dir)
 				if len(fields) == 0 {
 					continue
 				}
-				name := strings.ToLower(fields[0])
-				if name != "script-src" && name != "script-src-elem" && name != "default-src" {
-					continue
-				}
-				for _, src := range fields[1:] {
-					if n, ok := nonceOf(src); ok {
-						if name == "default-src" {
-							fallback = n
-						} else {
-							return n
-						}
-					}
+				if name := strings.ToLower(fields[0]); dirs[name] == nil {
+					dirs[name] = fields[1:len(fields):len(fields)]
 				}
 			}
-			if fallback != "" {
-				return fallback
+			ps = append(ps, dirs)
+		}
+	}
+	return ps
+}
+
+// What is checked: our <script src> tags, or our <link rel=stylesheet>; each
+// is governed by the first of these directives a policy has.
+var (
+	Scripts     = []string{"script-src-elem", "script-src", "default-src"}
+	StyleSheets = []string{"style-src-elem", "style-src", "default-src"}
+)
+
+// governing returns the directive of a policy that governs kind.
+func governing(dirs map[string][]string, kind []string) (name string, srcs []string, ok bool) {
+	for _, name := range kind {
+		if srcs, ok := dirs[name]; ok {
+			return name, srcs, true
+		}
+	}
+	return "", nil, false
+}
+
+// ScriptNonce finds the nonce our script tags can carry: the first one a
+// policy's directive governing scripts lists.
+func (ps Policies) ScriptNonce() string {
+	for _, dirs := range ps {
+		if _, srcs, ok := governing(dirs, Scripts); ok {
+			for _, src := range srcs {
+				if n, ok := nonceOf(src); ok {
+					return n
+				}
 			}
 		}
 	}
@@ -52,44 +78,16 @@ func nonceOf(src string) (string, bool) {
 	return "", false
 }
 
-// What is checked: our <script src> tags, or our <link rel=stylesheet>.
-var (
-	Scripts     = []string{"script-src-elem", "script-src", "default-src"}
-	StyleSheets = []string{"style-src-elem", "style-src", "default-src"}
-)
-
-// Blocking returns the first directive of the policies (the values of the
-// response's Content-Security-Policy headers; a value may list several
-// policies, comma-separated) that keeps an element of origin of the kind
-// (Scripts or StyleSheets) from loading when it carries the nonce ScriptNonce
-// found (none when ""): the directive that governs it — the first of kind the
-// policy has — allows it by no nonce, 'self', scheme or host, or (for
-// scripts) has 'strict-dynamic', which makes 'self', schemes and hosts count
-// for nothing. "" when every policy lets it load.
-func Blocking(policies []string, origin *url.URL, nonce string, kind []string) string {
-	for _, header := range policies {
-		for _, policy := range strings.Split(header, ",") {
-			dirs := map[string][]string{}
-			for _, dir := range strings.Split(policy, ";") {
-				fields := strings.Fields(dir)
-				if len(fields) == 0 {
-					continue
-				}
-				name := strings.ToLower(fields[0])
-				if _, seen := dirs[name]; !seen { // the first of a name counts
-					dirs[name] = fields[1:]
-				}
-			}
-			for _, name := range kind {
-				srcs, ok := dirs[name]
-				if !ok {
-					continue
-				}
-				if !allows(srcs, origin, nonce, kind[0] == Scripts[0]) {
-					return strings.TrimSpace(name + " " + strings.Join(srcs, " "))
-				}
-				break
-			}
+// Blocking returns the first directive of the policies that keeps an element
+// of origin of the kind (Scripts or StyleSheets) from loading when it carries
+// nonce (none when ""): the directive that governs it allows it by no nonce,
+// 'self', scheme or host, or (for scripts) has 'strict-dynamic', which makes
+// 'self', schemes and hosts count for nothing. "" when every policy lets it
+// load.
+func (ps Policies) Blocking(origin *url.URL, nonce string, kind []string) string {
+	for _, dirs := range ps {
+		if name, srcs, ok := governing(dirs, kind); ok && !allows(srcs, origin, nonce, kind[0] == Scripts[0]) {
+			return strings.TrimSpace(name + " " + strings.Join(srcs, " "))
 		}
 	}
 	return ""
