@@ -331,8 +331,29 @@ func evalJS[T any](t *testing.T, ctx context.Context, js string) T {
 func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, failureState(ctx))
 	}
+}
+
+// failureStateJS: what a failed step saw, so that a failure on a loaded CI
+// machine tells which state the page was in (where it is, whether the banner
+// shows, where the focus is, which cookies a script sees).
+const failureStateJS = `(() => {
+	const h = document.getElementById('cg'), b = h && h.shadowRoot && h.shadowRoot.getElementById('cg-banner');
+	return JSON.stringify({url: location.href, readyState: document.readyState, banner: !b ? 'none' : b.hidden ? 'hidden' : 'shown',
+		focus: ` + deepFocusJS + `, cookies: document.cookie, hasFocus: document.hasFocus()});
+})()`
+
+// failureState evaluates failureStateJS with a short bound of its own (the test's
+// context may be what ran out).
+func failureState(ctx context.Context) string {
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[string](failureStateJS))
+	if err != nil {
+		return "page state: " + err.Error()
+	}
+	return "page state: " + v
 }
 
 // waitUntil bounds the waits for something that must happen (a page loads,
@@ -342,7 +363,14 @@ func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Vo
 const waitUntil = 15 * time.Second
 
 func waitJS(js string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(waitUntil), chromedp.WithPollingInterval(20*time.Millisecond))
+	poll := chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(waitUntil), chromedp.WithPollingInterval(20*time.Millisecond))
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		v, err := poll(ctx, tg)
+		if err != nil {
+			err = fmt.Errorf("waiting for %s: %w", js, err)
+		}
+		return v, err
+	}
 }
 
 // freshVisit clears the browser's cookies and opens url as a first visit,

@@ -194,8 +194,11 @@
 		};
 		walk(W.top);
 	};
+	// The cookies a choice made here sets are not news for refresh (below).
+	let seen = D.cookie;
 	const choose = j => {
 		spread(j);
+		seen = D.cookie;
 		apply(j);
 	};
 	if (g) g.take = j => changed(j) && apply(j);
@@ -206,7 +209,6 @@
 	// from the server and, if it is not what this page was made for, taken up as a
 	// choice made here would be (the banner closes and what it grants is let in; a
 	// withdrawal reloads).
-	let seen = D.cookie;
 	const refresh = () => {
 		if (D.cookie == seen || D.visibilityState == 'hidden' || !g || !W.fetch) return;
 		seen = D.cookie;
