@@ -125,12 +125,13 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 
 // pageIn completes the page from the document: its <html lang>, when that is
 // one of the policy's languages, beats Accept-Language (SPEC §7); without a
-// nonce in the response's Content-Security-Policy header, a script nonce in a
-// <meta http-equiv="Content-Security-Policy"> goes on our script tags, which
-// that policy binds (they come after it).
+// nonce in the response's Content-Security-Policy header, the nonces of a
+// <meta http-equiv="Content-Security-Policy"> go on our script and style sheet
+// tags, which that policy binds (they come after it).
 func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
-	if pg.Nonce == "" && len(d.CSP) > 0 {
-		pg.Nonce = csp.Parse(d.CSP).ScriptNonce()
+	if pg.Nonce == "" && pg.StyleNonce == "" && len(d.CSP) > 0 {
+		policies := csp.Parse(d.CSP)
+		pg.Nonce, pg.StyleNonce = policies.Nonce(csp.Scripts), policies.Nonce(csp.StyleSheets)
 	}
 	if d.Lang == "" {
 		return pg
@@ -242,7 +243,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 	}
 	if headers := rw.Header()["Content-Security-Policy"]; len(headers) > 0 {
 		policies := csp.Parse(headers)
-		pg.Nonce = policies.ScriptNonce()
+		pg.Nonce, pg.StyleNonce = policies.Nonce(csp.Scripts), policies.Nonce(csp.StyleSheets)
 		h.warnCSP(rw.r, policies, pg)
 	}
 	return pg
@@ -264,9 +265,9 @@ func (h *Handler) warnCSP(r *http.Request, policies csp.Policies, pg assets.Page
 			zap.String("directive", d), zap.String("path", originalURL(r).Path),
 			zap.String("fix", "allow "+h.PathPrefix+"/ scripts: 'self' (without 'strict-dynamic'), or a nonce the proxy can put on them"))
 	}
-	if d := policies.Blocking(origin, pg.Nonce, csp.StyleSheets); d != "" && h.cspWarned.ok("style "+d, time.Now()) {
+	if d := policies.Blocking(origin, pg.StyleNonce, csp.StyleSheets); d != "" && h.cspWarned.ok("style "+d, time.Now()) {
 		h.logger.Warn("the page's Content-Security-Policy keeps the banner's style sheet from loading",
 			zap.String("directive", d), zap.String("path", originalURL(r).Path),
-			zap.String("fix", "allow "+h.PathPrefix+"/ style sheets: 'self', or the script nonce the proxy puts on them"))
+			zap.String("fix", "allow "+h.PathPrefix+"/ style sheets: 'self', or a nonce the proxy can put on them"))
 	}
 }

@@ -746,12 +746,12 @@ func TestCookieClassesRemember(t *testing.T) {
 
 // TestMetaCSPNonce: a page whose Content-Security-Policy comes in a <meta>
 // gets its script nonce on the scripts we insert after it (the banner, a
-// placeholder's); the guard, inserted right after <head> and so before the
-// meta, is not bound by it. A nonce in the header wins: the header's policy
-// binds every script.
+// placeholder's) and its style nonce on our style sheet links; the guard,
+// inserted right after <head> and so before the meta, is not bound by it.
+// Nonces in the header win: the header's policy binds every tag.
 func TestMetaCSPNonce(t *testing.T) {
 	h := provisionHandler(t, &Handler{})
-	const page = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-m&quot;1'; style-src 'self'"></head>` +
+	const page = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-m&quot;1'; style-src 'nonce-m2'"></head>` +
 		`<body><p>hello</p><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-1"></iframe></body></html>`
 	var header string
 	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
@@ -762,10 +762,11 @@ func TestMetaCSPNonce(t *testing.T) {
 		_, err := io.WriteString(w, page)
 		return err
 	})
-	scripts := regexp.MustCompile(`<script[^>]*>|<link rel="stylesheet"[^>]*>`)
-	for _, tc := range []struct{ header, want string }{
-		{"", `nonce="m&#34;1"`},
-		{"script-src 'nonce-h2'", `nonce="h2"`},
+	tags := regexp.MustCompile(`<script[^>]*>|<link rel="stylesheet"[^>]*>`)
+	for _, tc := range []struct{ header, script, style string }{
+		{"", `nonce="m&#34;1"`, `nonce="m2"`},
+		{"script-src 'nonce-h2'; style-src 'nonce-h3'", `nonce="h2"`, `nonce="h3"`},
+		{"default-src 'nonce-h4'", `nonce="h4"`, `nonce="h4"`},
 	} {
 		header = tc.header
 		_, body := get(t, url, "GET")
@@ -773,13 +774,17 @@ func TestMetaCSPNonce(t *testing.T) {
 		if meta < 0 {
 			t.Fatalf("no meta in %s", body)
 		}
-		after := scripts.FindAllString(body[meta:], -1)
-		if len(after) < 3 || !strings.Contains(body, `data-cg-ph="statistics"`) {
+		after := tags.FindAllString(body[meta:], -1)
+		if len(after) < 5 || !strings.Contains(body, `data-cg-ph="statistics"`) {
 			t.Fatalf("the banner and the iframe's placeholder are not both after the meta: %s", body)
 		}
 		for _, s := range after {
-			if !strings.Contains(s, tc.want) {
-				t.Errorf("header %q: %s lacks %s", tc.header, s, tc.want)
+			want := tc.script
+			if strings.HasPrefix(s, "<link") {
+				want = tc.style
+			}
+			if !strings.Contains(s, want) {
+				t.Errorf("header %q: %s lacks %s", tc.header, s, want)
 			}
 		}
 	}

@@ -158,7 +158,8 @@ func TestHead(t *testing.T) {
 }
 
 // TestMarkupIsCSPSafe renders every variant and checks what a strict CSP
-// needs: every script external and with the nonce, no <style>, no style
+// needs: every script external and with the script nonce, every style sheet
+// link with the style nonce, no <style>, no style
 // attributes, no event-handler attributes, no javascript: URLs, and nothing
 // loaded from another origin.
 func TestMarkupIsCSPSafe(t *testing.T) {
@@ -166,13 +167,13 @@ func TestMarkupIsCSPSafe(t *testing.T) {
 		b := bundle(t, src, Options{GoogleConsentMode: true})
 		for _, lang := range []string{"sv", "en"} {
 			for _, show := range []bool{true, false} {
-				for _, nonce := range []string{"", "n0nce"} {
+				for _, nonces := range [][2]string{{"", ""}, {"n0nce", ""}, {"n0nce", "n0nce"}, {"", "st"}, {"n0nce", "st"}} {
 					for _, cons := range []policy.Consent{policy.NoChoice(), given(b.policy, "statistics")} {
 						for _, origin := range []string{"", "https://www.example.se", "http://[::1]:8080"} {
-							pg := Page{Lang: lang, Consent: cons, ShowBanner: show, ReturnPath: "/a?b=1", Nonce: nonce, Origin: origin}
+							pg := Page{Lang: lang, Consent: cons, ShowBanner: show, ReturnPath: "/a?b=1", Nonce: nonces[0], StyleNonce: nonces[1], Origin: origin}
 							out := string(b.Head(pg)) + string(b.BodyEnd(pg)) +
 								string(b.Placeholder(pg, PlaceholderInfo{Tag: "iframe", Host: "youtube.com", Category: "marketing", Width: "560", Height: "315"}))
-							checkCSPSafe(t, out, nonce, origin)
+							checkCSPSafe(t, out, nonces[0], nonces[1], origin)
 						}
 					}
 				}
@@ -182,7 +183,7 @@ func TestMarkupIsCSPSafe(t *testing.T) {
 }
 
 // checkCSPSafe also checks that every URL of ours starts with origin.
-func checkCSPSafe(t *testing.T, out, nonce, origin string) {
+func checkCSPSafe(t *testing.T, out, nonce, styleNonce, origin string) {
 	t.Helper()
 	doc := parseFragment(t, out)
 	walk(doc, func(n *html.Node) {
@@ -198,6 +199,10 @@ func checkCSPSafe(t *testing.T, out, nonce, origin string) {
 			}
 			if val(n, "nonce") != nonce {
 				t.Errorf("script nonce %q, want %q", val(n, "nonce"), nonce)
+			}
+		case "link":
+			if val(n, "nonce") != styleNonce {
+				t.Errorf("style sheet nonce %q, want %q", val(n, "nonce"), styleNonce)
 			}
 		}
 		for _, a := range n.Attr {

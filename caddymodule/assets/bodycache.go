@@ -10,8 +10,8 @@ import (
 )
 
 // bodyCache keeps BodyEnd pre-rendered per state — language, banner shown,
-// choice given, granted categories, whether there is a nonce and a date —
-// as fragments between the per-request strings (return path, nonce, consent
+// choice given, granted categories, whether there are nonces and a date —
+// as fragments between the per-request strings (return path, nonces, consent
 // id and date, origin), which are escaped and spliced in. The number of states is
 // bounded by the policy's categories; past maxBodyStates the template runs.
 type bodyCache struct {
@@ -24,6 +24,7 @@ const maxBodyStates = 1024
 type bodyState struct {
 	lang                     string
 	show, given, nonce, date bool
+	styleNonce               bool
 	granted                  policy.Set
 }
 
@@ -43,9 +44,10 @@ const (
 	slotStamp
 	slotDate
 	slotOrigin
+	slotStyleNonce
 )
 
-var slotSentinels = [...]string{"cgSLOTreturnQ7x", "cgSLOTnonceQ7x", "cgSLOTidQ7x", "cgSLOTstampQ7x", "cgSLOTdateQ7x", "cgSLOToriginQ7x"}
+var slotSentinels = [...]string{"cgSLOTreturnQ7x", "cgSLOTnonceQ7x", "cgSLOTidQ7x", "cgSLOTstampQ7x", "cgSLOTdateQ7x", "cgSLOToriginQ7x", "cgSLOTstyleNonceQ7x"}
 
 // escape is html/template's escaping of text and quoted attribute values,
 // so that a spliced string comes out exactly as the template would write it.
@@ -55,7 +57,7 @@ var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "
 func (c *bodyCache) render(dst []byte, b *Bundle, pg Page) []byte {
 	pg.Origin = cleanOrigin(pg.Origin)
 	st := bodyState{lang: b.lang(pg.Lang), show: pg.ShowBanner, given: pg.Consent.Given,
-		nonce: pg.Nonce != "", date: pg.Consent.Given && !pg.Consent.Time.IsZero(), granted: pg.Consent.Granted}
+		nonce: pg.Nonce != "", styleNonce: pg.StyleNonce != "", date: pg.Consent.Given && !pg.Consent.Time.IsZero(), granted: pg.Consent.Granted}
 	if !st.given {
 		st.granted = 0 // not shown without a choice
 	}
@@ -70,6 +72,7 @@ func (c *bodyCache) render(dst []byte, b *Bundle, pg Page) []byte {
 	}
 	var values [len(slotSentinels)]string
 	values[slotReturn], values[slotNonce], values[slotOrigin] = pg.ReturnPath, pg.Nonce, pg.Origin
+	values[slotStyleNonce] = pg.StyleNonce
 	if values[slotReturn] == "" {
 		values[slotReturn] = "/"
 	}
@@ -105,6 +108,9 @@ func (c *bodyCache) build(b *Bundle, st bodyState) *bodyFragments {
 		Origin: slotSentinels[slotOrigin], Consent: policy.Consent{Given: st.given, Granted: st.granted}}
 	if st.nonce {
 		pg.Nonce = slotSentinels[slotNonce]
+	}
+	if st.styleNonce {
+		pg.StyleNonce = slotSentinels[slotStyleNonce]
 	}
 	if st.given {
 		pg.Consent.ID = slotSentinels[slotID]

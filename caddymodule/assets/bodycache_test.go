@@ -29,6 +29,7 @@ func TestBodyCacheEqualsTemplate(t *testing.T) {
 				ShowBanner: rng.IntN(2) == 0,
 				ReturnPath: hostile[rng.IntN(len(hostile))],
 				Nonce:      []string{"", "abc+/=", `n"'<`}[rng.IntN(3)],
+				StyleNonce: []string{"", "st+/=", `s"'<`, "cgSLOTnonceQ7x"}[rng.IntN(4)],
 				Origin:     []string{"", "https://example.se", "http://[::1]:8080", `http://a"<b>`, "cgSLOToriginQ7x"}[rng.IntN(5)],
 				Consent: policy.Consent{
 					Given:   rng.IntN(2) == 0,

@@ -21,6 +21,11 @@ type Page struct {
 	// Nonce is the page's CSP script nonce, "" if none; every <script> the
 	// markup has carries it. The markup has no inline script or style at all.
 	Nonce string
+	// StyleNonce is the page's CSP style nonce, "" if none; every <link
+	// rel=stylesheet> the markup has carries it (a site may give its style
+	// sheets another nonce than its scripts), and banner.js gives it to the
+	// style sheets of the placeholders it makes.
+	StyleNonce string
 	// Origin is scheme://host[:port] as the visitor addressed the site. Every
 	// URL in the markup is made absolute with it, so that a page's <base href>
 	// cannot send our scripts, styles and forms elsewhere. Anything but an
@@ -87,8 +92,8 @@ func flag(b bool) string {
 // so it works without JavaScript. On a first visit the host has tabindex 1 and
 // delegates focus: the first Tab of the page reaches the banner's first control.
 var bodyTemplate = template.Must(template.New("body").Parse(`
-<link rel="stylesheet" href="{{.CSS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}>
-<div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}>
+<link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
+<div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
 <div class="cg" lang="{{.Lang}}">
 <div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden{{end}}>
 {{- if .Notice}}
@@ -136,6 +141,7 @@ var bodyTemplate = template.Must(template.New("body").Parse(`
 
 type bodyView struct {
 	CSS, JS, Nonce, Lang string
+	StyleNonce           string
 	Action, Return       string
 	Declaration, Privacy string
 	Data                 string
@@ -175,6 +181,7 @@ func (b *Bundle) renderBodyEnd(pg Page) []byte {
 		CSS:         o + b.url("banner.css"),
 		JS:          o + b.url("banner.js"),
 		Nonce:       pg.Nonce,
+		StyleNonce:  pg.StyleNonce,
 		Lang:        lang,
 		Action:      o + b.opts.Prefix + "/consent",
 		Return:      pg.ReturnPath,

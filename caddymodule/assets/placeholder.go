@@ -65,9 +65,9 @@ func (b *Bundle) Placeholder(pg Page, ph PlaceholderInfo) []byte {
 		buf.WriteString(`<link rel="stylesheet" href="`)
 		escape.WriteString(&buf, css)
 		buf.WriteByte('"')
-		if pg.Nonce != "" {
+		if pg.StyleNonce != "" {
 			buf.WriteString(` nonce="`)
-			escape.WriteString(&buf, pg.Nonce)
+			escape.WriteString(&buf, pg.StyleNonce)
 			buf.WriteByte('"')
 		}
 		buf.WriteByte('>')

@@ -108,7 +108,7 @@ func TestPlaceholder(t *testing.T) {
 			if a := findClass(ph, "ph-a"); val(a, "href") != "/_consent/declaration?lang="+b.lang(tc.pg.Lang) || text(a) != b.Text("cookie_settings", b.lang(tc.pg.Lang)) {
 				t.Errorf("settings link %v", a.Attr)
 			}
-			checkCSPSafe(t, string(out), "", "")
+			checkCSPSafe(t, string(out), "", "", "")
 		})
 	}
 	for _, ph := range []PlaceholderInfo{

@@ -1,7 +1,7 @@
 // Package csp reads a page's Content-Security-Policy for what the proxy puts
 // into the page: the guard and the banner script, same-origin <script src>
-// tags, and their style sheet. Parse reads the policies once; ScriptNonce
-// finds the nonce our tags can carry; Blocking says when, even so, the page's policy keeps them from running, so
+// tags, and their style sheet. Parse reads the policies once; Nonce finds
+// the nonce our tags of a kind can carry; Blocking says when, even so, the page's policy keeps them from running, so
 // that the site owner is told (the proxy never rewrites a site's policy:
 // adding a nonce to a list with 'unsafe-inline' would stop the site's own
 // inline scripts).
@@ -56,11 +56,12 @@ func governing(dirs map[string][]string, kind []string) (name string, srcs []str
 	return "", nil, false
 }
 
-// ScriptNonce finds the nonce our script tags can carry: the first one a
-// policy's directive governing scripts lists.
-func (ps Policies) ScriptNonce() string {
+// Nonce finds the nonce our tags of a kind (Scripts or StyleSheets) can
+// carry: the first one a policy's directive governing that kind lists. A
+// site may give its style sheets another nonce than its scripts.
+func (ps Policies) Nonce(kind []string) string {
 	for _, dirs := range ps {
-		if _, srcs, ok := governing(dirs, Scripts); ok {
+		if _, srcs, ok := governing(dirs, kind); ok {
 			for _, src := range srcs {
 				if n, ok := nonceOf(src); ok {
 					return n

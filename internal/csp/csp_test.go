@@ -5,22 +5,31 @@ import (
 	"testing"
 )
 
-func TestScriptNonce(t *testing.T) {
-	for policy, want := range map[string]string{
-		"script-src 'self' 'nonce-abc'":                    "abc",
-		"default-src 'nonce-def'":                          "def",
-		"default-src 'nonce-def'; script-src 'nonce-ghi'":  "ghi",
-		"script-src-elem 'nonce-jkl'":                      "jkl",
-		"style-src 'nonce-xyz'":                            "",
-		"script-src 'self'":                                "",
-		"SCRIPT-SRC 'nonce-upper'":                         "upper",
-		"script-src 'nonce-unterminated":                   "",
-		"style-src 'self', script-src 'nonce-second'":      "second",
-		"script-src 'self'; default-src 'nonce-ignored'":   "", // script-src governs
-		"script-src 'nonce-first'; script-src 'nonce-2nd'": "first",
+func TestNonce(t *testing.T) {
+	for _, c := range []struct {
+		policy        string
+		script, style string
+	}{
+		{"script-src 'self' 'nonce-abc'", "abc", ""},
+		{"default-src 'nonce-def'", "def", "def"},
+		{"default-src 'nonce-def'; script-src 'nonce-ghi'", "ghi", "def"},
+		{"script-src-elem 'nonce-jkl'", "jkl", ""},
+		{"style-src 'nonce-xyz'", "", "xyz"},
+		{"script-src 'nonce-s1'; style-src 'nonce-s2'", "s1", "s2"},
+		{"style-src 'nonce-s2'; style-src-elem 'nonce-s3'", "", "s3"},
+		{"script-src 'self'", "", ""},
+		{"SCRIPT-SRC 'nonce-upper'", "upper", ""},
+		{"script-src 'nonce-unterminated", "", ""},
+		{"style-src 'self', script-src 'nonce-second'", "second", ""},
+		{"script-src 'self'; default-src 'nonce-ignored'", "", "ignored"}, // script-src governs scripts
+		{"script-src 'nonce-first'; script-src 'nonce-2nd'", "first", ""},
 	} {
-		if got := Parse([]string{policy}).ScriptNonce(); got != want {
-			t.Errorf("%q: nonce %q, want %q", policy, got, want)
+		ps := Parse([]string{c.policy})
+		if got := ps.Nonce(Scripts); got != c.script {
+			t.Errorf("%q: script nonce %q, want %q", c.policy, got, c.script)
+		}
+		if got := ps.Nonce(StyleSheets); got != c.style {
+			t.Errorf("%q: style nonce %q, want %q", c.policy, got, c.style)
 		}
 	}
 }

@@ -245,6 +245,10 @@
 		h.dataset.cgPh = cat;
 		const l = el('link', '', '', s);
 		l.rel = 'stylesheet';
+		// The page's style nonce, which the server put on the banner's own link: a
+		// Content-Security-Policy with style-src 'nonce-…' and no 'self' blocks the
+		// sheet without it.
+		l.nonce = $('link').nonce;
 		l.href = css;
 		const ph = el('span', 'ph', '', s), inner = el('span', 'ph-in', '', ph);
 		ph.lang = host.lang;
