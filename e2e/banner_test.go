@@ -992,10 +992,7 @@ func TestBannerPlaceholders(t *testing.T) {
 	s := newBannerSite(t)
 	ctx, cancel := context.WithTimeout(startChromium(t), 300*time.Second)
 	defer cancel()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
-		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));`}); err != nil {
-		t.Fatal(err)
-	}
+	recordCSPViolations(t, ctx)
 	u := s.page("/films", bannerPage{body: bannerPageHTML("sv", ""),
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-src http://*.test:*"})
 	viewport(t, ctx, 1280, 900)

@@ -41,10 +41,7 @@ func TestMetaCSPBanner(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
 	defer cancel()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
-		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));`}); err != nil {
-		t.Fatal(err)
-	}
+	recordCSPViolations(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(fmt.Sprintf("http://localhost:%d/", port)),
 		chromedp.WaitVisible(inBanner(`#cg-banner`)),
@@ -174,10 +171,7 @@ func TestBannerUnderStyleNonce(t *testing.T) {
 	port := proxyInFront(t, site.URL, "")
 	ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
 	defer cancel()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
-		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));`}); err != nil {
-		t.Fatal(err)
-	}
+	recordCSPViolations(t, ctx)
 	for i, p := range []string{
 		"default-src 'self'; script-src 'nonce-s1'; style-src 'nonce-s2'; frame-src *",
 		"default-src 'self'; script-src 'nonce-s1'; style-src 'nonce-s1'; frame-src *",
@@ -223,5 +217,16 @@ func TestBannerUnderStyleNonce(t *testing.T) {
 		if v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.violations`)); err != nil || len(v) != 0 {
 			t.Errorf("%q: policy violations: %q (%v)", p, v, err)
 		}
+	}
+}
+
+// recordCSPViolations has every page the browser opens from now on collect
+// its Content-Security-Policy violations in window.violations (directive and
+// blocked URL), from before any script of the page runs.
+func recordCSPViolations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.violations = [];
+		document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));`}); err != nil {
+		t.Fatal(err)
 	}
 }
