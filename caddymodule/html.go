@@ -125,13 +125,18 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 
 // pageIn completes the page from the document: its <html lang>, when that is
 // one of the policy's languages, beats Accept-Language (SPEC §7); without a
-// nonce in the response's Content-Security-Policy header, the nonces of a
-// <meta http-equiv="Content-Security-Policy"> go on our script and style sheet
-// tags, which that policy binds (they come after it).
+// script or style nonce in the response's Content-Security-Policy header, the
+// one of a <meta http-equiv="Content-Security-Policy"> goes on our script or
+// style sheet tags, which that policy binds too (they come after it).
 func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
-	if pg.Nonce == "" && pg.StyleNonce == "" && len(d.CSP) > 0 {
+	if (pg.Nonce == "" || pg.StyleNonce == "") && len(d.CSP) > 0 {
 		policies := csp.Parse(d.CSP)
-		pg.Nonce, pg.StyleNonce = policies.Nonce(csp.Scripts), policies.Nonce(csp.StyleSheets)
+		if pg.Nonce == "" {
+			pg.Nonce = policies.Nonce(csp.Scripts)
+		}
+		if pg.StyleNonce == "" {
+			pg.StyleNonce = policies.Nonce(csp.StyleSheets)
+		}
 	}
 	if d.Lang == "" {
 		return pg

@@ -748,7 +748,8 @@ func TestCookieClassesRemember(t *testing.T) {
 // gets its script nonce on the scripts we insert after it (the banner, a
 // placeholder's) and its style nonce on our style sheet links; the guard,
 // inserted right after <head> and so before the meta, is not bound by it.
-// Nonces in the header win: the header's policy binds every tag.
+// A nonce in the header wins for its kind: the header's policy binds every
+// tag; the meta's still gives the other kind's.
 func TestMetaCSPNonce(t *testing.T) {
 	h := provisionHandler(t, &Handler{})
 	const page = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-m&quot;1'; style-src 'nonce-m2'"></head>` +
@@ -766,6 +767,8 @@ func TestMetaCSPNonce(t *testing.T) {
 	for _, tc := range []struct{ header, script, style string }{
 		{"", `nonce="m&#34;1"`, `nonce="m2"`},
 		{"script-src 'nonce-h2'; style-src 'nonce-h3'", `nonce="h2"`, `nonce="h3"`},
+		{"script-src 'nonce-h2'", `nonce="h2"`, `nonce="m2"`},
+		{"style-src 'nonce-h5'", `nonce="m&#34;1"`, `nonce="h5"`},
 		{"default-src 'nonce-h4'", `nonce="h4"`, `nonce="h4"`},
 	} {
 		header = tc.header
