@@ -315,7 +315,7 @@ func (wp *wpEnv) sameHTML(t *testing.T, path string) {
 		return
 	}
 	if want, got := wp.plain.normalise(string(plain)), wp.consent.normalise(back); want != got {
-		t.Errorf("%s: the page through consentgate, without our insertions, is not the plain site's: %s", path, wpFirstDifference(want, got))
+		t.Errorf("%s: the page through consentgate, without our insertions, is not the plain site's: %s", path, firstDifference(want, got))
 	}
 	var got []string
 	for _, h := range held {

@@ -365,7 +365,7 @@ func (wp *wpEnv) sameOutcome(t *testing.T, plain, consent *wpTab, flow wpFlow) {
 			if want[k] != got[k] {
 				failed = true
 				if len(want[k]) > 200 || len(got[k]) > 200 {
-					t.Errorf("%s differs: %s", k, wpFirstDifference(want[k], got[k]))
+					t.Errorf("%s differs: %s", k, firstDifference(want[k], got[k]))
 				} else {
 					t.Errorf("%s: %q through consentgate, %q on the plain site", k, got[k], want[k])
 				}

@@ -215,9 +215,9 @@ func wpTail(s string, n int) string {
 	return s
 }
 
-// wpFirstDifference describes where two texts first differ, with context,
+// firstDifference describes where two texts first differ, with context,
 // for failure messages about long bodies.
-func wpFirstDifference(want, got string) string {
+func firstDifference(want, got string) string {
 	if want == got {
 		return "no difference"
 	}
@@ -299,7 +299,7 @@ func TestWPUndoConsentInvertsTheRewriter(t *testing.T) {
 		t.Fatalf("%v\n%s", err, served)
 	}
 	if back != wpRewriteSample {
-		t.Errorf("not the original: %s", wpFirstDifference(wpRewriteSample, back))
+		t.Errorf("not the original: %s", firstDifference(wpRewriteSample, back))
 	}
 	want := []string{
 		"script[statistics] http://www.googletagmanager.com:4000/gtag/js?id=G-TEST",
@@ -338,6 +338,6 @@ func TestWPUndoConsentInvertsTheRewriter(t *testing.T) {
 		// The undo must give the site's bytes back: the element was the
 		// site's own image, so the page is the same; this checks the parser
 		// copes with unquoted values.
-		t.Errorf("an unquoted neutralised src: %v %s", err, wpFirstDifference(wpRewriteSample, back))
+		t.Errorf("an unquoted neutralised src: %v %s", err, firstDifference(wpRewriteSample, back))
 	}
 }
