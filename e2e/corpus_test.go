@@ -51,7 +51,8 @@ const corpusSnapshotJS = `(() => {
 		if (e.localName == 'script') scripts.push(e.getAttribute('src') || 'inline ' + e.textContent.slice(0, 60).replace(/\s+/g, ' '));
 	}
 	return {title: document.title, elements: order.join(' '), counts: Object.keys(count).sort().map(k => k + ':' + count[k]).join(' '),
-		scripts: scripts.sort().join('\n'), text: document.body ? document.body.innerText : ''};
+		scripts: scripts.sort().join('\n'), text: document.body ? document.body.innerText : '',
+		heldStyles: document.querySelectorAll('style[data-consent]').length};
 })()`
 
 // corpusEveryRun are the pages the test opens on every run: Chromium's three
@@ -81,6 +82,7 @@ const settleJS = `new Promise(done => {
 
 type corpusSnapshot struct {
 	Title, Elements, Counts, Scripts, Text string
+	HeldStyles                             int // <style> elements held back until consent
 }
 
 // corpusTab records, in the tab's message loop, the uncaught exceptions and
@@ -211,7 +213,7 @@ http://localhost:%d {
 
 	browser := startChromium(t)
 
-	compared, ran := map[string]int{}, 0
+	compared, ran, heldStyles := map[string]int{}, 0, 0
 	for _, path := range pages {
 		rel, _ := filepath.Rel(corpusDir, path)
 		rel = filepath.ToSlash(rel)
@@ -256,6 +258,8 @@ http://localhost:%d {
 			// A first visit through the proxy.
 			ctx, tab := visit("")
 			run(t, ctx, chromedp.Navigate(proxy+"/"+rel), waitBannerReady())
+			evalJS[bool](t, ctx, settleJS)
+			none := evalJS[corpusSnapshot](t, ctx, corpusSnapshotJS)
 			exNone, reqNone := tab.reset()
 			for _, u := range reqNone {
 				pu, err := url.Parse(u)
@@ -301,8 +305,25 @@ http://localhost:%d {
 			granted, exGranted := load(proxy+"/"+rel, consent)
 			direct := corpusAspects(direct1, ex1, norm)
 			got := corpusAspects(granted, exGranted, norm)
+			// Without consent, the visitor reads what everyone reads: the
+			// trackers' requests fail here either way, so nothing held back
+			// takes text away. Except where a whole <style> is held back for a
+			// tracker's url() in it: its other rules are gone until consent too
+			// (breitbart.html's Taboola and AddThis styles hide duplicates of
+			// their widgets' text). That is a known gap (docs/REWRITER.md),
+			// left out here and counted apart.
+			if none.HeldStyles == 0 {
+				got["text without consent"] = norm.Replace(none.Text)
+			} else {
+				delete(direct, "text without consent")
+				heldStyles++
+				t.Logf("without consent %d <style> elements are held back: the text is not compared", none.HeldStyles)
+			}
 			var again map[string]string
 			for _, aspect := range corpusAspectNames {
+				if _, ok := direct[aspect]; !ok {
+					continue
+				}
 				if got[aspect] == direct[aspect] {
 					compared[aspect]++
 					continue
@@ -325,19 +346,24 @@ http://localhost:%d {
 	// Each aspect is compared on nearly every page: a page that changes from
 	// one load to the next (a clock, a random teaser) is left out of that one.
 	for _, aspect := range corpusAspectNames {
-		if n := compared[aspect]; n < ran*9/10 {
-			t.Errorf("%s compared on %d of %d pages only", aspect, n, ran)
+		of := ran
+		if aspect == "text without consent" {
+			of -= heldStyles
+		}
+		if n := compared[aspect]; n < of*9/10 {
+			t.Errorf("%s compared on %d of %d pages only", aspect, n, of)
 		}
 	}
-	t.Logf("compared on %d pages: %v", ran, compared)
+	t.Logf("compared on %d pages: %v (%d with <style> held back without consent)", ran, compared, heldStyles)
 }
 
-var corpusAspectNames = []string{"title", "elements", "counts", "text", "exceptions"}
+var corpusAspectNames = []string{"title", "elements", "counts", "text", "exceptions", "text without consent"}
 
-// corpusAspects is what is compared of a load, by aspect.
+// corpusAspects is what is compared of a load, by aspect (the text without
+// consent is compared with the text of a direct load).
 func corpusAspects(s corpusSnapshot, ex []corpusException, norm *strings.Replacer) map[string]string {
 	return map[string]string{"title": s.Title, "elements": s.Elements, "counts": s.Counts, "text": s.Text,
-		"exceptions": strings.Join(exceptionTexts(ex, norm), "\n")}
+		"exceptions": strings.Join(exceptionTexts(ex, norm), "\n"), "text without consent": s.Text}
 }
 
 // exceptionTexts lists the exceptions' messages, sorted, with the two
