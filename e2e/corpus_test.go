@@ -104,17 +104,13 @@ func (tab *corpusTab) event(ev any) {
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + firstLine(d.Exception.Description)
-		}
 		ours := strings.Contains(d.URL, "/_consent/")
 		if d.StackTrace != nil {
 			for _, f := range d.StackTrace.CallFrames {
 				ours = ours || strings.Contains(f.URL, "/_consent/")
 			}
 		}
-		tab.exceptions = append(tab.exceptions, corpusException{text, ours})
+		tab.exceptions = append(tab.exceptions, corpusException{exceptionText(d), ours})
 	case *network.EventRequestWillBeSent:
 		tab.requests = append(tab.requests, ev.Request.URL)
 	}
@@ -190,18 +186,7 @@ func TestCorpusPagesInChromium(t *testing.T) {
 	t.Cleanup(func() { up.Close() })
 	upstream := "http://" + l.Addr().String()
 
-	port := testshared.FreePort(t)
-	runCaddyfile(t, fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-}
-http://localhost:%d {
-	cookie_consent {
-		policy %s
-	}
-	reverse_proxy %s
-}
-`, port, policyFile, l.Addr().String()), fmt.Sprint(port))
+	port := proxyWithPolicy(t, upstream, "", policyFile)
 	proxy := fmt.Sprintf("http://localhost:%d", port)
 	// Text and messages may name the page's own address (a tracker's URL
 	// carries it): both hosts are written alike, plain and URL-encoded.

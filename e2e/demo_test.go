@@ -99,6 +99,11 @@ func runCaddyfile(t *testing.T, cfg, port string) {
 // (an http:// URL) at http://localhost:PORT, after the site directives in before (such
 // as "encode gzip"), and returns PORT.
 func proxyInFront(t *testing.T, upstream, before string) int {
+	return proxyWithPolicy(t, upstream, before, "../examples/legacy-site/policy.yaml")
+}
+
+// proxyWithPolicy is proxyInFront with another policy file.
+func proxyWithPolicy(t *testing.T, upstream, before, policyFile string) int {
 	port := testshared.FreePort(t)
 	runCaddyfile(t, fmt.Sprintf(`{
 	admin off
@@ -107,11 +112,11 @@ func proxyInFront(t *testing.T, upstream, before string) int {
 http://localhost:%d {
 	%s
 	cookie_consent {
-		policy ../examples/legacy-site/policy.yaml
+		policy %s
 	}
 	reverse_proxy %s
 }
-`, port, before, strings.TrimPrefix(upstream, "http://")), fmt.Sprint(port))
+`, port, before, policyFile, strings.TrimPrefix(upstream, "http://")), fmt.Sprint(port))
 	return port
 }
 

@@ -59,11 +59,7 @@ func (tab *wpTab) event(ev any) {
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + d.Exception.Description
-		}
-		tab.console = append(tab.console, fmt.Sprintf("exception: %s (%s:%d)", firstLine(text), d.URL, d.LineNumber))
+		tab.console = append(tab.console, fmt.Sprintf("exception: %s (%s:%d)", exceptionText(d), d.URL, d.LineNumber))
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type != "error" && ev.Type != "assert" {
 			return
@@ -95,6 +91,16 @@ func (tab *wpTab) event(ev any) {
 			delete(tab.pending, string(ev.RequestID))
 		}
 	}
+}
+
+// exceptionText is an uncaught exception's message, in one line ("Uncaught
+// TypeError: ...").
+func exceptionText(d *runtime.ExceptionDetails) string {
+	text := d.Text
+	if d.Exception != nil && d.Exception.Description != "" {
+		text += " " + d.Exception.Description
+	}
+	return firstLine(text)
 }
 
 func firstLine(s string) string {
