@@ -32,9 +32,9 @@ import (
 // the pages' third-party requests fail at once, but are still seen.
 
 // corpusPolicy lists the trackers the corpus pages load (bench/run.sh's
-// policy); the test lets undeclared cookies pass with consent, so that
-// "everything granted" is everything (the pages test whether cookies work by
-// writing one of a random name, which undeclared: block refuses).
+// policy); the test runs it with undeclared: allow, so that "everything
+// granted" is everything (the pages test whether cookies work by writing one
+// of a random name, which undeclared: block refuses whatever is granted).
 const corpusPolicy = "../bench/config/policy.yaml"
 
 // corpusSnapshotJS is what a visitor gets of a page, our own elements left
