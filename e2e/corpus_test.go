@@ -51,8 +51,7 @@ const corpusSnapshotJS = `(() => {
 		if (e.localName == 'script') scripts.push(e.getAttribute('src') || 'inline ' + e.textContent.slice(0, 60).replace(/\s+/g, ' '));
 	}
 	return {title: document.title, elements: order.join(' '), counts: Object.keys(count).sort().map(k => k + ':' + count[k]).join(' '),
-		scripts: scripts.sort().join('\n'), text: document.body ? document.body.innerText : '',
-		heldStyles: document.querySelectorAll('style[data-consent]').length};
+		scripts: scripts.sort().join('\n'), text: document.body ? document.body.innerText : ''};
 })()`
 
 // corpusEveryRun are the pages the test opens on every run: Chromium's three
@@ -82,7 +81,6 @@ const settleJS = `new Promise(done => {
 
 type corpusSnapshot struct {
 	Title, Elements, Counts, Scripts, Text string
-	HeldStyles                             int // <style> elements held back until consent
 }
 
 // corpusTab records, in the tab's message loop, the uncaught exceptions and
@@ -198,7 +196,7 @@ func TestCorpusPagesInChromium(t *testing.T) {
 
 	browser := startChromium(t)
 
-	compared, ran, heldStyles := map[string]int{}, 0, 0
+	compared, ran := map[string]int{}, 0
 	for _, path := range pages {
 		rel, _ := filepath.Rel(corpusDir, path)
 		rel = filepath.ToSlash(rel)
@@ -292,18 +290,10 @@ func TestCorpusPagesInChromium(t *testing.T) {
 			got := corpusAspects(granted, exGranted, norm)
 			// Without consent, the visitor reads what everyone reads: the
 			// trackers' requests fail here either way, so nothing held back
-			// takes text away. Except where a whole <style> is held back for a
-			// tracker's url() in it: its other rules are gone until consent too
-			// (breitbart.html's Taboola and AddThis styles hide duplicates of
-			// their widgets' text). That is a known gap (docs/REWRITER.md),
-			// left out here and counted apart.
-			if none.HeldStyles == 0 {
-				got["text without consent"] = norm.Replace(none.Text)
-			} else {
-				delete(direct, "text without consent")
-				heldStyles++
-				t.Logf("without consent %d <style> elements are held back: the text is not compared", none.HeldStyles)
-			}
+			// takes text away. (A <style> with a tracker's url() stays a style
+			// sheet: breitbart.html's Taboola and AddThis styles hide duplicates
+			// of their widgets' text.)
+			got["text without consent"] = norm.Replace(none.Text)
 			var again map[string]string
 			for _, aspect := range corpusAspectNames {
 				if _, ok := direct[aspect]; !ok {
@@ -331,15 +321,11 @@ func TestCorpusPagesInChromium(t *testing.T) {
 	// Each aspect is compared on nearly every page: a page that changes from
 	// one load to the next (a clock, a random teaser) is left out of that one.
 	for _, aspect := range corpusAspectNames {
-		of := ran
-		if aspect == "text without consent" {
-			of -= heldStyles
-		}
-		if n := compared[aspect]; n < of*9/10 {
-			t.Errorf("%s compared on %d of %d pages only", aspect, n, of)
+		if n := compared[aspect]; n < ran*9/10 {
+			t.Errorf("%s compared on %d of %d pages only", aspect, n, ran)
 		}
 	}
-	t.Logf("compared on %d pages: %v (%d with <style> held back without consent)", ran, compared, heldStyles)
+	t.Logf("compared on %d pages: %v", ran, compared)
 }
 
 var corpusAspectNames = []string{"title", "elements", "counts", "text", "exceptions", "text without consent"}

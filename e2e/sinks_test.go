@@ -50,7 +50,7 @@ type sinkCase struct {
 	// what the case tests), a
 	// page starting with "<!" is the whole document. {T} is the tracker base
 	// for this case (http://www.googletagmanager.com:PORT/c/NAME, blocked as
-	// statistics), {W} the same with ws:. A runtime case defines run(), which
+	// statistics), {W} the same with ws:, {F} one blocked as marketing. A runtime case defines run(), which
 	// the page calls once; after accept it is called again ("rerun").
 	page string
 	// serve answers the page instead of a plain text/html response.
@@ -109,6 +109,13 @@ var sinkCases = []sinkCase{
 	{name: "style-import-url", kind: "markup", page: `<style>@import url({T}/s.css);</style>`, after: "released"},
 	{name: "style-import-data", kind: "markup", page: `<style>@import url("data:text/css,@import url({T}/s.css);");</style>`, after: "released"},
 	{name: "style-import-string", kind: "markup", page: `<style>@import "{T}/s.css" screen; p { color: red }</style>`, after: "released"},
+	// A style whose URLs are held back stays a style sheet: its URLs are made inert
+	// in place and given back on consent (TestStyleKeptActive checks its own rules).
+	{name: "style-element-two-categories", kind: "markup", page: `<style>#own { width: 123px } #s { background-image: url({T}/s.gif) } #m { background-image: url("{F}/m.gif") }</style><div id="own">own</div><div id="s">s</div><div id="m">m</div>`, after: "released"},
+	{name: "style-element-url-long", kind: "markup", page: `<style>body { background-image: url({T}/p.gif) }` + strings.Repeat(".pad { color: red }\n", 4<<10) + `</style>`, after: "released"},
+	// After the first 64 KiB the start tag has gone out unmarked: the URL stays
+	// inert until the next load.
+	{name: "style-element-url-after-limit", kind: "markup", page: `<style>` + strings.Repeat(".pad { color: red }\n", 4<<10) + `body { background-image: url({T}/p.gif) }</style>`, after: "reload"},
 	// Start tags longer than the 64 KiB the proxy holds: what loads is still
 	// checked, attribute by attribute.
 	{name: "long-tag-img-src-after-limit", kind: "markup", page: `<img data-x="` + strings.Repeat("x", 70<<10) + `" src="{T}/p.gif" alt="">`, after: "released"},
@@ -289,7 +296,8 @@ func (f filledHeaders) Write(b []byte) (int, error) {
 // fill replaces the placeholders of a case's page.
 func (s *sinkSite) fill(c sinkCase, page string) string {
 	t := "http://www.googletagmanager.com:" + s.tracker + "/c/" + c.name
-	return strings.NewReplacer("{T}", t, "{W}", strings.Replace(t, "http:", "ws:", 1)).Replace(page)
+	f := "http://ads.partner.test:" + s.tracker + "/c/" + c.name
+	return strings.NewReplacer("{T}", t, "{W}", strings.Replace(t, "http:", "ws:", 1), "{F}", f).Replace(page)
 }
 
 func startSinkSite(t *testing.T) *sinkSite {

@@ -293,17 +293,27 @@ func TestOverLimit(t *testing.T) {
 		calls: []string{`style inline=".a{color:red}` + long[:52] + `"`, `style "https://track.example/p.gif"`, `style "/ok.png"`},
 		debug: true,
 	}, {
+		// A style whose first window has a URL Block holds back stays a style sheet:
+		// that URL is made inert in place, the start tag says so, the rest streams.
 		name:  "long style with a URL in the first window",
 		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
-		want:  `<style type="text/plain" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
-		calls: []string{`style "https://track.example/p.gif" inline=".b{background:url(https://track.example/p.gif)}` + long[:18] + `"`},
+		want:  `<style data-consent="c" data-consent-inert>.b{background:url(data:,https://track.example/p.gif)}` + long + `</style>`,
+		calls: []string{`style "https://track.example/p.gif"`, `style inline=".b{background:url()}` + long[:18] + `"`},
 	}, {
-		// Held back on its first window, a style's later @import URLs are still made
-		// inert (preload scanners read them whatever its type).
+		name: "long style kept active, the window ends in a URL held back, one after it",
+		in:   `<style>.b{background:url(https://track.example/p.gif)}.c{x:url(https://track.example/q.gif)}` + long + `.d{x:url(https://track.example/r.gif)}.e{x:url(/ok.png)}</style>`,
+		want: `<style data-consent="c" data-consent-inert>.b{background:url(data:,https://track.example/p.gif)}.c{x:url(data:,https://track.example/q.gif)}` + long + `.d{x:url(data:,https://track.example/r.gif)}.e{x:url(/ok.png)}</style>`,
+		calls: []string{`style "https://track.example/p.gif"`, `style inline=".b{background:url()}.c{x:url("`,
+			`style "https://track.example/q.gif"`, `style "https://track.example/r.gif"`, `style "/ok.png"`},
+		debug: true,
+	}, {
+		// Held back whole (a marker in its text, outside its URLs), a style's later
+		// @import URLs are still made inert (preload scanners read them whatever its
+		// type).
 		name:  "long style held back, @import after the window",
-		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `@import "https://ok.example/a.css";</style>`,
-		want:  `<style type="text/plain" data-consent="c">.b{background:url(https://track.example/p.gif)}` + long + `@import "data:,https://ok.example/a.css";</style>`,
-		calls: []string{`style "https://track.example/p.gif" inline=".b{background:url(https://track.example/p.gif)}` + long[:18] + `"`},
+		in:    `<style>/*track(*/.b{background:url(https://track.example/p.gif)}` + long + `@import "https://ok.example/a.css";</style>`,
+		want:  `<style type="text/plain" data-consent="c">/*track(*/.b{background:url(https://track.example/p.gif)}` + long + `@import "data:,https://ok.example/a.css";</style>`,
+		calls: []string{`style "https://track.example/p.gif"`, `style inline="/*track(*/.b{background:url()}` + long[:8] + `"`, `style "https://track.example/p.gif" inline="/*track(*/.b{background:url(https://track.example/p.gif)}` + long[:8] + `"`},
 	}, {
 		name:  "long svg script",
 		in:    `<svg><script>` + long + `track()</script></svg>`,

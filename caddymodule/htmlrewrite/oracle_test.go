@@ -361,6 +361,26 @@ var modelCSSURL = regexp.MustCompile(`(?i)(?:(?:^|[^a-z0-9_\-@#.\x{80}-\x{10FFFF
 // those of the URLs found is left to the rewriter's unit tests (a regular expression
 // cannot tell a string from what is around it).
 func modelCSS(css string) []string {
+	var out []string
+	for _, u := range modelCSSAll(css) {
+		// The URL parser strips the C0 controls and spaces around a URL: what is
+		// then empty or a fragment alone is the document itself.
+		if modelLoads(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// modelLoads reports whether a URL of a style sheet loads from a host.
+func modelLoads(u string) bool {
+	t := strings.TrimFunc(u, func(c rune) bool { return c <= ' ' })
+	return t != "" && t[0] != '#' && modelScheme(u) != "data" && modelScheme(u) != "javascript"
+}
+
+// modelCSSAll is every URL modelCSS sees, those that load nothing included, in order;
+// nil for text it leaves to the unit tests.
+func modelCSSAll(css string) []string {
 	if strings.Contains(css, "/*") || strings.Contains(css, "\\") {
 		return nil
 	}
@@ -389,14 +409,11 @@ func modelCSS(css string) []string {
 	if strings.Count(strings.ToLower(css), "url(") != urls {
 		return nil
 	}
-	var out []string
-	for _, m := range modelCSSURL.FindAllStringSubmatch(css, -1) {
-		for _, g := range m[1:] {
-			// The URL parser strips the C0 controls and spaces around a URL: what is
-			// then empty or a fragment alone is the document itself.
-			if t := strings.TrimFunc(g, func(c rune) bool { return c <= ' ' }); t != "" && t[0] != '#' &&
-				modelScheme(g) != "data" && modelScheme(g) != "javascript" {
-				out = append(out, g)
+	out := []string{}
+	for _, m := range modelCSSURL.FindAllStringSubmatchIndex(css, -1) {
+		for g := 1; g < len(m)/2; g++ {
+			if m[2*g] >= 0 {
+				out = append(out, css[m[2*g]:m[2*g+1]])
 			}
 		}
 	}
@@ -691,6 +708,14 @@ func oracleCheck(in []byte, scripting bool) []string {
 			probs = append(probs, fmt.Sprintf("call %d (%s) on two elements", n, short(c.call)))
 		}
 		seen[n] = true
+		// An HTML style is asked about URL by URL first, and about the rest of its
+		// text when one is held back: those calls come right before the one on the
+		// whole.
+		if l.style && ei.Namespace == "" {
+			for k := n - 1; k >= 0 && !seen[k] && calls[k].Tag == "style" && !calls[k].Partial && !calls[k].Foreign; k-- {
+				seen[k] = true
+			}
+		}
 		// A foreign script or style is decided at its end, after what is in it.
 		if pendingKind := ei.Namespace == "svg" && (ei.Data == "script" || ei.Data == "style"); !pendingKind {
 			if ordered && n < last {
@@ -760,6 +785,87 @@ func oracleCheck(in []byte, scripting bool) []string {
 	for n, c := range calls {
 		if !seen[n] && !(c.Noscript && scripting) && !drops {
 			probs = append(probs, fmt.Sprintf("call %d (%s) is no element of the parse", n, short(c.call)))
+		}
+	}
+	return append(probs, oracleStylesKept(in, docIn, opt)...)
+}
+
+// oracleStylesKept rewrites in again holding back every URL but nothing else (no
+// inline text), so that an HTML style with URLs stays a style sheet: the parse of the
+// output must have it with the same type and attributes, data-consent naming a call on
+// one of its URLs and data-consent-inert, and text that is its own with "data:,"
+// written before each URL that loads, and before no other.
+func oracleStylesKept(in []byte, docIn *html.Node, opt html.ParseOption) []string {
+	var calls []Element
+	block := func(e Element) string {
+		calls = append(calls, e)
+		if len(e.URLs) == 0 {
+			return ""
+		}
+		return "x" + strconv.Itoa(len(calls)-1)
+	}
+	var out bytes.Buffer
+	r := New(&out, &Config{Block: block, MaxHold: 64 << 20,
+		Placeholder: func(Doc, Element, string) []byte { return []byte("<span " + placeholderAttr + "></span>") }})
+	r.Write(in)
+	r.Close()
+	docOut, err := html.ParseWithOptions(bytes.NewReader(out.Bytes()), opt)
+	if err != nil {
+		return []string{"parse output: " + err.Error()}
+	}
+	ins, outs := elements(docIn), elements(docOut)
+	if len(ins) != len(outs) {
+		return []string{fmt.Sprintf("styles kept: input has %d elements, output %d", len(ins), len(outs))}
+	}
+	var probs []string
+	for k, ei := range ins {
+		eo := outs[k]
+		if ei.Data != "style" || ei.Namespace != "" || ei.Data != eo.Data || eo.Namespace != "" {
+			continue
+		}
+		text := childText(ei)
+		all := modelCSSAll(text)
+		if l := model(ei); len(modelCSS(text)) == 0 || len(l.renamed) > 0 {
+			continue // nothing to hold back, or what the unit tests cover
+		}
+		bad := func(f string, a ...any) {
+			probs = append(probs, fmt.Sprintf("style %d (%s): ", k, quoteShort(text))+fmt.Sprintf(f, a...))
+		}
+		cat, _ := attrVal(eo.Attr, "data-consent")
+		n, err := strconv.Atoi(strings.TrimPrefix(cat, "x"))
+		if err != nil || n < 0 || n >= len(calls) || calls[n].Tag != "style" || len(calls[n].URLs) != 1 {
+			bad("data-consent %q names no call on one of its URLs", cat)
+			continue
+		}
+		if _, ok := attrVal(eo.Attr, "data-consent-inert"); !ok {
+			bad("no data-consent-inert")
+		}
+		var rest []html.Attribute
+		for _, a := range eo.Attr {
+			if a.Namespace != "" || !strings.HasPrefix(a.Key, "data-consent") {
+				rest = append(rest, a)
+			}
+		}
+		if !slices.Equal(rest, ei.Attr) {
+			bad("attributes %v became %v", ei.Attr, eo.Attr)
+		}
+		got := childText(eo)
+		if strings.ReplaceAll(got, "data:,", "") != strings.ReplaceAll(text, "data:,", "") {
+			bad("text became %s", quoteShort(got))
+			continue
+		}
+		outURLs := modelCSSAll(got)
+		if len(outURLs) != len(all) {
+			bad("URLs %q became %q", all, outURLs)
+			continue
+		}
+		for j, u := range all {
+			switch v := outURLs[j]; {
+			case modelLoads(u) && v != "data:,"+u:
+				bad("URL %q became %q, not made inert", u, v)
+			case !modelLoads(u) && modelScheme(u) != "data" && v != u:
+				bad("URL %q that loads nothing became %q", u, v)
+			}
 		}
 	}
 	return probs

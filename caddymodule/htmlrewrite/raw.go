@@ -16,10 +16,18 @@ import "bytes"
 //     tokenizer state the text was in there, so that browsers read the rest as before.
 //     The script's start already ran... into a syntax error, mostly: what ran is what no
 //     window matched.
-//   - A style is decided on its first window's URLs: held back whole (type="text/plain",
-//     its @import URLs made inert as the rest streams) when one matches. Otherwise its start goes out, and each later URL is held from
-//     its first character until its end and shown to Block on its own; a matched one is
-//     made inert in place by "data:," written before it (a data: URL loads nothing).
+//   - A style is decided on its first window's URLs, as a short one is on all of them
+//     (keepActive). Then its start goes out, and each later URL is held from its first
+//     character until its end and shown to Block on its own; a matched one is made inert
+//     in place by "data:," written before it (a data: URL loads nothing).
+//
+// A style whose URLs Block holds back stays a style sheet: each such URL is made inert in
+// place, and the start tag says so (data-consent="CAT" data-consent-inert) for the
+// activation script, which gives back the URLs of the categories granted. Its other rules
+// apply before consent too: a page that inlines a vendor's CSS next to its own keeps its
+// own. Only a style that Block would hold back for something else (an attribute of its
+// start tag, a marker in its text outside the URLs) is held back whole (type="text/plain",
+// its @import URLs made inert for browsers' preload scanners).
 
 type rawKind uint8
 
@@ -106,6 +114,7 @@ func cssMayLoad(css []byte) bool {
 // byte is at absolute offset off, collecting its URLs into r.urls.
 func (r *Rewriter) styleURLs(text []byte, off int64) {
 	r.importAt = r.importAt[:0]
+	r.cssSpans = r.cssSpans[:0]
 	r.raw.sc.reset(r.maxHold)
 	if cssMayLoad(text) {
 		r.raw.sc.feed(text, off, r)
@@ -167,8 +176,31 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		// The scanner goes through all of the window (whether it may load or not: it
 		// must be where the text is when the rest streams through it).
 		r.importAt = r.importAt[:0]
+		r.cssSpans = r.cssSpans[:0]
 		r.raw.sc.reset(r.maxHold)
-		r.raw.sc.feed(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen), r)
+		base := r.capAbs() + int64(r.capTagLen)
+		r.raw.sc.feed(all[r.capTagLen:], base, r)
+		// A URL the window ends in is decided when it ends, as any later one.
+		text := all[r.capTagLen:]
+		if r.raw.sc.inURL {
+			text = text[:r.raw.sc.urlStart-base]
+		}
+		if out, cat := r.keepActive(a, text, base); cat != "" {
+			r.raw.streaming, r.raw.cssOn = true, true
+			tag := r.markInert(all[:r.capTagLen], cat)
+			if !r.raw.sc.inURL {
+				r.replace(p, i, tag, out)
+				return
+			}
+			if len(r.hold) == 0 {
+				r.flushTo(p, r.capStart)
+			}
+			r.write(tag)
+			r.write(out)
+			r.emitCapturedDrop(p, i, r.capTagLen+len(text))
+			r.capWhy = capURL
+			return
+		}
 		if cat := r.ask(a, r.urls, all[r.capTagLen:], false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
 			// The rest streams through the scanner, which keeps its @import URLs
@@ -338,9 +370,12 @@ func (r *Rewriter) rawEnd(p []byte, i, textEnd int) {
 		}
 	case r.raw.kind == rawStyle && r.capWhy == capRaw:
 		all := r.captured(p, i)
-		r.styleURLs(all[r.capTagLen:textEnd], r.capAbs()+int64(r.capTagLen))
+		text, base := all[r.capTagLen:textEnd:textEnd], r.capAbs()+int64(r.capTagLen)
+		r.styleURLs(text, base)
 		r.raw.sc.finish(r)
-		if cat := r.ask(a, r.urls, all[r.capTagLen:textEnd:textEnd], false); cat != "" {
+		if out, cat := r.keepActive(a, text, base); cat != "" {
+			r.replace(p, i, r.markInert(all[:r.capTagLen], cat), out, all[textEnd:])
+		} else if cat := r.ask(a, r.urls, text, false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
 			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), r.inertImports(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen)))
 		} else {
@@ -403,7 +438,12 @@ func (r *Rewriter) urlStart(at int64) {
 // urlEnd: the CSS scanner ends a URL whose text ends at end.
 func (r *Rewriter) urlEnd(u []byte, start, end int64, imported bool) {
 	if !r.raw.streaming {
+		s := cssSpan{start: start, end: end, u0: len(r.urls), i0: len(r.inline)}
 		r.addCSSURL(u, imported)
+		s.u1, s.i1 = len(r.urls), len(r.inline)
+		if s.u1 > s.u0 || s.i1 > s.i0 {
+			r.cssSpans = append(r.cssSpans, s)
+		}
 		return
 	}
 	if r.capturing && r.capWhy == capURL {
@@ -437,7 +477,7 @@ func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
 		r.release()
 		return
 	}
-	cat := r.ask(&r.raw.a, r.urls, r.inlineIf(), partial)
+	cat := r.askCSSURL(&r.raw.a, r.urls, r.inline, partial)
 	if partial {
 		r.raw.skipURL = true
 	}
@@ -449,9 +489,87 @@ func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
 	r.replace(p, i, []byte("data:,"), r.captured(p, i))
 }
 
-func (r *Rewriter) inlineIf() []byte {
-	if len(r.inline) == 0 {
-		return nil
+// cssSpan is a URL of a style whose text is held: where its text starts and ends
+// (absolute offsets; end is -1 at the end of the text), what addCSSURL made of it
+// (r.urls[u0:u1], r.inline[i0:i1]), and whether it is made inert.
+type cssSpan struct {
+	start, end     int64
+	u0, u1, i0, i1 int
+	inert          bool
+}
+
+// askCSSURL asks Block about one URL of a style sheet: urls has it (or nothing, for a
+// data: URL), payload is what an imported data: style sheet holds, whose own URLs load
+// too and are shown with it.
+func (r *Rewriter) askCSSURL(a *analysis, urls []string, payload []byte, partial bool) string {
+	if len(payload) == 0 {
+		return r.ask(a, urls, nil, partial)
 	}
-	return r.inline
+	n, m := len(r.urls), len(r.inline)
+	r.addCSS(payload)
+	cat := r.ask(a, append(urls[:len(urls):len(urls)], r.urls[n:]...), payload, partial)
+	r.urls, r.inline = r.urls[:n], r.inline[:m]
+	return cat
+}
+
+// keepActive decides a style whose text (its first byte at absolute offset base) is
+// held, URL by URL (r.cssSpans; the URLs before the first span's are its start tag's).
+// It returns the text with "data:," written before each URL Block holds back, and the
+// category of the first. cat is "" when Block holds back none of them, or when it would
+// still hold the style back without them (an attribute of the start tag, a marker in the
+// rest of the text): then the caller asks about the style whole.
+func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (out []byte, cat string) {
+	spans := r.cssSpans
+	if len(spans) == 0 {
+		return nil, ""
+	}
+	for k := range spans {
+		s := &spans[k]
+		if c := r.askCSSURL(a, r.urls[s.u0:s.u1], r.inline[s.i0:s.i1], false); c != "" {
+			s.inert = true
+			if cat == "" {
+				cat = c
+			}
+		}
+	}
+	if cat == "" {
+		return nil, ""
+	}
+	// What the style would be held back for without the URLs made inert.
+	rest := make([]byte, 0, len(text))
+	out = make([]byte, 0, len(text)+16)
+	pos := 0
+	for _, s := range spans {
+		if !s.inert {
+			continue
+		}
+		start, end := int(s.start-base), len(text)
+		if s.end >= 0 {
+			end = int(s.end - base)
+		}
+		rest = append(rest, text[pos:start]...)
+		out = append(out, text[pos:start]...)
+		out = append(out, "data:,"...)
+		out = append(out, text[start:end]...)
+		pos = end
+	}
+	rest = append(rest, text[pos:]...)
+	out = append(out, text[pos:]...)
+	if r.ask(a, r.urls[:spans[0].u0], rest, false) != "" {
+		return nil, ""
+	}
+	return out, cat
+}
+
+// markInert is a style's start tag with data-consent="CAT" data-consent-inert after its
+// name: the activation script gives its inert URLs back on consent.
+func (r *Rewriter) markInert(tag []byte, cat string) []byte {
+	ne := tagNameEnd(tag)
+	out := append(r.out[:0], tag[:ne]...)
+	out = append(out, ` data-consent="`...)
+	out = append(out, attrEscaped(cat)...)
+	out = append(out, `" data-consent-inert`...)
+	out = append(out, tag[ne:]...)
+	r.out = out
+	return out
 }

@@ -100,7 +100,7 @@ if (!window.consentgate) {
 	// Blockers: the category of a URL's host, "*.domain" matching the domain
 	// and every subdomain; false when nothing matches or the category is
 	// granted. hit keeps the host for the report.
-	const srcCat = (u, b) => {
+	const srcCat = (u, b, all) => {
 		let h, c;
 		try {
 			u = new URL(u, b || D.baseURI);
@@ -108,7 +108,7 @@ if (!window.consentgate) {
 		} catch (e) {}
 		if (h) c = hosts.get(h);
 		for (let d = h; d && !c; d = d.includes('.') && d.slice(d.indexOf('.') + 1)) c = hosts.get('*.' + d);
-		return c && !G.has(c) && (hit = h, c);
+		return c && (all || !G.has(c)) && (hit = h, c);
 	};
 	// An inline script's markers: the first that matches decides, as on the server.
 	const inCat = t => {
@@ -132,7 +132,8 @@ if (!window.consentgate) {
 	};
 	// CSS: every url() and every string (@import "x", image-set("x")), read
 	// after CSS escapes are undone.
-	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff))).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
+	const unesc = t => t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)));
+	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (unesc(t).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
 	// A javascript: or data: URL as the text of the document it makes.
 	const decode = v => {
 		v = v.replace(/%([0-9a-f]{2})/gi, (m, x) => String.fromCharCode(parseInt(x, 16)));
@@ -564,12 +565,24 @@ if (!window.consentgate) {
 	// are set through the guard again, so what another refused category
 	// still holds stays held.
 	const IMP = /(@import\s*(?:url\(\s*)?["']?)data:,/gi;
+	// A style the server keeps active (data-consent-inert) has data:, written
+	// before each URL that would load from a host not granted then. give
+	// takes away those no category refuses any more; f gets the category of
+	// each still refused. A data:, before a URL of no blocked host is the
+	// page's own.
+	const give = (v, b, f) => v.replace(/data:,/g, (m, i) => {
+		const re = /["']/.test(v[i - 1]) ? /[^'"]*/y : /[^)\s]*/y;
+		re.lastIndex = i + 6;
+		const u = unesc(re.exec(v)[0]), d = /^\s*data:/i.test(u) && decode(u), c = d ? textCat(d) : srcCat(u, b);
+		return c ? (f(c), m) : d || srcCat(u, b, 1) ? '' : m;
+	});
 	const prep = e => {
 		const l = [], s = e.localName == 'script' && e.isConnected;
-		let t = null;
+		let t = null, inert = 0;
 		for (const a of [...e.attributes]) if (a.name.startsWith(DC)) {
 			ra.call(e, a.name);
 			if (a.name == DC + '-type') t = a.value;
+			else if (a.name == DC + '-inert') inert = 1;
 			// (The server writes xlink:href as data-consent-xlink-href.)
 			else if (a.name != DC) l.push([a.name == DC + '-xlink-href' ? 'xlink:href' : a.name.slice(13), a.value]);
 		}
@@ -582,10 +595,19 @@ if (!window.consentgate) {
 			n.nonce = e.nonce;
 		}
 		const put = () => {
-			// The server writes data:, before each @import URL of a style it
-			// holds (Chromium's preload scanner reads @import whatever the type).
-			const v = e.localName == 'style' && e.textContent, r = v && v.replace(IMP, '$1');
-			if (r != v) e.textContent = r;
+			if (e.localName == 'style') {
+				// What another category still refuses stays held: a URL of a style
+				// kept active stays inert (the style names its category), a style
+				// held back whole stays held back. The server writes data:, before
+				// each @import URL of a style it holds whole too (Chromium's preload
+				// scanner reads @import whatever the type).
+				let left;
+				const v = e.textContent, r = inert ? give(v, e.baseURI, c => left = left || c) : v.replace(IMP, '$1');
+				left = left || !inert && cssCat(r, e.baseURI);
+				if (left) at(e, DC, left), inert ? at(e, DC + '-inert', '') : at(e, DC + '-type', t);
+				if ((inert || !left) && r != v) e.textContent = r;
+				if (inert || left) return;
+			}
 			if (/^(script|style)$/.test(e.localName)) at(n, 'type', t);
 			l.forEach(x => x[0] == 'xlink:href' ? n.setAttributeNS(XL, x[0], x[1]) : n.setAttribute(x[0], x[1]));
 			const m = e.parentNode;
