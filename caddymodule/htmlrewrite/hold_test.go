@@ -297,12 +297,12 @@ func TestOverLimit(t *testing.T) {
 		// that URL is made inert in place, the start tag says so, the rest streams.
 		name:  "long style with a URL in the first window",
 		in:    `<style>.b{background:url(https://track.example/p.gif)}` + long + `</style>`,
-		want:  `<style data-consent="c" data-consent-inert>.b{background:url(data:,https://track.example/p.gif)}` + long + `</style>`,
+		want:  `<style data-consent="c" data-consent-inert="">.b{background:url(data:,https://track.example/p.gif)}` + long + `</style>`,
 		calls: []string{`style "https://track.example/p.gif"`, `style inline=".b{background:url()}` + long[:18] + `"`},
 	}, {
 		name: "long style kept active, the window ends in a URL held back, one after it",
 		in:   `<style>.b{background:url(https://track.example/p.gif)}.c{x:url(https://track.example/q.gif)}` + long + `.d{x:url(https://track.example/r.gif)}.e{x:url(/ok.png)}</style>`,
-		want: `<style data-consent="c" data-consent-inert>.b{background:url(data:,https://track.example/p.gif)}.c{x:url(data:,https://track.example/q.gif)}` + long + `.d{x:url(data:,https://track.example/r.gif)}.e{x:url(/ok.png)}</style>`,
+		want: `<style data-consent="c" data-consent-inert="">.b{background:url(data:,https://track.example/p.gif)}.c{x:url(data:,https://track.example/q.gif)}` + long + `.d{x:url(data:,https://track.example/r.gif)}.e{x:url(/ok.png)}</style>`,
 		calls: []string{`style "https://track.example/p.gif"`, `style inline=".b{background:url()}.c{x:url("`,
 			`style "https://track.example/q.gif"`, `style "https://track.example/r.gif"`, `style "/ok.png"`},
 		debug: true,

@@ -568,7 +568,7 @@ func (r *Rewriter) markInert(tag []byte, cat string) []byte {
 	out := append(r.out[:0], tag[:ne]...)
 	out = append(out, ` data-consent="`...)
 	out = append(out, attrEscaped(cat)...)
-	out = append(out, `" data-consent-inert`...)
+	out = append(out, `" data-consent-inert=""`...)
 	out = append(out, tag[ne:]...)
 	r.out = out
 	return out
