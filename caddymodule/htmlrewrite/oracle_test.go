@@ -315,6 +315,31 @@ func modelDataBody(v string) string {
 	return string(dec)
 }
 
+// modelDataFails reports whether v is a base64 data: URL that fails to decode, which
+// loads and runs nothing (the model keeps its body all the same).
+func modelDataFails(v string) bool {
+	if modelScheme(v) != "data" {
+		return false
+	}
+	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(strings.TrimFunc(v, func(r rune) bool { return r <= ' ' }))
+	_, rest, _ := strings.Cut(v, ":")
+	mt, body, ok := strings.Cut(rest, ",")
+	if !ok || !modelBase64Type.MatchString(strings.TrimRight(mt, " \t\n\f\r")) {
+		return false
+	}
+	if un, err := url.PathUnescape(body); err == nil {
+		body = un
+	}
+	b64 := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" \t\n\f\r", r) {
+			return -1
+		}
+		return r
+	}, body)
+	_, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))
+	return err != nil
+}
+
 // modelSrcset reads a srcset as the standard describes it: a URL is a run of
 // non-whitespace (its trailing commas separate it from the next); after it, descriptors
 // run to a comma that is not in parentheses.
