@@ -622,6 +622,12 @@ if (!window.consentgate) {
 		});
 	};
 	const act = () => {
+		// A style longer than the server's hold limit whose start had gone out
+		// unmarked may have URLs made inert after it: those are given back too.
+		for (const e of D.querySelectorAll('style:not([' + DC + '])')) {
+			const v = e.textContent, r = give(v, e.baseURI, () => 0);
+			if (r != v) e.textContent = r;
+		}
 		const l = [...D.querySelectorAll('[' + DC + ']')];
 		held.forEach(e => e.isConnected || l.push(e));
 		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f), Promise.resolve());
