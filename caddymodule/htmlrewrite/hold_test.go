@@ -409,3 +409,24 @@ func TestDeepNesting(t *testing.T) {
 		t.Errorf("deep html: output ends %q, debug %q", out[len(out)-120:], debug)
 	}
 }
+
+// TestStyleWithManyURLs: a style's URLs are decided one by one up to maxCSSSpans of
+// them; one with more is decided whole (held back whole when a URL in it is), so that
+// what a Rewriter keeps for a style stays bounded.
+func TestStyleWithManyURLs(t *testing.T) {
+	for _, n := range []int{maxCSSSpans - 1, maxCSSSpans + 1} {
+		css := strings.Repeat(".i{background:url(/i.png)}", n) + ".t{background:url(https://track.example/p.gif)}"
+		rec := &recorder{cat: func(e Element) string {
+			if strings.Contains(strings.Join(e.URLs, " "), "track") {
+				return "c"
+			}
+			return ""
+		}}
+		out := string(rewriteAll(t, []byte("<style>"+css+"</style>"), &Config{Block: rec.block}))
+		kept := strings.HasPrefix(out, `<style data-consent="c" data-consent-inert="">`) && strings.Contains(out, "url(data:,https://track.example/p.gif)")
+		whole := strings.HasPrefix(out, `<style type="text/plain" data-consent="c">`+css)
+		if n < maxCSSSpans && !kept || n > maxCSSSpans && !whole {
+			t.Errorf("%d URLs: %.120s", n+1, out)
+		}
+	}
+}

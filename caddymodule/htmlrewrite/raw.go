@@ -43,6 +43,7 @@ type rawState struct {
 	streaming bool // after a style's first window: URLs are held one at a time
 	skipURL   bool // the URL in progress was already decided (at the hold limit)
 	blocked   bool // a style held back while its text streams: its @import URLs are made inert
+	manyURLs  bool // a style has more URLs than maxCSSSpans: decided whole
 	sc        cssScanner
 	// Script windows: the tokenizer state where the next window starts (recorded at
 	// the mark, the limit less the overlap), and where the current one started.
@@ -114,7 +115,7 @@ func cssMayLoad(css []byte) bool {
 // byte is at absolute offset off, collecting its URLs into r.urls.
 func (r *Rewriter) styleURLs(text []byte, off int64) {
 	r.importAt = r.importAt[:0]
-	r.cssSpans = r.cssSpans[:0]
+	r.cssSpans, r.raw.manyURLs = r.cssSpans[:0], false
 	r.raw.sc.reset(r.maxHold)
 	if cssMayLoad(text) {
 		r.raw.sc.feed(text, off, r)
@@ -176,7 +177,7 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		// The scanner goes through all of the window (whether it may load or not: it
 		// must be where the text is when the rest streams through it).
 		r.importAt = r.importAt[:0]
-		r.cssSpans = r.cssSpans[:0]
+		r.cssSpans, r.raw.manyURLs = r.cssSpans[:0], false
 		r.raw.sc.reset(r.maxHold)
 		base := r.capAbs() + int64(r.capTagLen)
 		r.raw.sc.feed(all[r.capTagLen:], base, r)
@@ -441,7 +442,11 @@ func (r *Rewriter) urlEnd(u []byte, start, end int64, imported bool) {
 		s := cssSpan{start: start, end: end, u0: len(r.urls), i0: len(r.inline)}
 		r.addCSSURL(u, imported)
 		s.u1, s.i1 = len(r.urls), len(r.inline)
-		if s.u1 > s.u0 || s.i1 > s.i0 {
+		switch {
+		case s.u1 == s.u0 && s.i1 == s.i0:
+		case len(r.cssSpans) == maxCSSSpans:
+			r.raw.manyURLs = true
+		default:
 			r.cssSpans = append(r.cssSpans, s)
 		}
 		return
@@ -489,6 +494,10 @@ func (r *Rewriter) cssTokenEnd(p []byte, i int, partial bool) {
 	r.replace(p, i, []byte("data:,"), r.captured(p, i))
 }
 
+// maxCSSSpans bounds the URLs of one style decided one by one (and the memory a pooled
+// Rewriter keeps for them); a style with more is decided whole, as before.
+const maxCSSSpans = 512
+
 // cssSpan is a URL of a style whose text is held: where its text starts and ends
 // (absolute offsets; end is -1 at the end of the text), what addCSSURL made of it
 // (r.urls[u0:u1], r.inline[i0:i1]), and whether it is made inert.
@@ -520,7 +529,7 @@ func (r *Rewriter) askCSSURL(a *analysis, urls []string, payload []byte, partial
 // rest of the text): then the caller asks about the style whole.
 func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (out []byte, cat string) {
 	spans := r.cssSpans
-	if len(spans) == 0 {
+	if len(spans) == 0 || r.raw.manyURLs {
 		return nil, ""
 	}
 	for k := range spans {
