@@ -289,18 +289,30 @@ func (l *loads) loadURL(v string, doc bool) bool {
 var modelBase64Type = regexp.MustCompile(`(?i);[ ]*base64$`)
 
 func modelDataBody(v string) string {
+	body, _ := modelDataDecode(v)
+	return body
+}
+
+// modelDataFails reports whether v is a base64 data: URL that fails to decode, which
+// loads and runs nothing (modelDataBody keeps its body all the same).
+func modelDataFails(v string) bool {
+	_, failed := modelDataDecode(v)
+	return modelScheme(v) == "data" && failed
+}
+
+func modelDataDecode(v string) (body string, failed bool) {
 	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
 	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
 	_, rest, _ := strings.Cut(v, ":")
 	mt, body, ok := strings.Cut(rest, ",")
 	if !ok {
-		return ""
+		return "", false
 	}
 	if un, err := url.PathUnescape(body); err == nil {
 		body = un
 	}
 	if !modelBase64Type.MatchString(strings.TrimRight(mt, " \t\n\f\r")) {
-		return body
+		return body, false
 	}
 	b64 := strings.Map(func(r rune) rune {
 		if strings.ContainsRune(" \t\n\f\r", r) {
@@ -310,34 +322,9 @@ func modelDataBody(v string) string {
 	}, body)
 	dec, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))
 	if err != nil {
-		return body // not base64 after all: the browser shows nothing; the model keeps it
+		return body, true // not base64 after all: the browser shows nothing; the model keeps it
 	}
-	return string(dec)
-}
-
-// modelDataFails reports whether v is a base64 data: URL that fails to decode, which
-// loads and runs nothing (the model keeps its body all the same).
-func modelDataFails(v string) bool {
-	if modelScheme(v) != "data" {
-		return false
-	}
-	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(strings.TrimFunc(v, func(r rune) bool { return r <= ' ' }))
-	_, rest, _ := strings.Cut(v, ":")
-	mt, body, ok := strings.Cut(rest, ",")
-	if !ok || !modelBase64Type.MatchString(strings.TrimRight(mt, " \t\n\f\r")) {
-		return false
-	}
-	if un, err := url.PathUnescape(body); err == nil {
-		body = un
-	}
-	b64 := strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" \t\n\f\r", r) {
-			return -1
-		}
-		return r
-	}, body)
-	_, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))
-	return err != nil
+	return string(dec), false
 }
 
 // modelSrcset reads a srcset as the standard describes it: a URL is a run of
@@ -659,6 +646,17 @@ type oracleCall struct {
 	urls []string
 }
 
+// oracleRewrite rewrites in with the hold limit lifted, so that whole inline scripts can
+// be compared, and the oracle's placeholders.
+func oracleRewrite(in []byte, block func(Element) string) *bytes.Buffer {
+	var out bytes.Buffer
+	r := New(&out, &Config{Block: block, MaxHold: 64 << 20,
+		Placeholder: func(Doc, Element, string) []byte { return []byte("<span " + placeholderAttr + "></span>") }})
+	r.Write(in)
+	r.Close()
+	return &out
+}
+
 // oracleCheck compares one document; it returns the problems found. With scripting off
 // the parser reads <noscript> content as markup, as the rewriter does, and the calls made
 // inside it are held to the same rule as the others.
@@ -670,12 +668,7 @@ func oracleCheck(in []byte, scripting bool) []string {
 		calls = append(calls, oracleCall{rec.calls[0], append([]string(nil), e.URLs...)})
 		return "x" + strconv.Itoa(len(calls)-1)
 	}
-	var out bytes.Buffer
-	// The hold limit is lifted so that whole inline scripts can be compared.
-	r := New(&out, &Config{Block: block, MaxHold: 64 << 20,
-		Placeholder: func(Doc, Element, string) []byte { return []byte("<span " + placeholderAttr + "></span>") }})
-	r.Write(in)
-	r.Close()
+	out := oracleRewrite(in, block)
 
 	opt := html.ParseOptionEnableScripting(scripting)
 	docIn, err := html.ParseWithOptions(bytes.NewReader(in), opt)
@@ -829,12 +822,7 @@ func oracleStylesKept(in []byte, docIn *html.Node, opt html.ParseOption) []strin
 		}
 		return "x" + strconv.Itoa(len(calls)-1)
 	}
-	var out bytes.Buffer
-	r := New(&out, &Config{Block: block, MaxHold: 64 << 20,
-		Placeholder: func(Doc, Element, string) []byte { return []byte("<span " + placeholderAttr + "></span>") }})
-	r.Write(in)
-	r.Close()
-	docOut, err := html.ParseWithOptions(bytes.NewReader(out.Bytes()), opt)
+	docOut, err := html.ParseWithOptions(bytes.NewReader(oracleRewrite(in, block).Bytes()), opt)
 	if err != nil {
 		return []string{"parse output: " + err.Error()}
 	}
