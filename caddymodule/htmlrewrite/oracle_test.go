@@ -814,6 +814,9 @@ func oracleCheck(in []byte, scripting bool) []string {
 // one of its URLs and data-consent-inert, and text that is its own with "data:,"
 // written before each URL that loads, and before no other.
 func oracleStylesKept(in []byte, docIn *html.Node, opt html.ParseOption) []string {
+	if !bytes.Contains(bytes.ToLower(in), []byte("<style")) {
+		return nil // no HTML style without that (a character reference makes no tag)
+	}
 	var calls []Element
 	block := func(e Element) string {
 		calls = append(calls, e)
