@@ -112,6 +112,8 @@ var sinkCases = []sinkCase{
 	// A style whose URLs are held back stays a style sheet: its URLs are made inert
 	// in place and given back on consent (TestStyleKeptActive checks its own rules).
 	{name: "style-element-two-categories", kind: "markup", page: `<style>#own { width: 123px } #s { background-image: url({T}/s.gif) } #m { background-image: url("{F}/m.gif") }</style><div id="own">own</div><div id="s">s</div><div id="m">m</div>`, after: "released"},
+	// What a script writes into a style kept active is checked as for any other.
+	{name: "style-element-kept-then-written", kind: "markup", page: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kept</title><style>#own { width: 123px } #s { background-image: url({T}/s.gif) }</style></head><body><h1>kept</h1><div id="own">own</div><div id="s">s</div><div id="late">late</div><script>document.querySelector('style').appendChild(document.createTextNode('#late { background-image: url({T}/late.gif) }'))</script></body></html>`, after: "released"},
 	{name: "style-element-url-long", kind: "markup", page: `<style>body { background-image: url({T}/p.gif) }` + strings.Repeat(".pad { color: red }\n", 4<<10) + `</style>`, after: "released"},
 	// After the first 64 KiB the start tag has gone out unmarked: the guard gives
 	// back what it finds inert in any style.

@@ -191,8 +191,11 @@ if (!window.consentgate) {
 	// Hold an element back in the server's format: data-consent names the
 	// category, each loading attribute moves to data-consent-<name>, and a
 	// script or style becomes type text/plain (its type kept in data-consent-type).
+	// live: not held back (a style the server kept active, its URLs inert, is
+	// live: what a script writes into it is checked as for any other).
+	const live = e => !e.hasAttribute(DC) || e.hasAttribute(DC + '-inert') && e.getAttribute('type') != 'text/plain';
 	const neut = (e, c, l) => {
-		if (!e.hasAttribute(DC)) {
+		if (live(e)) {
 			if (TX.test(e.localName)) mv(e, 'type', DC + '-type'), at(e, 'type', 'text/plain');
 			at(e, DC, c);
 		}
@@ -215,7 +218,7 @@ if (!window.consentgate) {
 	const TX = /^(script|style)$/;
 	const textSet = (e, t) => {
 		// (e is null for a text node outside any element.)
-		const c = e && e.nodeType == 1 && TX.test(e.localName) && !e.hasAttribute(DC) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
+		const c = e && e.nodeType == 1 && TX.test(e.localName) && live(e) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
 		if (c && drop(c, e.localName)) neut(e, c, []);
 	};
 	// scan holds what a node and its descendants (template contents too) would load.
@@ -601,12 +604,14 @@ if (!window.consentgate) {
 				// held back whole stays held back. The server writes data:, before
 				// each @import URL of a style it holds whole too (Chromium's preload
 				// scanner reads @import whatever the type).
+				// (A style kept active that the guard then held back whole, for a
+				// URL a script wrote into it, is both.)
 				let left;
-				const v = e.textContent, r = inert ? give(v, e.baseURI, c => left = left || c) : v.replace(IMP, '$1');
-				left = left || !inert && cssCat(r, e.baseURI);
-				if (left) at(e, DC, left), inert ? at(e, DC + '-inert', '') : at(e, DC + '-type', t);
-				if ((inert || !left) && r != v) e.textContent = r;
-				if (inert || left) return;
+				const whole = e.getAttribute('type') == 'text/plain', v = e.textContent, r = inert ? give(v, e.baseURI, c => left = left || c) : v.replace(IMP, '$1');
+				left = left || whole && cssCat(r, e.baseURI);
+				if (left) at(e, DC, left), inert && at(e, DC + '-inert', ''), whole && at(e, DC + '-type', t);
+				if ((!left || inert && !whole) && r != v) e.textContent = r;
+				if (left || inert && !whole) return;
 			}
 			if (/^(script|style)$/.test(e.localName)) at(n, 'type', t);
 			l.forEach(x => x[0] == 'xlink:href' ? n.setAttributeNS(XL, x[0], x[1]) : n.setAttribute(x[0], x[1]));
