@@ -233,7 +233,7 @@ if (!window.consentgate) {
 	// style keeps text/plain whatever type is written.
 	const attr = (e, n, x) => {
 		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
-		if (k == 'type' && TX.test(tag) && e.hasAttribute(DC)) return at(e, DC + '-type', v);
+		if (k == 'type' && TX.test(tag) && !live(e)) return at(e, DC + '-type', v);
 		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
 		if (drop(c, tag)) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
