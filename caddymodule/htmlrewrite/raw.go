@@ -22,11 +22,12 @@ import "bytes"
 //     in place by "data:," written before it (a data: URL loads nothing).
 //
 // A style whose URLs Block holds back stays a style sheet: each such URL is made inert in
-// place, and the start tag says so (data-consent="CAT" data-consent-inert) for the
-// activation script, which gives back the URLs of the categories granted. Its other rules
-// apply before consent too: a page that inlines a vendor's CSS next to its own keeps its
-// own. Only a style that Block would hold back for something else (an attribute of its
-// start tag, a marker in its text outside the URLs) is held back whole (type="text/plain",
+// place, and the start tag says so for the activation script (data-consent="CAT"
+// data-consent-inert="": with a value, so that a page's "=..." after it stays an attribute
+// of its own), which gives back the URLs of the categories granted. Its other rules apply
+// before consent too: a page that inlines a vendor's CSS next to its own keeps its own.
+// Only a style that Block would hold back for something else (an attribute of its start
+// tag, a marker in its text outside the URLs) is held back whole (type="text/plain",
 // its @import URLs made inert for browsers' preload scanners).
 
 type rawKind uint8
