@@ -113,6 +113,8 @@ var sinkCases = []sinkCase{
 	// in place and given back on consent (TestStyleKeptActive checks its own rules).
 	{name: "style-element-two-categories", kind: "markup", page: `<style>#own { width: 123px } #s { background-image: url({T}/s.gif) } #m { background-image: url("{F}/m.gif") }</style><div id="own">own</div><div id="s">s</div><div id="m">m</div>`, after: "released"},
 	// What a script writes into a style kept active is checked as for any other.
+	{name: "style-attribute-two-categories", kind: "markup", page: `<div id="own" style="width: 123px; height: 20px; background-image: url({T}/s.gif), url('{F}/m.gif')">own</div>`, after: "released"},
+	{name: "style-attribute-kept-then-written", kind: "markup", page: `<div id="own" style="width: 123px; background-image: url({T}/s.gif)">own</div><script>document.getElementById('own').style.cssText += '; border-image: url({T}/late.gif) 30'</script>`, after: "released"},
 	{name: "style-element-kept-then-written", kind: "markup", page: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kept</title><style>#own { width: 123px } #s { background-image: url({T}/s.gif) }</style></head><body><h1>kept</h1><div id="own">own</div><div id="s">s</div><div id="late">late</div><script>document.querySelector('style').appendChild(document.createTextNode('#late { background-image: url({T}/late.gif) }'))</script></body></html>`, after: "released"},
 	{name: "style-element-url-long", kind: "markup", page: `<style>body { background-image: url({T}/p.gif) }` + strings.Repeat(".pad { color: red }\n", 4<<10) + `</style>`, after: "released"},
 	// After the first 64 KiB the start tag has gone out unmarked: the guard gives
@@ -127,8 +129,8 @@ var sinkCases = []sinkCase{
 	// inert in place (data:,), so after accept it loads on the next page load. (Were
 	// the server to miss it, the guard would still catch the element as it is parsed:
 	// TestLongStyleValueHoldsTrackers checks the server's part alone.)
-	{name: "long-style-url-after-limit", kind: "markup", after: "reload", page: `<div style="width:10px;height:10px;background-image:url(data:image/gif;base64,` + strings.Repeat("R0lG", 20<<10) + `), url(&quot;{T}/p.gif&quot;)">x</div>`},
-	{name: "long-style-url-references-after-limit", kind: "markup", after: "reload", page: `<div style="width:10px;height:10px;background:url(data:,` + strings.Repeat("x", 70<<10) + `) no-repeat, u&#114;l&#x000000028;{T}/p.gif)">x</div>`},
+	{name: "long-style-url-after-limit", kind: "markup", after: "released", page: `<div style="width:10px;height:10px;background-image:url(data:image/gif;base64,` + strings.Repeat("R0lG", 20<<10) + `), url(&quot;{T}/p.gif&quot;)">x</div>`},
+	{name: "long-style-url-references-after-limit", kind: "markup", after: "released", page: `<div style="width:10px;height:10px;background:url(data:,` + strings.Repeat("x", 70<<10) + `) no-repeat, u&#114;l&#x000000028;{T}/p.gif)">x</div>`},
 	{name: "long-tag-iframe-src-after-long-src", kind: "markup", page: `<iframe src="data:text/html,` + strings.Repeat("x", 70<<10) + `" srcdoc="<img src=&quot;{T}/p.gif&quot;>"></iframe>`, after: "released"},
 
 	// How the proxy reads the response: it must see the page the browser renders.

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,57 @@ func TestStyleKeptActive(t *testing.T) {
 	}
 	if got := eval(`document.querySelector('style').outerHTML.includes('data:,') + ' ' + document.querySelector('style').hasAttribute('data-consent')`); got != "false false" {
 		t.Errorf("after granting both the style keeps inert URLs or its mark: %q", got)
+	}
+}
+
+// TestStyleAttributeKeptActive: an element whose style attribute has URLs of
+// two refused categories keeps its declarations before consent (its width
+// applies, nothing loads from the trackers); a grant of one category loads
+// that category's URL only, and the later grant of the other loads it too,
+// without a reload.
+func TestStyleAttributeKeptActive(t *testing.T) {
+	s := startSinkSite(t)
+	browser := startChromium(t)
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	const name = "style-attribute-two-categories"
+	navigate(t, ctx, s.base+"/case/"+name)
+	sinkSettle(ctx)
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	width := `getComputedStyle(document.getElementById('own')).width`
+	style := `document.getElementById('own').getAttribute('style') || 'none'`
+	if w := eval(width); w != "123px" {
+		t.Errorf("before consent the element's own declarations do not apply: width %s, style %s", w, eval(style))
+	}
+	if hits := s.trackerHits("/c/" + name + "/"); len(hits) != 0 {
+		t.Errorf("before consent the trackers received %q", hits)
+	}
+
+	eval(`window.consentgate.grant(['statistics']).then(() => '')`)
+	statistics, marketing := "/c/"+name+"/s.gif", "/c/"+name+"/m.gif"
+	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(statistics)) > 0 }) {
+		t.Errorf("after granting statistics its URL did not load: %s", eval(style))
+	}
+	sinkSettle(ctx)
+	if hits := s.trackerHits(marketing); len(hits) != 0 {
+		t.Errorf("granting statistics loaded the marketing URL too: %q", hits)
+	}
+	if w := eval(width); w != "123px" {
+		t.Errorf("after granting statistics the element's own declarations do not apply: width %s", w)
+	}
+
+	eval(`window.consentgate.grant(['marketing']).then(() => '')`)
+	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(marketing)) > 0 }) {
+		t.Errorf("after granting marketing its URL did not load: %s", eval(style))
+	}
+	if got := eval(style); strings.Contains(got, "data:,") {
+		t.Errorf("after granting both the style attribute keeps inert URLs: %s", got)
 	}
 }

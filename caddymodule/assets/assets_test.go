@@ -630,7 +630,7 @@ func TestStripJS(t *testing.T) {
 
 // TestSizeBudget keeps what every page loads small (it is cached for good
 // once loaded: its URL carries its hash). The guard's code alone at most
-// 7.5 KB gzipped: it holds back every loading sink a browser offers, which
+// 8 KB gzipped: it holds back every loading sink a browser offers, which
 // took it past the earlier 3 KB (docs/RELIABILITY.md, "Sinks", says what
 // each part covers); with the rules of a realistic policy (Almi's, 22
 // cookies) and the built-in known-cookie list, which are data and grow with

@@ -530,6 +530,16 @@ func (r *Rewriter) decideElement(p []byte, i int, tag []byte, a *analysis) {
 		r.release()
 		return
 	}
+	if a.cssOnly {
+		if out, ok := r.keepCSSAttrs(tag, a); ok {
+			if out == nil {
+				r.release()
+			} else {
+				r.replace(p, i, nil, out)
+			}
+			return
+		}
+	}
 	cat := r.ask(a, r.urls, r.inlineOrNil(a), false)
 	if cat == "" {
 		r.release()
@@ -614,6 +624,7 @@ type analysis struct {
 	script         bool // neutralised with type="text/plain"
 	styleEl        bool // a style: neutralised with type="text/plain", its @import URLs made inert
 	placeholder    bool
+	cssOnly        bool // all it loads is in its CSS attributes' url()s: decided URL by URL
 	linkFetches    bool
 	animHref       bool
 	width, height  string
@@ -846,6 +857,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	}
 
 	hasSrc := false
+	cssLoads, otherLoads := false, false
 	for k, at := range r.attrs {
 		name := tag[at.nameStart:at.nameEnd]
 		ro := roleOfWord(id, ns, r.words[k])
@@ -916,6 +928,11 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		if len(r.urls) > n || len(r.inline) > inl || ro == rDoc || ro == rLinkHref && a.linkFetches ||
 			ro == rSrcset || ro == rImageSrcset && a.linkFetches || ro == rSrcdoc {
 			r.renameAll(tag, name)
+			if ro == rCSS || ro == rCSSValue {
+				cssLoads = true
+			} else {
+				otherLoads = true
+			}
 		}
 	}
 	switch {
@@ -948,6 +965,8 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		r.renameAll(tag, []byte("attributename"))
 	}
 	a.placeholder = placeholderTag(id, ns)
+	a.cssOnly = cssLoads && !otherLoads && len(r.inline) == 0 && !a.holdText && !a.pendingContent &&
+		!a.script && !a.styleEl && !a.animHref
 }
 
 // placeholderTag reports whether a held-back element gets a placeholder.

@@ -48,8 +48,19 @@ func (r *Rewriter) tagOverflow(p []byte, i int) {
 	t := &r.tok
 	tag := r.captured(p, i)
 	if r.capWhy == capName || t.state == sTagName {
-		// The name itself is longer than the limit: no element of ours.
-		r.tail = tailState{active: true, id: tOther}
+		// The name itself is longer than the limit: no element the rewriter knows, but
+		// a style (in SVG also a fill, a mask, ...) loads on any element, so each later
+		// attribute is checked as in any long tag (FuzzSmallHold found a style after a
+		// name as long as the limit let through).
+		ns := nsHTML
+		if r.tree.foreignFor(tOther) {
+			ns = r.tree.topNS()
+		}
+		r.tail = tailState{active: true, id: tOther, ns: ns}
+		if r.block != nil {
+			r.tail.checked = true
+			r.tail.a = analysis{id: tOther, ns: ns, tag: lowerName(tag)}
+		}
 		r.release()
 		return
 	}

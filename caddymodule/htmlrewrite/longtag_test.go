@@ -171,6 +171,12 @@ func TestSmallHoldLeavesNothingLoading(t *testing.T) {
 			check(`<!DOCTYPE html><p>`+v+v+`</p>`, 16, 23, 40, 64, 100)
 		}
 	}
+	// A tag name as long as the limit or longer, then a style (which loads on any
+	// element; in SVG a fill too): what loads after the name is still held.
+	for _, name := range []string{strings.Repeat("x", 15), strings.Repeat("x", 16), "custom-" + strings.Repeat("e", 40)} {
+		check(`<`+name+` style="background:url(/t.gif)">x</`+name+`>`, 16, 23, 40)
+		check(`<svg><`+name+` fill="url(/t.svg#a)" /></svg>`, 16, 23, 40)
+	}
 	for _, c := range html5libTests(t) {
 		if c.fragment {
 			continue

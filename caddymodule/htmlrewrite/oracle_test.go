@@ -199,6 +199,7 @@ type loads struct {
 	renamed []string // attributes that must not be left under their names
 	script  bool
 	style   bool
+	cssOnly bool // all it loads is in its style attribute
 }
 
 func (l loads) any() bool { return len(l.urls) > 0 || l.inline }
@@ -585,6 +586,7 @@ func model(n *html.Node) loads {
 	}
 	if v, ok := attr("style"); ok {
 		if u := modelCSS(v); len(u) > 0 {
+			l.cssOnly = !l.any()
 			l.urls = append(l.urls, u...)
 			l.renamed = append(l.renamed, "style")
 		}
@@ -700,6 +702,12 @@ func oracleCheck(in []byte, scripting bool) []string {
 		}
 		l := model(ei)
 		cat, has := attrVal(eo.Attr, "data-consent")
+		if !has {
+			if kept, ps := oracleStyleAttrKept(k, ei, eo, l, calls, seen); kept {
+				probs = append(probs, ps...)
+				continue
+			}
+		}
 		if !l.any() {
 			if has && !strings.HasPrefix(cat, "x") {
 				continue
@@ -807,6 +815,94 @@ func oracleCheck(in []byte, scripting bool) []string {
 	}
 	return append(probs, oracleStylesKept(in, docIn, opt)...)
 }
+
+// oracleStyleAttrKept checks an element left unmarked whose attributes changed: only
+// its CSS attributes (style, SVG's presentation attributes) may have, each only by
+// "data:," written into it; there must be a call on one URL of the element for each of
+// those (every call is answered with a category), which are marked seen. Where the model
+// reads the style (the element loads only by it), "data:," must stand before each URL
+// that loads and before no other. kept is false when no attribute changed.
+func oracleStyleAttrKept(k int, ei, eo *html.Node, l loads, calls []oracleCall, seen []bool) (kept bool, probs []string) {
+	bad := func(f string, a ...any) {
+		probs = append(probs, fmt.Sprintf("element %d (%s %s, style kept): ", k, ei.Namespace, ei.Data)+fmt.Sprintf(f, a...))
+	}
+	if len(ei.Attr) != len(eo.Attr) {
+		return false, nil
+	}
+	inserts := 0
+	var changed []string
+	for j, a := range ei.Attr {
+		b := eo.Attr[j]
+		if a == b {
+			continue
+		}
+		kept = true
+		css := a.Key == "style" || ei.Namespace == "svg" && slices.Contains(svgPresentationURLAttrs, a.Key)
+		if a.Namespace != "" || b.Namespace != "" || a.Key != b.Key || !css ||
+			strings.ReplaceAll(b.Val, "data:,", "") != strings.ReplaceAll(a.Val, "data:,", "") {
+			bad("attribute %s=%s became %s=%s", a.Key, quoteShort(a.Val), b.Key, quoteShort(b.Val))
+			continue
+		}
+		inserts += strings.Count(b.Val, "data:,") - strings.Count(a.Val, "data:,")
+		changed = append(changed, b.Val)
+	}
+	if !kept {
+		return false, nil
+	}
+	if l.cssOnly {
+		in, _ := attrNS(ei, "", "style")
+		got, _ := attrNS(eo, "", "style")
+		all, outURLs := modelCSSAll(in), modelCSSAll(got)
+		if len(all) != len(outURLs) {
+			bad("URLs %q became %q", all, outURLs)
+			all = nil
+		}
+		for j, u := range all {
+			switch v := outURLs[j]; {
+			case modelLoads(u) && v != "data:,"+u:
+				bad("URL %q became %q, not made inert", u, v)
+			case !modelLoads(u) && v != u:
+				bad("URL %q that loads nothing became %q", u, v)
+			}
+		}
+	}
+	tag := strings.ToLower(ei.Data)
+	for range inserts {
+		found := -1
+		for n, c := range calls {
+			if seen[n] || c.Tag != tag || len(c.urls) != 1 {
+				continue
+			}
+			if found < 0 {
+				found = n
+			}
+			if slices.ContainsFunc(changed, func(v string) bool { return strings.Contains(v, "data:,"+c.urls[0]) }) {
+				found = n
+				break
+			}
+		}
+		if found < 0 {
+			// A formatting element the tree builder reconstructs (<a>, <b>, ... reopened
+			// after a misnested end tag) is a copy of one already made, its attributes
+			// included: its URLs were asked about once, for the first.
+			for n, c := range calls {
+				if seen[n] && c.Tag == tag && len(c.urls) == 1 && slices.ContainsFunc(changed, func(v string) bool { return strings.Contains(v, "data:,"+c.urls[0]) }) {
+					found = n
+					break
+				}
+			}
+		}
+		if found < 0 {
+			bad("%d URLs made inert, fewer calls on one URL of a %s", inserts, tag)
+			break
+		}
+		seen[found] = true
+	}
+	return kept, probs
+}
+
+// svgPresentationURLAttrs are SVG's presentation attributes that take a url().
+var svgPresentationURLAttrs = []string{"fill", "stroke", "filter", "mask", "clip-path", "marker-start", "marker-mid", "marker-end", "cursor"}
 
 // oracleStylesKept rewrites in again holding back every URL but nothing else (no
 // inline text), so that an HTML style with URLs stays a style sheet: the parse of the

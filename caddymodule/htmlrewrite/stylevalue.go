@@ -32,11 +32,16 @@ type styleValue struct {
 	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is -1
 	// while raw bytes are fed.
 	refAt, refDecEnd, refRawEnd int
-	first                       bool   // the first window: a match renames the attribute
-	cat                         string // the first window's match
-	inserts                     []int  // where "data:," goes in the capture
-	dec                         []byte // a reference's decoded text
-	rest                        []byte // what the capture keeps after a window went out
+	// The last reference fed: where its raw bytes end, and whether it has no ';' (a
+	// URL that starts right after it gets one: "data:," would continue its name).
+	lastRefEnd  int
+	lastRefOpen bool
+	urlOpen     bool        // the URL in progress starts right after such a reference
+	first       bool        // the first window: a match renames the attribute
+	cat         string      // the first window's match
+	inserts     []cssInsert // where "data:," goes in the capture
+	dec         []byte      // a reference's decoded text
+	rest        []byte      // what the capture keeps after a window went out
 }
 
 // styleValueEvents receives the CSS scanner's URLs for the value being streamed.
@@ -55,6 +60,7 @@ func (e styleValueEvents) urlStart(at int64) {
 		}
 	}
 	sv.urlAt = pos
+	sv.urlOpen = sv.lastRefOpen && pos == sv.lastRefEnd
 }
 
 func (e styleValueEvents) urlEnd(u []byte, _, _ int64, _ bool) {
@@ -85,7 +91,7 @@ func (r *Rewriter) styleValueMatched(at int, cat string) {
 		}
 	default:
 		r.debug("htmlrewrite: a URL in a long style attribute matched after the attribute had gone out: made inert in place")
-		sv.inserts = append(sv.inserts, at)
+		sv.inserts = append(sv.inserts, cssInsert{at: at, semi: sv.urlOpen})
 	}
 }
 
@@ -96,7 +102,7 @@ func (r *Rewriter) styleValueMatched(at int, cat string) {
 func (r *Rewriter) styleValueFirst(p []byte, i int, buf []byte, valStart int) string {
 	sv := &r.sv
 	*sv = styleValue{
-		sc: sv.sc, urlAt: -1, refAt: -1, first: true,
+		sc: sv.sc, urlAt: -1, refAt: -1, lastRefEnd: -1, first: true,
 		a:       analysis{tag: r.tail.a.tag, id: r.tail.id, ns: r.tail.ns},
 		inserts: sv.inserts[:0], dec: sv.dec[:0], rest: sv.rest[:0],
 	}
@@ -183,6 +189,7 @@ func (r *Rewriter) styleValueEmit(p []byte, i int, buf []byte, held bool) {
 	r.hold = append(r.hold[:0], sv.rest...)
 	r.beginCapture(i, capStyleVal)
 	sv.fed -= end
+	sv.lastRefEnd -= end
 	if held {
 		sv.urlAt = 0
 	}
@@ -197,14 +204,30 @@ func (r *Rewriter) styleValueParts(b []byte) [][]byte {
 	}
 	parts := make([][]byte, 0, 2*len(sv.inserts)+1)
 	from := 0
-	for _, at := range sv.inserts {
-		parts = append(parts, b[from:at], dataComma)
-		from = at
+	for _, in := range sv.inserts {
+		parts = append(parts, b[from:in.at], in.text())
+		from = in.at
 	}
 	return append(parts, b[from:])
 }
 
-var dataComma = []byte("data:,")
+// cssInsert is where "data:," goes before a URL in a CSS attribute value: semi when the
+// URL starts right after a character reference without its ';' ("&quot//host/x"),
+// whose name "data" would continue ("&quotdata:," is no reference): the ';' goes first,
+// and the reference reads as before.
+type cssInsert struct {
+	at   int
+	semi bool
+}
+
+func (in cssInsert) text() []byte {
+	if in.semi {
+		return semiDataComma
+	}
+	return dataComma
+}
+
+var dataComma, semiDataComma = []byte("data:,"), []byte(";data:,")
 
 // styleValueFeed shows v, the raw bytes at offset base of the capture, to the CSS
 // scanner, character references decoded; final: the value ends with v. Unless final, it
@@ -216,6 +239,7 @@ func (r *Rewriter) styleValueFeed(v []byte, base int, final bool) {
 		sv.refAt = -1
 		if ref {
 			sv.refAt, sv.refDecEnd, sv.refRawEnd = base+at, base+at+len(piece), base+end
+			sv.lastRefEnd, sv.lastRefOpen = base+end, v[end-1] != ';'
 		}
 		sv.sc.feed(piece, int64(base+at), styleValueEvents{r})
 		sv.refAt = -1
@@ -309,4 +333,135 @@ const minStreamHold = 64
 // cssValueRole reports whether an attribute's role is a CSS value, which can stream.
 func cssValueRole(ro role) bool {
 	return ro == rCSS || ro == rCSSValue
+}
+
+// keepCSSAttrs decides an element whose only loads are the url()s in its CSS attributes
+// (style, or an SVG presentation attribute such as fill) URL by URL, as a <style> kept
+// active: "data:," written before each URL Block holds back, the declarations around it
+// and the rest of the element left as they are and unmarked; the guard gives such URLs
+// back when their category is granted, as it does those of a long value. Renamed whole,
+// the element would lose all its inline style (a hero section's height, an ad slot's
+// size) for a background image. out is nil when Block holds back none of its URLs.
+//
+// A value is read as the DOM has it, character references decoded; "data:," goes where a
+// URL's raw bytes start (before a reference the URL starts inside of, after one it starts
+// after). ok is false, nothing asked, when a value has a CR or a NUL (which the DOM
+// changes, moving its URLs): the element is then decided whole, as before.
+func (r *Rewriter) keepCSSAttrs(tag []byte, a *analysis) (out []byte, ok bool) {
+	attrs := parseAttrs(tag, r.attrs[:0])
+	r.attrs = attrs
+	col := cssSpanCollector{r: r, n: len(r.urls)}
+	defer func() { r.urls = r.urls[:col.n] }()
+	var seen [16]bool // style and the SVG presentation attributes (cssAttrIndex)
+	for _, at := range attrs {
+		w := attrWordFold(tag[at.nameStart:at.nameEnd])
+		k := cssAttrIndex(a.id, a.ns, w)
+		if k < 0 || seen[k] {
+			continue // not a CSS attribute, or a duplicate the browser drops
+		}
+		seen[k] = true
+		v := tag[at.valStart:at.valEnd]
+		if bytes.IndexByte(v, '\r') >= 0 || bytes.IndexByte(v, 0) >= 0 {
+			return nil, false
+		}
+		var sc cssScanner
+		sc.reset(r.maxHold)
+		base := at.valStart
+		// Fed as the long value is (styleValueFeed): each piece at its raw offset in
+		// the start tag, a character reference decoded, and a URL starting in or
+		// after one placed at it or after its raw bytes.
+		col.lastRefEnd = -1
+		_, r.scratch = walkValue(v, true, r.scratch, func(piece []byte, at, end int, ref bool) {
+			col.refAt = -1
+			if ref {
+				col.refAt, col.refDecEnd, col.refRawEnd = base+at, base+at+len(piece), base+end
+				col.lastRefEnd, col.lastRefOpen = base+end, v[end-1] != ';'
+			}
+			sc.feed(piece, int64(base+at), &col)
+			col.refAt = -1
+		})
+		sc.finish(&col)
+	}
+	if col.many {
+		return nil, false
+	}
+	out = r.out[:0]
+	pos := 0
+	for _, s := range col.spans {
+		if r.ask(a, r.urls[s.u:s.u+1], nil, false) == "" {
+			continue
+		}
+		out = append(out, tag[pos:s.at.at]...)
+		out = append(out, s.at.text()...)
+		pos = s.at.at
+	}
+	if pos == 0 {
+		return nil, true
+	}
+	out = append(out, tag[pos:]...)
+	r.out = out
+	return out, true
+}
+
+// cssAttrIndex says which CSS attribute w is: 0 for style, 1 + its index in svgURLAttrs
+// for an SVG presentation attribute, -1 for any other.
+func cssAttrIndex(id tagID, ns uint8, w attrWord) int {
+	switch roleOfWord(id, ns, w) {
+	case rCSS:
+		return 0
+	case rCSSValue:
+		for k, s := range svgURLAttrs {
+			if w == s {
+				return k + 1
+			}
+		}
+	}
+	return -1
+}
+
+// cssSpanCollector records, for keepCSSAttrs, where in the start tag each URL of a CSS
+// attribute starts, its text appended to r.urls (those that load nothing left out).
+type cssSpanCollector struct {
+	r       *Rewriter
+	n       int  // r.urls's length before
+	urlAt   int  // where the URL in progress starts in the start tag
+	urlOpen bool // right after a reference without its ';'
+	// While a reference's decoded text is fed: where its raw bytes start, where its
+	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is
+	// -1 while raw bytes are fed.
+	refAt, refDecEnd, refRawEnd int
+	lastRefEnd                  int  // as in styleValue
+	lastRefOpen                 bool // as in styleValue
+	spans                       []cssAttrSpan
+	many                        bool
+}
+
+type cssAttrSpan struct {
+	at cssInsert
+	u  int // its text in r.urls
+}
+
+func (c *cssSpanCollector) urlStart(at int64) {
+	pos := int(at)
+	if c.refAt >= 0 {
+		if pos >= c.refDecEnd {
+			pos = c.refRawEnd
+		} else {
+			pos = c.refAt
+		}
+	}
+	c.urlAt = pos
+	c.urlOpen = c.lastRefOpen && pos == c.lastRefEnd
+}
+
+func (c *cssSpanCollector) urlEnd(u []byte, _, _ int64, _ bool) {
+	n := len(c.r.urls)
+	c.r.addCSSURL(u, false)
+	switch {
+	case len(c.r.urls) == n:
+	case len(c.spans) == maxCSSSpans:
+		c.many = true
+	default:
+		c.spans = append(c.spans, cssAttrSpan{at: cssInsert{at: c.urlAt, semi: c.urlOpen}, u: n})
+	}
 }

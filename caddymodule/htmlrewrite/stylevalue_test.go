@@ -94,6 +94,11 @@ func TestLongStyleValueHoldsTrackers(t *testing.T) {
 		`url(https://trk.example/` + strings.Repeat("q", 90) + `)`,
 		`url(https://` + strings.Repeat("s", 30) + `.trk.example/p.gif)`,
 		`image-set(&quot;//trk.example/p.gif&quot; 1x)`,
+		// References without their ';': "data:," right after one would continue its
+		// name ("&quotdata" is no reference) and change what the DOM reads.
+		`url(&quot//trk.example/p.gif&quot)`,
+		`image-set(&quot//trk.example/p.gif&quot 1x)`,
+		`url(&#x22//trk.example/p.gif&#x22)`,
 	}
 	var probs []string
 	outputs := 0
@@ -118,6 +123,9 @@ func TestLongStyleValueHoldsTrackers(t *testing.T) {
 				back = strings.NewReplacer("data-consent-style", "style", "data-consent-fill", "fill").Replace(back)
 				if html.UnescapeString(back) != html.UnescapeString(strings.ReplaceAll(in, "data:,", "")) {
 					probs = append(probs, fmt.Sprintf("MaxHold %d, %q: more changed than the tracker: %q", hold, in, out))
+				}
+				if got, want := domAttrValues(t, out), domAttrValues(t, in); got != want {
+					probs = append(probs, fmt.Sprintf("MaxHold %d, %q: the DOM reads %q, want %q", hold, in, got, want))
 				}
 			}
 		}
@@ -182,4 +190,25 @@ func TestShortRef(t *testing.T) {
 			}
 		}
 	}
+}
+
+// domAttrValues is the values of the attributes of every element as x/net/html parses
+// doc, "data:," taken out and the rewriter's own attributes left out (a renamed one under
+// its name): what the DOM has of the page's values, which only "data:," may change.
+func domAttrValues(t *testing.T, doc string) string {
+	t.Helper()
+	n, err := html.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for d := range n.Descendants() {
+		for _, a := range d.Attr {
+			if a.Key == "data-consent" {
+				continue
+			}
+			fmt.Fprintf(&b, "%s=%q ", strings.TrimPrefix(a.Key, "data-consent-"), strings.ReplaceAll(a.Val, "data:,", ""))
+		}
+	}
+	return b.String()
 }

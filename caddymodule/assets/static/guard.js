@@ -626,16 +626,27 @@ if (!window.consentgate) {
 			e.replaceWith(n);
 		});
 	};
-	const act = () => {
-		// A style longer than the server's hold limit whose start had gone out
-		// unmarked may have URLs made inert after it: those are given back too.
+	// The CSS attributes: style and SVG's presentation attributes.
+	const CA = 'style fill stroke filter mask clip-path marker-start marker-mid marker-end cursor'.split(' ');
+	// The server writes data:, before a refused URL in a CSS attribute (and
+	// leaves the element unmarked); so it does after the first 64 KiB of a
+	// style whose start went out unmarked. Those are given back on a grant,
+	// once what was held has been put back (an element the guard held for a
+	// URL a script wrote into its style gets its style back first).
+	const giveCSS = () => {
 		for (const e of D.querySelectorAll('style:not([' + DC + '])')) {
 			const v = e.textContent, r = give(v, e.baseURI, () => 0);
 			if (r != v) e.textContent = r;
 		}
+		for (const e of D.querySelectorAll(CA.map(k => '[' + k + '*="data:,"]:not([' + DC + '])'))) for (const k of CA) {
+			const v = e.getAttribute(k), r = v && give(v, e.baseURI, () => 0);
+			if (r != v) e.setAttribute(k, r);
+		}
+	};
+	const act = () => {
 		const l = [...D.querySelectorAll('[' + DC + ']')];
 		held.forEach(e => e.isConnected || l.push(e));
-		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f), Promise.resolve());
+		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f), Promise.resolve()).then(giveCSS);
 	};
 
 	// Deletion: a cookie that may not be kept is expired in every variant this
