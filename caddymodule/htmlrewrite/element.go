@@ -1077,24 +1077,40 @@ func (c *urlCollector) urlEnd(u []byte, _, _ int64, imported bool) {
 // that is empty or only a fragment once the URL parser has stripped the C0 controls and
 // spaces around it is the document itself, and is left out.
 func (r *Rewriter) addCSSURL(u []byte, imported bool) {
-	t := bytes.TrimFunc(u, func(c rune) bool { return c <= ' ' })
-	if len(t) == 0 || t[0] == '#' {
-		return
-	}
-	// Only a colon near the start can end a scheme (tabs and newlines aside).
-	if i := bytes.IndexByte(t, ':'); i >= 0 && (i <= 16 || t[0] <= ' ' || bytes.ContainsAny(t[:i], "\t\n\r")) {
-		switch urlScheme(string(t)) {
-		case "data":
-			if imported {
-				r.inlineSep()
-				r.inline, _ = dataurl.AppendPayload(r.inline, afterScheme(string(t)))
-			}
-			return
-		case "javascript":
+	if imported {
+		t := bytes.TrimFunc(u, func(c rune) bool { return c <= ' ' })
+		if data, _ := cssURLScheme(t); data {
+			r.inlineSep()
+			r.inline, _ = dataurl.AppendPayload(r.inline, afterScheme(string(t)))
 			return
 		}
 	}
-	r.urls = append(r.urls, string(u))
+	if cssURLLoads(u) {
+		r.urls = append(r.urls, string(u))
+	}
+}
+
+// cssURLLoads reports whether a URL of a style sheet loads: not one that is empty or a
+// fragment once the C0 controls and spaces around it are stripped (the document
+// itself), nor a data: or javascript: URL.
+func cssURLLoads(u []byte) bool {
+	t := bytes.TrimFunc(u, func(c rune) bool { return c <= ' ' })
+	if len(t) == 0 || t[0] == '#' {
+		return false
+	}
+	data, js := cssURLScheme(t)
+	return !data && !js
+}
+
+// cssURLScheme says whether a trimmed URL is a data: or a javascript: URL: only a colon
+// near the start can end a scheme (tabs and newlines aside).
+func cssURLScheme(t []byte) (data, js bool) {
+	if i := bytes.IndexByte(t, ':'); i >= 0 && (i <= 16 || t[0] <= ' ' || bytes.ContainsAny(t[:i], "\t\n\r")) {
+		var b [16]byte
+		s := b[:schemeOf(t, &b)]
+		return string(s) == "data", string(s) == "javascript"
+	}
+	return false, false
 }
 
 // renameAll records every attribute named name (any case) for renaming.

@@ -171,6 +171,18 @@ func TestSmallHoldLeavesNothingLoading(t *testing.T) {
 			check(`<!DOCTYPE html><p>`+v+v+`</p>`, 16, 23, 40, 64, 100)
 		}
 	}
+	// A formatting element the browser reopens around an <svg> (the second <p> closed
+	// the first with its <b>; a </div> the <i> in it), then closed inside the svg, which
+	// ends the svg: what follows is HTML, and a CDATA section there a bogus comment
+	// (Chromium reads these so).
+	for _, in := range []string{
+		`<p><B><p><svg></B><![CDATA[><img srC=/t.gif]]>`,
+		`<div><i></div><svg><path/></i><![CDATA[><img src=/t.gif>]]></svg>`,
+		`<p><b><i><p>x<svg></b><![CDATA[><iframe src=/t.html></iframe>]]>`,
+		`<table><td><b></td></table><p><svg></b><![CDATA[><img src=/t.gif>]]>`,
+	} {
+		check(in, 16, 40, 100)
+	}
 	// A tag name as long as the limit or longer, then a style (which loads on any
 	// element; in SVG a fill too): what loads after the name is still held.
 	for _, name := range []string{strings.Repeat("x", 15), strings.Repeat("x", 16), "custom-" + strings.Repeat("e", 40)} {
@@ -348,13 +360,29 @@ func mayLoadFrom(u, host string) bool {
 	if strings.HasPrefix(t, "/") {
 		return strings.HasPrefix(t, "//")
 	}
-	// A scheme ends at the first ':' before any '/', '?' or '#'; without one the URL is a
-	// relative path.
+	// A scheme ends at the first ':' before any '/', '?' or '#', and is a letter and then
+	// letters, digits, '+', '-' or '.'; without one the URL is a relative path
+	// ("0000:x.trk.example" loads from the page's host: FuzzSmallHold found the model
+	// taking it for a scheme, and then "a000:x.trk.example" for one with a host).
 	end := strings.IndexAny(t, "/?#")
 	if end < 0 {
 		end = len(t)
 	}
-	return strings.Contains(t[:end], ":")
+	i := strings.IndexByte(t[:end], ':')
+	if i <= 0 || !isAlpha(t[0]) {
+		return false
+	}
+	for _, c := range []byte(t[:i]) {
+		if !isAlnum(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	// Only a scheme with hosts loads from one ("a000:x.trk.example" is an opaque URL).
+	switch strings.ToLower(t[:i]) {
+	case "http", "https", "ws", "wss", "ftp":
+		return true
+	}
+	return false
 }
 
 // inlineHasMarker reports whether what an element runs without a URL has s: its text

@@ -350,8 +350,29 @@ func cssValueRole(ro role) bool {
 func (r *Rewriter) keepCSSAttrs(tag []byte, a *analysis) (out []byte, ok bool) {
 	attrs := parseAttrs(tag, r.attrs[:0])
 	r.attrs = attrs
-	col := cssSpanCollector{r: r, n: len(r.urls)}
-	defer func() { r.urls = r.urls[:col.n] }()
+	ca := &r.ca
+	for _, at := range attrs {
+		if v := tag[at.valStart:at.valEnd]; bytes.IndexByte(v, '\r') >= 0 || bytes.IndexByte(v, 0) >= 0 {
+			if cssAttrIndex(a.id, a.ns, attrWordFold(tag[at.nameStart:at.nameEnd])) >= 0 {
+				return nil, false
+			}
+		}
+	}
+	if len(r.urls) > maxCSSSpans {
+		return nil, false
+	}
+	// Asked first, URL by URL: most are the page's own, and then nothing is written.
+	ca.held = ca.held[:0]
+	some := false
+	for k := range r.urls {
+		h := r.ask(a, r.urls[k:k+1], nil, false) != ""
+		ca.held = append(ca.held, h)
+		some = some || h
+	}
+	if !some {
+		return nil, true
+	}
+	ca.urls, ca.next, ca.spans, ca.bad = r.urls, 0, ca.spans[:0], false
 	var seen [16]bool // style and the SVG presentation attributes (cssAttrIndex)
 	for _, at := range attrs {
 		w := attrWordFold(tag[at.nameStart:at.nameEnd])
@@ -361,42 +382,38 @@ func (r *Rewriter) keepCSSAttrs(tag []byte, a *analysis) (out []byte, ok bool) {
 		}
 		seen[k] = true
 		v := tag[at.valStart:at.valEnd]
-		if bytes.IndexByte(v, '\r') >= 0 || bytes.IndexByte(v, 0) >= 0 {
-			return nil, false
-		}
-		var sc cssScanner
-		sc.reset(r.maxHold)
+		ca.sc.reset(r.maxHold)
 		base := at.valStart
 		// Fed as the long value is (styleValueFeed): each piece at its raw offset in
 		// the start tag, a character reference decoded, and a URL starting in or
 		// after one placed at it or after its raw bytes.
-		col.lastRefEnd = -1
+		ca.lastRefEnd = -1
 		_, r.scratch = walkValue(v, true, r.scratch, func(piece []byte, at, end int, ref bool) {
-			col.refAt = -1
+			ca.refAt = -1
 			if ref {
-				col.refAt, col.refDecEnd, col.refRawEnd = base+at, base+at+len(piece), base+end
-				col.lastRefEnd, col.lastRefOpen = base+end, v[end-1] != ';'
+				ca.refAt, ca.refDecEnd, ca.refRawEnd = base+at, base+at+len(piece), base+end
+				ca.lastRefEnd, ca.lastRefOpen = base+end, v[end-1] != ';'
 			}
-			sc.feed(piece, int64(base+at), &col)
-			col.refAt = -1
+			ca.sc.feed(piece, int64(base+at), ca)
+			ca.refAt = -1
 		})
-		sc.finish(&col)
+		ca.sc.finish(ca)
 	}
-	if col.many {
+	if ca.bad || ca.next != len(r.urls) {
+		// Not what analyse read (it never is): decided whole, its URLs asked about
+		// once more.
+		r.debug("htmlrewrite: the URLs of a CSS attribute read twice differ: the element is decided whole")
 		return nil, false
 	}
 	out = r.out[:0]
 	pos := 0
-	for _, s := range col.spans {
-		if r.ask(a, r.urls[s.u:s.u+1], nil, false) == "" {
+	for _, s := range ca.spans {
+		if !ca.held[s.u] {
 			continue
 		}
 		out = append(out, tag[pos:s.at.at]...)
 		out = append(out, s.at.text()...)
 		pos = s.at.at
-	}
-	if pos == 0 {
-		return nil, true
 	}
 	out = append(out, tag[pos:]...)
 	r.out = out
@@ -419,13 +436,16 @@ func cssAttrIndex(id tagID, ns uint8, w attrWord) int {
 	return -1
 }
 
-// cssSpanCollector records, for keepCSSAttrs, where in the start tag each URL of a CSS
-// attribute starts, its text appended to r.urls (those that load nothing left out).
-type cssSpanCollector struct {
-	r       *Rewriter
-	n       int  // r.urls's length before
-	urlAt   int  // where the URL in progress starts in the start tag
-	urlOpen bool // right after a reference without its ';'
+// cssAttrs follows the URLs of the CSS attributes of a start tag for keepCSSAttrs: where
+// in the tag each one that loads starts, matched in order with the URLs analyse found
+// (urls), whose strings Block is shown again (no string made twice).
+type cssAttrs struct {
+	sc      cssScanner
+	urls    []string // analyse's: the element's URLs, each that loads, in order
+	next    int      // the next of them
+	bad     bool     // a URL not the one analyse found, or too many
+	urlAt   int      // where the URL in progress starts in the start tag
+	urlOpen bool     // right after a reference without its ';'
 	// While a reference's decoded text is fed: where its raw bytes start, where its
 	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is
 	// -1 while raw bytes are fed.
@@ -433,7 +453,7 @@ type cssSpanCollector struct {
 	lastRefEnd                  int  // as in styleValue
 	lastRefOpen                 bool // as in styleValue
 	spans                       []cssAttrSpan
-	many                        bool
+	held                        []bool // per URL: Block holds it back
 }
 
 type cssAttrSpan struct {
@@ -441,7 +461,7 @@ type cssAttrSpan struct {
 	u  int // its text in r.urls
 }
 
-func (c *cssSpanCollector) urlStart(at int64) {
+func (c *cssAttrs) urlStart(at int64) {
 	pos := int(at)
 	if c.refAt >= 0 {
 		if pos >= c.refDecEnd {
@@ -454,14 +474,13 @@ func (c *cssSpanCollector) urlStart(at int64) {
 	c.urlOpen = c.lastRefOpen && pos == c.lastRefEnd
 }
 
-func (c *cssSpanCollector) urlEnd(u []byte, _, _ int64, _ bool) {
-	n := len(c.r.urls)
-	c.r.addCSSURL(u, false)
+func (c *cssAttrs) urlEnd(u []byte, _, _ int64, _ bool) {
 	switch {
-	case len(c.r.urls) == n:
-	case len(c.spans) == maxCSSSpans:
-		c.many = true
+	case !cssURLLoads(u):
+	case c.next >= len(c.urls) || string(u) != c.urls[c.next]:
+		c.bad = true
 	default:
-		c.spans = append(c.spans, cssAttrSpan{at: cssInsert{at: c.urlAt, semi: c.urlOpen}, u: n})
+		c.spans = append(c.spans, cssAttrSpan{at: cssInsert{at: c.urlAt, semi: c.urlOpen}, u: c.next})
+		c.next++
 	}
 }

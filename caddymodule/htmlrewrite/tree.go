@@ -117,6 +117,117 @@ type treeState struct {
 	framesetOK bool
 	frameset   uint8 // 0, inFrameset, afterFrameset
 	formOpen   bool  // the form element pointer is set
+
+	// The part of the browser's list of active formatting elements that is off the
+	// stack: formatting elements closed by something other than their own end tag
+	// (a <p> closing the one around a <b>, an end tag popping those in it), which the
+	// browser reopens at the next start tag or text, and the markers (cells,
+	// captions, templates, applets, marquees, objects) that cut the list. Only the
+	// namespace of the current node depends on it here: a <b> reopened around an
+	// <svg> is popped with it by a </b> inside, which ends the svg. So the entries
+	// are reopened when an <svg> or <math> starts, and otherwise only dropped as the
+	// browser drops them. Bounded: the oldest go first.
+	reopen  [maxReopen]afeEntry
+	nReopen int
+}
+
+const maxReopen = 32
+
+type afeEntry struct {
+	key    uint64
+	id     tagID
+	marker bool
+}
+
+// afeKind marks the formatting elements (1) and the elements that put a marker in
+// the list of active formatting elements (2).
+var afeKind = func() (m [numNamedTags + 256]uint8) {
+	for id := tagID(0); int(id) < len(m); id++ {
+		if int(id) < len(tagProps) && id.has(pFormatting) {
+			m[id] = 1
+		}
+	}
+	for _, id := range []tagID{tTd, tTh, tCaption, tTemplate, tApplet, tMarquee, tObject} {
+		m[id] = 2
+	}
+	return m
+}()
+
+// addReopen appends an entry, dropping the oldest when full.
+func (t *treeState) addReopen(e afeEntry) {
+	if t.nReopen == maxReopen {
+		copy(t.reopen[:], t.reopen[1:])
+		t.nReopen--
+	}
+	t.reopen[t.nReopen] = e
+	t.nReopen++
+}
+
+// clearToMarker drops the entries after the last marker, and the marker.
+func (t *treeState) clearToMarker() {
+	for t.nReopen > 0 {
+		t.nReopen--
+		if t.reopen[t.nReopen].marker {
+			return
+		}
+	}
+}
+
+// dropReopen drops the last entry for key after the last marker (its end tag, or an
+// <a> start tag for an <a>, takes it out of the list).
+func (t *treeState) dropReopen(key uint64) {
+	for j := t.nReopen - 1; j >= 0 && !t.reopen[j].marker; j-- {
+		if t.reopen[j].key == key {
+			copy(t.reopen[j:], t.reopen[j+1:t.nReopen])
+			t.nReopen--
+			return
+		}
+	}
+}
+
+// popped records what leaving the stack does to the list: frames from..top are popped,
+// frame from only once when one (the topmost of a run of identical ones) goes.
+func (t *treeState) popped(from int, one bool) {
+	lowMarker := len(t.frames)
+	for j := len(t.frames) - 1; j >= max(from, 0); j-- {
+		f := &t.frames[j]
+		if f.ns == nsHTML && afeKind[f.id] == 2 {
+			n := int(f.n)
+			if j == from && one {
+				n = 1
+			}
+			for range n {
+				t.clearToMarker()
+			}
+			lowMarker = j
+		}
+	}
+	for j := max(from, 0); j < lowMarker; j++ {
+		f := &t.frames[j]
+		if f.ns != nsHTML || afeKind[f.id] != 1 {
+			continue
+		}
+		n := min(int(f.n), 3)
+		if j == from && one {
+			n = 1
+		}
+		for range n {
+			t.addReopen(afeEntry{key: f.key, id: f.id})
+		}
+	}
+}
+
+// reopenFormatting pushes the entries after the last marker, as the browser reopens
+// them before an element it inserts.
+func (t *treeState) reopenFormatting() {
+	j := t.nReopen
+	for j > 0 && !t.reopen[j-1].marker {
+		j--
+	}
+	for k := j; k < t.nReopen; k++ {
+		t.push(frame{key: t.reopen[k].key, id: t.reopen[k].id})
+	}
+	t.nReopen = j
 }
 
 const (
@@ -254,6 +365,9 @@ func (t *treeState) push(f frame) {
 	t.frames = append(t.frames, f)
 	t.count(&f, 1)
 	t.foreignTop = f.ns != nsHTML
+	if f.ns == nsHTML && afeKind[f.id] == 2 {
+		t.addReopen(afeEntry{marker: true})
+	}
 }
 
 // markUsed records that an element (a void one too) was inserted in a template.
@@ -266,6 +380,16 @@ func (t *treeState) markUsed() {
 // popTo pops the frames above index k and, when inclusive, the topmost element of
 // frame k itself.
 func (t *treeState) popTo(k int, inclusive bool) {
+	// Most pops take the current node alone, seldom a formatting element or a marker.
+	if n := len(t.frames); n > 0 && (k == n-1 && inclusive || k == n-2 && !inclusive) {
+		if f := &t.frames[n-1]; f.ns == nsHTML && afeKind[f.id] != 0 {
+			t.popped(n-1, inclusive)
+		}
+	} else if inclusive {
+		t.popped(k, true)
+	} else {
+		t.popped(k+1, false)
+	}
 	for j := len(t.frames) - 1; j > k; j-- {
 		t.count(&t.frames[j], -1)
 	}
@@ -593,6 +717,7 @@ func (t *treeState) startHTML(id tagID, key uint64, selfClosing, inputHidden boo
 		t.pushHTML(id, key)
 		return inserted
 	case tSvg, tMath:
+		t.reopenFormatting()
 		if !selfClosing {
 			ns := nsSVG
 			if id == tMath {
@@ -741,6 +866,9 @@ func (t *treeState) endHTML(id tagID, key uint64) {
 	if n := len(t.frames); n > 0 {
 		if f := &t.frames[n-1]; f.key == key && f.ns == nsHTML && id != tForm && id != tTemplate && t.frameset == 0 {
 			t.popTo(n-1, true)
+			if afeKind[id] == 1 {
+				t.dropReopen(key) // closed by its own end tag: out of the list
+			}
 			return
 		}
 	}
@@ -899,10 +1027,13 @@ func (t *treeState) endOther(key uint64) {
 func (t *treeState) adoptionAgency(key uint64) {
 	if f := t.top(); f != nil && f.html() && f.key == key {
 		t.popTo(len(t.frames)-1, true)
+		t.dropReopen(key)
 		return
 	}
 	k := t.findInScope(key, scopeDefault)
 	if k < 0 {
+		// Not on the stack: the browser takes it out of the list.
+		t.dropReopen(key)
 		return
 	}
 	specials := 0
@@ -914,6 +1045,7 @@ func (t *treeState) adoptionAgency(key uint64) {
 	switch {
 	case specials == 0:
 		t.popTo(k, true)
+		t.dropReopen(key)
 	case specials >= 8:
 		t.remove(k)
 	default:

@@ -52,6 +52,12 @@ func srcsetURLs(urls []string, v string) []string {
 // when it has none.
 func urlScheme(u string) string {
 	var b [16]byte
+	return string(b[:schemeOf(u, &b)])
+}
+
+// schemeOf writes the scheme of u, lower-cased, into b (as urlScheme reads it) and
+// returns its length, 0 for none: for []byte without a string made.
+func schemeOf[T string | []byte](u T, b *[16]byte) int {
 	n := 0
 	for i := 0; i < len(u); i++ {
 		c := u[i]
@@ -60,17 +66,17 @@ func urlScheme(u string) string {
 		}
 		if c == ':' {
 			if n == 0 || !isAlpha(b[0]) {
-				return ""
+				return 0
 			}
-			return string(b[:n])
+			return n
 		}
 		if !isAlnum(c) && c != '+' && c != '-' && c != '.' || n == len(b) {
-			return ""
+			return 0
 		}
 		b[n] = lower(c)
 		n++
 	}
-	return ""
+	return 0
 }
 
 // afterScheme returns what follows the first ':' of a URL, with tabs and newlines
