@@ -17,21 +17,8 @@ import (
 // that category's URL only, the other staying inert, and the later grant of
 // the other loads it too, without a reload.
 func TestStyleKeptActive(t *testing.T) {
-	s := startSinkSite(t)
-	browser := startChromium(t)
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
-	defer cancel()
 	const name = "style-element-two-categories"
-	navigate(t, ctx, s.base+"/case/"+name)
-	sinkSettle(ctx)
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	s, ctx, eval := openSinkCase(t, name)
 	width := `getComputedStyle(document.getElementById('own')).width`
 	if w := eval(width); w != "123px" {
 		t.Errorf("before consent the page's own rule does not apply: width %s", w)
@@ -74,21 +61,8 @@ func TestStyleKeptActive(t *testing.T) {
 // that category's URL only, and the later grant of the other loads it too,
 // without a reload.
 func TestStyleAttributeKeptActive(t *testing.T) {
-	s := startSinkSite(t)
-	browser := startChromium(t)
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
-	defer cancel()
 	const name = "style-attribute-two-categories"
-	navigate(t, ctx, s.base+"/case/"+name)
-	sinkSettle(ctx)
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	s, ctx, eval := openSinkCase(t, name)
 	width := `getComputedStyle(document.getElementById('own')).width`
 	style := `document.getElementById('own').getAttribute('style') || 'none'`
 	if w := eval(width); w != "123px" {
@@ -118,4 +92,26 @@ func TestStyleAttributeKeptActive(t *testing.T) {
 	if got := eval(style); strings.Contains(got, "data:,") {
 		t.Errorf("after granting both the style attribute keeps inert URLs: %s", got)
 	}
+}
+
+// openSinkCase serves the sink matrix's case name through the proxy, opens it in
+// Chromium and lets it settle; eval runs a script there (awaiting a promise) and returns
+// its string.
+func openSinkCase(t *testing.T, name string) (s *sinkSite, ctx context.Context, eval func(js string) string) {
+	t.Helper()
+	s = startSinkSite(t)
+	browser := startChromium(t)
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	t.Cleanup(cancel)
+	navigate(t, ctx, s.base+"/case/"+name)
+	sinkSettle(ctx)
+	eval = func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	return s, ctx, eval
 }

@@ -24,24 +24,16 @@ import "bytes"
 
 // styleValue follows a long CSS attribute value (capStyleVal).
 type styleValue struct {
-	sc    cssScanner
-	a     analysis // the element, as Block is shown it
-	fed   int      // bytes of the capture the scanner has seen
-	urlAt int      // where in the capture the URL in progress starts; -1: none, or decided
-	// While a reference's decoded text is fed: where in the capture it starts, where its
-	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is -1
-	// while raw bytes are fed.
-	refAt, refDecEnd, refRawEnd int
-	// The last reference fed: where its raw bytes end, and whether it has no ';' (a
-	// URL that starts right after it gets one: "data:," would continue its name).
-	lastRefEnd  int
-	lastRefOpen bool
-	urlOpen     bool        // the URL in progress starts right after such a reference
-	first       bool        // the first window: a match renames the attribute
-	cat         string      // the first window's match
-	inserts     []cssInsert // where "data:," goes in the capture
-	dec         []byte      // a reference's decoded text
-	rest        []byte      // what the capture keeps after a window went out
+	sc      cssScanner
+	a       analysis    // the element, as Block is shown it
+	fed     int         // bytes of the capture the scanner has seen
+	urlAt   int         // where in the capture the URL in progress starts; -1: none, or decided
+	refs    refTrack    // where the references fed lie in the capture
+	first   bool        // the first window: a match renames the attribute
+	cat     string      // the first window's match
+	inserts []cssInsert // where "data:," goes in the capture
+	dec     []byte      // a reference's decoded text
+	rest    []byte      // what the capture keeps after a window went out
 }
 
 // styleValueEvents receives the CSS scanner's URLs for the value being streamed.
@@ -49,18 +41,7 @@ type styleValueEvents struct{ r *Rewriter }
 
 func (e styleValueEvents) urlStart(at int64) {
 	sv := &e.r.sv
-	pos := int(at)
-	if sv.refAt >= 0 {
-		// A URL that starts after the reference starts after its raw bytes; one that
-		// starts inside it, at the reference.
-		if pos >= sv.refDecEnd {
-			pos = sv.refRawEnd
-		} else {
-			pos = sv.refAt
-		}
-	}
-	sv.urlAt = pos
-	sv.urlOpen = sv.lastRefOpen && pos == sv.lastRefEnd
+	sv.urlAt = sv.refs.urlStart(at)
 }
 
 func (e styleValueEvents) urlEnd(u []byte, _, _ int64, _ bool) {
@@ -91,7 +72,7 @@ func (r *Rewriter) styleValueMatched(at int, cat string) {
 		}
 	default:
 		r.debug("htmlrewrite: a URL in a long style attribute matched after the attribute had gone out: made inert in place")
-		sv.inserts = append(sv.inserts, cssInsert{at: at, semi: sv.urlOpen})
+		sv.inserts = append(sv.inserts, cssInsert{at: at, semi: sv.refs.urlOpen})
 	}
 }
 
@@ -102,7 +83,7 @@ func (r *Rewriter) styleValueMatched(at int, cat string) {
 func (r *Rewriter) styleValueFirst(p []byte, i int, buf []byte, valStart int) string {
 	sv := &r.sv
 	*sv = styleValue{
-		sc: sv.sc, urlAt: -1, refAt: -1, lastRefEnd: -1, first: true,
+		sc: sv.sc, urlAt: -1, refs: newRefTrack(), first: true,
 		a:       analysis{tag: r.tail.a.tag, id: r.tail.id, ns: r.tail.ns},
 		inserts: sv.inserts[:0], dec: sv.dec[:0], rest: sv.rest[:0],
 	}
@@ -189,7 +170,7 @@ func (r *Rewriter) styleValueEmit(p []byte, i int, buf []byte, held bool) {
 	r.hold = append(r.hold[:0], sv.rest...)
 	r.beginCapture(i, capStyleVal)
 	sv.fed -= end
-	sv.lastRefEnd -= end
+	sv.refs.lastEnd -= end
 	if held {
 		sv.urlAt = 0
 	}
@@ -236,15 +217,52 @@ func (r *Rewriter) styleValueFeed(v []byte, base int, final bool) {
 	sv := &r.sv
 	var n int
 	n, sv.dec = walkValue(v, final, sv.dec, func(piece []byte, at, end int, ref bool) {
-		sv.refAt = -1
-		if ref {
-			sv.refAt, sv.refDecEnd, sv.refRawEnd = base+at, base+at+len(piece), base+end
-			sv.lastRefEnd, sv.lastRefOpen = base+end, v[end-1] != ';'
-		}
+		sv.refs.feeding(v, base, piece, at, end, ref)
 		sv.sc.feed(piece, int64(base+at), styleValueEvents{r})
-		sv.refAt = -1
+		sv.refs.at = -1
 	})
 	sv.fed = base + n
+}
+
+// refTrack places the URLs a CSS scanner finds in a value fed as walkValue walks it
+// (each piece at its raw offset, a character reference decoded) back in the raw bytes.
+type refTrack struct {
+	// While a reference's decoded text is fed: where its raw bytes start, where its
+	// decoded text ends (as the scanner counts) and where its raw bytes end; at is -1
+	// while raw bytes are fed.
+	at, decEnd, rawEnd int
+	// The last reference fed: where its raw bytes end, and whether it has no ';' (a
+	// URL that starts right after it gets one: "data:," would continue its name).
+	lastEnd  int
+	lastOpen bool
+	urlOpen  bool // the last URL started right after such a reference
+}
+
+func newRefTrack() refTrack { return refTrack{at: -1, lastEnd: -1} }
+
+// feeding records the piece of v (at base) about to be fed.
+func (t *refTrack) feeding(v []byte, base int, piece []byte, at, end int, ref bool) {
+	t.at = -1
+	if ref {
+		t.at, t.decEnd, t.rawEnd = base+at, base+at+len(piece), base+end
+		t.lastEnd, t.lastOpen = base+end, v[end-1] != ';'
+	}
+}
+
+// urlStart returns where in the raw bytes a URL the scanner starts at at begins: one that
+// starts after a reference, after its raw bytes; one that starts inside it, at the
+// reference.
+func (t *refTrack) urlStart(at int64) int {
+	pos := int(at)
+	if t.at >= 0 {
+		if pos >= t.decEnd {
+			pos = t.rawEnd
+		} else {
+			pos = t.at
+		}
+	}
+	t.urlOpen = t.lastOpen && pos == t.lastEnd
+	return pos
 }
 
 // walkValue walks the raw bytes v of an attribute value as the DOM decodes them: f gets
@@ -387,15 +405,11 @@ func (r *Rewriter) keepCSSAttrs(tag []byte, a *analysis) (out []byte, ok bool) {
 		// Fed as the long value is (styleValueFeed): each piece at its raw offset in
 		// the start tag, a character reference decoded, and a URL starting in or
 		// after one placed at it or after its raw bytes.
-		ca.lastRefEnd = -1
+		ca.refs = newRefTrack()
 		_, r.scratch = walkValue(v, true, r.scratch, func(piece []byte, at, end int, ref bool) {
-			ca.refAt = -1
-			if ref {
-				ca.refAt, ca.refDecEnd, ca.refRawEnd = base+at, base+at+len(piece), base+end
-				ca.lastRefEnd, ca.lastRefOpen = base+end, v[end-1] != ';'
-			}
+			ca.refs.feeding(v, base, piece, at, end, ref)
 			ca.sc.feed(piece, int64(base+at), ca)
-			ca.refAt = -1
+			ca.refs.at = -1
 		})
 		ca.sc.finish(ca)
 	}
@@ -440,20 +454,14 @@ func cssAttrIndex(id tagID, ns uint8, w attrWord) int {
 // in the tag each one that loads starts, matched in order with the URLs analyse found
 // (urls), whose strings Block is shown again (no string made twice).
 type cssAttrs struct {
-	sc      cssScanner
-	urls    []string // analyse's: the element's URLs, each that loads, in order
-	next    int      // the next of them
-	bad     bool     // a URL not the one analyse found, or too many
-	urlAt   int      // where the URL in progress starts in the start tag
-	urlOpen bool     // right after a reference without its ';'
-	// While a reference's decoded text is fed: where its raw bytes start, where its
-	// decoded text ends (as the scanner counts) and where its raw bytes end; refAt is
-	// -1 while raw bytes are fed.
-	refAt, refDecEnd, refRawEnd int
-	lastRefEnd                  int  // as in styleValue
-	lastRefOpen                 bool // as in styleValue
-	spans                       []cssAttrSpan
-	held                        []bool // per URL: Block holds it back
+	sc    cssScanner
+	urls  []string // analyse's: the element's URLs, each that loads, in order
+	next  int      // the next of them
+	bad   bool     // a URL not the one analyse found
+	urlAt int      // where the URL in progress starts in the start tag
+	refs  refTrack // where the references fed lie in the start tag
+	spans []cssAttrSpan
+	held  []bool // per URL: Block holds it back
 }
 
 type cssAttrSpan struct {
@@ -462,16 +470,7 @@ type cssAttrSpan struct {
 }
 
 func (c *cssAttrs) urlStart(at int64) {
-	pos := int(at)
-	if c.refAt >= 0 {
-		if pos >= c.refDecEnd {
-			pos = c.refRawEnd
-		} else {
-			pos = c.refAt
-		}
-	}
-	c.urlAt = pos
-	c.urlOpen = c.lastRefOpen && pos == c.lastRefEnd
+	c.urlAt = c.refs.urlStart(at)
 }
 
 func (c *cssAttrs) urlEnd(u []byte, _, _ int64, _ bool) {
@@ -480,7 +479,7 @@ func (c *cssAttrs) urlEnd(u []byte, _, _ int64, _ bool) {
 	case c.next >= len(c.urls) || string(u) != c.urls[c.next]:
 		c.bad = true
 	default:
-		c.spans = append(c.spans, cssAttrSpan{at: cssInsert{at: c.urlAt, semi: c.urlOpen}, u: c.next})
+		c.spans = append(c.spans, cssAttrSpan{at: cssInsert{at: c.urlAt, semi: c.refs.urlOpen}, u: c.next})
 		c.next++
 	}
 }
