@@ -173,8 +173,8 @@ func (t *treeState) clearToMarker() {
 	}
 }
 
-// dropReopen drops the last entry for key after the last marker (its end tag, or an
-// <a> start tag for an <a>, takes it out of the list).
+// dropReopen drops the last entry for key after the last marker: its end tag takes it
+// out of the list.
 func (t *treeState) dropReopen(key uint64) {
 	for j := t.nReopen - 1; j >= 0 && !t.reopen[j].marker; j-- {
 		if t.reopen[j].key == key {
@@ -196,7 +196,7 @@ func (t *treeState) popped(from int, one bool) {
 			if j == from && one {
 				n = 1
 			}
-			for range n {
+			for range min(n, maxReopen) { // no more markers than entries
 				t.clearToMarker()
 			}
 			lowMarker = j
