@@ -59,8 +59,22 @@
 		opener = null;
 		fit();
 	};
+	// A link opens on the keydown of Enter (the placeholders' settings link); the
+	// keypress of that same Enter, which the system may deliver a moment later,
+	// would then reach the settings' first control, and Enter on a checkbox submits
+	// its form: a choice the visitor never made. The key that opened the settings
+	// does nothing in them until it is released.
+	let enter = false, spent = false;
+	D.addEventListener('keydown', e => {
+		if (e.key == 'Enter' && !e.repeat) enter = true, spent = false;
+	}, true);
+	D.addEventListener('keyup', e => {
+		if (e.key == 'Enter') enter = spent = false;
+	}, true);
+	sr.addEventListener('keypress', e => spent && e.key == 'Enter' && e.preventDefault(), true);
 	const show = from => {
 		opener = from;
+		spent = enter;
 		ban.hidden = false;
 		reopened = true;
 		close.hidden = false;
