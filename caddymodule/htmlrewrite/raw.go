@@ -1,6 +1,9 @@
 package htmlrewrite
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // An HTML <script> without src, or a <style>, is held with its text until its end tag,
 // so that Block sees the whole of it before its start tag is decided. When it is longer
@@ -187,18 +190,21 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 		if r.raw.sc.inURL {
 			text = text[:r.raw.sc.urlStart-base]
 		}
-		if out, cat := r.keepActive(a, text, base); cat != "" {
+		if pieces, cat := r.keepActive(a, text, base); cat != "" {
 			r.raw.streaming, r.raw.cssOn = true, true
 			tag := r.markInert(all[:r.capTagLen], cat)
 			if !r.raw.sc.inURL {
-				r.replace(p, i, tag, out)
+				r.replaceKept(p, i, tag, pieces, nil)
 				return
 			}
 			if len(r.hold) == 0 {
 				r.flushTo(p, r.capStart)
 			}
-			r.write(tag)
-			r.write(out)
+			pieces[0] = tag
+			for _, b := range pieces {
+				r.write(b)
+			}
+			clear(pieces)
 			r.emitCapturedDrop(p, i, r.capTagLen+len(text))
 			r.capWhy = capURL
 			return
@@ -375,8 +381,8 @@ func (r *Rewriter) rawEnd(p []byte, i, textEnd int) {
 		text, base := all[r.capTagLen:textEnd:textEnd], r.capAbs()+int64(r.capTagLen)
 		r.styleURLs(text, base)
 		r.raw.sc.finish(r)
-		if out, cat := r.keepActive(a, text, base); cat != "" {
-			r.replace(p, i, r.markInert(all[:r.capTagLen], cat), out, all[textEnd:])
+		if pieces, cat := r.keepActive(a, text, base); cat != "" {
+			r.replaceKept(p, i, r.markInert(all[:r.capTagLen], cat), pieces, all[textEnd:])
 		} else if cat := r.ask(a, r.urls, text, false); cat != "" {
 			r.renameFor(all[:r.capTagLen], a)
 			r.replace(p, i, r.neutralise(all[:r.capTagLen], a, cat), r.inertImports(all[r.capTagLen:], r.capAbs()+int64(r.capTagLen)))
@@ -524,11 +530,13 @@ func (r *Rewriter) askCSSURL(a *analysis, urls []string, payload []byte, partial
 
 // keepActive decides a style whose text (its first byte at absolute offset base) is
 // held, URL by URL (r.cssSpans; the URLs before the first span's are its start tag's).
-// It returns the text with "data:," written before each URL Block holds back, and the
-// category of the first. cat is "" when Block holds back none of them, or when it would
-// still hold the style back without them (an attribute of the start tag, a marker in the
-// rest of the text): then the caller asks about the style whole.
-func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (out []byte, cat string) {
+// It returns the text in the pieces it is written in, "data:," before each URL Block
+// holds back (r.parts after its first entry, which is left for the start tag: no copy
+// of a text of up to 64 KiB is made for the output), and the category of the first.
+// cat is "" when Block holds back none of them, or when it would still hold the style
+// back without them (an attribute of the start tag, a marker in the rest of the
+// text): then the caller asks about the style whole. The pieces point into text.
+func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (pieces [][]byte, cat string) {
 	spans := r.cssSpans
 	if len(spans) == 0 || r.raw.manyURLs {
 		return nil, ""
@@ -545,9 +553,7 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (out []byte,
 	if cat == "" {
 		return nil, ""
 	}
-	// What the style would be held back for without the URLs made inert.
-	rest := make([]byte, 0, len(text))
-	out = make([]byte, 0, len(text)+16)
+	pieces = append(r.parts[:0], nil)
 	pos := 0
 	for _, s := range spans {
 		if !s.inert {
@@ -557,18 +563,40 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (out []byte,
 		if s.end >= 0 {
 			end = int(s.end - base)
 		}
-		rest = append(rest, text[pos:start]...)
-		out = append(out, text[pos:start]...)
-		out = append(out, "data:,"...)
-		out = append(out, text[start:end]...)
+		pieces = append(pieces, text[pos:start], dataComma, text[start:end])
 		pos = end
 	}
-	rest = append(rest, text[pos:]...)
-	out = append(out, text[pos:]...)
-	if r.ask(a, r.urls[:spans[0].u0], rest, false) != "" {
+	pieces = append(pieces, text[pos:])
+	r.parts = pieces
+	// What the style would be held back for without the URLs made inert: the text
+	// between them, put together in a pooled buffer.
+	rest := restPool.Get().(*[]byte)
+	b := (*rest)[:0]
+	for k := 1; k < len(pieces); k += 3 {
+		b = append(b, pieces[k]...)
+	}
+	held := r.ask(a, r.urls[:spans[0].u0], b, false) != ""
+	*rest = b[:0]
+	restPool.Put(rest)
+	if held {
 		return nil, ""
 	}
-	return out, cat
+	return pieces, cat
+}
+
+// restPool holds the buffers keepActive puts a style's text together in, without its
+// inert URLs, to ask about it: one is needed only for the moment of asking.
+var restPool = sync.Pool{New: func() any { b := make([]byte, 0, defaultMaxHold); return &b }}
+
+// replaceKept replaces the capture (reaching to i) with a style kept active: its start
+// tag marked inert, the pieces of its text (keepActive) and tail, then forgets the
+// pieces, which point into the capture.
+func (r *Rewriter) replaceKept(p []byte, i int, tag []byte, pieces [][]byte, tail []byte) {
+	pieces[0] = tag
+	parts := append(pieces, tail)
+	r.replace(p, i, parts...)
+	clear(parts)
+	r.parts = parts[:0]
 }
 
 // markInert is a style's start tag with data-consent="CAT" data-consent-inert after its

@@ -150,6 +150,7 @@ type Rewriter struct {
 	words    []attrWord
 	importAt []int64 // where the @import URLs of a style being decided start
 	cssSpans []cssSpan
+	parts    [][]byte // a style kept active, in the pieces it is written in (keepActive)
 	ca       cssAttrs // the URLs of a short CSS attribute (keepCSSAttrs)
 	saved    []frame
 	synth    []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
@@ -180,6 +181,7 @@ func (r *Rewriter) Reset(w io.Writer, cfg *Config) {
 		words:    r.words[:0],
 		importAt: r.importAt[:0],
 		cssSpans: r.cssSpans[:0],
+		parts:    r.parts[:0],
 		ca:       cssAttrs{sc: cssScanner{buf: r.ca.sc.buf[:0]}, spans: r.ca.spans[:0], held: r.ca.held[:0]},
 		saved:    r.saved[:0],
 		pend:     pending{tag: r.pend.tag[:0], out: r.pend.out[:0], text: r.pend.text[:0]},
