@@ -579,6 +579,7 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (pieces [][]
 	*rest = b[:0]
 	restPool.Put(rest)
 	if held {
+		clear(pieces)
 		return nil, ""
 	}
 	return pieces, cat
