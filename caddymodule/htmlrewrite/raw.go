@@ -200,11 +200,7 @@ func (r *Rewriter) rawOverflow(p []byte, i int) {
 			if len(r.hold) == 0 {
 				r.flushTo(p, r.capStart)
 			}
-			pieces[0] = tag
-			for _, b := range pieces {
-				r.write(b)
-			}
-			clear(pieces)
+			r.writeKept(tag, pieces)
 			r.emitCapturedDrop(p, i, r.capTagLen+len(text))
 			r.capWhy = capURL
 			return
@@ -531,8 +527,8 @@ func (r *Rewriter) askCSSURL(a *analysis, urls []string, payload []byte, partial
 // keepActive decides a style whose text (its first byte at absolute offset base) is
 // held, URL by URL (r.cssSpans; the URLs before the first span's are its start tag's).
 // It returns the text in the pieces it is written in, "data:," before each URL Block
-// holds back (r.parts after its first entry, which is left for the start tag: no copy
-// of a text of up to 64 KiB is made for the output), and the category of the first.
+// holds back (in r.parts: no copy of a text of up to 64 KiB is made for the output),
+// and the category of the first.
 // cat is "" when Block holds back none of them, or when it would still hold the style
 // back without them (an attribute of the start tag, a marker in the rest of the
 // text): then the caller asks about the style whole. The pieces point into text.
@@ -553,7 +549,7 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (pieces [][]
 	if cat == "" {
 		return nil, ""
 	}
-	pieces = append(r.parts[:0], nil)
+	pieces = r.parts[:0]
 	pos := 0
 	for _, s := range spans {
 		if !s.inert {
@@ -572,7 +568,7 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (pieces [][]
 	// between them, put together in a pooled buffer.
 	rest := restPool.Get().(*[]byte)
 	b := (*rest)[:0]
-	for k := 1; k < len(pieces); k += 3 {
+	for k := 0; k < len(pieces); k += 3 {
 		b = append(b, pieces[k]...)
 	}
 	held := r.ask(a, r.urls[:spans[0].u0], b, false) != ""
@@ -589,15 +585,23 @@ func (r *Rewriter) keepActive(a *analysis, text []byte, base int64) (pieces [][]
 // inert URLs, to ask about it: one is needed only for the moment of asking.
 var restPool = sync.Pool{New: func() any { b := make([]byte, 0, defaultMaxHold); return &b }}
 
-// replaceKept replaces the capture (reaching to i) with a style kept active: its start
-// tag marked inert, the pieces of its text (keepActive) and tail, then forgets the
-// pieces, which point into the capture.
+// writeKept writes a style kept active: its start tag marked inert and the pieces of
+// its text (keepActive), then forgets the pieces, which point into the capture.
+func (r *Rewriter) writeKept(tag []byte, pieces [][]byte) {
+	r.write(tag)
+	for _, b := range pieces {
+		r.write(b)
+	}
+	clear(pieces)
+}
+
+// replaceKept replaces the capture (reaching to i) with a style kept active and tail.
 func (r *Rewriter) replaceKept(p []byte, i int, tag []byte, pieces [][]byte, tail []byte) {
-	pieces[0] = tag
-	parts := append(pieces, tail)
-	r.replace(p, i, parts...)
-	clear(parts)
-	r.parts = parts[:0]
+	if len(r.hold) == 0 && p != nil {
+		r.flushTo(p, r.capStart) // as replace does, before what replaces the capture
+	}
+	r.writeKept(tag, pieces)
+	r.replace(p, i, tail)
 }
 
 // markInert is a style's start tag with data-consent="CAT" data-consent-inert after its
