@@ -122,6 +122,10 @@ var sinkCases = []sinkCase{
 	{name: "style-element-url-after-limit", kind: "markup", page: `<style>` + strings.Repeat(".pad { color: red }\n", 4<<10) + `body { background-image: url({T}/p.gif) }</style>`, after: "released"},
 	// Start tags longer than the 64 KiB the proxy holds: what loads is still
 	// checked, attribute by attribute.
+	// Held scripts a browser never fetches (a type with parameters is a data
+	// block; nomodule) fire neither load nor error: the tracker after them
+	// must still be released.
+	{name: "scripts-never-run-then-tracker", kind: "markup", page: `<script type="text/javascript; charset=utf-8" src="{T}/never.js"></script><script nomodule src="{T}/never-nomodule.js"></script><script src="{T}/x.js"></script>`, after: "released"},
 	{name: "long-tag-img-src-after-limit", kind: "markup", page: `<img data-x="` + strings.Repeat("x", 70<<10) + `" src="{T}/p.gif" alt="">`, after: "released"},
 	{name: "long-tag-img-src-past-limit", kind: "markup", page: `<img src="{T}/p.gif?` + strings.Repeat("x", 70<<10) + `" alt="">`, after: "released"},
 	{name: "long-tag-style-after-limit", kind: "markup", page: `<div data-x="` + strings.Repeat("x", 70<<10) + `" style="background-image: url({T}/p.gif)">x</div>`, after: "released"},
@@ -546,6 +550,13 @@ func TestSinkMatrix(t *testing.T) {
 			}
 			if c.stored == "" && !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(token)) > 0 }) {
 				t.Errorf("after accept the tracker received nothing (%s)", c.after)
+				// What a rare failure needs to be understood, on every failure.
+				state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({url: location.href, granted: window.consentgate && consentgate.granted(), cookie: document.cookie,
+					held: [...document.querySelectorAll('[data-consent]')].map(e => e.outerHTML.slice(0, 300)),
+					scripts: [...document.scripts].map(e => e.outerHTML.slice(0, 200)),
+					resources: performance.getEntriesByType('resource').map(e => e.name)})`))
+				all := s.trackerHits("")
+				t.Logf("page state: %s; the last tracker hits: %q", state, all[max(0, len(all)-20):])
 				if os.Getenv("SINKS_DEBUG") != "" {
 					dom, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 					t.Logf("DOM: %s", dom)

@@ -563,7 +563,9 @@ if (!window.consentgate) {
 
 	// A grant activates what it allows in document order (then what was held
 	// while not in the document), one after the other: a script runs after the
-	// scripts before it have loaded and run; other elements get their
+	// scripts before it have loaded and run (or failed to; one the browser
+	// never fetches is not waited for, and one that throws does not stop the
+	// rest); other elements get their
 	// attributes back (a media element reloads its sources). The attributes
 	// are set through the guard again, so what another refused category
 	// still holds stays held.
@@ -624,7 +626,22 @@ if (!window.consentgate) {
 			else n.onload = n.onerror = r;
 			put();
 			e.replaceWith(n);
+			// A script the browser does not fetch fires neither event: the
+			// next must not wait for it for ever.
+			if (!fetches(n, t)) r();
 		});
+	};
+	// fetches: whether a fresh external script fetches (and so fires load or
+	// error), as the browser decides: a classic script or a module (the
+	// server also holds a type with parameters, "text/javascript;
+	// charset=utf-8", which no browser runs, and a nomodule script), not a
+	// classic script marked nomodule or bound to another event than the
+	// window's load (for/event), not held again for a category still refused.
+	const JS = /^(|module|(text|application)\/(x-)?(java|ecma)script|text\/javascript1\.[0-5]|text\/(jscript|livescript))$/i;
+	const fetches = (n, t) => {
+		const g = k => n.getAttribute(k), l = g('language'), ty = (t != null ? t : l ? 'text/' + l : '').trim(), f = g('for'), v = g('event');
+		// (Of the types JS accepts only module starts with m.)
+		return !n.hasAttribute(DC) && JS.test(ty) && (/^m/i.test(ty) || g('nomodule') == null && (f == null || v == null || /^\s*window\s*$/i.test(f) && /^\s*onload(\(\))?\s*$/i.test(v)));
 	};
 	// The CSS attributes: style and SVG's presentation attributes.
 	const CA = 'style fill stroke filter mask clip-path marker-start marker-mid marker-end cursor'.split(' ');
@@ -646,7 +663,7 @@ if (!window.consentgate) {
 	const act = () => {
 		const l = [...D.querySelectorAll('[' + DC + ']')];
 		held.forEach(e => e.isConnected || l.push(e));
-		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f), Promise.resolve()).then(giveCSS);
+		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f).catch(() => {}), Promise.resolve()).then(giveCSS);
 	};
 
 	// Deletion: a cookie that may not be kept is expired in every variant this
