@@ -243,10 +243,14 @@ func TestOverLimit(t *testing.T) {
 		calls: []string{`img "track.gif"`},
 	}, {
 		// An attribute of the rest that is itself longer than the limit.
+		// A data: image cut by the limit loads from no host, decided on "data:"; a data:
+		// document (an iframe's src) cut by it is undecided, since its payload is what
+		// loads: held back as partial (FuzzSmallHold found it let through on "data:").
 		name:  "long attributes after the limit",
-		in:    `<iframe data-x="` + long + `" src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" src='//track.example/?` + long + `'>`,
-		want:  `<iframe data-x="` + long + `" src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" data-consent="c" data-consent-src='//track.example/?` + long + `'>`,
-		calls: []string{`iframe "data:"`, `img "//track.example/"`},
+		in:    `<iframe data-x="` + long + `" src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" src="data:image/gif;base64,` + long + `" alt=""><img data-x="` + long + `" src='//track.example/?` + long + `'>`,
+		want:  `<iframe data-x="` + long + `" data-consent="p" data-consent-src="data:text/html,` + long + `" title=t></iframe><img data-x="` + long + `" src="data:image/gif;base64,` + long + `" alt=""><img data-x="` + long + `" data-consent="c" data-consent-src='//track.example/?` + long + `'>`,
+		calls: []string{`iframe partial`, `img "data:"`, `img "//track.example/"`},
+		debug: true,
 	}, {
 		name: "an attribute without a value is not asked about",
 		in:   `<iframe data-x="` + long + `" src width=1></iframe>`,
