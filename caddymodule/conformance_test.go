@@ -113,6 +113,8 @@ func TestResponseConformance(t *testing.T) {
 		{name: "upstream gzip, decoded and compressed again", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{bigPage}, rewritten: true, coding: "gzip"},
 		{name: "upstream gzip, client takes none", headers: withHeaders(navHeaders, "Accept-Encoding: identity"), up: []string{"Content-Type: text/html"}, upCoded: "gzip", writes: []string{bigPage}, rewritten: true},
 		{name: "upstream gzip, gzip (two layers)", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, upCoded: "gzip, gzip", writes: []string{page}, rewritten: true, coding: "gzip"},
+		{name: "upstream gzip twice, in two lines, client takes none", headers: withHeaders(navHeaders, "Accept-Encoding: identity"), up: []string{"Content-Type: text/html"}, upCoded: "gzip\ngzip", writes: []string{page}, rewritten: true},
+		{name: "Content-Disposition inline is shown: a page", headers: navHeaders, up: []string{"Content-Type: text/html", `Content-Disposition: inline; filename="page.html"`}, writes: []string{page}, rewritten: true, coding: "zstd"},
 		{name: "unknown coding: read raw, as browsers render it", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Encoding: x-custom"}, writes: []string{page}, rewritten: true, coding: "x-custom"},
 		{name: "HTML without Sec-Fetch but a browser's Accept", headers: []string{"Accept: text/html,*/*;q=0.8", "Accept-Encoding: gzip"}, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "gzip"},
 		{name: "inner encode: route { cookie_consent; encode gzip }", site: "inner", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: []string{bigPage}, rewritten: true, coding: "gzip"},
@@ -126,13 +128,19 @@ func TestResponseConformance(t *testing.T) {
 			}},
 
 		// Never rewritten.
-		{name: "fetch (Sec-Fetch-Dest: empty) of an HTML fragment", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: cors", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment}},
+		{name: "fetch (Sec-Fetch-Dest: empty) of an HTML fragment", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: cors", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment},
+			vary: []string{"Sec-Fetch-Dest"}},
+		{name: "prefetch of a cacheable page: a cache must not give it to a navigation", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: no-cors", "Sec-Purpose: prefetch", "Accept: */*"}, up: []string{"Content-Type: text/html", "Cache-Control: public, max-age=600"}, writes: []string{page},
+			vary: []string{"Sec-Fetch-Dest"}},
+		{name: "Content-Disposition attachment: saved, not shown", headers: navHeaders, up: []string{"Content-Type: text/html; charset=utf-8", `Content-Disposition: attachment; filename="invoice.html"`}, writes: []string{page}, coding: "zstd"},
+		{name: "Content-Disposition ATTACHMENT, no filename", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Disposition:  ATTACHMENT "}, writes: []string{page}, coding: "zstd"},
 		{name: "jQuery XHR (X-Requested-With) of an HTML fragment", headers: []string{"X-Requested-With: XMLHttpRequest", "Accept: text/html, */*; q=0.01"}, up: []string{"Content-Type: text/html; charset=UTF-8"}, writes: []string{fragment}},
 		{name: "admin-ajax's bare 0", headers: []string{"X-Requested-With: XMLHttpRequest", "Accept: */*"}, up: []string{"Content-Type: text/html; charset=UTF-8"}, writes: []string{"0"}},
 		{name: "no Sec-Fetch, HTML Accept, a fragment body", headers: []string{"Accept: text/html"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment}},
 		{name: "no Sec-Fetch, HTML Accept, a bare 0", headers: []string{"Accept: text/html"}, up: []string{"Content-Type: text/html"}, writes: []string{"0"}},
 		{name: "script destination", headers: []string{"Sec-Fetch-Dest: script", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{page}},
-		{name: "curl's default Accept", headers: []string{"Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{page}},
+		{name: "curl's default Accept", headers: []string{"Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{page},
+			vary: []string{"Sec-Fetch-Dest", "Accept", "X-Requested-With"}},
 		{name: "HEAD", site: "bare", method: "HEAD", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Length: 1234", "ETag: \"v1\""},
 			check: func(t *testing.T, res *http.Response, _ string) {
 				if res.Header.Get("ETag") != `"v1"` || res.Header.Get("Content-Length") != "1234" {
@@ -356,9 +364,10 @@ func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conform
 	}
 	writes := row.writes
 	if row.upCoded != "" {
-		hdr.Set("Content-Encoding", row.upCoded)
+		// A line break in upCoded: one Content-Encoding line each.
+		hdr["Content-Encoding"] = strings.Split(row.upCoded, "\n")
 		body := []byte(strings.ReplaceAll(strings.Join(writes, ""), flushMark, ""))
-		for _, c := range strings.Split(row.upCoded, ",") {
+		for _, c := range strings.FieldsFunc(row.upCoded, func(r rune) bool { return r == ',' || r == '\n' }) {
 			body = encodeBody(t, strings.TrimSpace(c), body)
 		}
 		writes = split(string(body), 1000, false)

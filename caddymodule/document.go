@@ -255,3 +255,13 @@ func acceptsEncoding(header []string, coding string) bool {
 	}
 	return false
 }
+
+// isAttachment reports whether a Content-Disposition value makes the browser
+// save the body instead of showing it: its type is "attachment" (RFC 6266).
+// Another type, unknown or malformed, counts as shown: a page that is shown
+// unrewritten would let its trackers in, a file that is saved rewritten only
+// carries our insertions.
+func isAttachment(v string) bool {
+	t, _, _ := strings.Cut(v, ";")
+	return strings.EqualFold(strings.Trim(t, " \t"), "attachment")
+}

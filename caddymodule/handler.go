@@ -65,8 +65,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // narrowAcceptEncoding offers the upstream (or an encode handler after us)
 // only the codings we decode cheaply and compress again: gzip, else zstd,
-// else none — then Go's transport asks the upstream for gzip itself and
-// decodes it transparently.
+// else identity.
 func narrowAcceptEncoding(r *http.Request) {
 	ae := r.Header["Accept-Encoding"]
 	switch {
@@ -75,7 +74,11 @@ func narrowAcceptEncoding(r *http.Request) {
 	case acceptsEncoding(ae, "zstd"):
 		r.Header.Set("Accept-Encoding", "zstd")
 	default:
-		delete(r.Header, "Accept-Encoding")
+		// Said, not left out: without the header Go's transport asks for gzip
+		// itself and takes one layer off before we see the body, with every
+		// Content-Encoding line (a body gzipped twice, in two lines, would
+		// reach the rewriter still gzipped and unlabelled).
+		r.Header.Set("Accept-Encoding", "identity")
 	}
 }
 

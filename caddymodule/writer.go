@@ -98,6 +98,9 @@ func (rw *responseWriter) mayBeDocument() bool {
 	if cl := first(hdr, "Content-Length"); cl == "0" {
 		return false
 	}
+	if isAttachment(first(hdr, "Content-Disposition")) {
+		return false // saved, not shown: the file must stay as the site made it
+	}
 	if _, typed := hdr["Content-Type"]; !typed {
 		// Sniffed from the first bytes, as net/http will; a compressed body
 		// net/http does not sniff.
@@ -320,10 +323,15 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	if rw.nav != notNavigation {
-		if essence, _, ok := mimeType(hdr["Content-Type"]); ok && isHTMLType(essence) {
-			// Rewritten or not depends on what the request was for.
-			addVary(hdr, "Sec-Fetch-Dest")
+	if essence, _, ok := mimeType(hdr["Content-Type"]); ok && isHTMLType(essence) {
+		// Rewritten or not depends on what the request was for, on both sides:
+		// a cache that kept the page a fetch or a prefetch got (as it came,
+		// trackers and all) must not serve it to a navigation. Without
+		// Sec-Fetch-Dest, Accept and X-Requested-With decide (navigationOf).
+		addVary(hdr, "Sec-Fetch-Dest")
+		if first(rw.r.Header, "Sec-Fetch-Dest") == "" {
+			addVary(hdr, "Accept")
+			addVary(hdr, "X-Requested-With")
 		}
 	}
 	if rewrite {
@@ -372,8 +380,27 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 	}
 	if expiring {
 		var expire []string
+		// Each name once, linearly: a client may send thousands of cookies
+		// where the server allows large headers. A set only for many (most
+		// requests refuse a few); and names past what one response expires
+		// (maxExpiries headers in all) are not looked at.
+		var seen map[string]bool
+		if len(rw.refused)+len(keptNames) > 32 {
+			seen = make(map[string]bool, len(keptNames)+maxExpiries)
+			for _, name := range keptNames {
+				seen[name] = true
+			}
+		}
 		for i, name := range rw.refused {
-			if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
+			if len(expire) == maxExpiries {
+				break
+			}
+			if seen != nil {
+				if seen[name] {
+					continue
+				}
+				seen[name] = true
+			} else if slices.Contains(keptNames, name) || slices.Contains(rw.refused[:i], name) {
 				continue
 			}
 			h.decided(rw.r, "cookie", name, rw.classes.classify(h.classifier, name), "expired", 0)
