@@ -89,7 +89,7 @@ func (h *Handler) expiries(r *http.Request, names []string, limit int) []string 
 	}
 	secure := visitorSecure(r)
 	domains := cookieDomains(visitorHost(r))
-	if d := strings.TrimPrefix(h.policy.Consent.Domain, "."); d != "" && !containsFold(domains, d) {
+	if d := strings.TrimPrefix(h.consentDomain(r), "."); d != "" && !containsFold(domains, d) {
 		domains = append(domains, d)
 	}
 	paths := cookiePaths(h.pagePath(r))

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +29,13 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest str
 		case http.MethodGet, http.MethodHead:
 			h.writeConsentJSON(w, http.StatusOK, h.readConsent(r))
 		case http.MethodPost:
+			if h.Source != sourceOwn {
+				// The site's consent manager holds the choice (SPEC §4): one
+				// recorded here would not be enforced, and its record would
+				// misstate the consent.
+				http.Error(w, "consent is read from the site's consent manager ("+h.Source+"): make the choice there", http.StatusConflict)
+				return
+			}
 			h.postConsent(w, r)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, POST")
@@ -41,6 +51,11 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest str
 	case "/report":
 		h.postReport(w, r)
 	case "/guard.js", "/banner.js", "/banner.css":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		h.serveAsset(w, r, rest[1:])
 	default:
 		http.NotFound(w, r)
@@ -87,7 +102,7 @@ func (h *Handler) serveDeclaration(w http.ResponseWriter, r *http.Request, asJSO
 	nonce := newNonce()
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
 	var buf bytes.Buffer
-	if err := declaration.Page(&buf, h.policy, h.bundle, lang, h.readConsent(r), h.PathPrefix, nonce); err != nil {
+	if err := declaration.Page(&buf, h.policy, h.bundle, lang, h.readConsent(r), h.PathPrefix, nonce, h.Source == sourceOwn); err != nil {
 		h.logger.Error("rendering the declaration", zap.Error(err))
 		http.Error(w, "the declaration could not be rendered", http.StatusInternalServerError)
 		return
@@ -144,25 +159,38 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 	returnTo := ""
 	if isJSON {
 		var in struct {
-			Choice     string   `json:"choice"`
-			Categories []string `json:"categories"`
+			Choice     string    `json:"choice"`
+			Categories *[]string `json:"categories"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			http.Error(w, "bad consent JSON: "+err.Error(), http.StatusBadRequest)
+		dec := json.NewDecoder(r.Body)
+		if err := dec.Decode(&in); err != nil {
+			badBody(w, "bad consent JSON", err)
 			return
 		}
+		if err := dec.Decode(&struct{}{}); err != io.EOF {
+			badBody(w, "bad consent JSON", errors.New("more than one JSON value"))
+			return
+		}
+		// A choice says what it is: a choice name, or the categories (a custom
+		// choice names them, none being a choice too). {} or null is none.
+		var categories []string
+		if in.Categories != nil {
+			categories = *in.Categories
+		}
 		var ok bool
-		if granted, ok = h.choiceSet(in.Choice, in.Categories, true); !ok {
-			http.Error(w, `choice must be accept_all, reject_all or custom (or give "categories")`, http.StatusBadRequest)
+		if granted, ok = h.choiceSet(in.Choice, categories, in.Categories != nil); !ok {
+			http.Error(w, `choice must be accept_all, reject_all, or custom with "categories" (or give "categories" alone)`, http.StatusBadRequest)
 			return
 		}
 	} else {
 		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad consent form: "+err.Error(), http.StatusBadRequest)
+			badBody(w, "bad consent form", err)
 			return
 		}
 		var ok bool
-		if granted, ok = h.choiceSet(r.PostForm.Get("choice"), r.PostForm["category"], false); !ok {
+		// A form always names its choice (the buttons do).
+		choice := r.PostForm.Get("choice")
+		if granted, ok = h.choiceSet(choice, r.PostForm["category"], choice != ""); !ok {
 			http.Error(w, "choice must be accept_all, reject_all or custom", http.StatusBadRequest)
 			return
 		}
@@ -177,7 +205,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		cons.ID = prev.ID
 	}
 	hdr := w.Header()
-	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r)))
+	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r), h.consentDomain(r)))
 	refused := h.refusedRequestCookies(r, cons)
 	for _, name := range refused {
 		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired", 0)
@@ -202,27 +230,41 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 }
 
-// choiceSet turns a choice into the granted set. A JSON body may give the
-// categories alone.
-func (h *Handler) choiceSet(choice string, categories []string, jsonBody bool) (policy.Set, bool) {
+// choiceSet turns a choice into the granted set. listed says the categories
+// were given: a form lists only the boxes ticked (none is a custom choice
+// too), a JSON body must name them for custom and may give them alone.
+func (h *Handler) choiceSet(choice string, categories []string, listed bool) (policy.Set, bool) {
 	switch choice {
 	case "accept_all":
 		return h.policy.All(), true
 	case "reject_all":
 		return 1, true
 	case "custom":
-		return h.policy.SetOf(categories), true
+		if listed {
+			return h.policy.SetOf(categories), true
+		}
 	case "":
-		if jsonBody {
+		if listed {
 			return h.policy.SetOf(categories), true
 		}
 	}
 	return 0, false
 }
 
+// badBody answers a body that could not be read: 413 when it was too large,
+// else 400.
+func badBody(w http.ResponseWriter, what string, err error) {
+	status := http.StatusBadRequest
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		status = http.StatusRequestEntityTooLarge
+	}
+	http.Error(w, what+": "+err.Error(), status)
+}
+
 // consentCookie is the Set-Cookie of the consent cookie: readable by scripts
-// (the banner and the backend may read it), site-wide, Lax.
-func (h *Handler) consentCookie(value string, secure bool) string {
+// (the banner and the backend may read it), site-wide, Lax; on domain when
+// one is given.
+func (h *Handler) consentCookie(value string, secure bool, domain string) string {
 	c := h.policy.Consent
 	var b strings.Builder
 	b.WriteString(c.Name)
@@ -230,9 +272,9 @@ func (h *Handler) consentCookie(value string, secure bool) string {
 	b.WriteString(value)
 	b.WriteString("; Path=/; Max-Age=")
 	b.WriteString(strconv.FormatInt(c.MaxAge.Seconds(), 10))
-	if c.Domain != "" {
+	if domain != "" {
 		b.WriteString("; Domain=")
-		b.WriteString(c.Domain)
+		b.WriteString(domain)
 	}
 	b.WriteString("; SameSite=Lax")
 	if secure {
@@ -261,13 +303,19 @@ func (h *Handler) refusedRequestCookies(r *http.Request, cons policy.Consent) []
 }
 
 // sameOrigin refuses what a browser marks as cross-site and any foreign
-// Origin ("null" included: an opaque origin is not this site).
+// Origin ("null" included: an opaque origin is not this site). A client that
+// sends neither (an old browser) is judged by its Referer, when it sends one.
 func sameOrigin(r *http.Request) bool {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site == "cross-site" {
 		return false
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
+		if ref := r.Referer(); site == "" && ref != "" {
+			u, err := url.Parse(ref)
+			return err == nil && strings.EqualFold(u.Host, visitorHost(r))
+		}
 		return true
 	}
 	u, err := url.Parse(origin)
@@ -300,4 +348,26 @@ func isLocalPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// consentDomain is the policy's consent.domain when the visitor's host is
+// that domain or under it, else "" (a host-only cookie). A browser drops a
+// cookie whose Domain does not cover the page's host: on a staging host, an
+// alias or an address, the choice would never stick and the banner would
+// come back on every page.
+func (h *Handler) consentDomain(r *http.Request) string {
+	d := h.policy.Consent.Domain
+	if d == "" {
+		return ""
+	}
+	host := visitorHost(r)
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		host = hh
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	bare := strings.ToLower(strings.TrimPrefix(d, "."))
+	if host == bare || strings.HasSuffix(host, "."+bare) {
+		return d
+	}
+	return ""
 }

@@ -3,7 +3,9 @@ package caddymodule
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +27,10 @@ func TestConsentEndpointRefusesCrossSite(t *testing.T) {
 		{"foreign origin", []string{"Origin: https://evil.example"}, http.StatusForbidden},
 		{"opaque origin", []string{"Origin: null"}, http.StatusForbidden},
 		{"other port", []string{"Origin: http://127.0.0.1:1"}, http.StatusForbidden},
+		// A browser too old for Origin and Sec-Fetch-Site on a form post is
+		// judged by its Referer.
+		{"no Origin, foreign Referer", []string{"Referer: https://evil.example/page"}, http.StatusForbidden},
+		{"no Origin, own Referer", []string{"Referer: " + p.base + "/page"}, http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := postChoice(t, p, form, tc.headers...)
@@ -147,5 +153,102 @@ func TestEndpointMethodsAndUnknownPaths(t *testing.T) {
 	}
 	if res, _ := p.do(t, "POST", "/_consent/consent", strings.NewReader("{"), "Content-Type: application/json"); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad JSON: %d", res.StatusCode)
+	}
+	// A JSON body that makes no choice is refused, not recorded as a refusal.
+	for body, want := range map[string]int{
+		`{}`:                  http.StatusBadRequest,
+		`null`:                http.StatusBadRequest,
+		`{"choice":"custom"}`: http.StatusBadRequest,
+		`{"categories":[]}{"categories":["marketing"]}`:  http.StatusBadRequest,
+		`{"categories":[]}`:                              http.StatusOK,
+		`{"choice":"custom","categories":["marketing"]}`: http.StatusOK,
+		`{"choice":"reject_all"}`:                        http.StatusOK,
+	} {
+		res, _ := p.do(t, "POST", "/_consent/consent", strings.NewReader(body), "Content-Type: application/json")
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", body, res.StatusCode, want)
+		}
+		if want != http.StatusOK && len(res.Header.Values("Set-Cookie")) > 0 {
+			t.Errorf("%s set cookies: %q", body, res.Header.Values("Set-Cookie"))
+		}
+	}
+	// Too large: 413, as the report endpoint answers.
+	big := url.Values{"choice": {"reject_all"}, "pad": {strings.Repeat("x", 20<<10)}}
+	if res := postChoice(t, p, big); res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 20 KiB form: %d, want 413", res.StatusCode)
+	}
+	// The assets are GET and HEAD only, like every other endpoint.
+	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {
+		res, _ := p.do(t, m, "/_consent/guard.js", nil)
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s guard.js: %d, Allow %q", m, res.StatusCode, res.Header.Get("Allow"))
+		}
+	}
+	if res, _ := p.do(t, "HEAD", "/_consent/banner.css", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("HEAD banner.css: %d", res.StatusCode)
+	}
+}
+
+// TestConsentEndpointUnderAnotherSource: when the site's consent manager holds
+// the choice, a choice posted here would not be enforced: refused (409), with
+// no cookie and no record; the declaration shows the consent but no forms.
+func TestConsentEndpointUnderAnotherSource(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), "source cookiebot\n\t\tbanner off"))
+	res := postChoice(t, p, url.Values{"choice": {"accept_all"}})
+	if res.StatusCode != http.StatusConflict || len(res.Header.Values("Set-Cookie")) > 0 {
+		t.Errorf("POST /consent under source cookiebot: %d, Set-Cookie %q; want 409 and none", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	if res, _ := p.do(t, "GET", "/_consent/consent", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("GET /consent: %d", res.StatusCode)
+	}
+	res, body := p.do(t, "GET", "/_consent/declaration", nil)
+	if res.StatusCode != http.StatusOK || strings.Contains(body, "<form") {
+		t.Errorf("declaration: %d, forms in it: %v", res.StatusCode, strings.Contains(body, "<form"))
+	}
+	if n := len(p.logs(t, "http.handlers.cookie_consent.records", "")); n != 0 {
+		t.Errorf("%d consent records", n)
+	}
+}
+
+// TestConsentCookieDomainOnlyWhereItApplies: consent.domain is written only
+// for a host under it; elsewhere (a staging host, an address) the cookie is
+// host-only, or the browser would drop it and the banner never go away.
+func TestConsentCookieDomainOnlyWhereItApplies(t *testing.T) {
+	base, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := strings.Replace(string(base), "categories:\n", "consent:\n  domain: .example.test\ncategories:\n", 1)
+	if pol == string(base) {
+		t.Fatal("the test policy changed shape")
+	}
+	h := &Handler{}
+	h.setPolicyPath(writePolicy(t, pol))
+	h = provisionHandler(t, h)
+	for host, want := range map[string]string{
+		"www.example.test":      "; Domain=.example.test",
+		"example.test:8443":     "; Domain=.example.test",
+		"shop.EXAMPLE.test.":    "; Domain=.example.test",
+		"127.0.0.1:8080":        "",
+		"staging.example.other": "",
+		"notexample.test":       "",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://"+host+"/_consent/consent", strings.NewReader(`{"choice":"accept_all"}`))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.postConsent(w, r)
+		var got string
+		for _, v := range w.Result().Header.Values("Set-Cookie") {
+			if strings.HasPrefix(v, "cookie_consent=") {
+				got = v
+			}
+		}
+		if got == "" {
+			t.Fatalf("%s: no consent cookie (%d)", host, w.Code)
+		}
+		if has := strings.Contains(got, "; Domain="); has != (want != "") || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want Domain %q", host, got, want)
+		}
 	}
 }

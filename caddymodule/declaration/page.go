@@ -17,12 +17,13 @@ var pageSource string
 
 var pageTemplate = template.Must(template.New("page").Parse(pageSource))
 
-// Page renders the declaration page in lang, with the visitor's consent and
-// forms that post a new choice to prefix+"/consent". A page under a strict
+// Page renders the declaration page in lang, with the visitor's consent and,
+// when forms, forms that post a new choice to prefix+"/consent" (none when
+// the site's own consent manager takes the choices). A page under a strict
 // Content-Security-Policy can only style itself with a nonce, so the <style>
 // block is written only when nonce is given; without it the page is plain
 // HTML that reads well unstyled. The page has no script.
-func Page(w io.Writer, p *policy.Policy, t Texts, lang string, cons policy.Consent, prefix, nonce string) error {
+func Page(w io.Writer, p *policy.Policy, t Texts, lang string, cons policy.Consent, prefix, nonce string, forms bool) error {
 	r := newRenderer(p, t, lang)
 	v := r.view()
 	v.Style, v.Nonce = nonce != "", nonce
@@ -34,6 +35,9 @@ func Page(w io.Writer, p *policy.Policy, t Texts, lang string, cons policy.Conse
 	}
 	if !p.NoticeOnly {
 		v.Consent = r.consentView(cons, prefix)
+		if !forms {
+			v.Consent.Action = ""
+		}
 	}
 	return render(w, v)
 }

@@ -31,7 +31,7 @@ func given(p *policy.Policy) policy.Consent {
 func page(t testing.TB, p *policy.Policy, lang string, cons policy.Consent, nonce string) (string, *html.Node) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Page(&b, p, testTexts{}, lang, cons, "/_consent", nonce); err != nil {
+	if err := Page(&b, p, testTexts{}, lang, cons, "/_consent", nonce, true); err != nil {
 		t.Fatal(err)
 	}
 	return b.String(), parseHTML(t, b.String())
@@ -249,7 +249,7 @@ func equalMaps(a, b map[string]string) bool {
 func TestPageForms(t *testing.T) {
 	p := loadExample(t, "almi")
 	var b bytes.Buffer
-	if err := Page(&b, p, testTexts{}, "en", policy.NoChoice(), "/cc", ""); err != nil {
+	if err := Page(&b, p, testTexts{}, "en", policy.NoChoice(), "/cc", "", true); err != nil {
 		t.Fatal(err)
 	}
 	doc := parseHTML(t, b.String())
