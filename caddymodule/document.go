@@ -265,3 +265,23 @@ func isAttachment(v string) bool {
 	t, _, _ := strings.Cut(v, ";")
 	return strings.EqualFold(strings.Trim(t, " \t"), "attachment")
 }
+
+// isHTMLTyped: the MIME type of these Content-Type lines is HTML.
+func isHTMLTyped(values []string) bool {
+	essence, _, ok := mimeType(values)
+	return ok && isHTMLType(essence)
+}
+
+// mentionsHTM is a cheap filter before isHTMLTyped on every response: an
+// HTML type (text/html, application/xhtml+xml) has "htm" in it, in any case;
+// a JSON or image type has not.
+func mentionsHTM(values []string) bool {
+	for _, v := range values {
+		for i := 0; i+3 <= len(v); i++ {
+			if v[i]|0x20 == 'h' && v[i+1]|0x20 == 't' && v[i+2]|0x20 == 'm' {
+				return true
+			}
+		}
+	}
+	return false
+}

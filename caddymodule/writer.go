@@ -323,7 +323,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	if essence, _, ok := mimeType(hdr["Content-Type"]); ok && isHTMLType(essence) {
+	if ct := hdr["Content-Type"]; mentionsHTM(ct) && isHTMLTyped(ct) {
 		// Rewritten or not depends on what the request was for, on both sides:
 		// a cache that kept the page a fetch or a prefetch got (as it came,
 		// trackers and all) must not serve it to a navigation. Without
