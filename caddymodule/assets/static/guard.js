@@ -203,7 +203,9 @@ if (!window.consentgate) {
 			at(e, DC + '-' + x[0], x[1]);
 			at(e, x[0]);
 		});
-		held.add(e);
+		// Bounded (a page that keeps making pixels for hours): one held past
+		// that is still found by its attribute if it is in the document.
+		held.size < 1e4 && held.add(e);
 		changed++;
 	};
 	// late: the element is in the document already (seen by the observer),
