@@ -146,11 +146,18 @@ if (!window.consentgate) {
 
 	// The attributes that load something, by element (SVG names as they are
 	// spelt); style and background load on any element.
-	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc'};
-	const SEL = Object.keys(T) + ',style,template,[style],[background]', FR = /^(i?frame|object|embed)$/;
+	// (A <base> moves every relative URL; SMIL's <set>/<animate> may write
+	// an href.) The CSS attributes, style and SVG's presentation attributes,
+	// load on any element.
+	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc', base: 'href', set: 'to', animate: 'to from by values', meta: 'content'};
+	const CA = 'style fill stroke filter mask clip-path marker-start marker-mid marker-end cursor'.split(' ');
+	const SEL = Object.keys(T) + ',template,[background],' + CA.map(k => '[' + k + ']'), FR = /^(i?frame|object|embed)$/;
 	for (const k in T) T[k] = T[k].split(' ');
-	const loads = (tag, k) => k == 'style' || k == 'background' || (T[tag] || []).includes(k);
-	const valCat = (tag, k, v, b) => k == 'style' ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping/.test(k) ? v.split(/[\s,]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
+	const loads = (tag, k) => CA.includes(k) || k == 'background' || (T[tag] || []).includes(k);
+	// (A <meta> refresh's content is "N; url=X"; a browser acts on it when
+	// it is inserted. Another meta loads nothing.)
+	const refresh = e => e.localName != 'meta' || /^\s*refresh\s*$/i.test(e.getAttribute('http-equiv'));
+	const valCat = (tag, k, v, b) => tag == 'meta' ? srcCat(v.replace(/^\s*[\d.]*\s*[;,]?\s*(url\s*=\s*)?["']?|["']?\s*$/gi, ''), b) : CA.includes(k) ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping|values/.test(k) ? v.split(/[\s,;]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
 	// str reads a value once, as the browser will: a Trusted Types value by
 	// its own content (it is passed on as it is), anything else as a string.
 	const TTs = ['HTML', 'Script', 'ScriptURL'].map(n => W['Trusted' + n] && W['Trusted' + n].prototype.toString).filter(Boolean);
@@ -169,7 +176,7 @@ if (!window.consentgate) {
 	const parts = (e, late) => {
 		const tag = e.localName, l = [];
 		let c;
-		if (e.hasAttribute(DC)) return;
+		if (e.hasAttribute(DC) || !refresh(e)) return;
 		for (const a of e.attributes) {
 			const x = loads(tag, a.localName) && valCat(tag, a.localName, a.value, e.baseURI);
 			if (x) c = c || x, l.push([a.name, a.value]);
@@ -236,7 +243,7 @@ if (!window.consentgate) {
 	const attr = (e, n, x) => {
 		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
 		if (k == 'type' && TX.test(tag) && !live(e)) return at(e, DC + '-type', v);
-		const c = loads(tag, k) && valCat(tag, k, v, e.baseURI);
+		const c = loads(tag, k) && refresh(e) && valCat(tag, k, v, e.baseURI);
 		if (drop(c, tag)) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
 	};
@@ -247,13 +254,15 @@ if (!window.consentgate) {
 	// once); a string with nothing to hold is passed on as it was. Only a
 	// string that can load something is parsed (a parse costs time and
 	// repeats the page's CSP violation reports).
-	const clean = x => {
-		const h = str(x), t = D.createElement('template'), n = changed;
+	// In SVG (the element the markup goes into, c) it is parsed inside an
+	// <svg>: there <image> is SVG's image, not HTML's <img>.
+	const clean = (x, c) => {
+		const h = str(x), t = D.createElement('template'), n = changed, svg = c && c.namespaceURI == 'http://www.w3.org/2000/svg' && c.localName != 'foreignObject';
 		try {
-			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, h);
+			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template|base|set|animate|meta)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, svg ? '<svg>' + h + '</svg>' : h);
 		} catch (e) {}
 		scan(t.content);
-		return changed == n ? x : innerHTML.get.call(t);
+		return changed == n ? x : innerHTML.get.call(svg ? t.content.firstChild : t);
 	};
 
 	// install patches a window: this one, and every same-origin frame or
@@ -281,8 +290,11 @@ if (!window.consentgate) {
 				return f(g, this, a);
 			};
 		};
+		// (The prototype's constructor is the wrapper too: new
+		// WebSocket.prototype.constructor(url) is a WebSocket.)
 		const ctor = (n, f) => {
-			if (w[n]) w[n] = new Proxy(w[n], {construct: f});
+			const c = w[n];
+			if (c) w[n] = c.prototype.constructor = new Proxy(c, {construct: f});
 		};
 		const net = (u, what) => drop(srcCat(u), what);
 		const refused = () => new w.DOMException('blocked until consent', 'SecurityError');
@@ -365,11 +377,31 @@ if (!window.consentgate) {
 		});
 		wrap(XP, 'send', (f, t, a) => xhrs.has(t) ? void setTimeout(() => ['error', 'loadend'].forEach(n => t.dispatchEvent(new w.ProgressEvent(n)))) : f.apply(t, a));
 		wrap(w.Navigator.prototype, 'sendBeacon', (f, t, a) => !net(a[0] = String(a[0]), 'beacon') && f.apply(t, a));
-		for (const n of ['WebSocket', 'EventSource', 'Worker', 'SharedWorker']) ctor(n, (c, a, nt) => {
+		for (const n of ['WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'SharedWorker']) ctor(n, (c, a, nt) => {
 			if (a.length && net(a[0] = String(a[0]), n.toLowerCase())) throw refused();
 			return Reflect.construct(c, a, nt);
 		});
 		if (w.Worklet) wrap(w.Worklet.prototype, 'addModule', (f, t, a) => net(a[0] = String(a[0]), 'worklet') ? Promise.reject(refused()) : f.apply(t, a));
+		// The Cache API fetches what it is asked to add.
+		if (w.Cache) for (const n of ['add', 'addAll']) wrap(w.Cache.prototype, n, (f, t, a) => {
+			let l = a;
+			try {
+				if (n == 'addAll') l = a[0] = [...a[0]];
+			} catch (e) {}
+			for (let i = 0; i < (n == 'add' ? 1 : l.length); i++) {
+				const x = [l[i]], b = fetchNet(x);
+				l[i] = x[0];
+				if (b) return Promise.reject(new w.TypeError('Failed to fetch'));
+			}
+			return f.apply(t, a);
+		});
+		// A form a script submits (a visitor's own submission is theirs).
+		// (Its action read as the prototype reads it: an <input name=action>
+		// does not hide it.)
+		const FP = w.HTMLFormElement.prototype, formAction = gopd(FP, 'action').get;
+		for (const n of ['submit', 'requestSubmit']) wrap(FP, n, (f, t, a) => net(formAction.call(t), 'form') ? undefined : f.apply(t, a));
+		// document.open with three arguments is window.open.
+		wrap(Dp, 'open', (f, t, a) => a.length > 2 && a[0] != null && net(a[0] = String(a[0]), 'window') ? null : f.apply(t, a));
 		wrap(w, 'open', (f, t, a) => {
 			if (a[0] != null && net(a[0] = String(a[0]), 'window')) return null;
 			const r = f.apply(t, a);
@@ -384,7 +416,9 @@ if (!window.consentgate) {
 			return e;
 		});
 		ctor('FontFace', (c, a, nt) => {
-			if (typeof a[1] == 'string' && drop(cssCat(a[1]), 'font')) throw refused();
+			if (typeof a[1] != 'object' || !a[1] || !(a[1] instanceof w.ArrayBuffer || w.ArrayBuffer.isView(a[1]))) {
+				if (drop(cssCat(a[1] = str(a[1])), 'font')) throw refused();
+			}
 			return Reflect.construct(c, a, nt);
 		});
 		wrap(w.URL, 'createObjectURL', (f, t, a) => {
@@ -397,6 +431,8 @@ if (!window.consentgate) {
 			const n = String(a[0]), v = attr(t, n, a[1]);
 			if (v !== undefined) f.call(t, n, v);
 		});
+		// Removing a held script's or style's type removes its own, kept aside.
+		for (const n of ['removeAttribute', 'toggleAttribute']) wrap(El, n, (f, t, a) => String(a[0]).toLowerCase() == 'type' && TX.test(t.localName) && !live(t) ? (n[0] == 'r' || a[1] !== true) && at(t, DC + '-type') : f.apply(t, a));
 		wrap(El, 'setAttributeNS', (f, t, a) => {
 			const n = String(a[1]), v = attr(t, n, a[2]);
 			if (v !== undefined) f.call(t, a[0], n, v);
@@ -455,8 +491,40 @@ if (!window.consentgate) {
 		});
 		const cssOK = v => !drop(cssCat(v), 'style');
 		const CS = w.CSSStyleDeclaration.prototype;
-		setter(CS, 'cssText', (s, v, f) => cssOK(v = String(v)) && f.call(s, v));
+		// Every property setter (a rule's style as an element's: the
+		// observer sees only the style attribute); null clears, as it did.
+		// (Newer browsers keep the properties on CSSStyleProperties.)
+		for (const P of [CS, (w.CSSStyleProperties || {}).prototype]) for (const p of P ? Object.getOwnPropertyNames(P) : []) if ((gopd(P, p) || {}).set) setter(P, p, (s, v, f) => (v == null || cssOK(v = String(v))) && f.call(s, v));
 		wrap(CS, 'setProperty', (f, t, a) => cssOK(a[1] = String(a[1])) && f.apply(t, a));
+		// Chromium keeps them on each declaration instead: a rule's style
+		// (which no observer sees) is handed out behind a proxy that checks.
+		const decl = new WeakMap(), styleOf = s => {
+			if (!decl.has(s)) decl.set(s, new Proxy(s, {
+				get: (t, k) => {
+					const v = Reflect.get(t, k);
+					return typeof v == 'function' ? v.bind(t) : v;
+				},
+				set: (t, k, v) => ((typeof k != 'string' || v == null || cssOK(v = String(v))) && Reflect.set(t, k, v), true)
+			}));
+			return decl.get(s);
+		};
+		for (const C of [w.CSSStyleRule, w.CSSPageRule, w.CSSFontFaceRule, w.CSSKeyframeRule]) def(C && C.prototype, 'style', d => ({
+			get() {
+				return styleOf(d.get.call(this));
+			},
+			set(v) {
+				cssOK(v = String(v)) && d.set.call(this, v);
+			}
+		}));
+		wrap(w.CSSStyleSheet.prototype, 'addRule', (f, t, a) => cssOK(a[1] = String(a[1])) ? f.apply(t, a) : -1);
+		if (w.StylePropertyMap) for (const n of ['set', 'append']) wrap(w.StylePropertyMap.prototype, n, (f, t, a) => cssOK(a.slice(1).map(String).join(' ')) && f.apply(t, a));
+		// Animations: keyframes are styles too.
+		const kf = (x, d) => typeof x == 'string' ? x : x && typeof x == 'object' && d < 3 ? Object.values(x).map(y => kf(y, d + 1)).join(' ') : '';
+		wrap(El, 'animate', (f, t, a) => cssOK(kf(a[0], 0)) ? f.apply(t, a) : f.call(t, null, a[1]));
+		if (w.KeyframeEffect) {
+			ctor('KeyframeEffect', (c, a, nt) => Reflect.construct(c, a.length > 1 && !cssOK(kf(a[1], 0)) ? [a[0], null, a[2]] : a, nt));
+			wrap(w.KeyframeEffect.prototype, 'setKeyframes', (f, t, a) => cssOK(kf(a[0], 0)) && f.apply(t, a));
+		}
 		const rule = (C, n, r) => wrap(C && C.prototype, n, (f, t, a) => cssOK(a[0] = String(a[0])) ? f.apply(t, a) : r && r(t));
 		rule(w.CSSStyleSheet, 'insertRule', () => 0);
 		rule(w.CSSGroupingRule, 'insertRule', () => 0);
@@ -498,7 +566,7 @@ if (!window.consentgate) {
 		insert(Dp, 'importNode adoptNode');
 		const html = (o, p, i) => wrap(o, p, (f, t, a) => {
 			frame = 0;
-			a[i] = clean(a[i]);
+			a[i] = clean(a[i], i && /^(afterbegin|beforeend)$/i.test(a[0]) ? t : i && t.parentNode);
 			const r = f.apply(t, a);
 			if (frame) frames();
 			return r;
@@ -506,7 +574,7 @@ if (!window.consentgate) {
 		for (const o of [El, w.ShadowRoot.prototype]) {
 			setter(o, 'innerHTML', (e, v, f) => {
 				frame = 0;
-				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, () => str(v)), v) : clean(v));
+				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, () => str(v)), v) : clean(v, e));
 				if (frame) frames();
 			});
 			html(o, 'setHTMLUnsafe', 0);
@@ -534,7 +602,10 @@ if (!window.consentgate) {
 			frames();
 			return r;
 		});
-		// A frame's window as soon as script asks for it.
+		// A frame's window as soon as script asks for it, and at each load (a
+		// frame that navigates again gets a new window; the load event
+		// reaches this document's capturing listener before the frame's own).
+		w.document.addEventListener('load', e => FR.test(e.target.localName) && e.target.contentWindow, true);
 		for (const C of [w.HTMLIFrameElement, w.HTMLFrameElement, w.HTMLObjectElement]) ['contentWindow', 'contentDocument'].forEach(p => def(C.prototype, p, d => ({
 			get() {
 				const r = d.get.call(this);
@@ -645,8 +716,6 @@ if (!window.consentgate) {
 		// (Of the types JS accepts only module starts with m.)
 		return !n.hasAttribute(DC) && JS.test(ty) && (/^m/i.test(ty) || g('nomodule') == null && (f == null || v == null || /^\s*window\s*$/i.test(f) && /^\s*onload(\(\))?\s*$/i.test(v)));
 	};
-	// The CSS attributes: style and SVG's presentation attributes.
-	const CA = 'style fill stroke filter mask clip-path marker-start marker-mid marker-end cursor'.split(' ');
 	// The server writes data:, before a refused URL in a CSS attribute (and
 	// leaves the element unmarked); so it does after the first 64 KiB of a
 	// style whose start went out unmarked. Those are given back on a grant,
