@@ -1111,9 +1111,16 @@ func TestGuardOrdinaryDOM(t *testing.T) {
 		step('attribute', () => { const a = document.createAttribute('title'); a.textContent = 't'; a.nodeValue = 'u'; });
 		step('paragraph', () => { const p = document.getElementById('p'); p.textContent = 'y'; p.innerText = 'z'; p.firstChild.data = 'w'; });
 		step('detached script', () => { const x = document.createElement('script'); x.text = 'window.ran = 1'; x.textContent = 'window.ran = 2'; });
+		// The wrapped constructors: an element's constructor stays its class,
+		// a wrapped class is its prototype's constructor.
+		step('constructors', () => { if (document.createElement('audio').constructor !== HTMLAudioElement || WebSocket.prototype.constructor !== WebSocket || new Audio() instanceof HTMLAudioElement !== true) throw new Error('changed'); });
+		// A rule's style behind the guard's proxy reads and writes as before.
+		step('rule style', () => { const s = document.createElement('style'); s.textContent = 'p {}'; document.head.append(s); const st = s.sheet.cssRules[0].style; st.color = 'red'; st.setProperty('margin', '1px'); if (st.color != 'red' || st.getPropertyValue('margin') != '1px' || st !== s.sheet.cssRules[0].style) throw new Error(st.cssText); });
+		// A <meta> that is no refresh keeps its content.
+		step('meta', () => { const m = document.createElement('meta'); m.name = 'x'; m.content = 'http://www.google-analytics.com/x'; document.head.append(m); if (m.getAttribute('content') != 'http://www.google-analytics.com/x') throw new Error('held'); });
 		return out.join('\n');
 	})()`)
-	want := "detached text\nfragment text\ndocument\nattribute\nparagraph\ndetached script"
+	want := "detached text\nfragment text\ndocument\nattribute\nparagraph\ndetached script\nconstructors\nrule style\nmeta"
 	if got != want {
 		t.Errorf("DOM steps through the guard:\n%s\nwant\n%s", got, want)
 	}

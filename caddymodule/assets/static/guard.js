@@ -291,10 +291,11 @@ if (!window.consentgate) {
 			};
 		};
 		// (The prototype's constructor is the wrapper too: new
-		// WebSocket.prototype.constructor(url) is a WebSocket.)
+		// WebSocket.prototype.constructor(url) is a WebSocket. Not Audio's,
+		// whose prototype is HTMLAudioElement's.)
 		const ctor = (n, f) => {
-			const c = w[n];
-			if (c) w[n] = c.prototype.constructor = new Proxy(c, {construct: f});
+			const c = w[n], p = c && new Proxy(c, {construct: f});
+			if (c) w[n] = p, c.prototype.constructor == c && (c.prototype.constructor = p);
 		};
 		const net = (u, what) => drop(srcCat(u), what);
 		const refused = () => new w.DOMException('blocked until consent', 'SecurityError');
