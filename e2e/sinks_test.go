@@ -236,6 +236,7 @@ var sinkCases = []sinkCase{
 	{name: "img-setattribute-src", kind: "runtime", page: `const i = document.createElement('img'); i.setAttribute('src', '{T}/p.gif')`, after: "released"},
 	{name: "attr-node-value", kind: "runtime", page: `const i = document.createElement('img'); const a = document.createAttribute('src'); a.value = '{T}/p.gif'; i.setAttributeNode(a); document.body.append(i)`, after: "released"},
 	{name: "innerhtml", kind: "runtime", page: `const d = document.createElement('div'); d.innerHTML = '<img src="{T}/p.gif" alt="">'; document.body.append(d)`, after: "released"},
+	{name: "innerhtml-nested-style", kind: "runtime", page: `const d = document.createElement('div'); d.innerHTML = '<p>x<style>@import url({T}/s.css);</style></p>'; document.body.append(d)`, after: "released"},
 	{name: "insertadjacenthtml", kind: "runtime", page: `document.body.insertAdjacentHTML('beforeend', '<iframe src="{T}/f.html"></iframe>')`, after: "released"},
 	{name: "create-contextual-fragment", kind: "runtime", page: `document.body.append(document.createRange().createContextualFragment('<img src="{T}/p.gif" alt="">'))`, after: "released"},
 

@@ -151,7 +151,7 @@ if (!window.consentgate) {
 	// load on any element.
 	const T = {script: 'src href attributionsrc', iframe: 'src srcdoc', frame: 'src', img: 'src srcset attributionsrc', image: 'href', feImage: 'href', use: 'href', input: 'src', source: 'src srcset', video: 'src poster', audio: 'src', track: 'src', link: 'href imagesrcset', object: 'data', embed: 'src', a: 'ping attributionsrc', area: 'ping attributionsrc', base: 'href', set: 'to', animate: 'to from by values', meta: 'content'};
 	const CA = 'style fill stroke filter mask clip-path marker-start marker-mid marker-end cursor'.split(' ');
-	const SEL = Object.keys(T) + ',template,[background],' + CA.map(k => '[' + k + ']'), FR = /^(i?frame|object|embed)$/;
+	const SEL = Object.keys(T) + ',style,template,[background],' + CA.map(k => '[' + k + ']'), FR = /^(i?frame|object|embed)$/;
 	for (const k in T) T[k] = T[k].split(' ');
 	const loads = (tag, k) => CA.includes(k) || k == 'background' || (T[tag] || []).includes(k);
 	// (A <meta> refresh's content is "N; url=X"; a browser acts on it when
