@@ -35,10 +35,7 @@ const (
 // the registrable domain first; host-only is implied. An IP address or a
 // single-label host has none.
 func cookieDomains(host string) []string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	host = cookieHost(host)
 	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil || !strings.Contains(host, ".") {
 		return nil
 	}
@@ -52,6 +49,15 @@ func cookieDomains(host string) []string {
 		_, d, _ = strings.Cut(d, ".")
 	}
 	return out
+}
+
+// cookieHost is a Host header's name as a cookie's domain is matched
+// against it: no port, lower case, no trailing dot.
+func cookieHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
 // cookiePaths are "/" and the deepest ancestors of the request path (a

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -360,11 +359,7 @@ func (h *Handler) consentDomain(r *http.Request) string {
 	if d == "" {
 		return ""
 	}
-	host := visitorHost(r)
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		host = hh
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	host := cookieHost(visitorHost(r))
 	bare := strings.ToLower(strings.TrimPrefix(d, "."))
 	if host == bare || strings.HasSuffix(host, "."+bare) {
 		return d
