@@ -385,13 +385,13 @@ func (r *Rewriter) decideTailAttr(p []byte, i int, cut bool) {
 		// Its value is cut: only a URL whose host is decided is asked about whole.
 		partial := true
 		if len(r.attrs) > 0 {
-			switch roleOf(r.tail.id, r.tail.ns, at[:nameEnd]) {
+			switch ro := roleOf(r.tail.id, r.tail.ns, at[:nameEnd]); ro {
 			case rURL, rDoc:
 				v := r.attrs[0]
 				var u string
 				var ok bool
 				u, r.scratch, ok = r.urlPrefix(r.synth[v.valStart:v.valEnd], r.scratch)
-				if ok && !cutDocument(roleOf(r.tail.id, r.tail.ns, at[:nameEnd]), u) {
+				if ok && !cutDocument(ro, u) {
 					r.urls, partial = append(r.urls[:0], u), false
 				}
 			}
