@@ -1125,3 +1125,38 @@ func TestGuardOrdinaryDOM(t *testing.T) {
 		t.Errorf("DOM steps through the guard:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestGuardVisitorNavigations: the guard holds the clicks and navigations a
+// script starts towards a blocked host (the sink matrix's rows), and nothing
+// else. A script's click on an ordinary link, a form it submits with a
+// button's own formaction, and the visitor's own click on a link to a
+// blocked host go where they always went.
+func TestGuardVisitorNavigations(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	s.page("/landed", guardPage{body: "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Landed</title></head><body><p>landed</p></body></html>"})
+	s.page("/sent", guardPage{body: "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Sent</title></head><body><p>sent</p></body></html>"})
+	guardNavigate(t, ctx, s.page("/visitor", guardPage{body: `<!DOCTYPE html>
+<html lang="en"><head><title>Links</title></head><body>
+<p><a id="out" href="http://stats.tracker.test:{P}/visit">a link to a blocked host</a></p>
+<iframe name="f" title="f"></iframe>
+<a id="own" href="/landed" target="f">own</a>
+<form id="m" action="/nowhere" target="f"><button id="b" formaction="/sent">send</button></form>
+</body></html>`}))
+	framePath := `new Promise(r => { const f = document.querySelector('iframe'); const t = setInterval(() => { try { const p = f.contentWindow.location.pathname; if (p != 'blank') { clearInterval(t); r(p); } } catch (e) {} }, 50); setTimeout(() => { clearInterval(t); r('nothing'); }, 5000); })`
+	if got := guardEval[string](t, ctx, `document.getElementById('own').click(), `+framePath); got != "/landed" {
+		t.Errorf("a script's click on a link of the site: the frame shows %q, want /landed", got)
+	}
+	if got := guardEval[string](t, ctx, `document.getElementById('m').requestSubmit(document.getElementById('b')), new Promise(r => setTimeout(r, 300)).then(() => `+framePath+`)`); got != "/sent" {
+		t.Errorf("a form submitted by script with its button's formaction: the frame shows %q, want /sent", got)
+	}
+	if hits := s.trackerHits(); len(hits) != 0 {
+		t.Fatalf("the tracker was reached before the visitor clicked: %q", hits)
+	}
+	// The visitor's own click (a trusted event, by CDP's mouse) leaves.
+	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#out")))
+	if !sinkWait(ctx, 5*time.Second, func() bool { return slices.Contains(s.trackerHits(), "stats.tracker.test/visit") }) {
+		at, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' ' + document.elementFromPoint(20, document.getElementById('out')?.getBoundingClientRect().top + 5)?.outerHTML`))
+		t.Errorf("the visitor's click on a link to a blocked host went nowhere (at %s); tracker hits %q", at, s.trackerHits())
+	}
+}

@@ -396,11 +396,24 @@ if (!window.consentgate) {
 			}
 			return f.apply(t, a);
 		});
-		// A form a script submits (a visitor's own submission is theirs).
-		// (Its action read as the prototype reads it: an <input name=action>
-		// does not hide it.)
+		// A form a script submits (a visitor's own submission is theirs), to
+		// the action of the button it names if that has one. (The form's
+		// action read as the prototype reads it: an <input name=action> does
+		// not hide it.)
 		const FP = w.HTMLFormElement.prototype, formAction = gopd(FP, 'action').get;
-		for (const n of ['submit', 'requestSubmit']) wrap(FP, n, (f, t, a) => net(formAction.call(t), 'form') ? undefined : f.apply(t, a));
+		const action = (f, b) => b && b.hasAttribute && b.hasAttribute('formaction') ? b.formAction : formAction.call(f);
+		for (const n of ['submit', 'requestSubmit']) wrap(FP, n, (f, t, a) => net(action(t, a[0]), 'form') ? undefined : f.apply(t, a));
+		// A click a script makes (not trusted) follows a link or submits a
+		// form as a visitor's would: a download, a 204 or a hidden frame
+		// makes it a beacon. So does a navigation a script starts (location,
+		// navigation.navigate()); one the visitor starts is theirs.
+		w.addEventListener('click', e => {
+			if (!e.isTrusted) for (const n of e.composedPath()) {
+				const h = n.href, u = h != null ? h.baseVal ?? h : /^(submit|image)$/.test(n.type) && n.form ? action(n.form, n) : null;
+				if (u != null) return net(u, 'navigation') && e.preventDefault();
+			}
+		}, true);
+		w.navigation && w.navigation.addEventListener('navigate', e => e.cancelable && !e.userInitiated && net(e.destination.url, 'navigation') && e.preventDefault());
 		// document.open with three arguments is window.open.
 		wrap(Dp, 'open', (f, t, a) => a.length > 2 && a[0] != null && net(a[0] = String(a[0]), 'window') ? null : f.apply(t, a));
 		wrap(w, 'open', (f, t, a) => {
