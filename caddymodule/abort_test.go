@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -294,5 +296,57 @@ http://127.0.0.1:{PORT} {
 	}
 	if heap > baseHeap+32<<20 {
 		t.Errorf("heap in use grew from %d to %d KiB", baseHeap>>10, heap>>10)
+	}
+}
+
+// TestFileServerClientGoneMidPage: file_server ignores the error of its copy
+// when the client goes away and returns as if the page had been sent, so the
+// handler closes the response after a failed write: the rewriter then held
+// a script across the chunk that was gone, and slicing it panicked (net/http
+// recovers and logs "http: panic serving"). Clients read 2,000 bytes of a
+// page of inline tracker scripts and reset the connection.
+func TestFileServerClientGoneMidPage(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	b.WriteString("<!DOCTYPE html><html><head><title>t</title></head><body>")
+	for b.Len() < 3<<20 {
+		b.WriteString(`<p>paragraph</p><script>gtag("event", "x");` + strings.Repeat("var a = 1; ", 40) + `</script>`)
+	}
+	b.WriteString("</body></html>")
+	if err := os.WriteFile(filepath.Join(dir, "inline.html"), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	root * `+dir+`
+	file_server
+}
+`)
+	addr := strings.TrimPrefix(p.base, "http://")
+	for i := 0; i < 20; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET /inline.html HTTP/1.1\r\nHost: %s\r\nSec-Fetch-Dest: document\r\nAccept: text/html\r\n\r\n", addr)
+		_, _ = io.ReadFull(c, make([]byte, 2000))
+		c.(*net.TCPConn).SetLinger(0) // a reset, not a polite close
+		c.Close()
+	}
+	// The server still answers, and nothing panicked meanwhile.
+	res, body := p.do(t, "GET", "/_consent/consent", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "necessary") {
+		t.Fatalf("after the aborts: %d %q", res.StatusCode, body)
+	}
+	time.Sleep(200 * time.Millisecond)
+	log, err := os.ReadFile(p.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(log, []byte("panic")); i >= 0 {
+		t.Errorf("a client gone mid-page made the server panic:\n%s", log[max(0, i-200):min(len(log), i+600)])
 	}
 }

@@ -243,6 +243,11 @@ func (r *Rewriter) Close() error {
 		return r.err
 	}
 	r.closed = true
+	if r.err != nil {
+		// A write failed (the client went away): nothing more can reach it,
+		// and what was being held may point into a chunk that is gone.
+		return r.err
+	}
 	if r.cfg.XML {
 		r.closeXML()
 		return r.err

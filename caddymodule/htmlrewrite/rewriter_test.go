@@ -158,3 +158,45 @@ func TestForeignScriptTextAsBrowsersReadIt(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseAfterWriteError: a client that goes away mid-page fails a write
+// while a script, a style or a tag is being held across chunks; Close after
+// that (file_server ignores the copy's error, and the handler then closes
+// the rewriter) returns the error and touches nothing of the chunk that is
+// gone. It once sliced a nil chunk with the held construct's start: a panic
+// in the server for every such client.
+func TestCloseAfterWriteError(t *testing.T) {
+	page := []byte("<!DOCTYPE html><html><head><title>t</title><style>p { background: url(/a.png) }" + strings.Repeat("/* style */", 300) + "</style></head><body>" +
+		strings.Repeat(`<p>text</p><script>gtag("event", "x");`+strings.Repeat("var a = 1; ", 200)+`</script><img src="https://www.google-analytics.com/p.gif">`, 8) +
+		`<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></body></html>`)
+	cfg := &Config{
+		Head:    func(Doc) []byte { return []byte(`<script src="/_consent/guard.js"></script>`) },
+		BodyEnd: func(Doc) []byte { return []byte(`<div id="cg"></div>`) },
+		Block: func(e Element) string {
+			if strings.Contains(string(e.Inline), "gtag(") || strings.Contains(e.Src, "google") {
+				return "statistics"
+			}
+			return ""
+		},
+	}
+	for _, chunk := range []int{7, 100, 1000, 4096} {
+		for after := 0; after < len(page)+200; after += 97 {
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						t.Fatalf("chunks of %d, the client gone after %d bytes: panic %v", chunk, after, v)
+					}
+				}()
+				r := New(&failingWriter{after: after}, cfg)
+				var werr error
+				for i := 0; i < len(page) && werr == nil; i += chunk {
+					_, werr = r.Write(page[i:min(i+chunk, len(page))])
+				}
+				cerr := r.Close()
+				if werr != nil && cerr == nil {
+					t.Errorf("chunks of %d, gone after %d: Write failed (%v), Close says nothing", chunk, after, werr)
+				}
+			}()
+		}
+	}
+}
