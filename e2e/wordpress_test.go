@@ -56,6 +56,18 @@ func TestWordPress(t *testing.T) {
 	t.Run("comment", func(t *testing.T) {
 		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpComment)
 	})
+	// The commenter ticks "Save my name, email, and website in this browser
+	// for the next time I comment": WordPress then shows the comment waiting
+	// for moderation by its author cookies (no query parameters), and fills
+	// the form in next time.
+	t.Run("comment-remembered", func(t *testing.T) {
+		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpCommentRemembered)
+	})
+	// A post embedded as WordPress embeds one: the card in a sandboxed iframe
+	// (an opaque origin, no cookies) keeps its size and shows no banner.
+	t.Run("post-embed", func(t *testing.T) {
+		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpPostEmbed)
+	})
 	t.Run("admin-ajax-visitor", func(t *testing.T) {
 		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpAjaxVisitor)
 	})
@@ -424,6 +436,72 @@ func wpComment(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	return wpOutcome(v), nil
+}
+
+// wpPostEmbed: a page embeds the first post; WordPress's host script sizes
+// the card's iframe to the height the card reports.
+func wpPostEmbed(ctx context.Context, tab *wpTab) (wpOutcome, error) {
+	if err := tab.open(ctx, "/?consentgate_e2e_embed=1"); err != nil {
+		return nil, err
+	}
+	// The card reports its height when it has loaded and again when it
+	// resizes; wait until the height has stood still for a second.
+	v, err := wpEval[map[string]string](ctx, `new Promise(resolve => {
+		const f = document.querySelector('iframe.wp-embedded-content');
+		let last = '', since = Date.now();
+		const t = setInterval(() => {
+			const h = f.getAttribute('height');
+			if (h != last) last = h, since = Date.now();
+			else if (f.style.position != 'absolute' && Date.now() - since > 1000) clearInterval(t), resolve({height: h, shown: String(getComputedStyle(f).visibility != 'hidden')});
+		}, 100);
+		setTimeout(() => { clearInterval(t); resolve({height: 'unsettled ' + last, shown: String(getComputedStyle(f).visibility != 'hidden')}); }, 8000);
+	})`)
+	if err != nil {
+		return nil, err
+	}
+	return wpOutcome(v), nil
+}
+
+// wpCommentRemembered: the visitor leaves a comment and asks WordPress to
+// remember their details; it waits for moderation, WordPress shows it to
+// them, and the form is filled in on their next visit.
+func wpCommentRemembered(ctx context.Context, tab *wpTab) (wpOutcome, error) {
+	if err := tab.open(ctx, "/hello-world/"); err != nil {
+		return nil, err
+	}
+	text := "A comment whose author is remembered, through the [" + tab.site.name + "] site."
+	author := "Remembered [" + tab.site.name + "]"
+	if err := tab.fill(ctx,
+		[2]string{"#comment", text},
+		[2]string{"#author", author},
+		[2]string{"#email", "remembered-" + tab.site.name + "@example.com"},
+	); err != nil {
+		return nil, err
+	}
+	if _, err := wpEval[bool](ctx, `document.getElementById('wp-comment-cookies-consent').checked = true`); err != nil {
+		return nil, err
+	}
+	if err := tab.clickToNewPage(ctx, "#commentform #submit"); err != nil {
+		return nil, err
+	}
+	v, err := wpEval[map[string]string](ctx, `({
+		path: location.pathname,
+		unapproved: String(new URLSearchParams(location.search).has('unapproved')),
+		shown: String(document.body.innerText.includes(`+"`"+text+"`"+`)),
+		moderation: String(document.body.innerText.includes('Your comment is awaiting moderation.')),
+	})`)
+	if err != nil {
+		return nil, err
+	}
+	if err := tab.open(ctx, "/hello-world/"); err != nil {
+		return nil, err
+	}
+	filled, err := wpEval[string](ctx, `document.getElementById('author').value`)
+	if err != nil {
+		return nil, err
+	}
+	v["author filled in next time"] = fmt.Sprint(filled == author)
 	return wpOutcome(v), nil
 }
 

@@ -36,9 +36,14 @@ var platforms = []Cookie{
 	{"wp-resetpass-#", necessary, "WordPress", server, "session", srcWPLogin},
 	{"wp-activate-#", necessary, "WordPress", server, "session", "WordPress wp-activate.php"},
 	{"wp-saving-post", necessary, "WordPress", server, "1d", "WordPress wp-admin/post.php and wp-includes/js/autosave.js"},
-	{"comment_author_#", preferences, "WordPress", server, "347d", srcWPComment},
-	{"comment_author_email_#", preferences, "WordPress", server, "347d", srcWPComment},
-	{"comment_author_url_#", preferences, "WordPress", server, "347d", srcWPComment},
+	// A commenter's details, set only when they tick the comment form's "Save my name,
+	// email, and website in this browser for the next time I comment" (wp-comments-post.php
+	// passes that box to wp_set_comment_cookies, which otherwise deletes them): a setting the
+	// visitor explicitly asked for, exempt by WP194 §3.6 (necessary). WordPress also relies
+	// on them to show the author their comment awaiting moderation after that box is ticked.
+	{"comment_author_#", necessary, "WordPress", server, "347d", srcWPComment},
+	{"comment_author_email_#", necessary, "WordPress", server, "347d", srcWPComment},
+	{"comment_author_url_#", necessary, "WordPress", server, "347d", srcWPComment},
 	// The block editor's storage: its preferences and their local backup, the data
 	// store's persistence, the per-post backup of unsaved work, and the probes that test
 	// whether storage works at all (a failed probe switches the editor to memory).

@@ -43,8 +43,8 @@ func TestPlatformsClassify(t *testing.T) {
 		{"wp-postpass_1eca930428ee9df8af6bdb65c698e531", necessary, "WordPress"},
 		{"wp_lang", necessary, "WordPress"},
 		{"wp-resetpass-1eca930428ee9df8af6bdb65c698e531", necessary, "WordPress"},
-		{"comment_author_1eca930428ee9df8af6bdb65c698e531", preferences, "WordPress"},
-		{"comment_author_email_1eca930428ee9df8af6bdb65c698e531", preferences, "WordPress"},
+		{"comment_author_1eca930428ee9df8af6bdb65c698e531", necessary, "WordPress"},
+		{"comment_author_email_1eca930428ee9df8af6bdb65c698e531", necessary, "WordPress"},
 		{"WP_DATA_USER_1", necessary, "WordPress"},
 		{"WP_PREFERENCES_USER_1", necessary, "WordPress"},
 		{"__wpDataTestLocalStorage", necessary, "WordPress"},
@@ -213,6 +213,11 @@ var ocdDisagreements = map[string][]string{
 		"remember_user_token", "section_data_ids", "store", "user_allowed_save_cookie", "visid_incap_*",
 		"woocommerce_cart_hash", "woocommerce_items_in_cart", "wordpress_logged_in_*", "wordpress_test_cookie",
 		"wp-postpass_*", "wp-saving-post", "wp-settings-*", "wp-settings-time-*", "wp_lang", "wp_woocommerce_session_*",
+	},
+	// WordPress sets these only when the commenter ticks the comment form's "Save my name,
+	// email, and website in this browser" box.
+	"a setting the visitor explicitly asked for on the site's own form (WP194 §3.6); the database says Functional": {
+		"comment_author_*", "comment_author_url_*",
 	},
 	// A consent manager's record of the visitor's choice is needed to honour that choice.
 	"stores the visitor's consent choice, which the law requires to be kept": {

@@ -35,3 +35,21 @@ add_filter(
 		return $settings;
 	}
 );
+
+// A page that embeds the first post as WordPress embeds one (its link pasted
+// into the editor, or the post embedded on another site): the card in a
+// sandboxed iframe, which WordPress's host script sizes to what the card
+// says its height is.
+add_action(
+	'template_redirect',
+	function () {
+		if ( ! isset( $_GET['consentgate_e2e_embed'] ) ) {
+			return;
+		}
+		echo '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>An embedded post</title></head><body><main>';
+		echo get_post_embed_html( 500, 300, 1 ); // phpcs:ignore WordPress.Security.EscapeOutput -- WordPress's own markup.
+		echo '</main></body></html>';
+		exit;
+	},
+	0
+);
