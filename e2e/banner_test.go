@@ -1507,6 +1507,16 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 		"/with-iframe": `<!DOCTYPE html><html lang="en"><head><title>page</title></head><body><h1>page</h1>` +
 			`<img id="t" src="http://stats.localhost/collect.gif" alt=""><iframe id="f" src="/embed" width="400" height="200"></iframe></body></html>`,
 		"/frames": `<!DOCTYPE html><html lang="en"><head><title>frames</title></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`,
+		// WordPress embeds a post in <iframe sandbox="allow-scripts">: an opaque
+		// origin, without cookies. The embed says how it stands by a message.
+		"/with-sandboxed": `<!DOCTYPE html><html lang="en"><head><title>page</title></head><body><h1>page</h1>` +
+			`<script>addEventListener('message', e => { window.embedState = e.data })</script>` +
+			`<iframe id="f" sandbox="allow-scripts" src="/sandboxed-embed" width="400" height="200"></iframe></body></html>`,
+		"/sandboxed-embed": `<!DOCTYPE html><html lang="en"><head><title>embed</title></head><body><h1>embed</h1>` +
+			`<img id="t" src="http://stats.localhost/collect.gif" alt="">` +
+			`<script>addEventListener('load', () => setTimeout(() => { const r = document.getElementById('cg').shadowRoot; ` +
+			`parent.postMessage([window.consentgate ? 'guard' : 'no guard', r.querySelector('#cg-banner').hidden ? 'closed' : 'open', ` +
+			`r.querySelector('.cg-open').hidden ? 'no link' : 'link', document.getElementById('t').hasAttribute('src') ? 'loaded' : 'held'].join(','), '*') }, 300))</script></body></html>`,
 	}, "")
 	// In a document (doc: a JS expression): the banner is shown, the tracker held back.
 	state := func(doc string) string {
@@ -1590,6 +1600,15 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 		wait(t, ctx, "the page", state("document"), "closed,loaded")
 		wait(t, ctx, "the embed", state(embed), "closed,loaded")
 		wait(t, ctx, "the page's settings link", `document.getElementById('cg').shadowRoot.querySelector('.cg-open').hidden ? 'no link' : 'link'`, "link")
+	})
+
+	t.Run("sandboxed-iframe", func(t *testing.T) {
+		// A sandboxed iframe (WordPress's post embeds, on the site and on other
+		// sites) can keep no choice: no cookies, and its requests come from an
+		// opaque origin, which the consent endpoint refuses. Its guard holds the
+		// tracker; no banner or settings link asks for what cannot be kept.
+		ctx := openWithBanner(t, base+"/with-sandboxed")
+		wait(t, ctx, "the sandboxed embed", `String(window.embedState)`, "guard,closed,no link,held")
 	})
 
 	t.Run("frames", func(t *testing.T) {

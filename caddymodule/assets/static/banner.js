@@ -104,9 +104,12 @@
 	// In an iframe of a page of the site (a WordPress post embed, a widget of the
 	// site's own), the banner and the settings link stay hidden: the visitor
 	// chooses in the page around it, which hands the choice down (below). A frame
-	// of a frameset, which has no page to show a banner in, keeps its own.
+	// of a frameset, which has no page to show a banner in, keeps its own. So
+	// does a document of an opaque origin (a sandboxed frame: WordPress embeds
+	// posts so, on the site and on others), which can keep no choice: it has no
+	// cookies, and the consent endpoint refuses its requests.
 	try {
-		if (W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
+		if (W.origin == 'null' || W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
 			ban.hidden = true;
 			host.removeAttribute('tabindex');
 			if (open) open.hidden = true;

@@ -756,7 +756,10 @@ if (!window.consentgate) {
 	// path that covers this page (with and without a trailing slash); on
 	// HTTPS also Secure and Partitioned. Done on withdrawal and on every
 	// page load (a cookie on another path is seen when its path is visited).
+	// A document of an opaque origin (a sandboxed frame: WordPress's post
+	// embeds) has no cookies, and reading them throws.
 	const purge = () => {
+		if (W.origin == 'null') return;
 		const h = location.hostname.split('.'), p = location.pathname, ps = ['/'], sec = location.protocol == 'https:' ? ['', ';secure', ';secure;partitioned'] : [''];
 		for (let i = 2; i <= p.length && ps.length < 20; i++) if (i == p.length || p[i] == '/' || p[i - 1] == '/') ps.push(p.slice(0, i));
 		for (let kv of cd.get.call(D).split(';')) {
