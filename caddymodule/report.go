@@ -161,11 +161,13 @@ func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
 			}
 		}
 		if (cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown) && it.Name != "" && h.undeclared.ok(it.Name, now) {
-			suggested := ""
+			// As for a Set-Cookie (warnUndeclared): a name the known list
+			// classifies is handled without a declaration, a note.
+			suggested, level := "", zap.WarnLevel
 			if cl.Origin == policy.FromKnown {
-				suggested = cl.Category
+				suggested, level = cl.Category, zap.InfoLevel
 			}
-			h.logger.Warn("undeclared cookie",
+			h.logger.Log(level, "undeclared cookie",
 				zap.String("name", it.Name),
 				zap.String("suggested_category", suggested),
 				zap.String("path", path),

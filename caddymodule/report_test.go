@@ -82,6 +82,11 @@ func TestReportLogsObservationsAndUndeclared(t *testing.T) {
 		l := warn[name]
 		if len(l) != 1 || l[0]["suggested_category"] != suggested || l[0]["path"] != "/shop/cart" || l[0]["source"] != "guard" {
 			t.Errorf("%s: undeclared warnings %v, want one suggesting %q", name, l, suggested)
+			continue
+		}
+		// A name the known list classifies is a note, as for a Set-Cookie.
+		if want := map[bool]string{true: "info", false: "warn"}[name == "lang" || name == "_fbp"]; l[0]["level"] != want {
+			t.Errorf("%s: undeclared cookie logged at %v, want %s", name, l[0]["level"], want)
 		}
 	}
 	if len(warn["_ga"]) != 0 || len(warn["www.googletagmanager.com"]) != 0 {
