@@ -78,7 +78,8 @@ func withHeaders(base []string, more ...string) []string {
 func TestResponseConformance(t *testing.T) {
 	// A small page with a tracker, over encode's 512-byte minimum_length.
 	page := strings.Replace(trackerPage, "<p>hello</p>", "<p>"+strings.Repeat("hello, world. ", 150)+"</p>", 1)
-	bigPage := corpusPage(t, "readability/001.html") // 12.5 KB, a real page
+	bigPage := corpusPage(t, "readability/001.html")      // 12.5 KB, a real page
+	largePage := corpusPage(t, "readability/ehow-2.html") // 107 KB
 	fragment := `<tr id="post-1"><td><script src="https://www.googletagmanager.com/x.js"></script>Quick edit</td></tr>`
 
 	currentTag := `W/"v1` + consentTag(policy.NoChoice(), "en") + `"`
@@ -105,6 +106,11 @@ func TestResponseConformance(t *testing.T) {
 		{name: "a real page in many small writes with flushes", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"},
 			writes: append([]string{bigPage[:2000], flushMark}, split(bigPage[2000:], 300, true)...), rewritten: true, coding: "gzip"},
 		{name: "a real page in one write", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html", "Content-Length: " + strconv.Itoa(len(bigPage))}, writes: []string{bigPage}, rewritten: true, coding: "gzip"},
+		// reverse_proxy and file_server copy 32 KiB at a time: the page's
+		// start went out alone before such a piece, and encode, which
+		// decides on the first write, left the page uncompressed.
+		{name: "a large page in one write, no length (chunked)", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: []string{largePage}, rewritten: true, coding: "gzip"},
+		{name: "a large page in 32 KiB writes, no length", headers: withHeaders(navHeaders, "Accept-Encoding: gzip"), up: []string{"Content-Type: text/html"}, writes: split(largePage, 32<<10, true), rewritten: true, coding: "gzip"},
 		{name: "no Content-Type: sniffed as HTML", headers: navHeaders, writes: []string{page}, rewritten: true, coding: "zstd"},
 		{name: "duplicate Content-Type lines: the last valid one counts", headers: navHeaders, up: []string{"Content-Type: text/plain", "Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
 		{name: "Content-Type list: the last valid one counts", headers: navHeaders, up: []string{"Content-Type: text/plain, text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},

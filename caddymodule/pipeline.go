@@ -95,15 +95,24 @@ func (c *coalesceStage) Write(p []byte) (int, error) {
 		c.put()
 		c.buf, buf = large, *large
 	}
-	if len(buf)+len(p) > cap(buf) {
-		if err := c.writeOut(); err != nil {
-			return 0, err
-		}
-		if len(p) >= gatherSize {
+	for len(buf)+len(p) > cap(buf) {
+		if len(buf) == 0 && len(p) >= gatherSize {
+			// Nothing gathered: a large piece goes out as it is.
 			if _, err := c.next.Write(p); err != nil {
 				return 0, err
 			}
 			return n, nil
+		}
+		// The buffer is filled before it goes out, so that no write is
+		// small: what was gathered before a piece of nearly 32 KiB (the
+		// page's start, the guard's tag) would otherwise go out alone, and
+		// encode, which decides from the first write whether to compress,
+		// would leave the page uncompressed.
+		k := cap(buf) - len(buf)
+		*c.buf = append(buf, p[:k]...)
+		p = p[k:]
+		if err := c.writeOut(); err != nil {
+			return 0, err
 		}
 		buf = *c.buf
 	}
