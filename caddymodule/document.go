@@ -28,8 +28,8 @@ const (
 // object) a nested document — all of which run scripts. Everything else
 // (empty = fetch/XHR, script, image, ...) is not a page.
 func navigationOf(r *http.Request) navigation {
-	if r.Method == http.MethodHead {
-		return notNavigation
+	if r.Method == http.MethodHead || r.Method == http.MethodConnect {
+		return notNavigation // no body, or a tunnel (a WebSocket over HTTP/2)
 	}
 	if dest := first(r.Header, "Sec-Fetch-Dest"); dest != "" {
 		switch strings.ToLower(dest) {

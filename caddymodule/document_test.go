@@ -78,6 +78,10 @@ func TestNavigationOf(t *testing.T) {
 		{"GET", []string{"Sec-Fetch-Dest: empty", "Accept: text/html"}, notNavigation},
 		{"GET", []string{"Sec-Fetch-Dest: script"}, notNavigation},
 		{"HEAD", []string{"Sec-Fetch-Dest: document"}, notNavigation},
+		// An extended CONNECT (a WebSocket over HTTP/2) is a tunnel: holding its
+		// 200 to read a page would stall a protocol whose client speaks first.
+		{"CONNECT", []string{"Accept: text/html"}, notNavigation},
+		{"CONNECT", []string{"Sec-Fetch-Dest: document"}, notNavigation},
 		{"GET", []string{"Accept: text/html,*/*"}, maybeNavigation},
 		{"GET", []string{"Accept: text/html", "X-Requested-With: XMLHttpRequest"}, notNavigation},
 		{"GET", []string{"Accept: */*"}, notNavigation},

@@ -18,7 +18,7 @@ import (
 // ServeHTTP serves the endpoints under the path prefix; any other request has
 // its cookies filtered on the way in and its response enforced on the way out.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if rest, ok := h.reserved(r.URL.Path); ok {
+	if rest, ok := h.endpointPath(r); ok {
 		h.serveEndpoint(w, r, rest)
 		return nil
 	}
@@ -80,6 +80,19 @@ func narrowAcceptEncoding(r *http.Request) {
 		// reach the rewriter still gzipped and unlabelled).
 		r.Header.Set("Accept-Encoding", "identity")
 	}
+}
+
+// endpointPath is the path below the prefix of a request to the endpoints,
+// read first from the URI the visitor sent: Caddy runs try_files, rewrite,
+// uri and handle_path's stripping before this handler, and an SPA's
+// try_files {path} /index.html would otherwise answer /_consent/guard.js
+// with the site's index page and every choice posted with a 405 (the
+// visitor could never choose). A path rewritten to the endpoints counts too.
+func (h *Handler) endpointPath(r *http.Request) (string, bool) {
+	if rest, ok := h.reserved(originalURL(r).Path); ok {
+		return rest, true
+	}
+	return h.reserved(r.URL.Path)
 }
 
 // reserved returns the path below the prefix for requests to the endpoints.

@@ -239,3 +239,74 @@ func get1(t *testing.T, port int, path string, headers ...string) *http.Response
 	}
 	return mustDo(t, client, req)
 }
+
+// TestEndpointsBehindRewrites: Caddy runs try_files, rewrite and
+// handle_path's stripping before cookie_consent. The endpoints are found by
+// the URI the visitor sent: an SPA's fallback to index.html, clean URLs and
+// a site under a path (path_prefix set to it) keep the guard, the banner's
+// assets and the consent endpoint reachable, and the pages still point at
+// them. (try_files ending in =404 answers before cookie_consent runs:
+// CONFIGURATION.md says what to do.)
+func TestEndpointsBehindRewrites(t *testing.T) {
+	dir := t.TempDir()
+	page := `<!DOCTYPE html><html><head><title>spa</title></head><body><p>app</p><script src="https://www.googletagmanager.com/gtag/js"></script></body></html>`
+	for _, f := range []string{"index.html", "about.html"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spa, clean, sub := testshared.FreePort(t), testshared.FreePort(t), testshared.FreePort(t)
+	p := startCaddy(t, fmt.Sprintf(`
+http://127.0.0.1:{PORT} {
+	respond "unused"
+}
+http://127.0.0.1:%d {
+	root * %s
+	try_files {path} /index.html
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	file_server
+}
+http://127.0.0.1:%d {
+	root * %s
+	try_files {path} {path}.html {path}/
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	file_server
+}
+http://127.0.0.1:%d {
+	handle_path /app/* {
+		root * %s
+		cookie_consent {
+			policy testdata/policy.yaml
+			path_prefix /app/_consent
+		}
+		file_server
+	}
+}
+`, spa, dir, clean, dir, sub, dir))
+	for _, c := range []struct{ name, base, prefix, page string }{
+		{"try_files to index.html", fmt.Sprintf("http://127.0.0.1:%d", spa), "/_consent", "/some/route"},
+		{"clean URLs", fmt.Sprintf("http://127.0.0.1:%d", clean), "/_consent", "/about"},
+		{"handle_path with path_prefix", fmt.Sprintf("http://127.0.0.1:%d", sub), "/app/_consent", "/app/about.html"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := &proxy{base: c.base, logFile: p.logFile}
+			res, body := q.do(t, "GET", c.page, nil, "Sec-Fetch-Dest: document", "Accept: text/html")
+			if res.StatusCode != 200 || !strings.Contains(body, c.base+c.prefix+"/guard.js?v=") {
+				t.Fatalf("the page %s: %d, no guard under %s:\n%.400s", c.page, res.StatusCode, c.prefix, body)
+			}
+			res, body = q.do(t, "GET", c.prefix+"/guard.js", nil)
+			if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.Contains(ct, "javascript") {
+				t.Errorf("%s/guard.js: %d %s %.80q", c.prefix, res.StatusCode, ct, body)
+			}
+			res, _ = q.do(t, "POST", c.prefix+"/consent", strings.NewReader("choice=accept_all&return=/"),
+				"Content-Type: application/x-www-form-urlencoded", "Sec-Fetch-Site: same-origin", "Origin: "+c.base)
+			if res.StatusCode != http.StatusSeeOther || !strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), "\n"), "cookie_consent=") {
+				t.Errorf("POST %s/consent: %d, Set-Cookie %q", c.prefix, res.StatusCode, res.Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
