@@ -321,7 +321,13 @@ func sameOrigin(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	return u.Scheme == visitorScheme(r) && strings.EqualFold(u.Host, visitorHost(r))
+	if !strings.EqualFold(u.Host, visitorHost(r)) {
+		return false
+	}
+	// Behind a TLS-terminating proxy Caddy was not told to trust, the page
+	// is https while the request here is plain HTTP: the same host over
+	// https is the visitor's own page.
+	return u.Scheme == visitorScheme(r) || !schemeKnown(r) && u.Scheme == "https"
 }
 
 // safeReturn accepts a same-origin path only, so the endpoint cannot be used

@@ -252,3 +252,37 @@ func TestConsentCookieDomainOnlyWhereItApplies(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemeNotKnown: a plain-HTTP request from a peer Caddy does not trust
+// may have come through a TLS-terminating proxy nobody told it about. The
+// markup then names our URLs without a scheme (an http:// guard on an https
+// page is mixed content, which the browser blocks: no guard, no banner
+// script), and a choice posted from the same host over https is the
+// visitor's own (it was refused with 403: the visitor could never choose).
+func TestSchemeNotKnown(t *testing.T) {
+	plain := httptest.NewRequest("POST", "http://shop.example/_consent/consent", nil)
+	if got := markupOrigin(plain); got != "//shop.example" {
+		t.Errorf("plain HTTP, no trusted proxy: markup origin %q, want //shop.example", got)
+	}
+	tlsReq := httptest.NewRequest("POST", "https://shop.example/_consent/consent", nil)
+	if got := markupOrigin(tlsReq); got != "https://shop.example" {
+		t.Errorf("TLS: markup origin %q, want https://shop.example", got)
+	}
+	for _, c := range []struct {
+		r      *http.Request
+		origin string
+		want   bool
+	}{
+		{plain, "https://shop.example", true},
+		{plain, "http://shop.example", true},
+		{plain, "https://evil.example", false},
+		{plain, "https://shop.example.evil.example", false},
+		{tlsReq, "https://shop.example", true},
+		{tlsReq, "http://shop.example", false}, // the scheme is known: another origin
+	} {
+		c.r.Header.Set("Origin", c.origin)
+		if got := sameOrigin(c.r); got != c.want {
+			t.Errorf("%s request, Origin %s: same origin %v, want %v", c.r.URL.Scheme, c.origin, got, c.want)
+		}
+	}
+}

@@ -244,7 +244,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		Consent:    rw.consent,
 		ShowBanner: *h.Banner && !rw.consent.Given,
 		ReturnPath: originalURL(rw.r).RequestURI(),
-		Origin:     visitorOrigin(rw.r),
+		Origin:     markupOrigin(rw.r),
 	}
 	if headers := rw.Header()["Content-Security-Policy"]; len(headers) > 0 {
 		policies := csp.Parse(headers)

@@ -295,7 +295,7 @@ http://127.0.0.1:%d {
 		t.Run(c.name, func(t *testing.T) {
 			q := &proxy{base: c.base, logFile: p.logFile}
 			res, body := q.do(t, "GET", c.page, nil, "Sec-Fetch-Dest: document", "Accept: text/html")
-			if res.StatusCode != 200 || !strings.Contains(body, c.base+c.prefix+"/guard.js?v=") {
+			if res.StatusCode != 200 || !strings.Contains(body, strings.TrimPrefix(c.base, "http:")+c.prefix+"/guard.js?v=") {
 				t.Fatalf("the page %s: %d, no guard under %s:\n%.400s", c.page, res.StatusCode, c.prefix, body)
 			}
 			res, body = q.do(t, "GET", c.prefix+"/guard.js", nil)

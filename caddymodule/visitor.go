@@ -38,6 +38,35 @@ func visitorScheme(r *http.Request) string {
 	return "http"
 }
 
+// schemeKnown reports whether visitorScheme knows the scheme: the connection
+// is TLS, or a trusted proxy named it. A plain-HTTP request from a peer that
+// is not trusted may have come through a TLS-terminating proxy nobody told
+// Caddy about (no trusted_proxies): its page may well be https.
+func schemeKnown(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if fromTrustedProxy(r) {
+		if proto, ok := forwarded(r, "X-Forwarded-Proto", "proto"); ok {
+			p := strings.ToLower(proto)
+			return p == "https" || p == "http"
+		}
+	}
+	return false
+}
+
+// markupOrigin is what the inserted markup's URLs start with: the visitor's
+// origin, or, when the scheme is not known, "//host", which the browser
+// completes with the page's own scheme (an http:// guard on an https page
+// behind an untold TLS proxy is mixed content the browser blocks: no guard,
+// no banner script).
+func markupOrigin(r *http.Request) string {
+	if schemeKnown(r) {
+		return visitorOrigin(r)
+	}
+	return "//" + visitorHost(r)
+}
+
 // visitorHost is the host (and port) the visitor addressed.
 func visitorHost(r *http.Request) string {
 	if fromTrustedProxy(r) {

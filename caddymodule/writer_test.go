@@ -148,7 +148,7 @@ func compress(t *testing.T, encoding string, data []byte) []byte {
 // head, the tracker neutralised, the site's own script untouched.
 func assertRewritten(t *testing.T, body string) {
 	t.Helper()
-	if !regexp.MustCompile(`<head><script src="(http://127\.0\.0\.1:\d+)?/_consent/guard\.js\?v=`).MatchString(body) {
+	if !regexp.MustCompile(`<head><script src="((http:)?//127\.0\.0\.1:\d+)?/_consent/guard\.js\?v=`).MatchString(body) {
 		t.Errorf("the guard is not right after <head>: %.300s", body)
 	}
 	if !strings.Contains(body, `<script type="text/plain" data-consent="statistics" data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1">`) {

@@ -26,10 +26,11 @@ type Page struct {
 	// sheets another nonce than its scripts), and banner.js gives it to the
 	// style sheets of the placeholders it makes.
 	StyleNonce string
-	// Origin is scheme://host[:port] as the visitor addressed the site. Every
-	// URL in the markup is made absolute with it, so that a page's <base href>
-	// cannot send our scripts, styles and forms elsewhere. Anything but an
-	// http(s) origin is ignored (the URLs stay root-relative).
+	// Origin is scheme://host[:port] as the visitor addressed the site, or
+	// //host[:port] when the scheme is not known. Every URL in the markup is
+	// made absolute with it, so that a page's <base href> cannot send our
+	// scripts, styles and forms elsewhere. Anything but an http(s) origin or
+	// a scheme-relative one is ignored (the URLs stay root-relative).
 	Origin string
 }
 
@@ -249,11 +250,15 @@ func (b *Bundle) scriptData(lang string) string {
 }
 
 // cleanOrigin returns o if it is an http(s) origin — scheme://host[:port],
-// nothing else, in the characters a host and port have — else "".
+// or //host[:port] without the scheme, nothing else, in the characters a
+// host and port have — else "".
 func cleanOrigin(o string) string {
 	rest, ok := strings.CutPrefix(o, "https://")
 	if !ok {
 		rest, ok = strings.CutPrefix(o, "http://")
+	}
+	if !ok {
+		rest, ok = strings.CutPrefix(o, "//")
 	}
 	if !ok || rest == "" {
 		return ""
