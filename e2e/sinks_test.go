@@ -67,6 +67,15 @@ type sinkCase struct {
 
 const svgNS = `'http://www.w3.org/2000/svg'`
 
+// probeJS starts the cases of the second guard probe: T is the tracker's
+// base (cut in two at 2: "ht" and "tp://...", its scheme spoilt by what
+// goes between), Q JavaScript source that makes it without naming the
+// host, mkf a hidden named frame, sh a new shadow root.
+const probeJS = `const T = '{T}', Q = "'" + T.replace('googletagmanager', "google'+'tagmanager") + "'";
+const mkf = () => { const f = document.createElement('iframe'); f.name = 'sink' + Math.random(); f.hidden = true; document.body.append(f); return f };
+const sh = () => { const h = document.createElement('div'); document.body.append(h); return h.attachShadow({mode: 'open'}) };
+`
+
 var sinkCases = []sinkCase{
 	// Markup: the server's rewriter (the scanner) holds these.
 	{name: "svg-script-href", kind: "markup", page: `<svg><script href="{T}/x.js"></script></svg>`, after: "released"},
@@ -276,6 +285,34 @@ var sinkCases = []sinkCase{
 	{name: "link-into-hidden-frame-by-event", kind: "bypass", page: `const f = document.createElement('iframe'); f.name = 'sink' + Math.random(); f.hidden = true; document.body.append(f); const a = document.createElement('a'); a.href = '{T}/l'; a.target = f.name; a.innerHTML = '<span>x</span>'; document.body.append(a); a.firstChild.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))`, after: "rerun"},
 	{name: "svg-link-clicked-by-script", kind: "bypass", page: `const f = document.createElement('iframe'); f.name = 'sink' + Math.random(); f.hidden = true; document.body.append(f); const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg'); s.innerHTML = '<a href="{T}/svg" target="' + f.name + '"><rect width="5" height="5"/></a>'; document.body.append(s); s.firstChild.firstChild.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))`, after: "rerun"},
 	{name: "location-to-204", kind: "bypass", page: `location.href = '{T}/nav'`, after: "rerun"},
+	// The second guard probe (2026-11-29): shadow roots, reflecting setters,
+	// a <style>'s text changed by removal, SMIL writing CSS, nested rule
+	// declarations, clicks on detached elements, actions changed during
+	// submit, documents made from obfuscated code, module imports.
+	{name: "shadow-domparser-append", kind: "bypass", page: probeJS + `const d = new DOMParser().parseFromString('<img src="{T}/p.gif">', 'text/html'); sh().append(d.body.firstChild)`, after: "rerun"},
+	{name: "shadow-parsehtmlunsafe-prepend", kind: "bypass", page: probeJS + `sh().prepend(Document.parseHTMLUnsafe('<img src="{T}/p.gif">').body.firstChild)`, after: "rerun"},
+	{name: "shadow-cssom-property", kind: "bypass", page: probeJS + `const r = sh(), d = document.createElement('div'); d.textContent = 'x'; r.appendChild(d); d.style.backgroundImage = 'url({T}/p.gif)'`, after: "rerun"},
+	{name: "shadow-iframe-javascript-url", kind: "bypass", page: probeJS + `const f = document.createElement('iframe'); f.src = 'javascript:void fetch(' + Q + ' + "/f")'; sh().append(f)`, after: "rerun"},
+	{name: "shadow-iframe-cookie", kind: "bypass", page: probeJS + `const f = document.createElement('iframe'); f.src = 'javascript:void(document.cookie = "_gcl_au=s; path=/")'; sh().append(f)`, after: "rerun",
+		stored: `new Promise(r => setTimeout(() => r(document.cookie.includes('_gcl_au=s')), 500))`},
+	{name: "shadow-link-click-not-composed", kind: "bypass", page: probeJS + `const f = mkf(), a = document.createElement('a'); a.href = '{T}/l'; a.target = f.name; a.textContent = 'x'; sh().append(a); a.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))`, after: "rerun"},
+	{name: "base-href-property", kind: "bypass", page: `window.keep = new Image(); keep.src = 'p.gif'; const b = document.createElement('base'); document.head.prepend(b); b.href = '{T}/'; setTimeout(() => b.remove(), 300)`, after: "rerun"},
+	{name: "frame-base-href-relative-fetch", kind: "bypass", page: `const f = document.createElement('iframe'); document.body.append(f); const d = f.contentDocument, b = d.createElement('base'); d.head.append(b); b.href = '{T}/'; f.contentWindow.fetch('f').catch(() => {})`, after: "rerun"},
+	{name: "frame-meta-httpequiv-after-insert", kind: "bypass", page: `const f = document.createElement('iframe'); f.hidden = true; document.body.append(f); const d = f.contentDocument, m = d.createElement('meta'); m.content = '0; url={T}/f.html'; d.head.append(m); m.httpEquiv = 'refresh'`, after: "rerun"},
+	{name: "frame-meta-content-after-insert", kind: "bypass", page: `const f = document.createElement('iframe'); f.hidden = true; document.body.append(f); const d = f.contentDocument, m = d.createElement('meta'); m.httpEquiv = 'refresh'; d.head.append(m); m.content = '0; url={T}/f.html'`, after: "rerun"},
+	{name: "style-type-property", kind: "bypass", page: `const s = document.createElement('style'); s.textContent = '@import "{T}/s.css";'; document.head.append(s); s.type = 'text/css'`, after: "rerun"},
+	{name: "style-remove-text-node-import", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); s.childNodes[1].remove()`, after: "rerun"},
+	{name: "style-removechild-import", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); s.removeChild(s.childNodes[1])`, after: "rerun"},
+	{name: "style-deletedata-import", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.textContent = '@import "' + T.slice(0, 2) + 'ZZ' + T.slice(2) + '/s.css";'; document.head.append(s); s.firstChild.deleteData(s.firstChild.data.indexOf('ZZ'), 2)`, after: "rerun"},
+	{name: "style-insertadjacenttext-import", kind: "bypass", page: `const s = document.createElement('style'); document.head.append(s); s.insertAdjacentText('beforeend', '@import "{T}/s.css";')`, after: "rerun"},
+	{name: "smil-set-css-presentation-url", kind: "bypass", page: `const d = document.createElement('div'); d.innerHTML = '<svg width="20" height="20"><rect width="10" height="10"><set attributeName="mask" to="url({T}/mask.svg#a)"/></rect><rect width="10" height="10"><set attributeName="clip-path" to="url({T}/clip.svg#a)"/></rect><rect width="10" height="10"><animate attributeName="cursor" dur="10s" values="url({T}/cursor.gif), auto"/></rect></svg>'; document.body.append(d)`, after: "rerun"},
+	{name: "nested-declarations-style", kind: "bypass", page: `const s = document.createElement('style'); s.textContent = 'body { & p {} color: inherit; }'; document.head.append(s); s.sheet.cssRules[0].cssRules[1].style.backgroundImage = 'url({T}/p.gif)'`, after: "rerun"},
+	{name: "detached-link-click", kind: "bypass", page: probeJS + `const f = mkf(), a = document.createElement('a'); a.href = '{T}/l'; a.target = f.name; a.click()`, after: "rerun"},
+	{name: "link-click-inner-href-expando", kind: "bypass", page: probeJS + `const f = mkf(), a = document.createElement('a'); a.href = '{T}/l'; a.target = f.name; const s = document.createElement('span'); s.href = '/local'; s.textContent = 'x'; a.append(s); document.body.append(a); s.click()`, after: "rerun"},
+	{name: "form-action-changed-in-submit-event", kind: "bypass", page: probeJS + `const f = mkf(), m = document.createElement('form'); m.action = '/local-form'; m.method = 'post'; m.target = f.name; m.addEventListener('submit', () => { m.action = '{T}/form' }); document.body.append(m); m.requestSubmit()`, after: "rerun"},
+	{name: "data-iframe-obfuscated-script", kind: "bypass", page: probeJS + `const f = mkf(); f.src = 'data:text/html,' + encodeURIComponent('<script>new Image().src = ' + Q + ' + "/p.gif"<\/script>')`, after: "rerun"},
+	{name: "javascript-url-obfuscated", kind: "bypass", page: probeJS + `const f = mkf(); f.src = 'javascript:"<img src=" + ' + Q + ' + "/p.gif>"'`, after: "rerun"},
+	{name: "inline-module-static-import", kind: "bypass", page: `const s = document.createElement('script'); s.type = 'module'; s.textContent = 'import "{T}/x.js"'; document.head.append(s)`, after: "rerun"},
 	{name: "loaded-frame-location-by-parent", kind: "bypass", page: `const f = document.createElement('iframe'); f.src = '/local.png'; f.hidden = true; f.onload = () => f.dataset.n || (f.dataset.n = 1, f.contentWindow.location.href = '{T}/fl'); document.body.append(f)`, after: "rerun"},
 	{name: "navigation-navigate-to-204", kind: "bypass", page: `navigation.navigate('{T}/nav').finished.catch(() => {})`, after: "rerun"},
 	{name: "meta-refresh-hidden-iframe", kind: "bypass", page: `const f = document.createElement('iframe'); f.hidden = true; document.body.append(f); f.contentDocument.head.innerHTML = '<meta http-equiv="refresh" content="0; url={T}/f.html">'`, after: "rerun"},

@@ -54,14 +54,14 @@ func TestWordPress(t *testing.T) {
 		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpPasswordPost)
 	})
 	t.Run("comment", func(t *testing.T) {
-		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpComment)
+		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpComment(false))
 	})
 	// The commenter ticks "Save my name, email, and website in this browser
 	// for the next time I comment": WordPress then shows the comment waiting
 	// for moderation by its author cookies (no query parameters), and fills
 	// the form in next time.
 	t.Run("comment-remembered", func(t *testing.T) {
-		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpCommentRemembered)
+		wp.sameOutcome(t, newWPTab(t, browser, wp.plain), newWPTab(t, browser, wp.consent), wpComment(true))
 	})
 	// A post embedded as WordPress embeds one: the card in a sandboxed iframe
 	// (an opaque origin, no cookies) keeps its size and shows no banner.
@@ -410,33 +410,55 @@ func wpPasswordPost(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 }
 
 // wpComment: the visitor leaves a comment; it waits for moderation, and
-// WordPress shows it to its author.
-func wpComment(ctx context.Context, tab *wpTab) (wpOutcome, error) {
-	if err := tab.open(ctx, "/hello-world/"); err != nil {
-		return nil, err
+// WordPress shows it to its author. With remember the visitor ticks "Save my
+// name, email, and website in this browser for the next time I comment":
+// WordPress then shows the comment by its author cookies alone (no query
+// parameters), and fills the form in on their next visit.
+func wpComment(remember bool) func(context.Context, *wpTab) (wpOutcome, error) {
+	return func(ctx context.Context, tab *wpTab) (wpOutcome, error) {
+		if err := tab.open(ctx, "/hello-world/"); err != nil {
+			return nil, err
+		}
+		who, text := "Visitor", "A comment through the ["+tab.site.name+"] site."
+		if remember {
+			who, text = "Remembered", "A comment whose author is remembered, through the ["+tab.site.name+"] site."
+		}
+		author := who + " [" + tab.site.name + "]"
+		if err := tab.fill(ctx,
+			[2]string{"#comment", text},
+			[2]string{"#author", author},
+			[2]string{"#email", strings.ToLower(who) + "-" + tab.site.name + "@example.com"},
+		); err != nil {
+			return nil, err
+		}
+		if remember {
+			if _, err := wpEval[bool](ctx, `document.getElementById('wp-comment-cookies-consent').checked = true`); err != nil {
+				return nil, err
+			}
+		}
+		if err := tab.clickToNewPage(ctx, "#commentform #submit"); err != nil {
+			return nil, err
+		}
+		v, err := wpEval[map[string]string](ctx, `({
+			path: location.pathname,
+			unapproved: String(new URLSearchParams(location.search).has('unapproved')),
+			fragment: location.hash.replace(/\d+/, '#'),
+			shown: String(document.body.innerText.includes(`+"`"+text+"`"+`)),
+			moderation: String(document.body.innerText.includes('Your comment is awaiting moderation.')),
+		})`)
+		if err != nil || !remember {
+			return wpOutcome(v), err
+		}
+		if err := tab.open(ctx, "/hello-world/"); err != nil {
+			return nil, err
+		}
+		filled, err := wpEval[string](ctx, `document.getElementById('author').value`)
+		if err != nil {
+			return nil, err
+		}
+		v["author filled in next time"] = fmt.Sprint(filled == author)
+		return wpOutcome(v), nil
 	}
-	text := "A comment through the [" + tab.site.name + "] site."
-	if err := tab.fill(ctx,
-		[2]string{"#comment", text},
-		[2]string{"#author", "Visitor [" + tab.site.name + "]"},
-		[2]string{"#email", "visitor-" + tab.site.name + "@example.com"},
-	); err != nil {
-		return nil, err
-	}
-	if err := tab.clickToNewPage(ctx, "#commentform #submit"); err != nil {
-		return nil, err
-	}
-	v, err := wpEval[map[string]string](ctx, `({
-		path: location.pathname,
-		unapproved: String(new URLSearchParams(location.search).has('unapproved')),
-		fragment: location.hash.replace(/\d+/, '#'),
-		shown: String(document.body.innerText.includes(`+"`"+text+"`"+`)),
-		moderation: String(document.body.innerText.includes('Your comment is awaiting moderation.')),
-	})`)
-	if err != nil {
-		return nil, err
-	}
-	return wpOutcome(v), nil
 }
 
 // wpPostEmbed: a page embeds the first post; WordPress's host script sizes
@@ -460,48 +482,6 @@ func wpPostEmbed(ctx context.Context, tab *wpTab) (wpOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wpOutcome(v), nil
-}
-
-// wpCommentRemembered: the visitor leaves a comment and asks WordPress to
-// remember their details; it waits for moderation, WordPress shows it to
-// them, and the form is filled in on their next visit.
-func wpCommentRemembered(ctx context.Context, tab *wpTab) (wpOutcome, error) {
-	if err := tab.open(ctx, "/hello-world/"); err != nil {
-		return nil, err
-	}
-	text := "A comment whose author is remembered, through the [" + tab.site.name + "] site."
-	author := "Remembered [" + tab.site.name + "]"
-	if err := tab.fill(ctx,
-		[2]string{"#comment", text},
-		[2]string{"#author", author},
-		[2]string{"#email", "remembered-" + tab.site.name + "@example.com"},
-	); err != nil {
-		return nil, err
-	}
-	if _, err := wpEval[bool](ctx, `document.getElementById('wp-comment-cookies-consent').checked = true`); err != nil {
-		return nil, err
-	}
-	if err := tab.clickToNewPage(ctx, "#commentform #submit"); err != nil {
-		return nil, err
-	}
-	v, err := wpEval[map[string]string](ctx, `({
-		path: location.pathname,
-		unapproved: String(new URLSearchParams(location.search).has('unapproved')),
-		shown: String(document.body.innerText.includes(`+"`"+text+"`"+`)),
-		moderation: String(document.body.innerText.includes('Your comment is awaiting moderation.')),
-	})`)
-	if err != nil {
-		return nil, err
-	}
-	if err := tab.open(ctx, "/hello-world/"); err != nil {
-		return nil, err
-	}
-	filled, err := wpEval[string](ctx, `document.getElementById('author').value`)
-	if err != nil {
-		return nil, err
-	}
-	v["author filled in next time"] = fmt.Sprint(filled == author)
 	return wpOutcome(v), nil
 }
 

@@ -24,15 +24,15 @@ import (
 
 var (
 	// The guard, right after the <head> start tag (assets.Bundle.Head).
-	wpGuardTag = regexp.MustCompile(`<script src="(?:https?://[^"/]+)?/_consent/guard\.js\?v=[0-9a-f]+" data-granted="[a-z0-9_ -]*" data-given="[01]" data-gpc="[01]" data-lang="[a-z-]+"(?: nonce="[^"]*")?></script>`)
+	wpGuardTag = regexp.MustCompile(`<script src="(?:(?:https?:)?//[^"/]+)?/_consent/guard\.js\?v=[0-9a-f]+" data-granted="[a-z0-9_ -]*" data-given="[01]" data-gpc="[01]" data-lang="[a-z-]+"(?: nonce="[^"]*")?></script>`)
 	wpHeadEnd  = regexp.MustCompile(`(?i)<head(?:\s[^>]*)?>$`)
 	// The banner, right before </body> (assets.Bundle.BodyEnd): from its
 	// stylesheet to its deferred script. (The assets' URLs may be absolute.)
-	wpBanner  = regexp.MustCompile(`(?s)\n<link rel="stylesheet" href="(?:https?://[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?>\n<div id="cg" .*?\n<script defer src="(?:https?://[^"/]+)?/_consent/banner\.js\?v=[0-9a-f]+"(?: nonce="[^"]*")?></script>\n`)
+	wpBanner  = regexp.MustCompile(`(?s)\n<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?>\n<div id="cg" .*?\n<script defer src="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.js\?v=[0-9a-f]+"(?: nonce="[^"]*")?></script>\n`)
 	wpBodyEnd = regexp.MustCompile(`(?i)^</body\s*>`)
 	// A click-to-load placeholder, right before the start tag of the embed
 	// it stands for (assets.Bundle.Placeholder).
-	wpPlaceholder = regexp.MustCompile(`(?s)<link rel="stylesheet" href="(?:https?://[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?><span class="cg-ph" data-cg-ph="[a-z0-9_-]+"><template shadowrootmode="open">.*?</template></span>`)
+	wpPlaceholder = regexp.MustCompile(`(?s)<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?><span class="cg-ph" data-cg-ph="[a-z0-9_-]+"><template shadowrootmode="open">.*?</template></span>`)
 	wpEmbedStart  = regexp.MustCompile(`(?i)^<(iframe|frame|video|audio|embed|object)[\s/>]`)
 	// A neutralised element: the attributes consentgate puts right after the
 	// tag name (htmlrewrite's package documentation).

@@ -115,6 +115,9 @@ if (!window.consentgate) {
 		const x = R.i.find(x => t.includes(x[0]));
 		return x && !G.has(x[1]) && (hit = 'inline', x[1]);
 	};
+	// A module's text (or an import map) names what it imports, which loads
+	// with it: the hosts count as in a document's text.
+	const codeCat = e => /^\s*(module|importmap)\s*$/i.test(e.getAttribute('type')) ? textCat : inCat;
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
 	const textCat = t => {
@@ -134,6 +137,14 @@ if (!window.consentgate) {
 	// after CSS escapes are undone.
 	const unesc = t => t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)));
 	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (unesc(t).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
+	// A javascript: or data: document: what its text names; and one that
+	// runs code its text need not show (a data: document's script or
+	// handler, a javascript: URL's expression past the empty ones) is held
+	// under the first category refused: its code may build any URL.
+	const docCat = v => {
+		const t = decode(v), x = R.h.find(x => !G.has(x[1]));
+		return htmlCat(t) || (/^\s*data:/i.test(v) ? /<script|\son[a-z]+\s*=/i.test(t) : !/^\s*javascript:\s*(void\s*\(?\s*0\s*\)?|false|''|""|undefined|null)?\s*;?\s*$/i.test(t)) && x && (hit = 'script', x[1]);
+	};
 	// A javascript: or data: URL as the text of the document it makes.
 	const decode = v => {
 		v = v.replace(/%([0-9a-f]{2})/gi, (m, x) => String.fromCharCode(parseInt(x, 16)));
@@ -157,7 +168,7 @@ if (!window.consentgate) {
 	// (A <meta> refresh's content is "N; url=X"; a browser acts on it when
 	// it is inserted. Another meta loads nothing.)
 	const refresh = e => e.localName != 'meta' || /^\s*refresh\s*$/i.test(e.getAttribute('http-equiv'));
-	const valCat = (tag, k, v, b) => tag == 'meta' ? srcCat(v.replace(/^\s*[\d.]*\s*[;,]?\s*(url\s*=\s*)?["']?|["']?\s*$/gi, ''), b) : CA.includes(k) ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping|values/.test(k) ? v.split(/[\s,;]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? htmlCat(decode(v)) : srcCat(v, b);
+	const valCat = (tag, k, v, b) => /^(set|animate)$/.test(tag) && cssCat(v, b) || (tag == 'meta' ? srcCat(v.replace(/^\s*[\d.]*\s*[;,]?\s*(url\s*=\s*)?["']?|["']?\s*$/gi, ''), b) : CA.includes(k) ? cssCat(v, b) : k == 'srcdoc' ? htmlCat(v) : /srcset|attributionsrc|ping|values/.test(k) ? v.split(/[\s,;]+/).map(x => srcCat(x, b)).find(Boolean) : FR.test(tag) && /^\s*(javascript|data):/i.test(v) ? docCat(v) : srcCat(v, b));
 	// str reads a value once, as the browser will: a Trusted Types value by
 	// its own content (it is passed on as it is), anything else as a string.
 	const TTs = ['HTML', 'Script', 'ScriptURL'].map(n => W['Trusted' + n] && W['Trusted' + n].prototype.toString).filter(Boolean);
@@ -181,7 +192,7 @@ if (!window.consentgate) {
 			const x = loads(tag, a.localName) && valCat(tag, a.localName, a.value, e.baseURI);
 			if (x) c = c || x, l.push([a.name, a.value]);
 		}
-		if (!c && tag == 'script' && !late && !l.length && !e.hasAttribute('src')) c = inCat(e.textContent);
+		if (!c && tag == 'script' && !late && !l.length && !e.hasAttribute('src')) c = codeCat(e)(e.textContent);
 		if (!c && tag == 'style') c = cssCat(e.textContent, e.baseURI);
 		return c && [c, l, hit];
 	};
@@ -193,7 +204,7 @@ if (!window.consentgate) {
 		const v = e.getAttribute(a);
 		if (v != null) at(e, b, v), at(e, a);
 	};
-	const held = new Set();
+	const held = new Set(), fl = [];
 	let changed = 0, frame = 0;
 	// Hold an element back in the server's format: data-consent names the
 	// category, each loading attribute moves to data-consent-<name>, and a
@@ -220,14 +231,14 @@ if (!window.consentgate) {
 	const hold = (e, late) => {
 		const p = !(late && e.localName == 'script') && parts(e, late);
 		if (p && deny('element', p[2], p[0], {element: e.localName})) neut(e, p[0], p[1]);
-		if (FR.test(e.localName)) frame = 1;
+		if (FR.test(e.localName)) frame = 1, fl.length < 99 && fl.push(e);
 	};
 	// textSet: the text a <style> or a script without src is about to get
 	// (t computes it: only for those, a whole element's text costs time).
 	const TX = /^(script|style)$/;
 	const textSet = (e, t) => {
 		// (e is null for a text node outside any element.)
-		const c = e && e.nodeType == 1 && TX.test(e.localName) && live(e) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && inCat(t()));
+		const c = e && e.nodeType == 1 && TX.test(e.localName) && live(e) && (e.localName == 'style' ? cssCat(t(), e.baseURI) : !e.hasAttribute('src') && codeCat(e)(t()));
 		if (c && drop(c, e.localName)) neut(e, c, []);
 	};
 	// scan holds what a node and its descendants (template contents too) would load.
@@ -243,6 +254,9 @@ if (!window.consentgate) {
 	const attr = (e, n, x) => {
 		const tag = e.localName, k = n.toLowerCase().replace(/^xlink:/, ''), v = str(x);
 		if (k == 'type' && TX.test(tag) && !live(e)) return at(e, DC + '-type', v);
+		// A meta made a refresh: its content is what loads.
+		const m = tag == 'meta' && /^http-?equiv$/.test(k) && /^\s*refresh\s*$/i.test(v) && e.getAttribute('content'), mc = m && valCat(tag, 'content', m, e.baseURI);
+		if (drop(mc, tag)) neut(e, mc, [['content', m]]);
 		const c = loads(tag, k) && refresh(e) && valCat(tag, k, v, e.baseURI);
 		if (drop(c, tag)) return neut(e, c, [[n, v]]);
 		return k == 'srcdoc' ? guardTag() + v : pass(x, v);
@@ -303,6 +317,7 @@ if (!window.consentgate) {
 			for (let i = 0; i < w.frames.length; i++) try {
 				install(w.frames[i]);
 			} catch (e) {}
+			fl.splice(0).forEach(e => e.contentWindow);
 		};
 
 		// Cookies: document.cookie and the Cookie Store API, whose arguments
@@ -402,17 +417,39 @@ if (!window.consentgate) {
 		// not hide it.)
 		const FP = w.HTMLFormElement.prototype, formAction = gopd(FP, 'action').get;
 		const action = (f, b) => b && b.hasAttribute && b.hasAttribute('formaction') ? b.formAction : formAction.call(f);
-		for (const n of ['submit', 'requestSubmit']) wrap(FP, n, (f, t, a) => net(action(t, a[0]), 'form') ? undefined : f.apply(t, a));
-		// A click a script makes (not trusted) follows a link or submits a
-		// form as a visitor's would: a download, a 204 or a hidden frame
-		// makes it a beacon. So does a navigation a script starts (location,
-		// navigation.navigate()); one the visitor starts is theirs.
-		w.addEventListener('click', e => {
-			if (!e.isTrusted) for (const n of e.composedPath()) {
-				const h = n.href, u = h != null ? h.baseVal ?? h : /^(submit|image)$/.test(n.type) && n.form ? action(n.form, n) : null;
-				if (u != null) return net(u, 'navigation') && e.preventDefault();
+		// The action is read again when the submit event has been through
+		// the page's listeners (which may change it), as the browser reads it.
+		const late = (m, f) => {
+			const g = e => net(action(m, e.submitter), 'form') && e.preventDefault();
+			m && m.addEventListener('submit', g);
+			try {
+				return f();
+			} finally {
+				m && m.removeEventListener('submit', g);
 			}
-		}, true);
+		};
+		wrap(FP, 'submit', (f, t, a) => net(action(t), 'form') ? undefined : f.apply(t, a));
+		wrap(FP, 'requestSubmit', (f, t, a) => net(action(t, a[0]), 'form') ? undefined : late(t, () => f.apply(t, a)));
+		// A click a script makes (el.click(), dispatchEvent: not trusted)
+		// follows a link or submits a form as a visitor's would, connected or
+		// not: a download, a 204 or a hidden frame makes it a beacon. The
+		// element it activates: the nearest link, submit button or label's
+		// control. So does a navigation a script starts (location,
+		// navigation.navigate()); one the visitor starts is theirs.
+		const target = n => {
+			for (; n; n = n.parentNode || n.host) {
+				const l = n.localName, h = n.href;
+				if (l == 'label') return target(n.control);
+				if (l == 'a' || l == 'area') return [h && h.baseVal != null ? h.baseVal : h];
+				if (/^(button|input)$/.test(l) && /^(submit|image)$/.test(n.type) && n.form) return [action(n.form, n), n.form];
+			}
+		};
+		const click = (t, f) => {
+			const x = t && t.nodeType && target(t);
+			return x && x[0] && net(x[0], 'navigation') ? false : late(x && x[1], f);
+		};
+		wrap(w.HTMLElement.prototype, 'click', (f, t, a) => click(t, () => f.apply(t, a)) || undefined);
+		wrap(w.EventTarget.prototype, 'dispatchEvent', (f, t, a) => a[0] && a[0].type == 'click' ? click(t, () => f.apply(t, a)) : f.apply(t, a));
 		w.navigation && w.navigation.addEventListener('navigate', e => e.cancelable && !e.userInitiated && net(e.destination.url, 'navigation') && e.preventDefault());
 		// document.open with three arguments is window.open.
 		wrap(Dp, 'open', (f, t, a) => a.length > 2 && a[0] != null && net(a[0] = String(a[0]), 'window') ? null : f.apply(t, a));
@@ -477,7 +514,7 @@ if (!window.consentgate) {
 		setter(w.Attr.prototype, 'value', attrValue);
 		// Reflecting properties: img.src =, new Image().src =, el.srcset = ...
 		const H = n => w['HTML' + n + 'Element'];
-		'Script:src,attributionSrc IFrame:src,srcdoc Frame:src Image:src,srcset,attributionSrc Source:src,srcset Media:src Video:poster Track:src Link:href,imageSrcset Object:data Embed:src Input:src Anchor:ping,attributionSrc Area:ping,attributionSrc Body:background'.split(' ').forEach(x => {
+		'Script:src,attributionSrc,type Style:type Base:href Meta:content,httpEquiv IFrame:src,srcdoc Frame:src Image:src,srcset,attributionSrc Source:src,srcset Media:src Video:poster Track:src Link:href,imageSrcset Object:data Embed:src Input:src Anchor:ping,attributionSrc Area:ping,attributionSrc Body:background'.split(' ').forEach(x => {
 			x = x.split(':');
 			if (H(x[0])) x[1].split(',').forEach(p => setter(H(x[0]).prototype, p, (e, v, f) => {
 				v = attr(e, p.toLowerCase(), v);
@@ -522,7 +559,7 @@ if (!window.consentgate) {
 			}));
 			return decl.get(s);
 		};
-		for (const C of [w.CSSStyleRule, w.CSSPageRule, w.CSSFontFaceRule, w.CSSKeyframeRule]) def(C && C.prototype, 'style', d => ({
+		for (const n of Object.getOwnPropertyNames(w)) if (/^CSS\w*(Rule|Declarations)$/.test(n)) def((w[n] || {}).prototype, 'style', d => ({
 			get() {
 				return styleOf(d.get.call(this));
 			},
@@ -560,6 +597,23 @@ if (!window.consentgate) {
 		// (A script element has its own text setters, for Trusted Types.)
 		['text', 'textContent', 'innerText'].forEach(p => setter(w.HTMLScriptElement.prototype, p, text));
 		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => text(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
+		// What else changes a live <style>'s text (a node removed, data
+		// deleted, text inserted beside): done first on a detached copy,
+		// whose text is checked (Chromium fetches an @import at once).
+		const copy = (o, names, self) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
+			const p = self ? t : t.parentNode;
+			if (p && p.localName == 'style' && live(p)) {
+				const q = p.cloneNode(true), cp = x => x && x.parentNode == p ? q.childNodes[[...p.childNodes].indexOf(x)] : x;
+				try {
+					f.apply(self ? q : cp(t), a.map(cp));
+				} catch (e) {}
+				textSet(p, () => q.textContent);
+			}
+			return f.apply(t, a);
+		}));
+		copy(w.CharacterData.prototype, 'deleteData remove');
+		copy(El, 'remove');
+		copy(El, 'removeChild insertAdjacentText normalize', 1);
 
 		// Insertions: what goes into the document is scanned first; a frame
 		// inserted is patched before the call returns.
@@ -575,6 +629,7 @@ if (!window.consentgate) {
 		insert(N, 'appendChild insertBefore replaceChild');
 		insert(El, 'append prepend before after replaceWith replaceChildren insertAdjacentElement', 1);
 		insert(Dp, 'append prepend replaceChildren', 1);
+		insert(w.DocumentFragment.prototype, 'append prepend replaceChildren', 1);
 		insert(w.CharacterData.prototype, 'before after replaceWith', 1);
 		insert(w.Range.prototype, 'insertNode surroundContents');
 		insert(Dp, 'importNode adoptNode');
@@ -618,8 +673,8 @@ if (!window.consentgate) {
 		});
 		// A frame's window as soon as script asks for it, and at each load (a
 		// frame that navigates again gets a new window; the load event
-		// reaches this document's capturing listener before the frame's own).
-		w.document.addEventListener('load', e => FR.test(e.target.localName) && e.target.contentWindow, true);
+		// reaches the capturing listener of watch, below, before the frame's
+		// own).
 		for (const C of [w.HTMLIFrameElement, w.HTMLFrameElement, w.HTMLObjectElement]) ['contentWindow', 'contentDocument'].forEach(p => def(C.prototype, p, d => ({
 			get() {
 				const r = d.get.call(this);
@@ -633,7 +688,7 @@ if (!window.consentgate) {
 		// contenteditable), changes a <style>'s text, or sets a style
 		// property (el.style.background = ..., which no setter sees; the
 		// image loads at the next rendering, after this observer).
-		new w.MutationObserver(l => {
+		const mo = new w.MutationObserver(l => {
 			frame = 0;
 			l.forEach(m => {
 				const e = m.target, p = e.parentNode, v = m.attributeName && e.getAttribute('style'), c = v && cssCat(v, e.baseURI);
@@ -642,7 +697,19 @@ if (!window.consentgate) {
 				if (drop(c, e.localName)) neut(e, c, [['style', v]]);
 			});
 			if (frame) frames();
-		}).observe(w.document, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
+		});
+		// A document and every shadow root made in it: watched, and the
+		// frames that load in them patched.
+		const watch = r => {
+			mo.observe(r, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
+			r.addEventListener('load', e => FR.test(e.target.localName) && e.target.contentWindow, true);
+		};
+		watch(w.document);
+		wrap(El, 'attachShadow', (f, t, a) => {
+			const r = f.apply(t, a);
+			watch(r);
+			return r;
+		});
 		frames();
 	};
 	const cd = gopd(Document.prototype, 'cookie');
