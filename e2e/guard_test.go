@@ -1139,6 +1139,9 @@ func TestGuardVisitorNavigations(t *testing.T) {
 	guardNavigate(t, ctx, s.page("/visitor", guardPage{body: `<!DOCTYPE html>
 <html lang="en"><head><title>Links</title></head><body>
 <p><a id="out" href="http://stats.tracker.test:{P}/visit">a link to a blocked host</a></p>
+<p><button id="share" type="button" onclick="location.href = 'http://stats.tracker.test:{P}/share'">share</button></p>
+<p><a id="held" href="http://stats.tracker.test:{P}/held" target="f">a link a script clicks</a></p>
+<p><label><input type="checkbox" id="c"> a checkbox in its label</label></p>
 <iframe name="f" title="f"></iframe>
 <a id="own" href="/landed" target="f">own</a>
 <form id="m" action="/nowhere" target="f"><button id="b" formaction="/sent">send</button></form>
@@ -1150,9 +1153,49 @@ func TestGuardVisitorNavigations(t *testing.T) {
 	if got := guardEval[string](t, ctx, `document.getElementById('m').requestSubmit(document.getElementById('b')), new Promise(r => setTimeout(r, 300)).then(() => `+framePath+`)`); got != "/sent" {
 		t.Errorf("a form submitted by script with its button's formaction: the frame shows %q, want /sent", got)
 	}
+	// A script's click on a link to a blocked host loads nothing, but the
+	// page's own listeners still see it; a scripted click in a label
+	// toggles the checkbox as ever (it once recursed without end).
+	if got := guardEval[string](t, ctx, `(() => {
+		let seen = 0;
+		const a = document.getElementById('held');
+		a.addEventListener('click', () => seen++);
+		a.click();
+		a.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));
+		const c = document.getElementById('c');
+		c.click();
+		c.closest('label').click();
+		return seen + ' ' + c.checked;
+	})()`); got != "2 false" {
+		t.Errorf("listeners of a held link's clicks, a checkbox clicked twice: %q, want \"2 false\"", got)
+	}
+	// A site's own patch of Node.prototype.removeChild (React's answer to
+	// Google Translate) still applies to elements; a module script whose
+	// text only mentions a name like a blocked host runs.
+	if got := guardEval[string](t, ctx, `new Promise(r => {
+		const orig = Node.prototype.removeChild;
+		Node.prototype.removeChild = function (c) { return c.parentNode !== this ? c : orig.apply(this, arguments); };
+		let patched;
+		try { document.body.removeChild(document.createElement('i')); patched = 'patch kept'; } catch (e) { patched = e.name; }
+		Node.prototype.removeChild = orig;
+		const m = document.createElement('script');
+		m.type = 'module';
+		m.textContent = "window.modRan = 'https://cdn.uploads.test-cdn.example/x.png'";
+		document.head.append(m);
+		setTimeout(() => r(patched + ', ' + (window.modRan ? 'module ran' : 'module held')), 300);
+	})`); got != "patch kept, module ran" {
+		t.Errorf("a site's removeChild patch and a module naming no blocked host: %q", got)
+	}
 	if hits := s.trackerHits(); len(hits) != 0 {
 		t.Fatalf("the tracker was reached before the visitor clicked: %q", hits)
 	}
+	// The visitor's own click on a button whose handler sends them to a
+	// blocked host (a "share" button) goes.
+	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#share")))
+	if !sinkWait(ctx, 5*time.Second, func() bool { return slices.Contains(s.trackerHits(), "stats.tracker.test/share") }) {
+		t.Errorf("the visitor's click on a button that sets location went nowhere; tracker hits %q", s.trackerHits())
+	}
+	guardNavigate(t, ctx, s.url("localhost", "/visitor"))
 	// The visitor's own click (a trusted event, by CDP's mouse) leaves.
 	guardDo(t, ctx, chromedp.Click(chromedp.CSS("#out")))
 	if !sinkWait(ctx, 5*time.Second, func() bool { return slices.Contains(s.trackerHits(), "stats.tracker.test/visit") }) {

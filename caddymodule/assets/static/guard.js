@@ -117,7 +117,8 @@ if (!window.consentgate) {
 	};
 	// A module's text (or an import map) names what it imports, which loads
 	// with it: the hosts count as in a document's text.
-	const codeCat = e => /^\s*(module|importmap)\s*$/i.test(e.getAttribute('type')) ? textCat : inCat;
+	const modCat = t => (t.match(/(\b(https?|wss?):)?\/\/[^\s"'`)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
+	const codeCat = e => /^\s*(module|importmap)\s*$/i.test(e.getAttribute('type')) ? modCat : inCat;
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
 	const textCat = t => {
@@ -143,7 +144,7 @@ if (!window.consentgate) {
 	// under the first category refused: its code may build any URL.
 	const docCat = v => {
 		const t = decode(v), x = R.h.find(x => !G.has(x[1]));
-		return htmlCat(t) || (/^\s*data:/i.test(v) ? /<script|\son[a-z]+\s*=/i.test(t) : !/^\s*javascript:\s*(void\s*\(?\s*0\s*\)?|false|''|""|undefined|null)?\s*;?\s*$/i.test(t)) && x && (hit = 'script', x[1]);
+		return htmlCat(t) || (/^\s*data:/i.test(v) || /^\s*javascript:\s*(void\s*\(?\s*0\s*\)?|false|undefined|null|-?[\d.]+|'[^']*'|"[^"]*")?\s*;?\s*$/i.test(t) ? /<script|\son[a-z]+\s*=/i.test(t) : 1) && x && (hit = 'script', x[1]);
 	};
 	// A javascript: or data: URL as the text of the document it makes.
 	const decode = v => {
@@ -419,38 +420,49 @@ if (!window.consentgate) {
 		const action = (f, b) => b && b.hasAttribute && b.hasAttribute('formaction') ? b.formAction : formAction.call(f);
 		// The action is read again when the submit event has been through
 		// the page's listeners (which may change it), as the browser reads it.
-		const late = (m, f) => {
-			const g = e => net(action(m, e.submitter), 'form') && e.preventDefault();
-			m && m.addEventListener('submit', g);
+		// (Listeners added with the prototype's own methods: a form control
+		// named addEventListener hides the form's.)
+		const EP = w.EventTarget.prototype, on = EP.addEventListener, off = EP.removeEventListener;
+		const during = (t, n, g, f, c) => {
+			t && on.call(t, n, g, c);
 			try {
 				return f();
 			} finally {
-				m && m.removeEventListener('submit', g);
+				t && off.call(t, n, g, c);
 			}
 		};
+		const late = (m, f) => during(m, 'submit', e => net(action(m, e.submitter), 'form') && e.preventDefault(), f);
 		wrap(FP, 'submit', (f, t, a) => net(action(t), 'form') ? undefined : f.apply(t, a));
 		wrap(FP, 'requestSubmit', (f, t, a) => net(action(t, a[0]), 'form') ? undefined : late(t, () => f.apply(t, a)));
 		// A click a script makes (el.click(), dispatchEvent: not trusted)
 		// follows a link or submits a form as a visitor's would, connected or
 		// not: a download, a 204 or a hidden frame makes it a beacon. The
 		// element it activates: the nearest link, submit button or label's
-		// control. So does a navigation a script starts (location,
-		// navigation.navigate()); one the visitor starts is theirs.
-		const target = n => {
-			for (; n; n = n.parentNode || n.host) {
+		// control. Such a click still reaches the page's listeners; only what
+		// it would load is not done (one that cannot be cancelled is not
+		// made). So with a navigation a script starts (location,
+		// navigation.navigate()). What the visitor starts is theirs: a
+		// navigation of theirs, and in the top window what a script does
+		// while their click or key press is fresh (a "share" button that sets
+		// location, a download link its handler clicks).
+		const theirs = () => w == w.top && (w.navigator.userActivation || {}).isActive;
+		const target = (n, s) => {
+			for (; n; n = n.parentNode || n.nodeType == 11 && n.host) {
 				const l = n.localName, h = n.href;
-				if (l == 'label') return target(n.control);
+				if (l == 'label' && !s) return target(n.control, 1);
 				if (l == 'a' || l == 'area') return [h && h.baseVal != null ? h.baseVal : h];
 				if (/^(button|input)$/.test(l) && /^(submit|image)$/.test(n.type) && n.form) return [action(n.form, n), n.form];
 			}
 		};
-		const click = (t, f) => {
-			const x = t && t.nodeType && target(t);
-			return x && x[0] && net(x[0], 'navigation') ? false : late(x && x[1], f);
+		const click = (t, f, e) => {
+			const x = t && t.nodeType && !theirs() && target(t);
+			if (!(x && x[0] && !x[1] && net(x[0], 'navigation'))) return late(x && x[1], f);
+			if (e && !e.cancelable) return false;
+			return during(t.getRootNode(), 'click', e => e.preventDefault(), f, true);
 		};
-		wrap(w.HTMLElement.prototype, 'click', (f, t, a) => click(t, () => f.apply(t, a)) || undefined);
-		wrap(w.EventTarget.prototype, 'dispatchEvent', (f, t, a) => a[0] && a[0].type == 'click' ? click(t, () => f.apply(t, a)) : f.apply(t, a));
-		w.navigation && w.navigation.addEventListener('navigate', e => e.cancelable && !e.userInitiated && net(e.destination.url, 'navigation') && e.preventDefault());
+		wrap(w.HTMLElement.prototype, 'click', (f, t, a) => click(t, () => f.apply(t, a)));
+		wrap(EP, 'dispatchEvent', (f, t, a) => a[0] && a[0].type == 'click' ? click(t, () => f.apply(t, a), a[0]) : f.apply(t, a));
+		w.navigation && w.navigation.addEventListener('navigate', e => e.cancelable && !e.userInitiated && !theirs() && net(e.destination.url, 'navigation') && e.preventDefault());
 		// document.open with three arguments is window.open.
 		wrap(Dp, 'open', (f, t, a) => a.length > 2 && a[0] != null && net(a[0] = String(a[0]), 'window') ? null : f.apply(t, a));
 		wrap(w, 'open', (f, t, a) => {
@@ -563,7 +575,7 @@ if (!window.consentgate) {
 			get() {
 				return styleOf(d.get.call(this));
 			},
-			set(v) {
+			set: d.set && function (v) {
 				cssOK(v = String(v)) && d.set.call(this, v);
 			}
 		}));
@@ -613,7 +625,8 @@ if (!window.consentgate) {
 		}));
 		copy(w.CharacterData.prototype, 'deleteData remove');
 		copy(El, 'remove');
-		copy(El, 'removeChild insertAdjacentText normalize', 1);
+		copy(N, 'removeChild normalize', 1);
+		copy(El, 'insertAdjacentText', 1);
 
 		// Insertions: what goes into the document is scanned first; a frame
 		// inserted is patched before the call returns.
