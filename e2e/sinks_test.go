@@ -581,7 +581,20 @@ func TestSinkMatrix(t *testing.T) {
 			}
 			path := "/case/" + c.name
 			token := "/c/" + c.name + "/"
-			navigate(t, ctx, s.base+path)
+			// The tab must be on this case's page: a popup the case before
+			// opened and closed (window-open) once left the tab on that
+			// case's page, and the next case then tested nothing of its own.
+			for try := 0; ; try++ {
+				navigate(t, ctx, s.base+path)
+				at, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+				if err == nil && at == path {
+					break
+				}
+				if try == 2 {
+					t.Fatalf("the tab stays at %q (%v), not %s", at, err, path)
+				}
+				time.Sleep(300 * time.Millisecond)
+			}
 			sinkSettle(ctx)
 			if hits := s.trackerHits(token); len(hits) != 0 {
 				t.Errorf("before consent the tracker received %q", hits)

@@ -117,7 +117,7 @@ if (!window.consentgate) {
 	};
 	// A module's text (or an import map) names what it imports, which loads
 	// with it: the hosts count as in a document's text.
-	const modCat = t => (t.match(/(\b(https?|wss?):)?\/\/[^\s"'`)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
+	const modCat = t => (t.match(/(\b(https?|wss?):)?\/\/[^\s"'\x60)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
 	const codeCat = e => /^\s*(module|importmap)\s*$/i.test(e.getAttribute('type')) ? modCat : inCat;
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
