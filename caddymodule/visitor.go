@@ -25,17 +25,8 @@ func fromTrustedProxy(r *http.Request) bool {
 
 // visitorScheme is "https" or "http": how the visitor reached the site.
 func visitorScheme(r *http.Request) string {
-	if fromTrustedProxy(r) {
-		if proto, ok := forwarded(r, "X-Forwarded-Proto", "proto"); ok {
-			if p := strings.ToLower(proto); p == "https" || p == "http" {
-				return p
-			}
-		}
-	}
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
+	scheme, _ := readScheme(r)
+	return scheme
 }
 
 // schemeKnown reports whether visitorScheme knows the scheme: the connection
@@ -43,16 +34,24 @@ func visitorScheme(r *http.Request) string {
 // is not trusted may have come through a TLS-terminating proxy nobody told
 // Caddy about (no trusted_proxies): its page may well be https.
 func schemeKnown(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
+	_, known := readScheme(r)
+	return known
+}
+
+// readScheme is the visitor's scheme, and whether it is known rather than
+// assumed from a plain connection.
+func readScheme(r *http.Request) (scheme string, known bool) {
 	if fromTrustedProxy(r) {
 		if proto, ok := forwarded(r, "X-Forwarded-Proto", "proto"); ok {
-			p := strings.ToLower(proto)
-			return p == "https" || p == "http"
+			if p := strings.ToLower(proto); p == "https" || p == "http" {
+				return p, true
+			}
 		}
 	}
-	return false
+	if r.TLS != nil {
+		return "https", true
+	}
+	return "http", false
 }
 
 // markupOrigin is what the inserted markup's URLs start with: the visitor's
