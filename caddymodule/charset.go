@@ -175,8 +175,7 @@ func nonASCIIEncoding(head []byte, headerCharset string) encoding.Encoding {
 	case "utf-16be":
 		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
 	case "iso-2022-jp":
-		e, _ := charset.Lookup(name)
-		return e
+		return iso2022JP{}
 	}
 	return nil
 }

@@ -181,6 +181,18 @@ func TestResponseConformance(t *testing.T) {
 					t.Errorf("the kanji did not survive the round trip: %q", body)
 				}
 			}},
+		{name: "ISO-2022-JP: a JIS-Roman yen price, a bad byte, a Swedish banner", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html; charset=iso-2022-jp"},
+			writes: []string{"<!DOCTYPE html><html><head></head><body><p>\x1b(J\\1000\x1b(B \xff \x1b$B$3\x1b(B</p><script src=\"https://www.googletagmanager.com/gtag/js\"></script><p>" + strings.Repeat("x", 600) + "</p><p id=end>end</p></body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				// ¥1000 (browsers read 0x5C after ESC ( J as ¥; x/text alone gave back "\1000").
+				if !strings.Contains(body, "<p>\x1b(J\\1000") {
+					t.Errorf("the yen price did not survive: %q", body[:min(len(body), 300)])
+				}
+				// What ISO-2022-JP has no character for is a character reference.
+				if !strings.Contains(body, "&#65533;") || !strings.Contains(body, "Godk&#228;nn alla") || !strings.Contains(body, "<p id=end>end</p>") {
+					t.Errorf("the bad byte, the banner or the page's end is missing: %q", body)
+				}
+			}},
 		{name: "Link preload of a tracker is removed, the site's own kept", headers: navHeaders, up: []string{"Content-Type: text/html",
 			"Link: <https://www.googletagmanager.com/gtag/js>; rel=preload; as=script, </style.css>; rel=preload; as=style"}, writes: []string{page}, rewritten: true, coding: "zstd",
 			check: func(t *testing.T, res *http.Response, _ string) {
