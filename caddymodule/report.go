@@ -142,12 +142,15 @@ func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
 	obs := observation{Kind: it.Kind, Name: it.Name, Action: "dropped", Source: "guard", Path: path}
 	switch it.Kind {
 	case "element":
-		// The guard's category is only kept when the policy has it: the
-		// report is the visitor's word, not ours.
-		if h.policy.CategoryIndex(it.Category) >= 0 {
-			obs.Category = it.Category
+		// The report is the visitor's word, not ours: it counts as the
+		// running policy's decision ("declared", which draft turns into a
+		// blocker) only when a blocker of that category holds back that
+		// host, so a forged report cannot make draft propose blocking a
+		// host the policy never blocked (the site's own, "*.com").
+		obs.Element, obs.Provider, obs.ClassifiedBy = it.Element, it.Name, "undeclared"
+		if h.blocksReported(it.Name, it.Category) {
+			obs.Category, obs.ClassifiedBy = it.Category, "declared"
 		}
-		obs.ClassifiedBy, obs.Element, obs.Provider = "declared", it.Element, it.Name
 	default:
 		cl := h.classifier.Classify(it.Name)
 		if it.Kind == "storage" {
@@ -179,6 +182,25 @@ func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
 	for range it.Count {
 		h.observer.observe(obs, now)
 	}
+}
+
+// blocksReported reports whether the running policy has a blocker of
+// category for name, the host a reported element loads from, or "inline"
+// for an inline script held by a marker.
+func (h *Handler) blocksReported(name, category string) bool {
+	if name == "inline" {
+		for _, b := range h.policy.Blockers {
+			if b.Category == category && len(b.Inline) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if name == "" || hostOf("https://"+name+"/") != name {
+		return false // not a host alone
+	}
+	b, ok := h.policy.BlockerFor("https://"+name+"/", "", nil)
+	return ok && b.Category == category
 }
 
 // storageClass classifies a storage key as the guard does: the keys the

@@ -39,6 +39,9 @@ func TestReportLogsObservationsAndUndeclared(t *testing.T) {
 		{"kind":"storage","name":"lang","count":1},
 		{"kind":"element","name":"www.googletagmanager.com","category":"statistics","element":"script","count":1},
 		{"kind":"element","name":"evil.example","category":"made-up","element":"<img onerror>","count":1},
+		{"kind":"element","name":"127.0.0.1","category":"marketing","element":"script","count":1},
+		{"kind":"element","name":"connect.facebook.net","category":"statistics","element":"script","count":1},
+		{"kind":"element","name":"*.com","category":"marketing","element":"script","count":1},
 		{"kind":"nonsense","name":"x","count":1}
 	]}`
 	if st := postReport(t, p, body, "Origin: "+p.base, "Sec-Fetch-Site: same-origin"); st != http.StatusNoContent {
@@ -57,7 +60,13 @@ func TestReportLogsObservationsAndUndeclared(t *testing.T) {
 		// storage key the known list classifies it.
 		{"lang", "storage", "preferences", "known", "", 0},
 		{"www.googletagmanager.com", "element", "statistics", "declared", "script", 0},
-		{"evil.example", "element", "", "declared", "", 0},
+		// The visitor's word counts as the policy's only when the policy
+		// blocks that host in that category: a forged report must not make
+		// draft propose blocking the site's own host, or "*.com".
+		{"evil.example", "element", "", "undeclared", "", 0},
+		{"127.0.0.1", "element", "", "undeclared", "script", 0},
+		{"connect.facebook.net", "element", "", "undeclared", "script", 0},
+		{"*.com", "element", "", "undeclared", "script", 0},
 	} {
 		l := obs[tc.name]
 		if len(l) != 1 {
@@ -100,8 +109,8 @@ func TestReportLogsObservationsAndUndeclared(t *testing.T) {
 	if w := p.logs(t, logger, "undeclared cookie"); len(w) != 4 {
 		t.Errorf("%d undeclared warnings after the same report twice, want 4", len(w))
 	}
-	if o := p.logs(t, logger, "observed"); len(o) != 7 {
-		t.Errorf("%d observed entries after the same report twice, want 7", len(o))
+	if o := p.logs(t, logger, "observed"); len(o) != 10 {
+		t.Errorf("%d observed entries after the same report twice, want 10", len(o))
 	}
 }
 
