@@ -590,6 +590,57 @@ func TestGuardGrantActivatesInOrder(t *testing.T) {
 	}
 }
 
+// guardWritePage: counters of the Baidu and comScore kind, an inline script
+// that document.writes its tag, held back by the server, among the page's own
+// content; the second writes a tag cut between two writes.
+const guardWritePage = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Write</title></head>
+<body>
+<p id="before">before</p>
+<script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ document.write('<p id="w1">written</p><script src="http://stats.tracker.test:{P}/t.js?n=written"></scr' + 'ipt>');</script>
+<p id="between">between</p>
+<script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ document.write('<img id="w2" alt="" src="http://stats.tracker.test:{P}/pixel.gif?n=cut" ');document.writeln('width="1">');</script>
+<p id="after">after</p>
+</body>
+</html>`
+
+// TestGuardReleasedScriptWrites: an inline script released on a grant runs
+// after the page has loaded, when a native document.write would open a new
+// document and take the page away (a probe's screenshot of a corpus page
+// with a Baidu counter: white, 688 elements down to 3). What it writes goes
+// right after it, as the parser would have put it, and its tracker loads.
+func TestGuardReleasedScriptWrites(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	guardNavigate(t, ctx, s.page("/write", guardPage{body: guardWritePage}))
+	guardWait(t, ctx, `document.readyState == 'complete'`)
+	before := guardEval[int](t, ctx, `window.marker = 1, document.getElementsByTagName('*').length`)
+	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
+	guardWait(t, ctx, `!!document.getElementById('w2')`)
+	guardWait(t, ctx, `performance.getEntriesByType('resource').some(e => e.name.includes('n=written'))`)
+	st := guardEval[struct {
+		Marker, Elements int
+		Order            string
+		Width            int
+	}](t, ctx, `({marker: window.marker || 0, elements: document.getElementsByTagName('*').length,
+		order: [...document.querySelectorAll('body p, body img')].map(e => e.id).join(' '),
+		width: document.getElementById('w2').width})`)
+	if st.Marker != 1 {
+		t.Fatalf("the page was replaced: a new document (%d elements, %d before)", st.Elements, before)
+	}
+	if want := "before w1 between w2 after"; st.Order != want {
+		t.Errorf("the page reads %q, want %q (what a script writes follows it)", st.Order, want)
+	}
+	if st.Width != 1 {
+		t.Errorf("the tag cut between two writes lost its end: width %d", st.Width)
+	}
+	hits := strings.Join(s.trackerHits(), " ")
+	if !strings.Contains(hits, "n=written") || !strings.Contains(hits, "n=cut") {
+		t.Errorf("the written tracker elements did not load after the grant: %v", hits)
+	}
+}
+
 const guardGCMPage = `<!DOCTYPE html>
 <html lang="en">
 <head>

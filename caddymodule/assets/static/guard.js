@@ -205,7 +205,8 @@ if (!window.consentgate) {
 		const v = e.getAttribute(a);
 		if (v != null) at(e, b, v), at(e, a);
 	};
-	const held = new Set(), fl = [];
+	// wrote: released inline scripts, and where what they write goes (1: after them).
+	const held = new Set(), fl = [], wrote = new WeakMap;
 	let changed = 0, frame = 0;
 	// Hold an element back in the server's format: data-consent names the
 	// category, each loading attribute moves to data-consent-<name>, and a
@@ -666,6 +667,10 @@ if (!window.consentgate) {
 		html(El, 'insertAdjacentHTML', 1);
 		html(w.Range.prototype, 'createContextualFragment', 0);
 		// document.write: a tag cut at the end of one write waits for the next.
+		// An inline script released on a grant runs after its time: there is
+		// no parser to write into, and the native write would open a new
+		// document (the page gone, as a Baidu or comScore snippet did); what
+		// it writes goes after it instead, where the parser would have put it.
 		let rest = '';
 		const dw = Dp.write;
 		for (const n of ['write', 'writeln']) wrap(Dp, n, (f, t, a) => {
@@ -680,7 +685,12 @@ if (!window.consentgate) {
 				else if (c == '>') s = -1;
 			}
 			rest = s < 0 ? '' : h.slice(s);
-			const r = dw.call(t, clean(s < 0 ? h : h.slice(0, s)));
+			const x = clean(s < 0 ? h : h.slice(0, s)), c = D.currentScript;
+			let m = wrote.get(c), r;
+			if (m) {
+				if (m == 1) wrote.set(c, m = D.createTextNode('')), c.after(m);
+				m.before(D.createRange().createContextualFragment(x));
+			} else r = dw.call(t, x);
 			frames();
 			return r;
 		});
@@ -789,7 +799,7 @@ if (!window.consentgate) {
 		};
 		if (!s) return put;
 		return () => new Promise(r => {
-			if (!l.length) n.textContent = e.textContent, r();
+			if (!l.length) wrote.set(n, 1), n.textContent = e.textContent, r();
 			else n.onload = n.onerror = r;
 			put();
 			e.replaceWith(n);
