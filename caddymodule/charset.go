@@ -3,6 +3,8 @@ package caddymodule
 import (
 	"bytes"
 	"io"
+	"strconv"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
@@ -30,6 +32,7 @@ type charsetStage struct {
 	next          stage // the rewriter
 	out           *charsetOut
 	headerCharset string
+	legacy        *bool // set on deciding: the page is not known to be UTF-8
 	buf           []byte // the first bytes, until decided
 	decided       bool
 	dec           io.WriteCloser // nil: bytes pass as they are
@@ -42,9 +45,9 @@ type charsetOut struct {
 	enc  io.WriteCloser
 }
 
-func newCharsetStages(headerCharset string, rewrite func(out stage) stage, next stage) *charsetStage {
+func newCharsetStages(headerCharset string, rewrite func(out stage) stage, next stage, legacy *bool) *charsetStage {
 	out := &charsetOut{next: next}
-	return &charsetStage{next: rewrite(out), out: out, headerCharset: headerCharset}
+	return &charsetStage{next: rewrite(out), out: out, headerCharset: headerCharset, legacy: legacy}
 }
 
 func (c *charsetStage) Write(p []byte) (int, error) {
@@ -83,6 +86,9 @@ func (c *charsetStage) decide() error { return c.decideOn(c.buf) }
 // on.
 func (c *charsetStage) decideOn(first []byte) error {
 	c.decided = true
+	if c.legacy != nil {
+		*c.legacy = !knownUTF8(first, c.headerCharset)
+	}
 	if enc := nonASCIIEncoding(first, c.headerCharset); enc != nil {
 		c.dec = transform.NewWriter(writerOnly{c.next}, enc.NewDecoder())
 		c.out.enc = transform.NewWriter(writerOnly{c.out.next}, enc.NewEncoder())
@@ -178,6 +184,55 @@ func nonASCIIEncoding(head []byte, headerCharset string) encoding.Encoding {
 		return iso2022JP{}
 	}
 	return nil
+}
+
+// knownUTF8 reports whether the page is UTF-8 by its BOM, its Content-Type
+// charset or a <meta> in its first 1024 bytes, or in UTF-16 or ISO-2022-JP,
+// whose encoder writes what it lacks as character references. A page that
+// declares nothing may be read as UTF-8 or as the visitor's locale's legacy
+// encoding (windows-1252 in much of the world): not known.
+func knownUTF8(head []byte, headerCharset string) bool {
+	if nonASCIIEncoding(head, headerCharset) != nil || bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}) {
+		return true
+	}
+	if headerCharset != "" {
+		if _, name := charset.Lookup(headerCharset); name != "" {
+			return name == "utf-8"
+		}
+	}
+	_, name, _ := charset.DetermineEncoding(head, "")
+	return name == "utf-8" && declaresCharset(head)
+}
+
+// asciiMarkup writes every character outside ASCII in b as a character
+// reference when legacy is set (b is markup we insert: text and attribute
+// values, no script or style text, where a reference would stay as it is).
+func asciiMarkup(b []byte, legacy bool) []byte {
+	if !legacy || !hasNonASCII(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r < utf8.RuneSelf {
+			out = append(out, b[0])
+		} else {
+			out = append(out, "&#"...)
+			out = strconv.AppendInt(out, int64(r), 10)
+			out = append(out, ';')
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func declaresCharset(head []byte) bool {

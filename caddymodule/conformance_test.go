@@ -193,6 +193,27 @@ func TestResponseConformance(t *testing.T) {
 					t.Errorf("the bad byte, the banner or the page's end is missing: %q", body)
 				}
 			}},
+		{name: "windows-1252 page: the Swedish banner as character references", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html; charset=windows-1252"},
+			writes: []string{"<!DOCTYPE html><html><head></head><body><p>Caf\xe9</p>" + strings.Repeat("x", 1100) + "</body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if !strings.Contains(body, "Godk&#228;nn alla") || strings.Contains(body, "Godkänn") || !strings.Contains(body, "<p>Caf\xe9</p>") {
+					t.Errorf("the banner's text is not in references, or the page's own changed: %q", body)
+				}
+			}},
+		{name: "a page that declares nothing: the Swedish banner as character references", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html"},
+			writes: []string{"<!DOCTYPE html><html><head></head><body><p>hej</p>" + strings.Repeat("x", 1100) + "</body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if !strings.Contains(body, "Godk&#228;nn alla") {
+					t.Errorf("the banner's text is not in references: %q", body)
+				}
+			}},
+		{name: "a UTF-8 page by its meta: the Swedish banner as it is", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html"},
+			writes: []string{"<!DOCTYPE html><html><head><meta charset=utf-8></head><body><p>hej</p>" + strings.Repeat("x", 1100) + "</body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if !strings.Contains(body, "Godkänn alla") {
+					t.Errorf("the banner's text in a UTF-8 page: %q", body)
+				}
+			}},
 		{name: "Link preload of a tracker is removed, the site's own kept", headers: navHeaders, up: []string{"Content-Type: text/html",
 			"Link: <https://www.googletagmanager.com/gtag/js>; rel=preload; as=script, </style.css>; rel=preload; as=style"}, writes: []string{page}, rewritten: true, coding: "zstd",
 			check: func(t *testing.T, res *http.Response, _ string) {

@@ -75,13 +75,14 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 		cfg = h.reportingConfig(rw, essence)
 	}
 	rw.coalesce = newCoalesceStage(out)
-	rw.body = h.stages(headerCharset, codings, cfg, rw.coalesce, warn)
+	rw.body = h.stages(headerCharset, codings, cfg, rw.coalesce, warn, &rw.legacyCharset)
 }
 
-// stages chains decode → charset → rewrite → out.
-func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error)) stage {
+// stages chains decode → charset → rewrite → out; the charset stage sets
+// *legacy when the page is not known to be UTF-8.
+func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error), legacy *bool) stage {
 	cfg.MaxHold = maxHold - coalesceSize - docStart
-	var body stage = newCharsetStages(headerCharset, func(o stage) stage { return newRewriteStage(cfg, o) }, out)
+	var body stage = newCharsetStages(headerCharset, func(o stage) stage { return newRewriteStage(cfg, o) }, out, legacy)
 	if len(codings) > 0 {
 		body = newDecodeStage(codings, body, warn)
 	}
@@ -112,12 +113,18 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 	pg := h.page(rw)
 	cfg.Head = func(d htmlrewrite.Doc) []byte { return h.bundle.Head(h.pageIn(pg, d)) }
 	if *h.Banner {
-		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return rw.renderBanner(h.pageIn(pg, d)) }
+		// The banner's and the placeholders' texts (å, ä, ö) are UTF-8: in
+		// a page of another encoding they go as character references, which
+		// read the same in every encoding (a windows-1252 page showed
+		// "GodkÃ¤nn alla").
+		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte {
+			return asciiMarkup(rw.renderBanner(h.pageIn(pg, d)), rw.legacyCharset)
+		}
 		cfg.Placeholder = func(d htmlrewrite.Doc, el htmlrewrite.Element, category string) []byte {
-			return h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
+			return asciiMarkup(h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
 				Tag: el.Tag, Host: strings.TrimPrefix(elementHost(el), "www."), Category: category,
 				Width: el.Width, Height: el.Height,
-			})
+			}), rw.legacyCharset)
 		}
 	}
 	return cfg

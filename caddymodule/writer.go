@@ -49,6 +49,9 @@ type responseWriter struct {
 	// banner is the page's BodyEnd, rendered into a pooled buffer that goes
 	// back once the write that inserted it has returned (putBanner).
 	banner *[]byte
+	// legacyCharset: the page is not known to be UTF-8 (charsetStage), so
+	// the text we insert goes as character references (asciiMarkup).
+	legacyCharset bool
 }
 
 // responseWriters are reused: one per request would be the only allocation

@@ -63,3 +63,44 @@ func TestISO2022JPPageReadsTheSame(t *testing.T) {
 		t.Errorf("the banner's title reads %q (%v), want %q", title, err, want)
 	}
 }
+
+// TestLegacyCharsetBanner: the banner's Swedish text (å, ä, ö) reads as it
+// should in pages of a legacy encoding — by the Content-Type charset, by a
+// <meta>, or declaring nothing (Chromium then guesses) — and the page's own
+// text is unchanged (a probe saw "GodkÃ¤nn alla" on windows-1252 pages).
+func TestLegacyCharsetBanner(t *testing.T) {
+	pages := map[string]struct{ header, meta string }{
+		"/header": {header: "text/html; charset=windows-1252"},
+		"/meta":   {header: "text/html", meta: `<meta charset="iso-8859-1">`},
+		"/none":   {header: "text/html"},
+		"/utf8":   {header: "text/html; charset=utf-8"},
+	}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pg, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", pg.header)
+		own := "Caf\xe9 \xe5\xe4\xf6" // windows-1252
+		if r.URL.Path == "/utf8" {
+			own = "Café åäö"
+		}
+		fmt.Fprint(w, "<!DOCTYPE html><html lang=sv><head>"+pg.meta+"<title>t</title></head><body><p id=own>"+own+"</p></body></html>")
+	}))
+	t.Cleanup(site.Close)
+	port := proxyInFront(t, site.URL, "")
+	ctx, cancel := context.WithTimeout(startChromium(t), 60*time.Second)
+	defer cancel()
+	for path := range pages {
+		run(t, ctx, chromedp.Navigate(fmt.Sprintf("http://localhost:%d%s", port, path)))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.getElementById('own').textContent,
+			(document.querySelector('#cg')?.shadowRoot?.querySelector('#cg-title')?.textContent) || '', document.characterSet]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != "Café åäö" || got[1] != "Vi använder kakor" {
+			t.Errorf("%s (read as %s): the page's text %q, the banner's title %q", path, got[2], got[0], got[1])
+		}
+	}
+}
