@@ -32,7 +32,7 @@ type charsetStage struct {
 	next          stage // the rewriter
 	out           *charsetOut
 	headerCharset string
-	legacy        *bool // set on deciding: the page is not known to be UTF-8
+	legacy        *bool  // set on deciding: the page is not known to be UTF-8
 	buf           []byte // the first bytes, until decided
 	decided       bool
 	dec           io.WriteCloser // nil: bytes pass as they are
