@@ -43,7 +43,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		rw.lang = h.language(r)
 		rw.acceptEncoding = r.Header["Accept-Encoding"]
 		narrowAcceptEncoding(r)
-		rw.ourTag = translateConditionals(r, cons, rw.lang)
+		rw.ourTag = translateConditionals(r, cons, rw.lang, h.pageGeneration)
 	}
 	err := next.ServeHTTP(rw, r)
 	if err != nil {

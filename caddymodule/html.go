@@ -58,7 +58,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 	if len(h.policy.Languages) > 1 {
 		addVary(hdr, "Accept-Language")
 	}
-	consentETag(hdr, rw.consent, rw.lang)
+	consentETag(hdr, rw.consent, rw.lang, h.pageGeneration)
 
 	var out stage = sink{rw.ResponseWriterWrapper}
 	if len(codings) > 0 {

@@ -90,6 +90,7 @@ type Handler struct {
 	reports        *reportLimiter
 	ipSalt         []byte
 	bundle         *assets.Bundle
+	pageGeneration string // what rewritten pages depend on besides the visitor (validators.go)
 	langMatcher    language.Matcher
 	placeholders   *placeholderValues
 	langChoices    *langChoices
@@ -142,7 +143,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		*h.ClampLifetime = true
 	}
 
-	p, err := h.loadPolicy(repl)
+	p, source, err := h.loadPolicy(repl)
 	if err != nil {
 		return err
 	}
@@ -196,6 +197,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}
+	h.pageGeneration = pageGeneration(h, source)
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
@@ -205,23 +207,31 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-func (h *Handler) loadPolicy(repl *caddy.Replacer) (*policy.Policy, error) {
+// loadPolicy loads the policy and returns its source too (the pages'
+// generation depends on it).
+func (h *Handler) loadPolicy(repl *caddy.Replacer) (*policy.Policy, []byte, error) {
 	raw := strings.TrimSpace(string(h.Policy))
 	switch {
 	case raw == "" || raw == "null" || raw == `""`:
-		return nil, fmt.Errorf("cookie_consent: policy is required (a file path, or the policy as a JSON object)")
+		return nil, nil, fmt.Errorf("cookie_consent: policy is required (a file path, or the policy as a JSON object)")
 	case strings.HasPrefix(raw, "{"):
-		return policy.Parse([]byte(raw), "inline policy")
+		p, err := policy.Parse([]byte(raw), "inline policy")
+		return p, []byte(raw), err
 	}
 	var path string
 	if err := json.Unmarshal(h.Policy, &path); err != nil {
-		return nil, fmt.Errorf("cookie_consent: policy must be a file path or a JSON object: %v", err)
+		return nil, nil, fmt.Errorf("cookie_consent: policy must be a file path or a JSON object: %v", err)
 	}
 	path = repl.ReplaceKnown(path, "")
 	if err := checkPolicyFile(path); err != nil {
-		return nil, fmt.Errorf("cookie_consent: %v", err)
+		return nil, nil, fmt.Errorf("cookie_consent: %v", err)
 	}
-	return policy.LoadFile(path)
+	source, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading policy: %w", err)
+	}
+	p, err := policy.Parse(source, path)
+	return p, source, err
 }
 
 func (h *Handler) loadKnown(repl *caddy.Replacer) ([]knowncookies.Cookie, error) {

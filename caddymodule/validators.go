@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,17 +11,37 @@ import (
 )
 
 // A rewritten page depends on the visitor's consent (the banner, the guard's
-// state, what is held back) and language (the banner's texts), but the
-// upstream's validators do not: a browser revalidating the page it cached
-// before a choice, or in another language, would get 304 and show the old
-// rewrite. So the ETag of a rewritten page carries the consent state and the
-// language (W/"<upstream tag>-cg<state>.<lang>"), Last-Modified is dropped, and a conditional
-// request is translated back for the upstream: the suffix is removed when it
-// matches the current consent, the tag dropped when it does not — the way
-// Caddy's encode handler treats its own ETag suffix.
+// state, what is held back) and language (the banner's texts), and on the
+// configuration that rewrote it (the policy's blockers and texts, the mode,
+// our assets), but the upstream's validators do not: a browser revalidating
+// the page it cached before a choice, in another language, before the owner
+// added a blocker or switched from report to enforce — or before consentgate
+// was put in front of the site at all — would get 304 and show the old page,
+// trackers and all. So the ETag of a rewritten page carries all of that
+// (W/"<upstream tag>-cg<state>.<generation>.<lang>"), Last-Modified is
+// dropped, and a navigation's conditional request is translated back for the
+// upstream: the suffix is removed when it matches, a tag of ours that does
+// not match is dropped, and so is a tag without our suffix, which no page we
+// rewrote ever had — the way Caddy's encode handler treats its own ETag
+// suffix.
+
+// pageGeneration names, in a few characters, what a rewritten page depends
+// on besides the visitor: the policy as written, the settings that change the
+// markup, and the assets' versions. A reload that changes none of them keeps
+// the visitors' cached pages valid.
+func pageGeneration(h *Handler, policySource []byte) string {
+	f := fnv.New64a()
+	f.Write(policySource)
+	fmt.Fprintf(f, "\x00%s\x00%s\x00%s\x00%v\x00%v\x00%v", h.Mode, h.PathPrefix, h.Source, *h.Banner, *h.GPC, h.GoogleConsentMode)
+	for _, name := range []string{"guard.js", "banner.js", "banner.css"} {
+		_, _, hash, _ := h.bundle.Asset(name)
+		fmt.Fprintf(f, "\x00%s", hash)
+	}
+	return strconv.FormatUint(f.Sum64()&(1<<30-1), 36)
+}
 
 // consentTag is the state a rewritten page depends on, in a few characters.
-func consentTag(c policy.Consent, lang string) string {
+func consentTag(c policy.Consent, lang, generation string) string {
 	state := uint64(c.Granted) << 2
 	if c.Given {
 		state |= 1
@@ -27,19 +49,19 @@ func consentTag(c policy.Consent, lang string) string {
 	if c.GPC {
 		state |= 2
 	}
-	return "-cg" + strconv.FormatUint(state, 36) + "." + lang
+	return "-cg" + strconv.FormatUint(state, 36) + "." + generation + "." + lang
 }
 
-// translateConditionals rewrites If-None-Match for the upstream and drops
-// If-Modified-Since; it returns whether a tag of ours was matched, so that a
-// 304 gets the suffix back.
-func translateConditionals(r *http.Request, c policy.Consent, lang string) bool {
+// translateConditionals rewrites a navigation's If-None-Match for the
+// upstream and drops If-Modified-Since; it returns whether a tag of ours was
+// matched, so that a 304 gets the suffix back.
+func translateConditionals(r *http.Request, c policy.Consent, lang, generation string) bool {
 	delete(r.Header, "If-Modified-Since")
 	values := r.Header["If-None-Match"]
 	if len(values) == 0 {
 		return false
 	}
-	suffix := consentTag(c, lang) + `"`
+	suffix := consentTag(c, lang, generation) + `"`
 	matched := false
 	var kept []string
 	for _, v := range values {
@@ -50,10 +72,11 @@ func translateConditionals(r *http.Request, c policy.Consent, lang string) bool 
 			case strings.HasSuffix(tag, suffix):
 				kept = append(kept, strings.TrimSuffix(tag, suffix)+`"`)
 				matched = true
-			case strings.Contains(tag, "-cg"):
-				// A page rewritten for another consent or language: not a match.
 			default:
-				kept = append(kept, tag)
+				// A page rewritten for another consent, language or
+				// configuration, or one cached as it came before we
+				// were in front (a navigation that is not a page, a
+				// PDF, is fetched whole again): not a match.
 			}
 		}
 	}
@@ -66,7 +89,7 @@ func translateConditionals(r *http.Request, c policy.Consent, lang string) bool 
 }
 
 // consentETag turns the upstream's ETag into the weak, consent-specific one.
-func consentETag(hdr http.Header, c policy.Consent, lang string) {
+func consentETag(hdr http.Header, c policy.Consent, lang, generation string) {
 	etag := first(hdr, "Etag")
 	if etag == "" {
 		return
@@ -76,5 +99,5 @@ func consentETag(hdr http.Header, c policy.Consent, lang string) {
 		delete(hdr, "Etag")
 		return
 	}
-	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c, lang)+`"`)
+	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c, lang, generation)+`"`)
 }

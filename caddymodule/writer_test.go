@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -188,7 +189,7 @@ func TestWriterConformance(t *testing.T) {
 				if res.ContentLength != -1 || res.Header.Get("Content-Length") != "" {
 					t.Errorf("Content-Length kept: %q", res.Header.Get("Content-Length"))
 				}
-				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice(), "en")+`"` {
+				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice(), "en", h.pageGeneration)+`"` {
 					t.Errorf("ETag %q, want weak and consent-specific", res.Header.Get("ETag"))
 				}
 				if res.Header.Get("Last-Modified") != "" {
@@ -603,7 +604,7 @@ func TestWriterRevalidation(t *testing.T) {
 	})
 	res, _ := get(t, url, "GET", "Accept: text/html")
 	tag := res.Header.Get("ETag")
-	if tag != `W/"v1`+consentTag(policy.NoChoice(), "en")+`"` {
+	if tag != `W/"v1`+consentTag(policy.NoChoice(), "en", h.pageGeneration)+`"` {
 		t.Fatalf("ETag %q", tag)
 	}
 
@@ -618,13 +619,64 @@ func TestWriterRevalidation(t *testing.T) {
 	}
 
 	// Another consent: the cached page is not this visitor's any more.
-	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}, "en") + `"`
+	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}, "en", h.pageGeneration) + `"`
 	res, body := get(t, url, "GET", "Accept: text/html", "If-None-Match: "+other)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "guard.js") {
 		t.Errorf("another consent: %d, want 200 with a fresh rewrite", res.StatusCode)
 	}
 	if sawINM[2] != "" {
 		t.Errorf("the upstream saw If-None-Match %q for another consent's page", sawINM[2])
+	}
+
+	// The upstream's own tag, from a copy cached before consentgate was in
+	// front: no page we rewrote had it, so it is not sent on.
+	res, body = get(t, url, "GET", "Accept: text/html", `If-None-Match: "v1", W/"v1"`)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "guard.js") || sawINM[3] != "" {
+		t.Errorf("the upstream's own tag: %d, the upstream saw %q; want 200 with a fresh rewrite", res.StatusCode, sawINM[3])
+	}
+
+	// The same consent after the owner changed what a page becomes (a
+	// blocker added, report switched to enforce): the tag is another, and
+	// the one cached before does not match.
+	src, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := &Handler{}
+	added.setPolicyPath(writePolicy(t, strings.Replace(string(src), "hosts: [www.googletagmanager.com,", "hosts: [stats.example.net, www.googletagmanager.com,", 1)))
+	same := &Handler{}
+	same.setPolicyPath(writePolicy(t, string(src)))
+	for _, tc := range []struct {
+		what  string
+		h     *Handler
+		match bool
+	}{
+		{"the same policy elsewhere", provisionHandler(t, same), true},
+		{"a blocker added", provisionHandler(t, added), false},
+		{"report mode", provisionHandler(t, &Handler{Mode: modeReport}), false},
+		{"without the banner", provisionHandler(t, &Handler{Banner: new(bool)}), false},
+	} {
+		if got := tc.h.pageGeneration == h.pageGeneration; got != tc.match {
+			t.Errorf("%s: generation %q, before %q", tc.what, tc.h.pageGeneration, h.pageGeneration)
+		}
+		if tc.match {
+			continue
+		}
+		n := len(sawINM)
+		res, _ = get(t, serve(t, tc.h, func(w http.ResponseWriter, r *http.Request) error {
+			sawINM = append(sawINM, r.Header.Get("If-None-Match"))
+			if r.Header.Get("If-None-Match") != "" {
+				w.WriteHeader(http.StatusNotModified)
+				return nil
+			}
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Type", "text/html")
+			_, err := io.WriteString(w, trackerPage)
+			return err
+		}), "GET", "Accept: text/html", "If-None-Match: "+tag)
+		if res.StatusCode != http.StatusOK || sawINM[n] != "" {
+			t.Errorf("%s: the tag of before gave %d (the upstream saw %q), want 200", tc.what, res.StatusCode, sawINM[n])
+		}
 	}
 }
 
