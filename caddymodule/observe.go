@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +135,10 @@ func (o *observer) observe(obs observation, now time.Time) {
 		if len(o.entries) >= observeLimit {
 			o.flushLocked(time.Time{})
 		}
-		e = &observed{obs: obs, since: now, count: 1}
+		// What the table keeps is copied: a name or a path is a piece of
+		// the request's Cookie header or line, which would keep the whole
+		// header alive with it (16 KiB a visitor, up to the table's bound).
+		e = &observed{obs: cloneObservation(obs), since: now, count: 1}
 		o.log(e)
 		e.count, e.obs.MaxAge = 0, 0
 		o.entries[key] = e
@@ -176,6 +180,13 @@ func (o *observer) log(e *observed) {
 		fields = append(fields, zap.Int64("max_age", obs.MaxAge))
 	}
 	ce.Write(fields...)
+}
+
+func cloneObservation(o observation) observation {
+	for _, s := range []*string{&o.Kind, &o.Name, &o.Category, &o.ClassifiedBy, &o.Action, &o.Source, &o.Type, &o.Element, &o.Provider, &o.Path} {
+		*s = strings.Clone(*s)
+	}
+	return o
 }
 
 func boundObservation(o observation) observation {

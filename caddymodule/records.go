@@ -156,6 +156,7 @@ func (o *onceEvery) ok(key string, now time.Time) bool {
 	if len(o.seen) >= o.limit {
 		clear(o.seen)
 	}
-	o.seen[key] = now
+	// A copy: key may be a piece of a header, which it would keep alive.
+	o.seen[strings.Clone(key)] = now
 	return true
 }
