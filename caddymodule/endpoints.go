@@ -204,7 +204,14 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		cons.ID = prev.ID
 	}
 	hdr := w.Header()
-	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r), h.consentDomain(r)))
+	domain := h.consentDomain(r)
+	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r), domain))
+	if domain != "" && consentCookies(r, h.policy.Consent.Name) > 1 {
+		// The host-only cookie of before consent.domain was set goes:
+		// the newest choice wins anyway (readConsent), but it need not
+		// stay in the jar for months.
+		hdr.Add("Set-Cookie", h.policy.Consent.Name+"=; Path=/; Max-Age=0")
+	}
 	refused := h.refusedRequestCookies(r, cons)
 	for _, name := range refused {
 		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired", 0)
@@ -258,6 +265,19 @@ func badBody(w http.ResponseWriter, what string, err error) {
 		status = http.StatusRequestEntityTooLarge
 	}
 	http.Error(w, what+": "+err.Error(), status)
+}
+
+// consentCookies counts the consent cookies a request carries.
+func consentCookies(r *http.Request, name string) int {
+	n := 0
+	for _, line := range r.Header["Cookie"] {
+		for c := range policy.RequestCookies(line) {
+			if c.Name == name {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // consentCookie is the Set-Cookie of the consent cookie: readable by scripts

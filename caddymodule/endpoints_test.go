@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 func TestConsentEndpointRefusesCrossSite(t *testing.T) {
@@ -250,6 +253,48 @@ func TestConsentCookieDomainOnlyWhereItApplies(t *testing.T) {
 		if has := strings.Contains(got, "; Domain="); has != (want != "") || want != "" && !strings.Contains(got, want) {
 			t.Errorf("%s: %q, want Domain %q", host, got, want)
 		}
+	}
+}
+
+// TestNewestConsentCookieWins: once consent.domain is set, a visitor has the
+// host-only consent cookie of before and the domain one of a later choice;
+// the browser sends the older first. The later choice counts (a probe's
+// visitor who rejected all after accepting all kept being tracked), and the
+// next choice takes the host-only one out of the jar.
+func TestNewestConsentCookieWins(t *testing.T) {
+	base, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{}
+	h.setPolicyPath(writePolicy(t, strings.Replace(string(base), "categories:\n", "consent:\n  domain: .example.test\ncategories:\n", 1)))
+	h = provisionHandler(t, h)
+	then := time.Now().Add(-time.Hour).Truncate(time.Second)
+	choice := func(granted policy.Set, at time.Time) string {
+		c := h.codec.NewChoice(granted)
+		c.Time = at
+		return h.codec.Encode(c)
+	}
+	all, none := choice(h.policy.All(), then), choice(1, then.Add(time.Minute))
+	for _, cookies := range []string{
+		"cookie_consent=" + all + "; cookie_consent=" + none,
+		"cookie_consent=" + none + "; cookie_consent=" + all,
+		"cookie_consent=" + all + "; cookie_consent=nonsense; cookie_consent=" + none,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "http://www.example.test/", nil)
+		r.Header.Set("Cookie", cookies)
+		if c := h.readConsent(r); !c.Given || c.Granted != 1 {
+			t.Errorf("%s: read %+v, want the later choice (necessary only)", cookies, c)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://www.example.test/_consent/consent", strings.NewReader(`{"choice":"reject_all"}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Cookie", "cookie_consent="+all+"; cookie_consent="+none)
+	w := httptest.NewRecorder()
+	h.postConsent(w, r)
+	set := strings.Join(w.Result().Header.Values("Set-Cookie"), " | ")
+	if !strings.Contains(set, "; Domain=.example.test") || !strings.Contains(set, "cookie_consent=; Path=/; Max-Age=0") {
+		t.Errorf("Set-Cookie %q: want the domain cookie and the host-only one expired", set)
 	}
 }
 

@@ -109,8 +109,19 @@ func (h *Handler) reserved(path string) (string, bool) {
 func (h *Handler) readConsent(r *http.Request) policy.Consent {
 	cons := policy.NoChoice()
 	if h.Source == sourceOwn {
-		if v, ok := requestCookie(r, h.policy.Consent.Name); ok {
-			cons = h.codec.Decode(v)
+		// Two consent cookies arrive once consent.domain is set or changed
+		// (the host-only one of before and the domain one): the browser
+		// sends the older first, which would keep a choice the visitor has
+		// changed since. The newest that decodes wins.
+		for _, line := range r.Header["Cookie"] {
+			for c := range policy.RequestCookies(line) {
+				if c.Name != h.policy.Consent.Name {
+					continue
+				}
+				if d := h.codec.Decode(c.Value); d.Given && (!cons.Given || !d.Time.Before(cons.Time)) {
+					cons = d
+				}
+			}
 		}
 	} else {
 		granted, given := cmp.Read(h.Source, func(name string) (string, bool) { return requestCookie(r, name) }, h.sourceMap)
