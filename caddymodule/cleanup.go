@@ -67,6 +67,12 @@ func cookiePaths(path string) []string {
 	if !strings.HasPrefix(path, "/") || len(path) > 1024 {
 		return out
 	}
+	// A Path attribute ends at ';' and holds no control character: the
+	// visitor's "/x;Max-Age=31536000;Path=/" would write attributes of its
+	// own into the deletion (an empty _ga kept for a year).
+	if i := strings.IndexFunc(path, func(r rune) bool { return r == ';' || r < 0x20 || r >= 0x7f }); i >= 0 {
+		path = path[:i]
+	}
 	var ancestors []string
 	for i := 1; i < len(path); i++ {
 		if path[i] == '/' {
@@ -140,12 +146,12 @@ func (h *Handler) expiries(r *http.Request, names []string, limit int) []string 
 // own, or for a choice posted to the consent endpoint, the page it was made
 // on (a same-origin Referer).
 func (h *Handler) pagePath(r *http.Request) string {
-	path := originalURL(r).Path
-	if _, endpoint := h.reserved(path); !endpoint {
-		return path
+	u := originalURL(r)
+	if _, endpoint := h.reserved(u.Path); !endpoint {
+		return u.EscapedPath() // a cookie's path is matched against the URL as sent
 	}
 	if ref, err := url.Parse(r.Referer()); err == nil && strings.EqualFold(ref.Host, visitorHost(r)) {
-		return ref.Path
+		return ref.EscapedPath()
 	}
 	return "/"
 }

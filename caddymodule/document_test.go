@@ -113,6 +113,13 @@ func TestCookieVariants(t *testing.T) {
 	if got := strings.Join(cookiePaths("/shop/"), " "); got != "/ /shop" {
 		t.Errorf("paths %q", got)
 	}
+	// The visitor's path must not write attributes into a deletion.
+	if got := strings.Join(cookiePaths("/x;Max-Age=31536000;Path=/"), " "); got != "/ /x" {
+		t.Errorf("paths %q", got)
+	}
+	if got := strings.Join(cookiePaths("/a/b\x01c/d"), " "); got != "/ /a/b /a" {
+		t.Errorf("paths %q", got)
+	}
 }
 
 // FuzzResponseHeaders: the hand-written readers of response headers and the
@@ -148,7 +155,11 @@ func FuzzResponseHeaders(f *testing.F) {
 		acceptsEncoding([]string{header}, "gzip")
 		nonASCIIEncoding([]byte(body), header)
 		cookieDomains(header)
-		cookiePaths(header)
+		for _, p := range cookiePaths(header) {
+			if strings.IndexFunc(p, func(r rune) bool { return r == ';' || r < 0x20 || r >= 0x7f }) >= 0 {
+				t.Fatalf("%q: a cookie path %q with a byte a Path attribute cannot hold", header, p)
+			}
+		}
 		doc, decided := beginsAsDocument([]byte(body))
 		if decided {
 			if doc2, decided2 := beginsAsDocument([]byte(body + header)); !decided2 || doc2 != doc {

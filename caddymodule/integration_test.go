@@ -135,6 +135,21 @@ func TestHeldCookiesAreExpiredAndStrippedBeforeUpstream(t *testing.T) {
 	if got := res.Header.Get("Content-Length"); got != "2" {
 		t.Errorf("a non-HTML body is passed through untouched, Content-Length %q", got)
 	}
+
+	// The path is the visitor's: it must not write attributes into the
+	// deletion ("; Max-Age=31536000" kept an empty _ga for a year), nor
+	// a path decoded from %3B, nor one other than the URL as sent.
+	for _, path := range []string{"/x;Max-Age=31536000;Path=/", "/x%3BMax-Age=31536000%3BDomain=127.0.0.1/", "/caf%C3%A9/page"} {
+		res, _ = p.do(t, "GET", path, nil, "Cookie: _ga=GA1.1.1.1")
+		for _, v := range res.Header.Values("Set-Cookie") {
+			if attrs := strings.Split(v, ";"); len(attrs) != 3 || !strings.HasPrefix(attrs[2], " Path=/") || strings.ContainsFunc(v, func(r rune) bool { return r >= 0x7f }) {
+				t.Errorf("%s: Set-Cookie %q", path, v)
+			}
+		}
+	}
+	if v := strings.Join(res.Header.Values("Set-Cookie"), " | "); !strings.Contains(v, "Path=/caf%C3%A9/page") {
+		t.Errorf("the page's path as the URL has it: %q", v)
+	}
 }
 
 func TestRequestCookieHeaderKeptAsSentWhenAllowed(t *testing.T) {
