@@ -200,7 +200,13 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 			return ""
 		}
 		if h.Mode == modeEnforce {
-			h.metrics.elements.WithLabelValues(category, el.Tag).Inc()
+			// The page names its elements, custom ones too: any name
+			// would be a new series, never deleted.
+			tag := el.Tag
+			if !htmlrewrite.KnownTag(tag) {
+				tag = "other"
+			}
+			h.metrics.elements.WithLabelValues(category, tag).Inc()
 		}
 		// As for cookies (Handler.decided): nothing is put together for an
 		// observation its level does not log.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"html"
 	"io"
 	"math/rand/v2"
@@ -928,6 +929,43 @@ func BenchmarkManyRefusedCookies(b *testing.B) {
 		r.Header.Set("Cookie", cookies)
 		if err := h.ServeHTTP(httptest.NewRecorder(), r, next); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestElementMetricLabelsBounded: the page names its elements, custom ones
+// too; each name would be a Prometheus series never deleted (a probe's page
+// of 200 <x-comment-N style="background:url(tracker)"> made 200). Names the
+// rewriter does not know count as "other".
+func TestElementMetricLabelsBounded(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	var page strings.Builder
+	page.WriteString(`<!DOCTYPE html><html><head></head><body><script src="https://www.googletagmanager.com/gtag/js"></script><div style="background:url(https://www.googletagmanager.com/p.png)"></div>`)
+	for i := range 200 {
+		fmt.Fprintf(&page, `<x-comment-%d style="background:url(https://www.googletagmanager.com/p.png)"></x-comment-%d>`, i, i)
+	}
+	page.WriteString(`</body></html>`)
+	// The registry is the process's, shared with the package's other tests.
+	series := func() int {
+		ch := make(chan prometheus.Metric, 1<<14)
+		h.metrics.elements.Collect(ch)
+		return len(ch)
+	}
+	before := series()
+	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		_, err := io.WriteString(w, page.String())
+		return err
+	})
+	if res, body := get(t, url, "GET", "Accept: text/html"); res.StatusCode != 200 || strings.Contains(body, `style="background:url(https://www.googletagmanager.com`) {
+		t.Fatalf("%d, not held back: %.300s", res.StatusCode, body)
+	}
+	if n := series() - before; n > 3 {
+		t.Errorf("%d new series of elements_blocked_total, want at most 3 (script, div, other)", n)
+	}
+	for _, tag := range []string{"script", "div", "other"} {
+		if !h.metrics.elements.DeleteLabelValues("statistics", tag) {
+			t.Errorf("no series for element %q", tag)
 		}
 	}
 }

@@ -236,6 +236,11 @@ func nameHash(s string) uint64 {
 	return h
 }
 
+// KnownTag reports whether tag (lower case) is an element name the rewriter
+// knows, as opposed to a custom element or a made-up name: a caller that
+// counts elements by name keeps its label set bounded with it.
+func KnownTag(tag string) bool { return tag == "xml-stylesheet" || lookupName(tag) != tOther }
+
 // lookupName returns the ID of a lower-case name, tOther when it is not known.
 func lookupName(s string) tagID {
 	var b [16]byte
