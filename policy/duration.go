@@ -36,6 +36,7 @@ var durationUnits = map[string]time.Duration{
 }
 
 // ParseDuration reads `182d`, `2y`, `30 minutes`, `400 days`, `session` or `persistent`.
+// A length of zero is refused: write session, or how long.
 func ParseDuration(s string) (Duration, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	switch t {
@@ -64,7 +65,21 @@ func ParseDuration(s string) (Duration, error) {
 	if err != nil || n > int64(100*365*24*time.Hour/u) {
 		return Duration{}, fmt.Errorf("duration %q is too long", s)
 	}
+	if n == 0 {
+		return Duration{}, zeroDurationError{s}
+	}
 	return Duration{Kind: Fixed, Len: time.Duration(n) * u, Text: s}, nil
+}
+
+// zeroDurationError refuses a length of zero: the proxy would cap a cookie's
+// Max-Age at 0, and the browser deletes such a cookie as soon as it gets it.
+// It is a type of its own so that the loader can say what to write instead,
+// which depends on whose duration it is (session for a cookie, not for the
+// consent cookie's max_age).
+type zeroDurationError struct{ text string }
+
+func (e zeroDurationError) Error() string {
+	return fmt.Sprintf("duration %q is zero: a cookie kept for no time is deleted as soon as it is set", e.text)
 }
 
 // Seconds is the fixed length in whole seconds (0 unless Fixed).

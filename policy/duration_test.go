@@ -19,7 +19,6 @@ func TestParseDuration(t *testing.T) {
 		{"2w", Fixed, 14 * day},
 		{"13mo", Fixed, 13 * 30 * day},
 		{"2y", Fixed, 2 * 365 * day},
-		{"0d", Fixed, 0},
 		{"30 minutes", Fixed, 30 * time.Minute},
 		{"1 minute", Fixed, time.Minute},
 		{"1 hour", Fixed, time.Hour},
@@ -75,6 +74,9 @@ func TestParseDurationRefused(t *testing.T) {
 		{"101y", "too long"},
 		{"99999999999999999999d", "too long"},
 		{"9223372036854775807s", "too long"},
+		{"0s", "is zero"},
+		{"0 days", "is zero"},
+		{"00y", "is zero"},
 	}
 	for _, tc := range tests {
 		d, err := ParseDuration(tc.in)

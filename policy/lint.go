@@ -35,14 +35,21 @@ func Lint(p *Policy, known *Known) []Problem {
 		warn(p.Site.Line, "site.privacy_policy_url is missing; the banner and the declaration page link to it, so add it")
 	}
 
-	for _, c := range p.Cookies {
+	var samples []knownSample // made when a necessary pattern needs them
+	for i, c := range p.Cookies {
 		// Patterns are looked up by their text, which finds the database entries
 		// written the same way ("_ga_#").
 		kc, isKnown := known.Cookie(c.Name)
 		switch {
 		case c.Category == Necessary:
-			if isKnown && kc.Category != Necessary && kc.Category != Unclassified {
+			switch {
+			case isKnown && kc.Category != Necessary && kc.Category != Unclassified:
 				warn(c.Lines.Category, "cookie %q is declared necessary, but the known-cookie database classes it as %s; declare it as %s (it then needs consent), or make sure the site needs it to work", c.Name, kc.Category, kc.Category)
+			case isPattern(c.Name):
+				if samples == nil {
+					samples = knownSamples(known)
+				}
+				lintBroadNecessary(p, i, samples, warn)
 			}
 			if c.Duration.Kind == Session {
 				lintSessionClamp(c, kc, isKnown, warn)
@@ -102,6 +109,80 @@ func mapValues(t Text) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// knownSample is a known cookie that needs consent, with a name it matches:
+// the name itself, or for a pattern one character for each # and none for *.
+type knownSample struct {
+	cookie KnownCookie
+	name   string
+}
+
+// knownSamples lists the known cookies that a necessary declaration could
+// wrongly let through: those of another category than necessary.
+func knownSamples(known *Known) []knownSample {
+	out := []knownSample{}
+	seen := map[string]bool{}
+	for _, kc := range known.Cookies() {
+		if kc.Category == Necessary || kc.Category == Unclassified || seen[kc.Name] {
+			continue
+		}
+		seen[kc.Name] = true
+		name := strings.ReplaceAll(strings.ReplaceAll(kc.Name, "*", ""), "#", "0")
+		out = append(out, knownSample{kc, name})
+	}
+	return out
+}
+
+// lintBroadNecessary warns when the necessary pattern p.Cookies[i] covers known
+// cookies that need consent (`_*` covers _ga and _fbp, `*session*` ai_session):
+// the policy's declaration beats the known list, so they would pass without
+// consent. A known cookie counts only when this pattern is what classifies it,
+// not a longer declaration of the policy. A few are named, one per platform
+// before a second of any, so that the warning shows the range of what the
+// pattern lets through.
+func lintBroadNecessary(p *Policy, i int, samples []knownSample, warn func(int, string, ...any)) {
+	c := p.Cookies[i]
+	pattern := compilePattern(c.Name)
+	var covered []knownSample
+	for _, s := range samples {
+		if !pattern.match(s.name) {
+			continue
+		}
+		if j, ok := p.declared.Lookup(s.name); ok && j == i {
+			covered = append(covered, s)
+		}
+	}
+	if len(covered) == 0 {
+		return
+	}
+	const shown = 5
+	picked := make([]bool, len(covered))
+	platforms := map[string]bool{}
+	n := 0
+	for k, s := range covered {
+		if n < shown && !platforms[s.cookie.Platform] {
+			platforms[s.cookie.Platform], picked[k] = true, true
+			n++
+		}
+	}
+	for k := range covered {
+		if n < shown && !picked[k] {
+			picked[k] = true
+			n++
+		}
+	}
+	var named []string
+	for k, s := range covered {
+		if picked[k] {
+			named = append(named, fmt.Sprintf("%s (%s)", s.cookie.Name, s.cookie.Category))
+		}
+	}
+	list := strings.Join(named, ", ")
+	if more := len(covered) - len(named); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	warn(c.Lines.Category, "cookie %q is declared necessary, and the pattern also covers cookies the known-cookie database classes otherwise: %s; they would pass without consent. Narrow the pattern, or declare those the site sets in their own categories (a longer name or pattern wins over this one)", c.Name, list)
 }
 
 // lintSessionClamp warns about a necessary cookie declared session that the site

@@ -303,6 +303,54 @@ func TestLintSeeds(t *testing.T) {
 	}
 }
 
+// TestLintBroadNecessaryPattern checks that a necessary pattern that also
+// covers known trackers says which: declared necessary, they would pass without
+// consent.
+func TestLintBroadNecessaryPattern(t *testing.T) {
+	known := BuiltinKnown()
+	tests := []struct {
+		name string
+		line string   // cookie 12 of lintBase
+		want []string // substrings of the one warning on line 12; none: no warning
+	}{
+		{"underscore and anything", "  - {name: '_*', category: necessary, provider: example.se, duration: session}",
+			[]string{`cookie "_*" is declared necessary`, "_ga_# (statistics)", "_gcl_au (marketing)", "_fbp (marketing)", "more", "would pass without consent"}},
+		{"anything with session in it", "  - {name: '*session*', category: necessary, provider: example.se, duration: session}",
+			[]string{`cookie "*session*" is declared necessary`, "ai_session (statistics)"}},
+		{"a platform's own pattern", "  - {name: 'wp-settings-*', category: necessary, provider: example.se, duration: 1y}", nil},
+		{"SAP's load-balancing cookies", "  - {name: 'saplb_*', category: necessary, provider: example.se, duration: session}", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := Lint(lintPolicy(t, map[int]string{12: tc.line}), known)
+			var got []Problem
+			for _, w := range ws {
+				if w.Line == 12 {
+					got = append(got, w)
+				}
+			}
+			if tc.want == nil {
+				if len(got) != 0 {
+					t.Errorf("unexpected warnings:\n%v", Problems(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("want one warning on line 12, got:\n%v", Problems(ws))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got[0].Msg, w) {
+					t.Errorf("warning %q lacks %q", got[0].Msg, w)
+				}
+			}
+			// _ga is declared statistics on line 13: the pattern does not cover it.
+			if strings.Contains(got[0].Msg, "_ga (") {
+				t.Errorf("warning %q names _ga, which the policy declares itself", got[0].Msg)
+			}
+		})
+	}
+}
+
 func TestLastTwoLabels(t *testing.T) {
 	for in, want := range map[string]string{
 		"www.googletagmanager.com": "googletagmanager.com",

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"regexp"
@@ -10,8 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Problem is one error or warning about a policy file, with its place.
@@ -65,6 +69,10 @@ var yamlParserProblems = []string{
 	"found incompatible YAML document",
 }
 
+// blockIndentProblems are the parser's messages for a line of a block list or
+// mapping that is indented unlike its neighbours.
+var blockIndentProblems = []string{"did not find expected '-' indicator", "did not find expected key"}
+
 // The built-in categories in their usual display order.
 var builtinCategories = []string{Necessary, "preferences", "statistics", "marketing"}
 
@@ -72,40 +80,200 @@ var builtinCategories = []string{Necessary, "preferences", "statistics", "market
 // name is used in messages. The error is a Problems listing every error found.
 func Parse(data []byte, name string) (*Policy, error) {
 	l := &loader{file: name}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			// yaml's messages start "yaml: line N: ..."; keep them whole.
-			msg := strings.TrimPrefix(err.Error(), "yaml: ")
-			if rest, ok := strings.CutPrefix(msg, "line "); ok {
-				if n, after, ok := strings.Cut(rest, ": "); ok {
-					line, _ = strconv.Atoi(n)
-					msg = after
-				}
-			}
-			if slices.Contains(yamlParserProblems, msg) {
-				line++
-			}
-			if tab := leadingTabLine(data, line+1); tab > 0 {
-				// yaml's own words ("found character that cannot start any token")
-				// do not say that the invisible tab is the problem.
-				return nil, Problems{{name, tab, "a tab indents this line: tabs are not allowed for indentation in YAML; indent with spaces"}}
-			}
-			return nil, Problems{{name, line, "not valid YAML: " + msg}}
-		}
-		return nil, Problems{{name, 0, err.Error()}}
+	root, second, err := readDocument(data)
+	if err != nil {
+		return nil, Problems{yamlProblem(data, name, err)}
 	}
-	if len(doc.Content) == 0 {
+	if root == nil {
 		return nil, Problems{{name, 0, "the policy is empty (it needs at least version: 1 and categories)"}}
 	}
-	p := l.policy(doc.Content[0])
+	if second != nil {
+		l.errorf(second, "a second YAML document starts here: a policy is one YAML document, and this one would be ignored; remove the --- (or ...) above it to make it part of the policy")
+	}
+	if aliases := aliasesIn(root, nil); len(aliases) > 0 {
+		// What an alias stands for is not read, so every error about its
+		// value would only repeat this one.
+		for i, a := range aliases {
+			if i == 0 || a.Line != aliases[i-1].Line {
+				l.errorf(a, "anchors and aliases (&name, *name, <<) are not supported in a policy: write the value out")
+			}
+		}
+		l.sortErrors()
+		return nil, l.errs
+	}
+	p := l.policy(root)
 	if len(l.errs) > 0 {
-		sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
+		l.sortErrors()
 		return nil, l.errs
 	}
 	return p, nil
+}
+
+// readDocument returns the content of the policy's YAML document, nil for an
+// empty file, and the first further document, if any: a policy is one
+// document, and yaml.Unmarshal would read the first and silently drop the
+// rest. Documents with nothing in them (a lone trailing --- or ...) count as
+// none.
+func readDocument(data []byte) (root, second *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err == io.EOF {
+			return root, nil, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if len(doc.Content) == 0 || isEmptyDocument(doc.Content[0]) {
+			continue
+		}
+		if root != nil {
+			return root, &doc, nil
+		}
+		root = doc.Content[0]
+	}
+}
+
+// isEmptyDocument reports whether n is the null of a document with nothing
+// written in it: a written null (~, null) is content, if odd.
+func isEmptyDocument(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == ""
+}
+
+// aliasesIn appends the nodes under n that refer to an anchor: aliases (*name)
+// and merge keys (<<). It does not follow them, so a document of aliases of
+// aliases (an alias bomb) costs no more than its text.
+func aliasesIn(n *yaml.Node, found []*yaml.Node) []*yaml.Node {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return append(found, n)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Tag == "!!merge" {
+				found = append(found, n.Content[i])
+				continue
+			}
+			found = aliasesIn(n.Content[i], found)
+			found = aliasesIn(n.Content[i+1], found)
+		}
+		return found
+	}
+	for _, c := range n.Content {
+		found = aliasesIn(c, found)
+	}
+	return found
+}
+
+// yamlProblem turns an error of the YAML parser into a Problem at the line
+// the mistake is on, as nearly as can be told.
+func yamlProblem(data []byte, name string, err error) Problem {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return Problem{name, 0, err.Error()}
+	}
+	line, msg := yamlErrorLine(err)
+	if tab := leadingTabLine(data, line+1); tab > 0 {
+		// yaml's own words ("found character that cannot start any token")
+		// do not say that the invisible tab is the problem.
+		return Problem{name, tab, "a tab indents this line: tabs are not allowed for indentation in YAML; indent with spaces"}
+	}
+	if strings.Contains(msg, "UTF-8") && !utf8.Valid(data) {
+		return invalidUTF8Problem(data, name)
+	}
+	if slices.Contains(yamlParserProblems, msg) {
+		if at := lineOfParserProblem(data, line, msg); at != line {
+			where := fmt.Sprintf(" (in the list or mapping that begins on line %d)", line)
+			if slices.Contains(blockIndentProblems, msg) {
+				where += ": check this line's indentation against the lines above it"
+			}
+			return Problem{name, at, "not valid YAML: " + msg + where}
+		}
+	}
+	return Problem{name, line, "not valid YAML: " + msg}
+}
+
+// yamlErrorLine splits one of yaml's messages, "yaml: line N: ...", into the
+// line (numbered from 1) and the message.
+func yamlErrorLine(err error) (line int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			line, _ = strconv.Atoi(n)
+			msg = after
+		}
+	}
+	if slices.Contains(yamlParserProblems, msg) {
+		line++
+	}
+	return line, msg
+}
+
+// lineOfParserProblem finds the line of a parser error that yaml.v3 reports at
+// the start of the enclosing list or mapping rather than at the line that
+// broke it ("did not find expected '-' indicator" on the list's first line when
+// an entry's key is indented wrongly ten lines down). That line is the first
+// whose inclusion makes the text fail so: found by parsing ever longer
+// beginnings of the file, a few times, and only for a file that did not load.
+// When the answer does not check out, yaml's own line stands.
+func lineOfParserProblem(data []byte, yamlLine int, msg string) int {
+	lineEnds := []int{}
+	for i, b := range data {
+		if b == '\n' {
+			lineEnds = append(lineEnds, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lineEnds = append(lineEnds, len(data))
+	}
+	failsSo := func(lines int) bool {
+		if lines < 1 {
+			return false
+		}
+		_, _, err := readDocument(data[:lineEnds[lines-1]])
+		if err == nil {
+			return false
+		}
+		_, m := yamlErrorLine(err)
+		return m == msg
+	}
+	lo, hi := max(yamlLine, 1), len(lineEnds)
+	if lo > hi {
+		return yamlLine
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if failsSo(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if lo == yamlLine || !failsSo(lo) || failsSo(lo-1) {
+		return yamlLine
+	}
+	return lo
+}
+
+// invalidUTF8Problem reports the first byte that is not UTF-8, where yaml only
+// says "invalid trailing UTF-8 octet": usually a file saved as Latin-1 or
+// Windows-1252, whose å, ä and ö are single bytes.
+func invalidUTF8Problem(data []byte, name string) Problem {
+	at := 0
+	for at < len(data) {
+		r, size := utf8.DecodeRune(data[at:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		at += size
+	}
+	lineStart := bytes.LastIndexByte(data[:at], '\n') + 1
+	line := 1 + bytes.Count(data[:at], []byte("\n"))
+	column := 1 + utf8.RuneCount(data[lineStart:at])
+	b := data[at] // the caller saw that the data is not all UTF-8
+	latin1 := ""
+	if b >= 0xa0 {
+		latin1 = fmt.Sprintf(" (%c in Latin-1)", rune(b))
+	}
+	return Problem{name, line, fmt.Sprintf("not valid UTF-8: byte 0x%02x in column %d%s; a policy is read as UTF-8: save the file as UTF-8", b, column, latin1)}
 }
 
 // leadingTabLine returns the first line, up to and including line upTo, whose
@@ -130,6 +298,23 @@ type loader struct {
 	// misspelt key, an entry without a usable id): "unknown category" errors
 	// would then only repeat that one mistake.
 	categoriesBroken bool
+	// textLanguages are the language keys of every text read, checked against
+	// the policy's languages once those are known (languages may come last).
+	textLanguages []textLanguage
+	// languagesBroken is set when languages could not be read as written:
+	// the texts' languages are then not checked against a list that is not
+	// the one meant.
+	languagesBroken bool
+}
+
+// textLanguage is the language key of a text, and whose text it is.
+type textLanguage struct {
+	key  *yaml.Node
+	what string // "texts.banner_title", `cookie "_ga": purpose`
+}
+
+func (l *loader) sortErrors() {
+	sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -298,19 +483,90 @@ func (l *loader) text(n *yaml.Node, what string) Text {
 		}
 		l.str(v, what+"."+k.Value, new(string))
 		t[k.Value] = v.Value
+		l.textLanguages = append(l.textLanguages, textLanguage{k, what})
 	}
 	return t
 }
 
+// whose prefixes the texts read since the mark'th with their owner, once it
+// is known (a cookie's purpose may come before its name).
+func (l *loader) whose(mark int, owner string) {
+	for i := mark; i < len(l.textLanguages); i++ {
+		l.textLanguages[i].what = owner + ": " + l.textLanguages[i].what
+	}
+}
+
+// checkTextLanguages reports texts in a language the policy does not list:
+// the banner and the declaration page show only the policy's languages, so
+// such a text would never be shown, and the site would believe it was.
+func (l *loader) checkTextLanguages(p *Policy, languagesGiven bool) {
+	if l.languagesBroken {
+		return
+	}
+	listed := strings.Join(p.Languages, ", ")
+	if !languagesGiven {
+		listed += ", the default when languages is not given"
+	}
+	for _, t := range l.textLanguages {
+		lang := t.key.Value
+		if slices.Contains(p.Languages, lang) {
+			continue
+		}
+		advice := "correct the language, or add it to languages"
+		if near := nearestLanguage(lang, p.Languages); near != "" {
+			advice = "did you mean " + near + "?"
+		}
+		l.errorf(t.key, "%s: %q is not one of the policy's languages (%s), so this text would never be shown: %s", t.what, lang, listed, advice)
+	}
+}
+
+// countryLanguages are country codes written where a language code belongs,
+// for the languages whose codes differ: Sweden is se, Swedish sv.
+var countryLanguages = map[string]string{
+	"se": "sv", "dk": "da", "gb": "en", "uk": "en", "us": "en", "jp": "ja", "cz": "cs",
+	"gr": "el", "ee": "et", "si": "sl", "ua": "uk", "cn": "zh", "kr": "ko", "il": "he", "vn": "vi",
+}
+
+// nearestLanguage returns the language of listed that lang was probably meant
+// as: the language of a country code, the same language with or without a
+// region (en-GB, en), or one letter away; "" when none is.
+func nearestLanguage(lang string, listed []string) string {
+	if l, ok := countryLanguages[lang]; ok && slices.Contains(listed, l) {
+		return l
+	}
+	base, _, _ := strings.Cut(lang, "-")
+	for _, l := range listed {
+		lBase, _, _ := strings.Cut(l, "-")
+		if strings.EqualFold(l, lang) || lBase == base {
+			return l
+		}
+	}
+	best := ""
+	for _, l := range listed {
+		if editDistance(lang, l) == 1 {
+			if best != "" {
+				return "" // two as near: no guess
+			}
+			best = l
+		}
+	}
+	return best
+}
+
 // duration reads a duration; what names whose it is (`cookie "_ga"`,
 // `consent.max_age`), since "unit m is ambiguous" alone does not say where.
-func (l *loader) duration(n *yaml.Node, what string) Duration {
+// ifZero, appended to the message about a zero length, says what to write
+// instead, which depends on whose duration it is.
+func (l *loader) duration(n *yaml.Node, what, ifZero string) Duration {
 	if n.Kind != yaml.ScalarNode {
 		l.errorf(n, "%s: a duration must be a string such as 30d, \"2 years\" or session", what)
 		return Duration{}
 	}
 	d, err := ParseDuration(n.Value)
-	if err != nil {
+	switch {
+	case errors.As(err, new(zeroDurationError)):
+		l.errorf(n, "%s: %v%s", what, err, ifZero)
+	case err != nil:
 		l.errorf(n, "%s: %v", what, err)
 	}
 	return d
@@ -321,6 +577,7 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	p.Consent = ConsentCookie{Name: "cookie_consent", MaxAge: Duration{Kind: Fixed, Len: 182 * 24 * 3600e9, Text: "182d"}}
 	var catNodes, cookieNodes, blockerNodes []*yaml.Node
 	var versionNode *yaml.Node
+	languagesGiven := false
 	missed, ok := l.fields(root, "policy", map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) {
 			// A version that is not a number is reported by integer; keeping 1
@@ -330,6 +587,9 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 		},
 		"revision": func(n *yaml.Node) { l.integer(n, "revision", &p.Revision) },
 		"languages": func(n *yaml.Node) {
+			languagesGiven = true
+			errsBefore := len(l.errs)
+			defer func() { l.languagesBroken = len(l.errs) > errsBefore }()
 			p.Languages = l.strings(n, "languages")
 			for i, lang := range p.Languages {
 				if !langRE.MatchString(lang) {
@@ -363,7 +623,7 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 				},
 				"max_age": func(n *yaml.Node) {
 					p.Consent.Line = n.Line
-					p.Consent.MaxAge = l.duration(n, "consent.max_age")
+					p.Consent.MaxAge = l.duration(n, "consent.max_age", ", so no choice would be kept and the banner would ask again on every page; write how long a choice is kept, e.g. 182d")
 					if p.Consent.MaxAge.Kind == Session || p.Consent.MaxAge.Kind == Persistent {
 						l.errorf(n, "consent.max_age must be a length such as 182d (browsers cap cookies at 400 days)")
 					}
@@ -403,8 +663,10 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 		return nil
 	}
 	// A misspelt categories key leaves every category unread; the cookies and
-	// blockers that name them are not wrong.
+	// blockers that name them are not wrong. Likewise the texts in the
+	// languages of a misspelt languages key.
 	l.categoriesBroken = l.categoriesBroken || missed["categories"]
+	l.languagesBroken = l.languagesBroken || missed["languages"]
 	switch {
 	case versionNode == nil && missed["version"]:
 		// The misspelling is the error.
@@ -420,6 +682,7 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	for _, n := range blockerNodes {
 		l.blocker(p, n)
 	}
+	l.checkTextLanguages(p, languagesGiven)
 	if p.NoticeOnly {
 		for _, c := range p.Cookies {
 			if c.Category != Necessary {
@@ -443,11 +706,15 @@ func (l *loader) categories(p *Policy, nodes []*yaml.Node) {
 		var c Category
 		c.Line = n.Line
 		idNode := n
+		texts := len(l.textLanguages)
 		missed, _ := l.fields(n, "category", map[string]func(*yaml.Node){
 			"id":          func(n *yaml.Node) { idNode = n; l.str(n, "category id", &c.ID) },
 			"title":       func(n *yaml.Node) { c.Title = l.text(n, "title") },
 			"description": func(n *yaml.Node) { c.Description = l.text(n, "description") },
 		})
+		if c.ID != "" {
+			l.whose(texts, fmt.Sprintf("category %q", c.ID))
+		}
 		switch {
 		case c.ID == "":
 			l.categoriesBroken = true
@@ -500,6 +767,7 @@ func (l *loader) unknownCategory(n *yaml.Node, who, id string, known []string) {
 func (l *loader) cookie(p *Policy, n *yaml.Node) {
 	c := Cookie{Line: n.Line, Type: "http"}
 	var nameNode, catNode, typeNode, durNode *yaml.Node
+	texts := len(l.textLanguages)
 	missed, ok := l.fields(n, "cookie", map[string]func(*yaml.Node){
 		"name":     func(n *yaml.Node) { nameNode = n; l.str(n, "cookie name", &c.Name) },
 		"category": func(n *yaml.Node) { catNode = n; l.str(n, "cookie category", &c.Category) },
@@ -534,6 +802,9 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 		return // the misspelt key is the error
 	}
 	where := fmt.Sprintf("cookie %q", c.Name)
+	if c.Name != "" {
+		l.whose(texts, where)
+	}
 	if why := validPattern(c.Name); why != "" {
 		l.errorf(at(nameNode), "cookie name %q: %s", c.Name, why)
 		return
@@ -542,7 +813,7 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 		l.errorf(typeNode, "%s: type %q: use http (Set-Cookie), html (browser storage or document.cookie) or pixel", where, c.Type)
 	}
 	if durNode != nil {
-		c.Duration = l.duration(durNode, where)
+		c.Duration = l.duration(durNode, where, "; write session if it should last until the browser closes, or how long it is kept")
 	} else if !missed["duration"] {
 		l.errorf(n, "%s: duration missing (e.g. session, 30d, \"2 years\", persistent)", where)
 	}
@@ -569,6 +840,20 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 		return
 	}
 	p.Cookies = append(p.Cookies, c)
+}
+
+// publicSuffix returns the domain of a blocker host ("*.co.uk", "com") when
+// it is a public suffix, one under which anyone can register a site, or "".
+// The list's default rule makes any unlisted top-level name a suffix too; such
+// names (localhost, intranet) are no one's registry, so only a listed suffix
+// counts: an ICANN one, or a private one of more than one label (github.io).
+func publicSuffix(host string) string {
+	domain := strings.TrimPrefix(host, "*.")
+	suffix, icann := publicsuffix.PublicSuffix(domain)
+	if suffix == domain && (icann || strings.Contains(suffix, ".")) {
+		return domain
+	}
+	return ""
 }
 
 func (l *loader) blocker(p *Policy, n *yaml.Node) {
@@ -607,10 +892,23 @@ func (l *loader) blocker(p *Policy, n *yaml.Node) {
 		}
 		return
 	}
+	if p.NoticeOnly {
+		// A notice asks nothing, so nothing but necessary is ever granted:
+		// what the blocker holds back would never load (as draft has it too).
+		l.errorf(catNode, "blocker for %s: notice_only: true says only necessary cookies exist, and a notice asks nothing, so what this blocker holds back could never be granted; ask for consent (remove notice_only) or remove the blocker", b.Category)
+	}
 	for i, h := range b.Hosts {
 		b.Hosts[i] = strings.ToLower(h)
 		if !hostRE.MatchString(b.Hosts[i]) {
 			l.errorf(hostsNode.Content[i], "blocker host %q: write a host name such as www.googletagmanager.com or *.google-analytics.com (no scheme or path)", h)
+			continue
+		}
+		if suffix := publicSuffix(b.Hosts[i]); suffix != "" {
+			if strings.HasPrefix(b.Hosts[i], "*.") {
+				l.errorf(hostsNode.Content[i], "blocker host %q: %s is a public suffix, under which anyone registers a site, so this would hold back the elements of every site under it, this site's own included; name the tracker's own domain, e.g. *.tracker.%s", h, suffix, suffix)
+			} else {
+				l.errorf(hostsNode.Content[i], "blocker host %q: %s is a public suffix, not a site's host; name the host that serves the elements, e.g. tracker.%s", h, suffix, suffix)
+			}
 			continue
 		}
 		if _, dup := p.blockHosts[b.Hosts[i]]; dup {

@@ -756,6 +756,175 @@ func TestLoadErrors(t *testing.T) {
 		{"top level is a list", yml(
 			"- version: 1",
 		), 1, []string{"policy must be a mapping"}, 0},
+
+		// A policy is one YAML document: what follows a --- would be ignored.
+		{"a second YAML document", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"---",
+			"cookies:",
+			"  - {name: _ga, category: statistics, duration: 13mo}",
+		), 3, []string{"a second YAML document starts here", "a policy is one YAML document"}, 0},
+		{"a second YAML document after ...", yml(
+			"version: 1",
+			"...",
+			"--- # the blockers",
+			"blockers: [{category: statistics, hosts: [a.example]}]",
+		), 3, []string{"a second YAML document", "one YAML document"}, 0},
+		{"a document without --- after ...", yml(
+			"version: 1",
+			"...",
+			"# the blockers",
+			"blockers: [{category: statistics, hosts: [a.example]}]",
+		), 4, []string{"not valid YAML", "did not find expected <document start>"}, 0},
+		{"text after --- that is not YAML", yml(
+			"version: 1",
+			"---",
+			"  [ {{ garbage",
+		), 3, []string{"not valid YAML"}, 0},
+
+		// A text in a language the policy does not list would never be shown.
+		{"purpose in a language not listed", yml(
+			"version: 1",
+			"languages: [sv, en]",
+			"cookies:",
+			"  - name: visits",
+			"    category: necessary",
+			"    duration: 1d",
+			"    purpose:",
+			"      se: Räknar besökare",
+			"      en: Counts visitors",
+		), 8, []string{`cookie "visits": purpose: "se" is not one of the policy's languages (sv, en), so this text would never be shown: did you mean sv?`}, 0},
+		{"category title in a language not listed", yml(
+			"version: 1",
+			"languages: [sv, en]",
+			"categories:",
+			"  - id: statistics",
+			"    title: {se: Statistik, en: Statistics}",
+		), 5, []string{`category "statistics": title: "se" is not one of the policy's languages (sv, en), so this text would never be shown: did you mean sv?`}, 0},
+		{"category description in a language not listed", yml(
+			"version: 1",
+			"languages: [sv, en]",
+			"categories:",
+			"  - id: statistics",
+			"    description:",
+			"      de: Zählt Besuche",
+		), 6, []string{`category "statistics": description: "de" is not one of the policy's languages (sv, en)`, "add it to languages"}, 0},
+		{"banner text in a language not listed, languages given after it", yml(
+			"version: 1",
+			"texts:",
+			"  banner_title: {se: Kakor, en: Cookies}",
+			"languages: [sv, en]",
+		), 3, []string{`texts.banner_title: "se" is not one of the policy's languages (sv, en), so this text would never be shown: did you mean sv?`}, 0},
+		{"text in sv when languages is not given", yml(
+			"version: 1",
+			"texts:",
+			"  banner_title: {sv: Kakor, en: Cookies}",
+		), 3, []string{`texts.banner_title: "sv" is not one of the policy's languages (en, the default when languages is not given)`}, 0},
+		{"text in a regional variant not listed", yml(
+			"version: 1",
+			"languages: [sv, en]",
+			"texts:",
+			"  ok: {sv: OK, en-GB: OK}",
+		), 4, []string{`texts.ok: "en-GB" is not one of the policy's languages (sv, en)`, "did you mean en?"}, 0},
+		{"misspelt languages key: texts in its languages are not also wrong", yml(
+			"version: 1",
+			"langauges: [sv, en]",
+			"texts:",
+			"  banner_title: {sv: Kakor, en: Cookies}",
+		), 2, []string{`unknown key "langauges": did you mean languages?`}, 0},
+
+		// A zero length deletes a cookie as soon as it is set.
+		{"cookie kept for zero days", yml(
+			"version: 1",
+			"cookies:",
+			"  - name: JSESSIONID",
+			"    category: necessary",
+			"    duration: 0 days",
+		), 5, []string{`cookie "JSESSIONID": duration "0 days" is zero`, "write session"}, 0},
+		{"consent kept for zero seconds", yml(
+			"version: 1",
+			"consent:",
+			"  max_age: 0s",
+		), 3, []string{`consent.max_age: duration "0s" is zero`, "no choice would be kept", "182d"}, 0},
+
+		// A wildcard on a public suffix blocks every site under it, the site's own too.
+		{"blocker wildcard on a two-label public suffix", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts: [stats.example.co.uk, '*.co.uk']",
+		), 5, []string{`blocker host "*.co.uk": co.uk is a public suffix`, "every site under it", "this site's own"}, 0},
+		{"blocker wildcard on a hosting suffix", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts:",
+			"      - '*.github.io'",
+		), 6, []string{`blocker host "*.github.io": github.io is a public suffix`}, 0},
+		{"blocker wildcard on a top-level domain", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts: ['*.com']",
+		), 5, []string{`blocker host "*.com": com is a public suffix`}, 0},
+		{"blocker host that is a public suffix", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts: [COM]",
+		), 5, []string{`blocker host "COM": com is a public suffix`}, 0},
+
+		// Anchors and aliases: one error at the alias, not what follows from it.
+		{"alias as a value", yml(
+			"version: 1",
+			"site: {name: &n Exempel AB}",
+			"cookies:",
+			"  - name: a",
+			"    category: necessary",
+			"    duration: session",
+			"    provider: *n",
+		), 7, []string{"anchors and aliases (&name, *name, <<) are not supported in a policy: write the value out"}, 0},
+		{"alias as a list entry", yml(
+			"version: 1",
+			"cookies:",
+			"  - &c {name: a, category: necessary, duration: session}",
+			"  - *c",
+		), 4, []string{"anchors and aliases", "write the value out"}, 0},
+		{"merge key", yml(
+			"version: 1",
+			"cookies:",
+			"  - &d {name: a, category: necessary, duration: session}",
+			"  - name: b",
+			"    <<: *d",
+		), 5, []string{"anchors and aliases", "write the value out"}, 0},
+
+		// The line of the mistake, not of the collection around it.
+		{"invalid UTF-8: a Latin-1 byte", []byte("version: 1\nsite:\n  name: Caf\xe9 Ab\n"), 3,
+			[]string{"not valid UTF-8", "byte 0xe9", "é in Latin-1", "save the file as UTF-8"}, 0},
+		{"invalid YAML: a key indented between its list's - and its entry's keys", yml(
+			"version: 1",
+			"site: {name: X}",
+			"categories: [{id: statistics}]",
+			"cookies:",
+			"  - name: a",
+			"    category: necessary",
+			"   duration: session",
+		), 7, []string{"not valid YAML", "did not find expected '-' indicator", "begins on line 5", "check this line's indentation"}, 0},
+
+		// notice_only asks nothing, so a blocker's category could never be granted.
+		{"notice_only with a blocker", yml(
+			"version: 1",
+			"notice_only: true",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - hosts: [stats.example]",
+			"    category: statistics",
+		), 6, []string{"blocker for statistics", "notice_only: true", "never be granted"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -873,6 +1042,71 @@ func TestLoadErrorsAll(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), "\n"); n != 3 {
 		t.Errorf("Error() has %d line breaks, want one line per problem:\n%v", n, err)
+	}
+}
+
+// TestLoadOneDocument checks what may follow the policy's one document: a
+// document start before it, and a document end or start with nothing after.
+func TestLoadOneDocument(t *testing.T) {
+	for _, tail := range []string{"", "---\n", "...\n", "---\n# the end\n", "...\n---\n"} {
+		data := "---\nversion: 1\ncategories: [{id: statistics}]\n" + tail
+		if _, err := Parse([]byte(data), "policy.yaml"); err != nil {
+			t.Errorf("Parse(%q): %v", data, err)
+		}
+	}
+}
+
+// TestLoadTextLanguages checks that texts in the policy's languages load
+// wherever languages is written, and that a plain string is every language's.
+func TestLoadTextLanguages(t *testing.T) {
+	p := mustParse(t, yml(
+		"version: 1",
+		"texts:",
+		"  banner_title: {pt-BR: Cookies, sv: Kakor}",
+		"  ok: OK",
+		"categories:",
+		"  - id: statistics",
+		"    title: {sv: Statistik}",
+		"languages: [sv, pt-BR]",
+	))
+	if got := p.Texts["banner_title"].In("pt-BR"); got != "Cookies" {
+		t.Errorf("banner_title in pt-BR = %q", got)
+	}
+}
+
+// TestLoadBlockerHostsNotPublicSuffixes checks the hosts that are not public
+// suffixes: a site's own domain under one, and names no list knows (the
+// demo's *.localhost).
+func TestLoadBlockerHostsNotPublicSuffixes(t *testing.T) {
+	p := mustParse(t, yml(
+		"version: 1",
+		"categories: [{id: statistics}]",
+		"blockers:",
+		"  - category: statistics",
+		"    hosts: ['*.example.co.uk', '*.tracker.github.io', stats.localhost, '*.chat.localhost', '*.intranet', '*.google-analytics.com']",
+	))
+	if n := len(p.Blockers[0].Hosts); n != 6 {
+		t.Errorf("%d hosts, want 6", n)
+	}
+}
+
+// TestLoadAliasBomb checks that a billion aliases cost nothing: they are
+// refused, never expanded.
+func TestLoadAliasBomb(t *testing.T) {
+	lines := []string{"version: 1", "a: &a [x, x, x, x, x, x, x, x, x, x]"}
+	for c := 'b'; c <= 'j'; c++ {
+		prev := string(c - 1)
+		lines = append(lines, fmt.Sprintf("%c: &%c [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]", c, c, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev))
+	}
+	lines = append(lines, "cookies: *j")
+	start := time.Now()
+	_, err := Parse(yml(lines...), "bomb.yaml")
+	var probs Problems
+	if !errors.As(err, &probs) || len(probs) != 10 || !strings.Contains(probs[0].Msg, "anchors and aliases") || probs[0].Line != 3 {
+		t.Errorf("want one alias error for each of lines 3 to 12, got:\n%v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Parse took %v", d)
 	}
 }
 
