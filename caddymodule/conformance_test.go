@@ -89,7 +89,7 @@ func TestResponseConformance(t *testing.T) {
 	rows := []conformanceRow{
 		// Documents.
 		{name: "navigation, HTML, length, strong ETag", headers: navHeaders, up: []string{"Content-Type: text/html; charset=utf-8", "ETag: \"v1\""}, writes: []string{page}, rewritten: true, coding: "zstd",
-			vary: []string{"Cookie", "Accept-Encoding", "Accept-Language"},
+			vary: []string{"Cookie", "Accept-Encoding", "Accept-Language", "Sec-GPC"},
 			check: func(t *testing.T, res *http.Response, _ string) {
 				if et := res.Header.Get("ETag"); !strings.HasPrefix(et, `W/"v1-cg`) || !strings.HasSuffix(et, `.en"`) {
 					t.Errorf("ETag %q, want weak, consent- and language-specific", et)
@@ -146,7 +146,28 @@ func TestResponseConformance(t *testing.T) {
 				}
 			}},
 
+		// A type the browser sniffs (MIME Sniffing's unknown type): it shows
+		// the page, so the page is rewritten (before, these passed as they
+		// came, trackers live). encode does not compress such types.
+		{name: "Content-Type unknown/unknown, an HTML body", headers: navHeaders, up: []string{"Content-Type: unknown/unknown"}, writes: []string{page}, rewritten: true, vary: []string{"Sec-Fetch-Dest"}},
+		{name: "Content-Type application/unknown, an HTML body", headers: navHeaders, up: []string{"Content-Type: application/unknown"}, writes: []string{page}, rewritten: true},
+		{name: "Content-Type */*, an HTML body", headers: navHeaders, up: []string{"Content-Type: */*"}, writes: []string{page}, rewritten: true},
+		{name: "Content-Type that does not parse (html), an HTML body", headers: navHeaders, up: []string{"Content-Type: html"}, writes: []string{page}, rewritten: true},
+		{name: "no Content-Type, the first write a line break", site: "bare", headers: navHeaders, up: []string{"Content-Length: " + strconv.Itoa(1+len(page))}, writes: []string{"\n", flushMark, page}, rewritten: true,
+			check: func(t *testing.T, res *http.Response, _ string) {
+				if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+					t.Errorf("Content-Type %q: sniffed from the line break alone", ct)
+				}
+			}},
+		// Rendered, not followed: Fetch's redirects are 301, 302, 303, 307
+		// and 308 with a Location.
+		{name: "300 Multiple Choices, an HTML list", headers: navHeaders, status: 300, up: []string{"Content-Type: text/html", "Location: /a"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "302 without a Location", headers: navHeaders, status: 302, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+
 		// Never rewritten.
+		{name: "unknown/unknown with nosniff: shown as text", headers: navHeaders, up: []string{"Content-Type: unknown/unknown", "X-Content-Type-Options: nosniff"}, writes: []string{page}},
+		{name: "SVG loaded as an image: a cache must not give it to a navigation", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: image"), up: []string{"Content-Type: image/svg+xml"},
+			writes: []string{`<svg xmlns="http://www.w3.org/2000/svg"><image href="https://www.googletagmanager.com/x.gif"/></svg>` + strings.Repeat(" ", 600)}, coding: "zstd", vary: []string{"Sec-Fetch-Dest"}},
 		{name: "fetch (Sec-Fetch-Dest: empty) of an HTML fragment", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: cors", "Accept: */*"}, up: []string{"Content-Type: text/html"}, writes: []string{fragment},
 			vary: []string{"Sec-Fetch-Dest"}},
 		{name: "prefetch of a cacheable page: a cache must not give it to a navigation", headers: []string{"Sec-Fetch-Dest: empty", "Sec-Fetch-Mode: no-cors", "Sec-Purpose: prefetch", "Accept: */*"}, up: []string{"Content-Type: text/html", "Cache-Control: public, max-age=600"}, writes: []string{page},
@@ -412,6 +433,9 @@ func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conform
 		k, v, _ := strings.Cut(h, ": ")
 		hdr.Add(k, v)
 	}
+	if _, typed := hdr["Content-Type"]; !typed {
+		hdr["Content-Type"] = nil // no type at all: net/http would sniff one
+	}
 	writes := row.writes
 	if row.upCoded != "" {
 		// A line break in upCoded: one Content-Encoding line each.
@@ -435,6 +459,9 @@ func serveRow(t *testing.T, w http.ResponseWriter, r *http.Request, row *conform
 	for _, p := range writes {
 		if p == flushMark {
 			_ = http.NewResponseController(w).Flush()
+			// The next write comes in a read of its own, as from a slow
+			// upstream.
+			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		_, _ = io.WriteString(w, p)

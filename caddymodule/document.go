@@ -59,19 +59,38 @@ func first(h http.Header, canonicalKey string) string {
 }
 
 // rewritableStatus: a status whose body a browser renders as the page.
-// Redirects are followed, not shown; 204 and 304 have no body; a 206 is a
-// part of something only when the request asked for a range (an unsolicited
-// 206 is rendered like a 200, so it is rewritten like one).
-func rewritableStatus(status int, r *http.Request) bool {
-	switch {
-	case status == http.StatusNoContent, status == http.StatusResetContent, status == http.StatusNotModified:
+// Redirects are followed, not shown — but only Fetch's redirect statuses
+// (301, 302, 303, 307, 308) with a Location: a 300 (Apache's MultiViews
+// list) or a redirect without a Location is rendered like a 200; 204 and 304
+// have no body; a 206 is a part of something only when the request asked for
+// a range (an unsolicited 206 is rendered like a 200, so it is rewritten like
+// one).
+func rewritableStatus(status int, r *http.Request, hdr http.Header) bool {
+	switch status {
+	case http.StatusNoContent, http.StatusResetContent, http.StatusNotModified:
 		return false
-	case status == http.StatusPartialContent:
+	case http.StatusPartialContent:
 		return first(r.Header, "Range") == ""
-	case status >= 300 && status < 400:
-		return false
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return first(hdr, "Location") == ""
 	}
 	return status >= 200 && status < 600
+}
+
+// sniffedType is the MIME type the browser gives a body whose Content-Type
+// does not say (MIME Sniffing's rules for an unknown type): none given,
+// none that parses, unknown/unknown, application/unknown or */*. ok is false
+// when the header names a type, which the browser then uses as it is; with
+// X-Content-Type-Options: nosniff the browser does not sniff HTML.
+func sniffedType(hdr http.Header, prefix []byte) (essence string, ok bool) {
+	if essence, _, typed := mimeType(hdr["Content-Type"]); typed && essence != "unknown/unknown" && essence != "application/unknown" {
+		return "", false
+	}
+	if strings.EqualFold(strings.TrimSpace(first(hdr, "X-Content-Type-Options")), "nosniff") {
+		return "text/plain", true
+	}
+	essence, _, _ = mimeType([]string{http.DetectContentType(prefix)})
+	return essence, true
 }
 
 // mimeType returns the essence and charset of the response's MIME type as the
@@ -181,6 +200,9 @@ func isToken(s string) bool {
 // BOM, whitespace and a comment or two before the first tag.
 const docStart = 1024
 
+// sniffLen is how many bytes MIME Sniffing reads of a body of unknown type.
+const sniffLen = 512
+
 // beginsAsDocument tells, from the first bytes of a body, whether it is a
 // whole document rather than a fragment: after a BOM, whitespace and
 // comments, the first thing is a doctype, an XML declaration, or the start
@@ -272,13 +294,14 @@ func isHTMLTyped(values []string) bool {
 	return ok && isHTMLType(essence)
 }
 
-// mentionsHTM is a cheap filter before isHTMLTyped on every response: an
-// HTML type (text/html, application/xhtml+xml) has "htm" in it, in any case;
-// a JSON or image type has not.
-func mentionsHTM(values []string) bool {
+// mentionsDocType is a cheap filter before isHTMLTyped on every response: a
+// document type (text/html, application/xhtml+xml, image/svg+xml) has "htm"
+// or "svg" in it, in any case; a JSON or PNG type has not.
+func mentionsDocType(values []string) bool {
 	for _, v := range values {
 		for i := 0; i+3 <= len(v); i++ {
-			if v[i]|0x20 == 'h' && v[i+1]|0x20 == 't' && v[i+2]|0x20 == 'm' {
+			if v[i]|0x20 == 'h' && v[i+1]|0x20 == 't' && v[i+2]|0x20 == 'm' ||
+				v[i]|0x20 == 's' && v[i+1]|0x20 == 'v' && v[i+2]|0x20 == 'g' {
 				return true
 			}
 		}

@@ -31,6 +31,9 @@ var rewrittenAway = []string{"Content-Length", "Last-Modified", "Accept-Ranges",
 func (h *Handler) bodyFor(rw *responseWriter) {
 	hdr := rw.Header()
 	essence, headerCharset, _ := mimeType(hdr["Content-Type"])
+	if !isHTMLType(essence) {
+		essence = "text/html" // a type the browser sniffs (unknown/unknown, none that parses): it sniffed HTML
+	}
 	codings, known := contentCodings(hdr["Content-Encoding"])
 	if !known {
 		// Browsers render the raw body when a coding is unknown (Chromium
@@ -55,6 +58,11 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 		delete(hdr, "Content-Range")
 	}
 	addVary(hdr, "Cookie")
+	if *h.GPC {
+		// Without a choice, Sec-GPC: 1 is a refusal, and the page says so
+		// (the guard's data-gpc, the ETag).
+		addVary(hdr, "Sec-GPC")
+	}
 	if len(h.policy.Languages) > 1 {
 		addVary(hdr, "Accept-Language")
 	}

@@ -94,7 +94,7 @@ func (rw *responseWriter) WriteHeader(status int) {
 
 // mayBeDocument: what the header says does not rule out a page document.
 func (rw *responseWriter) mayBeDocument() bool {
-	if rw.nav == notNavigation || !rewritableStatus(rw.status, rw.r) {
+	if rw.nav == notNavigation || !rewritableStatus(rw.status, rw.r, rw.Header()) {
 		return false
 	}
 	hdr := rw.Header()
@@ -104,13 +104,14 @@ func (rw *responseWriter) mayBeDocument() bool {
 	if isAttachment(first(hdr, "Content-Disposition")) {
 		return false // saved, not shown: the file must stay as the site made it
 	}
-	if _, typed := hdr["Content-Type"]; !typed {
-		// Sniffed from the first bytes, as net/http will; a compressed body
-		// net/http does not sniff.
+	essence, _, ok := mimeType(hdr["Content-Type"])
+	if !ok || essence == "unknown/unknown" || essence == "application/unknown" {
+		// Sniffed from the first bytes, as the browser will (and net/http,
+		// when there is no Content-Type at all); a compressed body is not
+		// sniffed here.
 		return first(hdr, "Content-Encoding") == ""
 	}
-	essence, _, ok := mimeType(hdr["Content-Type"])
-	return ok && isHTMLType(essence)
+	return isHTMLType(essence)
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
@@ -136,7 +137,7 @@ func (rw *responseWriter) hold(p []byte) (int, error) {
 		rw.held = append(rw.held, p...)
 		prefix = rw.held
 	}
-	doc, decided := rw.isDocument(prefix)
+	doc, decided := rw.isDocument(prefix, false)
 	if !decided && len(prefix) < docStart {
 		if len(rw.held) == 0 {
 			rw.held = append(rw.held, p...) // p is not ours to keep
@@ -151,14 +152,24 @@ func (rw *responseWriter) hold(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// isDocument decides from the first body bytes (see document.go).
-func (rw *responseWriter) isDocument(prefix []byte) (doc, decided bool) {
+// isDocument decides from the first body bytes (see document.go); last says
+// no more will come before the decision (a flush, the end).
+func (rw *responseWriter) isDocument(prefix []byte, last bool) (doc, decided bool) {
 	hdr := rw.Header()
-	if _, typed := hdr["Content-Type"]; !typed {
-		hdr.Set("Content-Type", http.DetectContentType(prefix))
+	essence, sniffed := sniffedType(hdr, prefix)
+	if sniffed {
+		// The browser sniffs up to 512 bytes: a page whose first write is
+		// a line break is not plain text (net/http itself waits for them).
+		if len(prefix) < sniffLen && !last {
+			return false, false
+		}
+		if _, typed := hdr["Content-Type"]; !typed {
+			hdr.Set("Content-Type", http.DetectContentType(prefix))
+		}
+	} else {
+		essence, _, _ = mimeType(hdr["Content-Type"])
 	}
-	essence, _, ok := mimeType(hdr["Content-Type"])
-	if !ok || !isHTMLType(essence) {
+	if !isHTMLType(essence) {
 		return false, true
 	}
 	if rw.nav == isNavigation {
@@ -183,7 +194,7 @@ func (rw *responseWriter) decideHeld(atEnd bool) error {
 	}
 	prefix := rw.held
 	rw.held = nil
-	doc, decided := rw.isDocument(prefix)
+	doc, decided := rw.isDocument(prefix, true)
 	if !decided {
 		doc = !atEnd
 	}
@@ -326,7 +337,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	if ct := hdr["Content-Type"]; mentionsHTM(ct) && isHTMLTyped(ct) {
+	if ct := hdr["Content-Type"]; rewrite || mentionsDocType(ct) && isHTMLTyped(ct) {
 		// Rewritten or not depends on what the request was for, on both sides:
 		// a cache that kept the page a fetch or a prefetch got (as it came,
 		// trackers and all) must not serve it to a navigation. Without
