@@ -34,6 +34,7 @@ type charsetStage struct {
 	headerCharset string
 	legacy        *bool  // set on deciding: the page is not known to be UTF-8
 	buf           []byte // the first bytes, until decided
+	sent          int    // of buf, passed on before the decision (a flush, see Flush)
 	decided       bool
 	dec           io.WriteCloser // nil: bytes pass as they are
 }
@@ -53,6 +54,20 @@ func newCharsetStages(headerCharset string, rewrite func(out stage) stage, next 
 func (c *charsetStage) Write(p []byte) (int, error) {
 	if c.decided {
 		return c.write(p)
+	}
+	if c.sent > 0 {
+		// Passed on as ASCII after a flush: so on until the prescan can
+		// decide, or an escape sequence might switch to ISO-2022-JP's
+		// two-byte mode.
+		c.buf = append(c.buf, p...)
+		if c.decidable(len(c.buf)) || bytes.IndexByte(p, 0x1b) >= 0 {
+			if err := c.decide(); err != nil {
+				return 0, err
+			}
+			return len(p), nil
+		}
+		c.sent = len(c.buf)
+		return c.next.Write(p)
 	}
 	// The first write is usually enough to decide on: it is then not
 	// copied (a 32 KiB copy per page otherwise).
@@ -93,8 +108,9 @@ func (c *charsetStage) decideOn(first []byte) error {
 		c.dec = transform.NewWriter(writerOnly{c.next}, enc.NewDecoder())
 		c.out.enc = transform.NewWriter(writerOnly{c.out.next}, enc.NewEncoder())
 	}
-	c.buf = nil
-	_, err := c.write(first)
+	rest := first[c.sent:]
+	c.buf, c.sent = nil, 0
+	_, err := c.write(rest)
 	return err
 }
 
@@ -105,13 +121,46 @@ func (c *charsetStage) write(p []byte) (int, error) {
 	return c.next.Write(p)
 }
 
+// Flush passes on what it can before the encoding is decided: the upstream
+// wants the page's start out now, but the prescan needs 1024 bytes (a
+// <meta charset=iso-2022-jp> may come after the flush). Bytes before any
+// escape sequence read the same in ISO-2022-JP as in ASCII, so they go on
+// as they are and the decision waits; the start of a byte order mark waits
+// for the mark's end. Anything else decides now.
 func (c *charsetStage) Flush() error {
 	if !c.decided {
-		if err := c.decide(); err != nil {
-			return err
+		switch {
+		case partialBOM(c.buf):
+			return nil
+		case c.headerCharset == "" && !nonASCIIStart(c.buf) && bytes.IndexByte(c.buf, 0x1b) < 0:
+			if _, err := c.next.Write(c.buf[c.sent:]); err != nil {
+				return err
+			}
+			c.sent = len(c.buf)
+		default:
+			if err := c.decide(); err != nil {
+				return err
+			}
 		}
 	}
 	return c.next.Flush()
+}
+
+// partialBOM: b is the start of a byte order mark, not all of one.
+func partialBOM(b []byte) bool {
+	switch len(b) {
+	case 1:
+		return b[0] == 0xef || b[0] == 0xfe || b[0] == 0xff
+	case 2:
+		return b[0] == 0xef && b[1] == 0xbb
+	}
+	return false
+}
+
+// nonASCIIStart: b begins with a UTF-16 byte order mark, which decides at
+// once.
+func nonASCIIStart(b []byte) bool {
+	return bytes.HasPrefix(b, []byte{0xfe, 0xff}) || bytes.HasPrefix(b, []byte{0xff, 0xfe})
 }
 
 func (c *charsetStage) Close() error {

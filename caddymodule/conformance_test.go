@@ -226,6 +226,20 @@ func TestResponseConformance(t *testing.T) {
 					t.Errorf("the bad byte, the banner or the page's end is missing: %q", body)
 				}
 			}},
+		// The upstream flushes the page's first bytes before the encoding can
+		// be told: the decision waits for the bytes that tell (before, a
+		// flush decided on what there was, and the tracker hidden from the
+		// scanner by ISO-2022-JP escapes, or a UTF-16 page cut after its
+		// first byte, went out live).
+		{name: "ISO-2022-JP by its meta, the first 28 bytes flushed alone", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"},
+			writes: []string{"<!DOCTYPE html><html><head>", flushMark, "<meta charset=\"iso-2022-jp\"></head><body><p>\x1b$B<!--\x1b(B</p><script src=\"https://www.googletagmanager.com/gtag/js\"></script><p>-->" + strings.Repeat("x", 600) + "</p></body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if strings.Contains(body, `<script src="https://www.googletagmanager.com`) || !strings.Contains(body, "\x1b$B<!--\x1b(B") {
+					t.Errorf("the tracker after the escaped <!-- was not held back: %q", body)
+				}
+			}},
+		{name: "UTF-16LE page with a BOM, its first byte flushed alone", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"}, writes: []string{utf16le(page, true)[:1], flushMark, utf16le(page, true)[1:]}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) { checkUTF16(t, body, true) }},
 		{name: "windows-1252 page: the Swedish banner as character references", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html; charset=windows-1252"},
 			writes: []string{"<!DOCTYPE html><html><head></head><body><p>Caf\xe9</p>" + strings.Repeat("x", 1100) + "</body></html>"}, ownCheck: true,
 			check: func(t *testing.T, _ *http.Response, body string) {
