@@ -159,6 +159,8 @@ func TestResponseConformance(t *testing.T) {
 					t.Errorf("Content-Type %q: sniffed from the line break alone", ct)
 				}
 			}},
+		{name: "no Content-Type, gzip: sniffed once decoded", headers: navHeaders, upCoded: "gzip", writes: []string{page}, rewritten: true, coding: "gzip"},
+		{name: "no Content-Type with nosniff: net/http's sniffed type goes out, so rewritten", site: "bare", headers: navHeaders, up: []string{"X-Content-Type-Options: nosniff"}, writes: []string{page}, rewritten: true},
 		// Rendered, not followed: Fetch's redirects are 301, 302, 303, 307
 		// and 308 with a Location.
 		{name: "300 Multiple Choices, an HTML list", headers: navHeaders, status: 300, up: []string{"Content-Type: text/html", "Location: /a"}, writes: []string{page}, rewritten: true, coding: "zstd"},

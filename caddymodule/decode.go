@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"bytes"
 	"bufio"
 	"compress/flate"
 	"compress/zlib"
@@ -165,6 +166,30 @@ func newDecoder(coding string, src io.Reader) (io.Reader, io.Closer, error) {
 		return zr, closerFunc(zr.Close), nil
 	}
 	return nil, nil, errors.New("unknown content coding " + coding)
+}
+
+// decodedStart is what the first bytes of a compressed body decode to, at
+// most n bytes, for sniffing its type as the browser will once it has
+// decoded it; ok is false when they do not decode (an unknown coding, a
+// corrupt start).
+func decodedStart(codings []string, prefix []byte, n int) (start []byte, ok bool) {
+	r := io.Reader(bytes.NewReader(prefix))
+	for i := len(codings) - 1; i >= 0; i-- {
+		dec, closer, err := newDecoder(codings[i], r)
+		if err != nil {
+			return nil, false
+		}
+		if closer != nil {
+			defer closer.Close()
+		}
+		r = dec
+	}
+	start = make([]byte, n)
+	got, err := io.ReadFull(r, start)
+	if got == 0 && err != nil {
+		return nil, false
+	}
+	return start[:got], true
 }
 
 type closerFunc func()

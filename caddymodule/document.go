@@ -77,20 +77,23 @@ func rewritableStatus(status int, r *http.Request, hdr http.Header) bool {
 	return status >= 200 && status < 600
 }
 
-// sniffedType is the MIME type the browser gives a body whose Content-Type
-// does not say (MIME Sniffing's rules for an unknown type): none given,
-// none that parses, unknown/unknown, application/unknown or */*. ok is false
-// when the header names a type, which the browser then uses as it is; with
-// X-Content-Type-Options: nosniff the browser does not sniff HTML.
-func sniffedType(hdr http.Header, prefix []byte) (essence string, ok bool) {
-	if essence, _, typed := mimeType(hdr["Content-Type"]); typed && essence != "unknown/unknown" && essence != "application/unknown" {
-		return "", false
-	}
+// responseType is the essence of the response's Content-Type; unknown when
+// it does not say and the browser sniffs the body (MIME Sniffing's rules for
+// an unknown type): none given, none that parses, unknown/unknown,
+// application/unknown or */*.
+func responseType(hdr http.Header) (essence string, unknown bool) {
+	essence, _, typed := mimeType(hdr["Content-Type"])
+	return essence, !typed || essence == "unknown/unknown" || essence == "application/unknown"
+}
+
+// sniffedType is the MIME type the browser gives a body of unknown type from
+// its first bytes; with X-Content-Type-Options: nosniff it sniffs no HTML.
+func sniffedType(hdr http.Header, start []byte) string {
 	if strings.EqualFold(strings.TrimSpace(first(hdr, "X-Content-Type-Options")), "nosniff") {
-		return "text/plain", true
+		return "text/plain"
 	}
-	essence, _, _ = mimeType([]string{http.DetectContentType(prefix)})
-	return essence, true
+	essence, _, _ := mimeType([]string{http.DetectContentType(start)})
+	return essence
 }
 
 // mimeType returns the essence and charset of the response's MIME type as the

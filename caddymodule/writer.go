@@ -104,12 +104,12 @@ func (rw *responseWriter) mayBeDocument() bool {
 	if isAttachment(first(hdr, "Content-Disposition")) {
 		return false // saved, not shown: the file must stay as the site made it
 	}
-	essence, _, ok := mimeType(hdr["Content-Type"])
-	if !ok || essence == "unknown/unknown" || essence == "application/unknown" {
-		// Sniffed from the first bytes, as the browser will (and net/http,
-		// when there is no Content-Type at all); a compressed body is not
-		// sniffed here.
-		return first(hdr, "Content-Encoding") == ""
+	essence, unknown := responseType(hdr)
+	if unknown {
+		// Sniffed from the first bytes, as the browser will (a compressed
+		// body once decoded).
+		_, known := contentCodings(hdr["Content-Encoding"])
+		return known
 	}
 	return isHTMLType(essence)
 }
@@ -156,18 +156,28 @@ func (rw *responseWriter) hold(p []byte) (int, error) {
 // no more will come before the decision (a flush, the end).
 func (rw *responseWriter) isDocument(prefix []byte, last bool) (doc, decided bool) {
 	hdr := rw.Header()
-	essence, sniffed := sniffedType(hdr, prefix)
-	if sniffed {
+	essence, unknown := responseType(hdr)
+	if unknown {
 		// The browser sniffs up to 512 bytes: a page whose first write is
 		// a line break is not plain text (net/http itself waits for them).
 		if len(prefix) < sniffLen && !last {
 			return false, false
 		}
-		if _, typed := hdr["Content-Type"]; !typed {
+		codings, _ := contentCodings(hdr["Content-Encoding"])
+		_, typed := hdr["Content-Type"]
+		switch {
+		case len(codings) > 0:
+			// The browser sniffs what the body decodes to.
+			start, _ := decodedStart(codings, prefix, sniffLen)
+			essence = sniffedType(hdr, start)
+		case !typed:
+			// As net/http will (it does not sniff a compressed body); the
+			// browser then has a type, nosniff or not.
 			hdr.Set("Content-Type", http.DetectContentType(prefix))
+			essence, _, _ = mimeType(hdr["Content-Type"])
+		default:
+			essence = sniffedType(hdr, prefix)
 		}
-	} else {
-		essence, _, _ = mimeType(hdr["Content-Type"])
 	}
 	if !isHTMLType(essence) {
 		return false, true
