@@ -1,8 +1,8 @@
 package caddymodule
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/zlib"
 	"errors"
