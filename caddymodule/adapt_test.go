@@ -77,6 +77,21 @@ func TestCaddyfileErrors(t *testing.T) {
 		"group missing arg": {"cookie_consent {\n policy testdata/policy.yaml\n source onetrust\n onetrust_group C0002\n}", []string{"wrong argument count"}},
 		"policy twice":      {"cookie_consent {\n policy testdata/policy.yaml testdata/policy.yaml\n}", []string{"wrong argument count"}},
 
+		// An option given twice is a mistake that the last one would hide.
+		"policy given twice": {"cookie_consent {\n policy testdata/policy.yaml\n mode report\n policy testdata/policy.yaml\n}", []string{
+			"cookie_consent: policy is given twice in one cookie_consent (first at Caddyfile:3): keep one", "Caddyfile:5"}},
+		"policy as argument and in the block": {"cookie_consent testdata/policy.yaml {\n policy testdata/policy.yaml\n}", []string{
+			"the policy is given twice in one cookie_consent (first at Caddyfile:2)", "Caddyfile:3"}},
+		"mode given twice":  {"cookie_consent {\n policy testdata/policy.yaml\n mode report\n mode enforce\n}", []string{"mode is given twice", "first at Caddyfile:4", "Caddyfile:5"}},
+		"group given twice": {"cookie_consent {\n policy testdata/policy.yaml\n source onetrust\n onetrust_group C0002 statistics\n onetrust_group C0002 marketing\n}", []string{"onetrust_group C0002 is given twice (statistics, then marketing)", "Caddyfile:6"}},
+
+		// path_prefix is checked as written, at adapt time, with its line.
+		"path_prefix /":           {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /\n}", []string{`path_prefix "/" would reserve every path of the site`, "Caddyfile:4"}},
+		"path_prefix //":          {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix //\n}", []string{`path_prefix "//" would reserve every path`, "Caddyfile:4"}},
+		"path_prefix relative":    {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix consent\n}", []string{`path_prefix "consent" must be a path that starts with /, such as /consent`, "Caddyfile:4"}},
+		"path_prefix with query":  {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /c?x=1\n}", []string{`path_prefix "/c?x=1" must be a path such as /_consent`, "Caddyfile:4"}},
+		"path_prefix placeholder": {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix {env.PREFIX}\n}", []string{`path_prefix "{env.PREFIX}" must be a path that starts with /`, "Caddyfile:4"}},
+
 		// An absolute path as the only argument is a path matcher to Caddy.
 		"absolute path argument": {"cookie_consent /etc/caddy/policy.yaml", []string{
 			`"/etc/caddy/policy.yaml" was read as a path matcher`, "use the block form, cookie_consent { policy /etc/caddy/policy.yaml }",
@@ -113,6 +128,8 @@ func TestCaddyfilePolicyPaths(t *testing.T) {
 		"cookie_consent * testdata/policy.yaml",
 		"cookie_consent {env.NO_SUCH_VARIABLE}/policy.yaml",
 		"cookie_consent {\n policy {env.POLICY_DIR}/policy.yaml\n}",
+		"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /app/_consent/\n}",
+		"cookie_consent {\n policy testdata/policy.yaml\n source onetrust\n onetrust_group C0002 statistics\n onetrust_group C0004 marketing\n}",
 	} {
 		cfg := "example.com {\n" + c + "\n}\n"
 		if _, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil); err != nil {

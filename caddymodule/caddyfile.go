@@ -52,12 +52,31 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	return h.NewRoute(matcherSet, &m), nil
 }
 
+// checkPathPrefix says why a path_prefix as written cannot be used, at adapt
+// time with the Caddyfile line, rather than when the config is provisioned
+// (where the prefix has lost its final slash: "/" would read as "").
+func checkPathPrefix(v string) error {
+	switch {
+	case !strings.HasPrefix(v, "/"):
+		return fmt.Errorf("path_prefix %q must be a path that starts with /, such as /%s or /_consent", v, strings.TrimLeft(v, "/"))
+	case strings.Trim(v, "/") == "":
+		return fmt.Errorf("path_prefix %q would reserve every path of the site for the endpoints; give them a path of their own, such as /_consent", v)
+	case strings.ContainsAny(v, "?#* "):
+		return fmt.Errorf("path_prefix %q must be a path such as /_consent, without ?, #, * or spaces", v)
+	}
+	return nil
+}
+
 // errNoPolicy is the error of a cookie_consent directive without a policy.
 var errNoPolicy = errors.New("cookie_consent: policy is required (cookie_consent PATH, or policy PATH in the block)")
 
 // caddyfileOptions are the subdirectives of the block, for suggestions.
 var caddyfileOptions = []string{"policy", "mode", "source", "banner", "path_prefix", "secret", "gpc",
 	"google_consent_mode", "known_cookies", "clamp_lifetime", "onetrust_group", "klaro_service", "cc_category"}
+
+// repeatableOptions may be given more than once (once per group, service or
+// category); the others once.
+var repeatableOptions = []string{"onetrust_group", "klaro_service", "cc_category"}
 
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
@@ -79,7 +98,11 @@ var caddyfileOptions = []string{"policy", "mode", "source", "banner", "path_pref
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
 	file, line := d.File(), d.Line()
+	// given is where each option was first given: an option given twice is an
+	// error, since the last silently winning hides a mistake (two policies).
+	given := map[string]string{}
 	if d.NextArg() {
+		given["policy"] = fmt.Sprintf("%s:%d", d.File(), d.Line())
 		if err := h.policyArg(d); err != nil {
 			return err
 		}
@@ -89,6 +112,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	for d.NextBlock(0) {
 		opt := d.Val()
+		if slices.Contains(caddyfileOptions, opt) && !slices.Contains(repeatableOptions, opt) {
+			if at, twice := given[opt]; twice {
+				what := opt + " is"
+				if opt == "policy" && at == fmt.Sprintf("%s:%d", file, line) {
+					what = "the policy is" // the short form's argument
+				}
+				return d.Errf("cookie_consent: %s given twice in one cookie_consent (first at %s): keep one", what, at)
+			}
+			given[opt] = fmt.Sprintf("%s:%d", d.File(), d.Line())
+		}
 		switch opt {
 		case "policy":
 			if !d.NextArg() {
@@ -114,6 +147,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			case "source":
 				h.Source = v
 			case "path_prefix":
+				if err := checkPathPrefix(v); err != nil {
+					return d.Errf("cookie_consent: %v", err)
+				}
 				h.PathPrefix = v
 			case "secret":
 				h.Secret = v
@@ -146,6 +182,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			if h.SourceMap == nil {
 				h.SourceMap = map[string]string{}
+			}
+			if prev, twice := h.SourceMap[name]; twice {
+				return d.Errf("cookie_consent: %s %s is given twice (%s, then %s): keep one", opt, name, prev, category)
 			}
 			h.SourceMap[name] = category
 		default:

@@ -37,6 +37,18 @@ Tools for the policy files of the cookie_consent handler.
                             with the new entries appended
 `,
 		CobraFunc: func(cmd *cobra.Command) {
+			// Alone, it prints its help and exits 0, as caddy and caddy storage
+			// do; a word that is not one of its subcommands is an error (exit
+			// 1), as it is to caddy itself: a misspelt "lnit" in a CI step must
+			// not pass as if the policy had been checked.
+			cmd.Use, cmd.DisableFlagsInUseLine = "cookie-consent", true
+			cmd.Args = unknownSubcommand
+			cmd.RunE = func(c *cobra.Command, args []string) error {
+				if sub := helpFor(c, args); sub != nil {
+					return sub.Help()
+				}
+				return c.Help()
+			}
 			cmd.AddCommand(&cobra.Command{
 				Use:   "lint FILE",
 				Short: "Checks a cookie policy for errors and compliance warnings",
@@ -79,6 +91,48 @@ Files after the flags are read as logs too.`,
 			cmd.AddCommand(dr)
 		},
 	})
+}
+
+// unknownSubcommand refuses arguments to cookie-consent itself, help aside:
+// they can only be a subcommand it does not have. The message suggests the one
+// meant.
+func unknownSubcommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 || (len(args) == 1 && args[0] == "help") || helpFor(c, args) != nil {
+		return nil // the help, as caddy help prints it
+	}
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	word := args[0]
+	if word == "help" {
+		if len(args) > 2 {
+			return fmt.Errorf("%s help takes one command name, not %d: %s", c.CommandPath(), len(args)-1, strings.Join(args[1:], " "))
+		}
+		word = args[1] // the help of a subcommand it does not have
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", word, c.CommandPath())
+	if near := c.SuggestionsFor(word); len(near) > 0 {
+		msg += fmt.Sprintf(": did you mean %s?", strings.Join(near, " or "))
+	} else if near := policy.Nearest(word, names); near != "" {
+		msg += fmt.Sprintf(": did you mean %s?", near)
+	}
+	return fmt.Errorf("%s (its commands: %s; run '%s --help' for usage)", msg, strings.Join(names, ", "), c.CommandPath())
+}
+
+// helpFor is the subcommand of "help SUBCOMMAND", or nil.
+func helpFor(c *cobra.Command, args []string) *cobra.Command {
+	if len(args) != 2 || args[0] != "help" {
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		if sub.Name() == args[1] {
+			return sub
+		}
+	}
+	return nil
 }
 
 // lintCommand prints every problem of a policy file, one per line as
@@ -158,7 +212,7 @@ func draftCommand(logPaths []string, existingPath string, stdin io.Reader, out, 
 			readers, names = append(readers, fh), append(names, f)
 		}
 	}
-	opt := draft.Options{}
+	opt := draft.Options{LogNames: names}
 	if existingPath != "" {
 		data, err := os.ReadFile(existingPath)
 		if err != nil {

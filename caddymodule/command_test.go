@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+
 	"github.com/consentgate/consentgate/policy"
 )
 
@@ -144,5 +147,103 @@ func TestDraftCommand(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "no observed entries: run the handler with mode report") {
 		t.Errorf("no hint when nothing was read: %s", errOut.String())
+	}
+}
+
+// cookieConsentCommand builds `caddy cookie-consent` as caddy's command line
+// does: the registered command under a root that silences usage.
+func cookieConsentCommand(t *testing.T, args ...string) (out string, err error) {
+	t.Helper()
+	reg, ok := caddycmd.Commands()["cookie-consent"]
+	if !ok {
+		t.Fatal("cookie-consent is not registered")
+	}
+	root := &cobra.Command{Use: "caddy", SilenceUsage: true}
+	cmd := &cobra.Command{Use: reg.Name + " " + reg.Usage, Short: reg.Short, Long: reg.Long}
+	reg.CobraFunc(cmd)
+	root.AddCommand(cmd)
+	var buf bytes.Buffer
+	root.SetOut(&buf)
+	root.SetErr(&buf)
+	root.SetArgs(append([]string{"cookie-consent"}, args...))
+	err = root.Execute()
+	return buf.String(), err
+}
+
+// TestCommandUnknownSubcommand: a misspelt subcommand is an error (exit status
+// 1), with the one meant, so that `caddy cookie-consent lnit policy.yaml &&
+// deploy` does not deploy; cookie-consent alone prints its help, as caddy alone
+// does.
+func TestCommandUnknownSubcommand(t *testing.T) {
+	for args, want := range map[string]string{
+		"lnit bad.yaml":   `unknown command "lnit" for "caddy cookie-consent": did you mean lint?`,
+		"declaraton x":    `unknown command "declaraton" for "caddy cookie-consent": did you mean declaration?`,
+		"drat x.log":      `did you mean draft?`,
+		"drat --log x":    `unknown flag: --log`, // cobra reads the flags first: an error all the same
+		"frobnicate":      `unknown command "frobnicate" for "caddy cookie-consent" (its commands: declaration, draft, lint;`,
+		"help lnit":       `unknown command "lnit" for "caddy cookie-consent": did you mean lint?`,
+		"help lint extra": `help takes one command name`,
+	} {
+		out, err := cookieConsentCommand(t, strings.Fields(args)...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("cookie-consent %s: %v, want an error saying %q\n%s", args, err, want, out)
+		}
+		if strings.Contains(out, "Available Commands") {
+			t.Errorf("cookie-consent %s printed the help as if nothing were wrong:\n%s", args, out)
+		}
+	}
+	for args, want := range map[string]string{
+		"":          "Available Commands",
+		"help":      "Available Commands",
+		"--help":    "Available Commands",
+		"help lint": "Checks a cookie policy for errors and compliance warnings",
+	} {
+		out, err := cookieConsentCommand(t, strings.Fields(args)...)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("cookie-consent %s: %v, want the help with %q:\n%s", args, err, want, out)
+		}
+	}
+	// The subcommands still run.
+	if out, err := cookieConsentCommand(t, "lint", "../examples/legacy-site/policy.yaml"); err != nil || !strings.Contains(out, "no errors") {
+		t.Errorf("lint: %v\n%s", err, out)
+	}
+}
+
+// TestDraftCommandReadErrorNamesTheFile: a log that cannot be read is named,
+// with the line of that log, not a running count over every log.
+func TestDraftCommandReadErrorNamesTheFile(t *testing.T) {
+	log, err := os.ReadFile("../policy/draft/testdata/wordpress-report.log") // 23 lines
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "logs")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gz := func(b []byte, level int) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, level)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	lines := strings.SplitAfter(string(log), "\n")
+	// Stored, not compressed: cutting off the trailer and the end of the
+	// fifth line leaves four whole lines.
+	trunc := gz([]byte(strings.Join(lines[:5], "")), gzip.NoCompression)
+	trunc = trunc[:len(trunc)-20]
+	for name, data := range map[string][]byte{"a.log": log, "b.log.gz": gz(log, gzip.DefaultCompression), "c-trunc.gz": trunc} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = draftCommand([]string{dir}, "", nil, io.Discard, io.Discard)
+	want := "draft: " + filepath.Join(dir, "c-trunc.gz") + ": line 5: unexpected EOF (the gzip stream ends early"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %q…", err, want)
+	}
+	err = draftCommand([]string{"-"}, "", bytes.NewReader(trunc), io.Discard, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), "draft: stdin: line 5: ") {
+		t.Errorf("stdin: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -631,7 +633,15 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 				"domain": func(n *yaml.Node) {
 					l.str(n, "consent.domain", &p.Consent.Domain)
 					d := strings.TrimPrefix(p.Consent.Domain, ".")
-					if p.Consent.Domain != "" && (!hostRE.MatchString(d) || strings.HasPrefix(d, "*.") || !strings.Contains(d, ".")) {
+					switch {
+					case p.Consent.Domain == "":
+					case !hostRE.MatchString(d) || strings.HasPrefix(d, "*."):
+						l.errorf(n, "consent.domain: %q is not a domain such as .example.se", p.Consent.Domain)
+					case publicSuffix(d) != "":
+						// Browsers refuse a cookie whose Domain is a public
+						// suffix: the consent cookie would never be stored.
+						l.errorf(n, "consent.domain: %q: %s is a public suffix, under which anyone registers a site, and browsers refuse a cookie for it, so no choice would ever be kept; write the site's own domain, e.g. .example.%s", p.Consent.Domain, d, d)
+					case !strings.Contains(d, "."):
 						l.errorf(n, "consent.domain: %q is not a domain such as .example.se", p.Consent.Domain)
 					}
 				},
@@ -842,13 +852,52 @@ func (l *loader) cookie(p *Policy, n *yaml.Node) {
 	p.Cookies = append(p.Cookies, c)
 }
 
+// CheckBlockerHost says why host cannot be written in a blocker's hosts, or
+// returns nil when it can. A blocker host is a host name of letters a-z (in
+// either case), digits, - and dots, optionally with *. before it, that is not
+// a public suffix and whose wildcard's base is not one. It is the loader's rule
+// for blockers[].hosts and draft's for the hosts it proposes, so that the two
+// cannot drift apart; the error is the reason alone, without the host.
+func CheckBlockerHost(host string) error {
+	h := strings.ToLower(host)
+	if !hostRE.MatchString(h) {
+		reason := "write a host name such as www.googletagmanager.com or *.google-analytics.com (no scheme or path)"
+		bare := strings.TrimSuffix(h, ".")
+		switch {
+		case bare != h && hostRE.MatchString(bare):
+			reason += "; write it without the final dot: " + bare
+		case !isASCII(h):
+			if ascii, err := idna.Lookup.ToASCII(strings.TrimPrefix(h, "*.")); err == nil && hostRE.MatchString(ascii) {
+				if strings.HasPrefix(h, "*.") {
+					ascii = "*." + ascii
+				}
+				reason += "; a name with letters outside a-z is written in its ASCII form: " + ascii
+			} else {
+				reason += "; a name with letters outside a-z is written in its ASCII form (xn--...)"
+			}
+		}
+		return errors.New(reason)
+	}
+	if suffix := publicSuffix(h); suffix != "" {
+		if strings.HasPrefix(h, "*.") {
+			return fmt.Errorf("%s is a public suffix, under which anyone registers a site, so this would hold back the elements of every site under it, this site's own included; name the tracker's own domain, e.g. *.tracker.%s", suffix, suffix)
+		}
+		return fmt.Errorf("%s is a public suffix, not a site's host; name the host that serves the elements, e.g. tracker.%s", suffix, suffix)
+	}
+	return nil
+}
+
 // publicSuffix returns the domain of a blocker host ("*.co.uk", "com") when
 // it is a public suffix, one under which anyone can register a site, or "".
 // The list's default rule makes any unlisted top-level name a suffix too; such
 // names (localhost, intranet) are no one's registry, so only a listed suffix
 // counts: an ICANN one, or a private one of more than one label (github.io).
+// An IP address is no one's suffix (the list's code reports 127.0.0.1 as one).
 func publicSuffix(host string) string {
 	domain := strings.TrimPrefix(host, "*.")
+	if net.ParseIP(domain) != nil {
+		return ""
+	}
 	suffix, icann := publicsuffix.PublicSuffix(domain)
 	if suffix == domain && (icann || strings.Contains(suffix, ".")) {
 		return domain
@@ -899,16 +948,8 @@ func (l *loader) blocker(p *Policy, n *yaml.Node) {
 	}
 	for i, h := range b.Hosts {
 		b.Hosts[i] = strings.ToLower(h)
-		if !hostRE.MatchString(b.Hosts[i]) {
-			l.errorf(hostsNode.Content[i], "blocker host %q: write a host name such as www.googletagmanager.com or *.google-analytics.com (no scheme or path)", h)
-			continue
-		}
-		if suffix := publicSuffix(b.Hosts[i]); suffix != "" {
-			if strings.HasPrefix(b.Hosts[i], "*.") {
-				l.errorf(hostsNode.Content[i], "blocker host %q: %s is a public suffix, under which anyone registers a site, so this would hold back the elements of every site under it, this site's own included; name the tracker's own domain, e.g. *.tracker.%s", h, suffix, suffix)
-			} else {
-				l.errorf(hostsNode.Content[i], "blocker host %q: %s is a public suffix, not a site's host; name the host that serves the elements, e.g. tracker.%s", h, suffix, suffix)
-			}
+		if err := CheckBlockerHost(h); err != nil {
+			l.errorf(hostsNode.Content[i], "blocker host %q: %v", h, err)
 			continue
 		}
 		if _, dup := p.blockHosts[b.Hosts[i]]; dup {

@@ -374,6 +374,37 @@ func TestLoadErrors(t *testing.T) {
 			"consent:",
 			"  domain: https://example.se",
 		), 3, []string{"consent.domain"}, 0},
+		// Browsers refuse a cookie for a public suffix: no choice would be kept.
+		{"consent domain on a two-label public suffix", yml(
+			"version: 1",
+			"consent:",
+			"  domain: .co.uk",
+		), 3, []string{`consent.domain: ".co.uk": co.uk is a public suffix`, "browsers refuse a cookie for it", "no choice would ever be kept", ".example.co.uk"}, 0},
+		{"consent domain on a top-level domain", yml(
+			"version: 1",
+			"consent:",
+			"  domain: .com",
+		), 3, []string{`consent.domain: ".com": com is a public suffix`}, 0},
+		{"consent domain on a hosting suffix", yml(
+			"version: 1",
+			"consent:",
+			"",
+			"  domain: github.io",
+		), 4, []string{`consent.domain: "github.io": github.io is a public suffix`}, 0},
+		{"blocker host with a final dot", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts: [stats.example.com.]",
+		), 5, []string{`blocker host "stats.example.com."`, "without the final dot: stats.example.com"}, 0},
+		{"blocker host in other letters", yml(
+			"version: 1",
+			"categories: [{id: statistics}]",
+			"blockers:",
+			"  - category: statistics",
+			"    hosts: ['*.bücher.de']",
+		), 5, []string{`blocker host "*.bücher.de"`, "ASCII form: *.xn--bcher-kva.de"}, 0},
 		{"consent max_age session", yml(
 			"version: 1",
 			"consent:",
@@ -1087,6 +1118,50 @@ func TestLoadBlockerHostsNotPublicSuffixes(t *testing.T) {
 	))
 	if n := len(p.Blockers[0].Hosts); n != 6 {
 		t.Errorf("%d hosts, want 6", n)
+	}
+}
+
+// TestConsentDomainNotPublicSuffixes checks the consent domains that are not
+// public suffixes: a site's own domain under one, and names no list knows.
+func TestConsentDomainNotPublicSuffixes(t *testing.T) {
+	for _, d := range []string{".example.co.uk", "example.co.uk", ".site.github.io", ".example.se", "shop.localhost"} {
+		p := mustParse(t, yml("version: 1", "consent:", "  domain: "+d))
+		if p.Consent.Domain != d {
+			t.Errorf("consent.domain %q read as %q", d, p.Consent.Domain)
+		}
+	}
+}
+
+// TestCheckBlockerHost checks the one rule for blocker hosts that the loader
+// and draft share.
+func TestCheckBlockerHost(t *testing.T) {
+	for host, want := range map[string]string{
+		"www.googletagmanager.com": "",
+		"*.google-analytics.com":   "",
+		"WWW.Example.COM":          "",
+		"localhost":                "",
+		"*.localhost":              "",
+		"127.0.0.1":                "",
+		"*.example.co.uk":          "",
+		"a_b.example.com":          "write a host name such as",
+		"::1":                      "write a host name such as",
+		"cdn.example:443":          "(no scheme or path)",
+		"x.com.":                   "without the final dot: x.com",
+		"bücher.de":                "ASCII form: xn--bcher-kva.de",
+		"":                         "write a host name such as",
+		"*.com":                    "com is a public suffix, under which anyone registers a site",
+		"*.github.io":              "github.io is a public suffix",
+		"co.uk":                    "co.uk is a public suffix, not a site's host",
+	} {
+		err := CheckBlockerHost(host)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("CheckBlockerHost(%q) = %v, want nil", host, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("CheckBlockerHost(%q) = %v, want an error saying %q", host, err, want)
+		case err != nil && strings.Contains(err.Error(), "blocker host"):
+			t.Errorf("CheckBlockerHost(%q) = %v: the reason alone, please; the caller names the host", host, err)
+		}
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/consentgate/consentgate/policy"
 )
@@ -27,6 +29,9 @@ type Options struct {
 	ExistingName string
 	// Known is what is known beyond the policy; nil is the built-in lists.
 	Known *policy.Known
+	// LogNames name the logs in messages, in the order of the readers (a file's
+	// path, "stdin"); a log without a name is "log N".
+	LogNames []string
 }
 
 // Summary counts what a draft read and proposed.
@@ -40,7 +45,7 @@ type Summary struct {
 	Hosts        int // tracker hosts proposed as blockers
 	Unknown      int // third-party hosts nothing knows, listed as comments
 	Declared     int // names and hosts seen that the policy already declares
-	Undeclarable int // names that cannot be declared (listed as comments)
+	Undeclarable int // names and hosts that cannot be declared as they are (listed as comments)
 	Dropped      int // names past the per-kind bound, not looked at
 }
 
@@ -50,7 +55,11 @@ func Draft(logs []io.Reader, opt Options) ([]byte, *Summary, error) {
 	s := &Summary{}
 	obs := newObservations(s)
 	for i, r := range logs {
-		if err := readLog(r, fmt.Sprintf("log %d", i+1), s, obs.add); err != nil {
+		name := fmt.Sprintf("log %d", i+1)
+		if i < len(opt.LogNames) && opt.LogNames[i] != "" {
+			name = opt.LogNames[i]
+		}
+		if err := readLog(r, name, s, obs.add); err != nil {
 			return nil, s, err
 		}
 	}
@@ -169,10 +178,38 @@ func (o *observations) add(e entry) {
 	}
 }
 
+// hostsOnly keeps the providers that can be host names. A provider comes from
+// the request's Host header, so it is one; one that is not (a newline, spaces,
+// YAML: a hand-made or damaged log) is no provider to declare.
+func hostsOnly(providers map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(providers))
+	for h, n := range providers {
+		if isHostName(h) {
+			out[h] = n
+		}
+	}
+	return out
+}
+
+// isHostName reports whether h can be a host as draft writes a provider: at
+// most 253 characters, each a letter or digit (of any script: bücher.de), '-',
+// '.', '_' or, in an IPv6 address, ':'.
+func isHostName(h string) bool {
+	if h == "" || len(h) > 253 || !utf8.ValidString(h) {
+		return false
+	}
+	for _, r := range h {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("-._:", r) {
+			return false
+		}
+	}
+	return true
+}
+
 // providerHost is the host of a logged provider, without a port.
 func providerHost(p string) string {
 	p = strings.ToLower(strings.TrimSpace(p))
-	if h, _, err := net.SplitHostPort(p); err == nil {
+	if h, port, err := net.SplitHostPort(p); err == nil && port != "" && strings.Trim(port, "0123456789") == "" {
 		p = h
 	}
 	return strings.Trim(p, "[]")
@@ -346,7 +383,10 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 		default:
 			c.typ = "http"
 		}
-		c.provider = mostSeen(providers)
+		c.provider = mostSeen(hostsOnly(providers))
+		if c.provider == "" && len(providers) > 0 {
+			c.comments = append(c.comments, fmt.Sprintf("provider left out: the logged host %s is not a host name; write who holds it", quoteComment(mostSeen(providers))))
+		}
 		lifetime := ""
 		if g.isKnown {
 			lifetime = g.known.Lifetime
@@ -384,6 +424,14 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 			blockHost, category = t.Host, t.Category
 			note = fmt.Sprintf("%s: %s (%s)", t.Host, t.Platform, t.Source)
 		case existing == nil && x.classifiedBy == classDeclared && hasCategory(x.category) && x.category != policy.Necessary:
+			// An old or hand-made log may say so of a host no policy can name:
+			// it is checked by the loader's own rule, so the draft loads.
+			if err := policy.CheckBlockerHost(host); err != nil {
+				s.Undeclarable++
+				d.skipped = append(d.skipped, fmt.Sprintf("element host %s (%s, %s): the running policy blocked it as %s, but a blocker cannot name it as it is: %v",
+					quoteComment(host), strings.Join(sortedKeys(x.elements), ", "), seenNote(x.sightings(), x.sources, x.firstPath), x.category, err))
+				continue
+			}
 			blockHost, category = host, x.category
 			note = fmt.Sprintf("%s: the running policy blocked it as %s", host, x.category)
 		default:

@@ -17,6 +17,13 @@ func FuzzDraft(f *testing.F) {
 	f.Add(log, []byte("version: 1\ncookies: []\n"))
 	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"a: b","max_age":9223372036854775807}`), []byte(nil))
 	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"element","name":"[::1]:80"}`), []byte("version: 1\n"))
+	// A host a log says the running policy blocked, that no blocker can name.
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"element","name":"*.co.uk","category":"marketing","classified_by":"declared"}`), []byte(nil))
+	// A provider that is no host.
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"PHPSESSID","provider":"evil\n- name: x"}`), []byte(nil))
+	// Policies in flow style, and an empty flow list over two lines.
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"PHPSESSID"}`), []byte("{\n  \"version\": 1,\n  \"cookies\": []\n}\n"))
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"PHPSESSID"}`), []byte("version: 1\ncookies: [\n]\n...\n"))
 	f.Fuzz(func(t *testing.T, log, existing []byte) {
 		opt := Options{}
 		if len(existing) > 0 {

@@ -56,9 +56,11 @@ type entry struct {
 // readLog feeds every entry of ours in one log to add. The log is Caddy's JSON
 // format, one entry per line, plain or gzip-compressed (rotated logs are
 // compressed; the content tells, not the file name, so stdin works too). Lines
-// that are not JSON or not ours are skipped and counted.
+// that are not JSON or not ours are skipped and counted. An error names the log
+// and the line of it (of its decompressed text) that could not be read.
 func readLog(r io.Reader, name string, s *Summary, add func(entry)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	compressed := false
 	if magic, err := br.Peek(2); err == nil && magic[0] == gzipMagic0 && magic[1] == gzipMagic1 {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -66,35 +68,54 @@ func readLog(r io.Reader, name string, s *Summary, add func(entry)) error {
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
+		compressed = true
 	}
+	lineNo := 0 // lines of this log read so far
 	for {
 		line, err := readLine(br)
+		switch {
+		case errors.Is(err, errLongLine):
+			lineNo++
+			s.Skipped++
+			continue
+		case err != nil && !errors.Is(err, io.EOF):
+			// The line being read when the log broke off: not parsed, since
+			// what there is of it is cut short.
+			if compressed && errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("%s: line %d: %w (the gzip stream ends early: the file is cut short, or was still being written)", name, lineNo+1, err)
+			}
+			return fmt.Errorf("%s: line %d: %w", name, lineNo+1, err)
+		}
+		if err == nil || len(line) > 0 {
+			lineNo++
+		}
 		if len(line) > 0 {
 			s.Lines++
 			parseLine(line, s, add)
 		}
-		switch {
-		case errors.Is(err, errLongLine):
-			s.Skipped++
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
-			return fmt.Errorf("%s: line %d: %w", name, s.Lines+1, err)
+		if err != nil {
+			return nil // io.EOF
 		}
 	}
 }
 
 var errLongLine = errors.New("line too long")
 
-// readLine returns the next line without its end; a line over maxLineLen is
-// consumed and reported as errLongLine.
+// readLine returns the next line without its line end. A line over maxLineLen
+// is consumed and reported as errLongLine. The last line of a log may lack its
+// line end: it comes with io.EOF. Any other error comes with nothing, as the
+// line it broke off is not whole.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
-		chunk, isPrefix, err := br.ReadLine()
-		if len(line)+len(chunk) > maxLineLen {
-			for isPrefix && err == nil {
-				_, isPrefix, err = br.ReadLine()
+		chunk, err := br.ReadSlice('\n')
+		text := len(chunk)
+		if err == nil {
+			text-- // the line end
+		}
+		if len(line)+text > maxLineLen {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
 			}
 			if err != nil && !errors.Is(err, io.EOF) {
 				return nil, err
@@ -102,9 +123,14 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 			return nil, errLongLine
 		}
 		line = append(line, chunk...)
-		if !isPrefix || err != nil {
-			return line, err
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && !errors.Is(err, io.EOF):
+			return nil, err
 		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		return bytes.TrimSuffix(line, []byte("\r")), err
 	}
 }
 

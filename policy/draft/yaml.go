@@ -119,13 +119,47 @@ func (d *drafted) writeNotes(b *strings.Builder, indent string) {
 	}
 }
 
-// scalar writes a string as YAML does, quoted only when it must be.
+// scalar writes a string as one YAML scalar on one line, to follow "key: " or
+// "- ": as yaml.Marshal writes it (plain, quoted only when it must be) when
+// that is one line, else double-quoted with escapes. yaml.Marshal writes a
+// string with a line break as a block scalar ("|-" and indented lines), which
+// cannot follow a key written inline; a name or provider from a log may hold
+// anything.
 func scalar(s string) string {
-	out, err := yaml.Marshal(s)
-	if err != nil {
-		return fmt.Sprintf("%q", s)
+	if out, err := yaml.Marshal(s); err == nil {
+		if o := strings.TrimSuffix(string(out), "\n"); !strings.ContainsAny(o, "\n\r\u0085\u2028\u2029") {
+			return o
+		}
 	}
-	return strings.TrimSuffix(string(out), "\n")
+	return doubleQuoted(s)
+}
+
+// doubleQuoted writes s as a YAML double-quoted scalar: line breaks, control
+// characters and the characters YAML reads as line breaks or a byte-order mark
+// as escapes, so the scalar stays on one line.
+func doubleQuoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\ufeff':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // oneLine keeps a comment on one line whatever a logged name holds.
@@ -142,8 +176,11 @@ func oneLine(s string) string {
 // any of its lines: new cookies go at the end of its cookies: list, blockers at
 // the end of blockers:, missing categories at the end of categories:, each in the
 // file's own indentation, so that a diff shows only added lines. A section the
-// file lacks is added at its end. (The one changed line: an empty `cookies: []`
-// loses its `[]` to become a list entries can follow.)
+// file lacks is added at the end of its document. (The one permitted change: an
+// empty flow list, `cookies: []`, loses its brackets to become a list entries
+// can follow; written over two lines, both change.) A policy written in flow
+// style (JSON) cannot take block entries and is refused, as is a non-empty flow
+// list.
 func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -163,11 +200,26 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 		lines[len(lines)-1] += eol
 	}
 
+	// The policy's document ends at a "..." or "---" line after it (comments
+	// may follow): what is added goes before it.
+	docEnd := len(lines)
+	for i := root.Line; i < len(lines); i++ {
+		if documentMarker(lines[i]) {
+			docEnd = i
+			break
+		}
+	}
+	indent := strings.Repeat(" ", max(root.Column-1, 0)) // of the top-level keys
+
 	var missingCats []string
 	for _, id := range d.categories {
 		if existing.CategoryIndex(id) < 0 {
 			missingCats = append(missingCats, id)
 		}
+	}
+	if root.Style&yaml.FlowStyle != 0 && (len(missingCats) > 0 || len(d.cookies) > 0 || len(d.blockers) > 0) {
+		return nil, fmt.Errorf("%s: cannot merge into a policy written in flow style (JSON, or YAML in { }): draft adds its entries as block YAML, one \"- \" entry per line, which a flow mapping cannot hold; "+
+			"convert the policy to block YAML (key: value lines, as caddy cookie-consent draft writes), or run draft without --policy and copy the entries into it", existing.File)
 	}
 	type section struct {
 		key   string
@@ -197,10 +249,10 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 			}
 		}
 		if ki < 0 {
-			fmt.Fprintf(&appendix, "%s:%s", sec.key, eol)
+			fmt.Fprintf(&appendix, "%s%s:%s", indent, sec.key, eol)
 			var b strings.Builder
-			b.WriteString("  # added by caddy cookie-consent draft\n")
-			sec.write(&b, "  ", 2)
+			b.WriteString(indent + "  # added by caddy cookie-consent draft\n")
+			sec.write(&b, indent+"  ", 2)
 			appendix.WriteString(strings.ReplaceAll(b.String(), "\n", eol))
 			continue
 		}
@@ -213,9 +265,14 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 			if item := v.Content[0]; item.Kind == yaml.MappingNode && item.Style&yaml.FlowStyle == 0 {
 				keyOffset = item.Column - v.Column
 			}
-		case v.Kind == yaml.SequenceNode && len(v.Content) == 0 && v.Line == k.Line:
-			line := k.Line - 1
-			fix = func() { lines[line] = emptyFlowToBlock(lines[line], v.Column-1) }
+		case v.Kind == yaml.SequenceNode && len(v.Content) == 0 && v.Style&yaml.FlowStyle != 0:
+			// [] (or [ and ] on lines of their own) with nothing between but
+			// blanks and comments: the brackets go, so entries can follow.
+			f, ok := emptyFlowToBlock(lines, v.Line-1, v.Column-1)
+			if !ok {
+				return nil, fmt.Errorf("%s:%d: %s: is written as an empty flow list [] that draft cannot turn into a block list; write %s: alone on its line to merge into it", existing.File, k.Line, sec.key, sec.key)
+			}
+			fix = f
 		case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 			// "cookies:" with nothing after it: entries can follow.
 		default:
@@ -224,7 +281,11 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s# added by caddy cookie-consent draft\n", dash)
 		sec.write(&b, dash, keyOffset)
-		ins = append(ins, insertion{after: sectionEnd(lines, root, ki), text: strings.ReplaceAll(b.String(), "\n", eol), fix: fix})
+		ins = append(ins, insertion{after: sectionEnd(lines, root, ki, docEnd), text: strings.ReplaceAll(b.String(), "\n", eol), fix: fix})
+	}
+	if appendix.Len() > 0 {
+		// Last among insertions at the same place: after the last section.
+		ins = append(ins, insertion{after: docEnd, text: appendix.String()})
 	}
 	for _, in := range ins {
 		if in.fix != nil {
@@ -243,10 +304,9 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 	for ; next < len(lines); next++ {
 		out.WriteString(lines[next])
 	}
-	if appendix.Len() > 0 || len(d.unknown) > 0 || len(d.skipped) > 0 || d.notNotice != nil {
+	if len(d.unknown) > 0 || len(d.skipped) > 0 || d.notNotice != nil {
 		var notes strings.Builder
 		d.writeNotes(&notes, "")
-		out.WriteString(appendix.String())
 		out.WriteString(strings.ReplaceAll(notes.String(), "\n", eol))
 	}
 	return []byte(out.String()), nil
@@ -254,10 +314,10 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 
 // sectionEnd is the number of lines up to and including the last line of the
 // value of root's key at ki: the line before the next top-level key (or the end
-// of the file), less the blank lines and unindented comments that lead into
-// whatever follows.
-func sectionEnd(lines []string, root *yaml.Node, ki int) int {
-	end := len(lines)
+// of the document, docEnd), less the blank lines and unindented comments that
+// lead into whatever follows.
+func sectionEnd(lines []string, root *yaml.Node, ki, docEnd int) int {
+	end := docEnd
 	if ki+2 < len(root.Content) {
 		end = root.Content[ki+2].Line - 1
 	}
@@ -273,16 +333,47 @@ func sectionEnd(lines []string, root *yaml.Node, ki int) int {
 	return end
 }
 
-// emptyFlowToBlock turns "cookies: []  # none yet" into "cookies:  # none yet"
-// so that block entries can follow. col is where "[" is.
-func emptyFlowToBlock(line string, col int) string {
-	if col < 0 || col >= len(line) || line[col] != '[' {
-		return line
+// documentMarker reports whether a line is a YAML document start or end
+// marker, "---" or "..." in the first column followed by nothing or a blank.
+func documentMarker(line string) bool {
+	if !strings.HasPrefix(line, "---") && !strings.HasPrefix(line, "...") {
+		return false
 	}
-	rest := line[col+1:]
-	close := strings.IndexByte(rest, ']')
-	if close < 0 {
-		return line
+	return len(line) == 3 || strings.ContainsRune(" \t\r\n", rune(line[3]))
+}
+
+// emptyFlowToBlock returns the change that removes the brackets of an empty
+// flow list whose "[" is at lines[line][col], so that block entries can follow:
+// "cookies: []  # none yet" becomes "cookies:  # none yet", and of
+// "cookies: [" and "]" on the next line, the "[" and the "]" go (the "]" line
+// stays, blank or with its comment). ok is false when what follows the "[" is
+// not blanks and comments up to a "]".
+func emptyFlowToBlock(lines []string, line, col int) (fix func(), ok bool) {
+	if line < 0 || line >= len(lines) || col < 0 || col >= len(lines[line]) || lines[line][col] != '[' {
+		return nil, false
 	}
-	return strings.TrimRight(line[:col], " ") + rest[close+1:]
+	for l, from := line, col+1; l < len(lines); l, from = l+1, 0 {
+		text := lines[l]
+		for i := from; i < len(text); i++ {
+			switch c := text[i]; {
+			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			case c == '#':
+				i = len(text) // a comment runs to the line's end
+			case c == ']':
+				closeLine, closeCol := l, i
+				return func() {
+					if closeLine == line {
+						lines[line] = strings.TrimRight(text[:col], " ") + text[closeCol+1:]
+						return
+					}
+					open := lines[line]
+					lines[line] = strings.TrimRight(open[:col], " ") + open[col+1:]
+					lines[closeLine] = text[:closeCol] + text[closeCol+1:]
+				}, true
+			default:
+				return nil, false
+			}
+		}
+	}
+	return nil, false
 }
