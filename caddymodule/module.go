@@ -126,6 +126,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.PathPrefix == "" {
 		h.PathPrefix = "/_consent"
 	}
+	if p := strings.TrimSuffix(h.PathPrefix, "/"); p == "" || strings.HasPrefix(p, "//") || p == "/" {
+		// "/" or "//" would reserve every path of the site for the endpoints.
+		return fmt.Errorf("cookie_consent: path_prefix %q must be a path such as /_consent", h.PathPrefix)
+	}
 	h.PathPrefix = strings.TrimSuffix(h.PathPrefix, "/")
 	if h.KnownCookies == "" {
 		h.KnownCookies = "builtin"

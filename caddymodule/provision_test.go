@@ -185,3 +185,26 @@ func TestKnownCookiesBadPath(t *testing.T) {
 		t.Errorf("a missing CSV: %v", err)
 	}
 }
+
+// TestPathPrefixInJSON: Caddy JSON gets no Caddyfile check; "/" or "//"
+// would reserve every path of the site for the endpoints ("//" lost a slash
+// and passed), and the message names what was written.
+func TestPathPrefixInJSON(t *testing.T) {
+	for _, prefix := range []string{"/", "//", "///", "consent"} {
+		h := &Handler{PathPrefix: prefix}
+		h.setPolicyPath("testdata/policy.yaml")
+		ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+		err := h.Provision(ctx)
+		if err == nil {
+			err = h.Validate()
+		}
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("path_prefix %q", prefix)) {
+			t.Errorf("path_prefix %q: %v, want an error naming it", prefix, err)
+		}
+	}
+	h := provisionHandler(t, &Handler{PathPrefix: "/cc/"})
+	if h.PathPrefix != "/cc" {
+		t.Errorf("path_prefix /cc/ became %q", h.PathPrefix)
+	}
+}
