@@ -48,6 +48,12 @@ type charsetOut struct {
 
 func newCharsetStages(headerCharset string, rewrite func(out stage) stage, next stage, legacy *bool) *charsetStage {
 	out := &charsetOut{next: next}
+	if legacy != nil {
+		// Until the encoding is known (a flush passes the page's start on
+		// before), text we insert goes as character references, which read
+		// the same in every encoding.
+		*legacy = true
+	}
 	return &charsetStage{next: rewrite(out), out: out, headerCharset: headerCharset, legacy: legacy}
 }
 
@@ -101,10 +107,11 @@ func (c *charsetStage) decide() error { return c.decideOn(c.buf) }
 // on.
 func (c *charsetStage) decideOn(first []byte) error {
 	c.decided = true
+	enc, textSafe := pageEncoding(first, c.headerCharset)
 	if c.legacy != nil {
-		*c.legacy = !knownUTF8(first, c.headerCharset)
+		*c.legacy = !textSafe
 	}
-	if enc := nonASCIIEncoding(first, c.headerCharset); enc != nil {
+	if enc != nil {
 		c.dec = transform.NewWriter(writerOnly{c.next}, enc.NewDecoder())
 		c.out.enc = transform.NewWriter(writerOnly{c.out.next}, enc.NewEncoder())
 	}
@@ -202,55 +209,48 @@ func (o *charsetOut) Close() error {
 
 func (o *charsetOut) release() { o.next.release() }
 
-// nonASCIIEncoding returns the page's encoding when the scanner cannot read
-// it as it is, else nil.
-func nonASCIIEncoding(head []byte, headerCharset string) encoding.Encoding {
+// pageEncoding reads the page's encoding from its first bytes as a browser
+// does (a BOM, the Content-Type charset, a <meta> in the first 1024 bytes;
+// undeclared ISO-2022-JP by its escape sequences). enc is the encoding when
+// the scanner cannot read the page as it is (UTF-16, ISO-2022-JP), else nil.
+// textSafe says whether UTF-8 text we insert reads as it should: the page is
+// declared UTF-8, or enc's encoder writes what it lacks as character
+// references. A page that declares nothing may be read as UTF-8 or as the
+// visitor's locale's legacy encoding (windows-1252 in much of the world): not
+// safe.
+func pageEncoding(head []byte, headerCharset string) (enc encoding.Encoding, textSafe bool) {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
-		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), true
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
-		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), true
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
-		return nil
+		return nil, true
 	}
+	head = head[:min(len(head), docStart)]
 	var name string
+	declared := false
 	if headerCharset != "" {
 		_, name = charset.Lookup(headerCharset)
+		declared = name != ""
 	}
-	if name == "" {
+	if !declared {
 		var certain bool
 		_, name, certain = charset.DetermineEncoding(head, "")
-		if name != "iso-2022-jp" && !certain && !declaresCharset(head) && hasISO2022Escapes(head) {
+		declared = certain || declaresCharset(head)
+		if name != "iso-2022-jp" && !declared && hasISO2022Escapes(head) {
 			name = "iso-2022-jp"
 		}
 	}
 	switch name {
 	case "utf-16le":
-		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), true
 	case "utf-16be":
-		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), true
 	case "iso-2022-jp":
-		return iso2022JP{}
+		return iso2022JP{}, true
 	}
-	return nil
-}
-
-// knownUTF8 reports whether the page is UTF-8 by its BOM, its Content-Type
-// charset or a <meta> in its first 1024 bytes, or in UTF-16 or ISO-2022-JP,
-// whose encoder writes what it lacks as character references. A page that
-// declares nothing may be read as UTF-8 or as the visitor's locale's legacy
-// encoding (windows-1252 in much of the world): not known.
-func knownUTF8(head []byte, headerCharset string) bool {
-	if nonASCIIEncoding(head, headerCharset) != nil || bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}) {
-		return true
-	}
-	if headerCharset != "" {
-		if _, name := charset.Lookup(headerCharset); name != "" {
-			return name == "utf-8"
-		}
-	}
-	_, name, _ := charset.DetermineEncoding(head, "")
-	return name == "utf-8" && declaresCharset(head)
+	return nil, name == "utf-8" && declared
 }
 
 // asciiMarkup writes every character outside ASCII in b as a character
@@ -260,19 +260,24 @@ func asciiMarkup(b []byte, legacy bool) []byte {
 	if !legacy || !hasNonASCII(b) {
 		return b
 	}
-	out := make([]byte, 0, len(b)+len(b)/8)
+	return appendCharRefs(make([]byte, 0, len(b)+len(b)/8), b)
+}
+
+// appendCharRefs appends b to dst with every character outside ASCII as a
+// character reference; b may be dst's own start.
+func appendCharRefs(dst, b []byte) []byte {
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		if r < utf8.RuneSelf {
-			out = append(out, b[0])
+			dst = append(dst, b[0])
 		} else {
-			out = append(out, "&#"...)
-			out = strconv.AppendInt(out, int64(r), 10)
-			out = append(out, ';')
+			dst = append(dst, "&#"...)
+			dst = strconv.AppendInt(dst, int64(r), 10)
+			dst = append(dst, ';')
 		}
 		b = b[size:]
 	}
-	return out
+	return dst
 }
 
 func hasNonASCII(b []byte) bool {
@@ -284,9 +289,17 @@ func hasNonASCII(b []byte) bool {
 	return false
 }
 
+// declaresCharset: "charset" in any case, without a lower-case copy.
 func declaresCharset(head []byte) bool {
-	return bytes.Contains(bytes.ToLower(head), []byte("charset"))
+	for i := 0; i+len(charsetWord) <= len(head); i++ {
+		if head[i]|0x20 == 'c' && bytes.EqualFold(head[i:i+len(charsetWord)], charsetWord) {
+			return true
+		}
+	}
+	return false
 }
+
+var charsetWord = []byte("charset")
 
 // hasISO2022Escapes finds an ISO-2022-JP designation: ESC $ @, ESC $ B,
 // ESC ( J, ESC ( I, ESC ( B.

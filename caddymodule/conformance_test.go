@@ -167,6 +167,7 @@ func TestResponseConformance(t *testing.T) {
 		{name: "302 without a Location", headers: navHeaders, status: 302, up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
 
 		// Never rewritten.
+		{name: "fetch of an HTML body of unknown type: a cache must not give it to a navigation", headers: []string{"Sec-Fetch-Dest: empty", "Accept: */*"}, up: []string{"Content-Type: unknown/unknown"}, writes: []string{page}, vary: []string{"Sec-Fetch-Dest"}},
 		{name: "unknown/unknown with nosniff: shown as text", headers: navHeaders, up: []string{"Content-Type: unknown/unknown", "X-Content-Type-Options: nosniff"}, writes: []string{page}},
 		{name: "SVG loaded as an image: a cache must not give it to a navigation", headers: withHeaders(navHeaders, "Sec-Fetch-Dest: image"), up: []string{"Content-Type: image/svg+xml"},
 			writes: []string{`<svg xmlns="http://www.w3.org/2000/svg"><image href="https://www.googletagmanager.com/x.gif"/></svg>` + strings.Repeat(" ", 600)}, coding: "zstd", vary: []string{"Sec-Fetch-Dest"}},
@@ -238,6 +239,20 @@ func TestResponseConformance(t *testing.T) {
 			check: func(t *testing.T, _ *http.Response, body string) {
 				if strings.Contains(body, `<script src="https://www.googletagmanager.com`) || !strings.Contains(body, "\x1b$B<!--\x1b(B") {
 					t.Errorf("the tracker after the escaped <!-- was not held back: %q", body)
+				}
+			}},
+		{name: "ISO-2022-JP by its meta after a flush, a raw byte in a script before it", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"},
+			writes: []string{"<html><head><script>var a = \"\xe3\";", flushMark, "</script><meta charset=\"iso-2022-jp\"></head><body><p>\x1b$B$3\x1b(B</p>" + strings.Repeat("x", 1200) + "<p>END</p></body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if !strings.Contains(body, "<p>END</p>") || !strings.Contains(body, "&#65533;") {
+					t.Errorf("the page was cut, or the raw byte not a reference: %q", body)
+				}
+			}},
+		{name: "a held frame in the start flushed before the encoding is known: the placeholder's text as references", headers: withHeaders(navHeaders, "Accept-Encoding:", "Accept-Language: sv"), up: []string{"Content-Type: text/html"},
+			writes: []string{"<html><head></head><body><iframe src=\"https://www.googletagmanager.com/ns.html\" width=300 height=200></iframe>", flushMark, "<p>" + strings.Repeat("x", 1200) + "</p></body></html>"}, ownCheck: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				if i := strings.IndexFunc(body, func(r rune) bool { return r >= 0x80 }); i >= 0 {
+					t.Errorf("a character outside ASCII in a page of unknown encoding: %q", body[max(0, i-80):min(len(body), i+40)])
 				}
 			}},
 		{name: "UTF-16LE page with a BOM, its first byte flushed alone", headers: withHeaders(navHeaders, "Accept-Encoding:"), up: []string{"Content-Type: text/html"}, writes: []string{utf16le(page, true)[:1], flushMark, utf16le(page, true)[1:]}, ownCheck: true,

@@ -86,6 +86,13 @@ func responseType(hdr http.Header) (essence string, unknown bool) {
 	return essence, !typed || essence == "unknown/unknown" || essence == "application/unknown"
 }
 
+// typeUnknown: the browser sniffs this response's type (responseType); such
+// a response to a navigation may be a page, rewritten.
+func typeUnknown(hdr http.Header) bool {
+	_, unknown := responseType(hdr)
+	return unknown
+}
+
 // sniffedType is the MIME type the browser gives a body of unknown type from
 // its first bytes; with X-Content-Type-Options: nosniff it sniffs no HTML.
 func sniffedType(hdr http.Header, start []byte) string {

@@ -153,7 +153,7 @@ func FuzzResponseHeaders(f *testing.F) {
 		}
 		contentCodings([]string{header})
 		acceptsEncoding([]string{header}, "gzip")
-		nonASCIIEncoding([]byte(body), header)
+		pageEncoding([]byte(body), header)
 		cookieDomains(header)
 		for _, p := range cookiePaths(header) {
 			if strings.IndexFunc(p, func(r rune) bool { return r == ';' || r < 0x20 || r >= 0x7f }) >= 0 {

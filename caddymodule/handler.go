@@ -104,6 +104,10 @@ func (h *Handler) reserved(path string) (string, bool) {
 	return rest, true
 }
 
+// maxConsentCookies bounds the consent cookies of one request that are read:
+// a browser holds at most a few (host-only, and one per domain it was set on).
+const maxConsentCookies = 4
+
 // readConsent reads the visitor's consent from our cookie or from the site's
 // consent manager; anything unreadable is no choice.
 func (h *Handler) readConsent(r *http.Request) policy.Consent {
@@ -112,12 +116,15 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 		// Two consent cookies arrive once consent.domain is set or changed
 		// (the host-only one of before and the domain one): the browser
 		// sends the older first, which would keep a choice the visitor has
-		// changed since. The newest that decodes wins.
+		// changed since. The newest that decodes wins, of the first few (a
+		// visitor's thousand copies must not cost a thousand decodings).
+		seen := 0
 		for _, line := range r.Header["Cookie"] {
 			for c := range policy.RequestCookies(line) {
-				if c.Name != h.policy.Consent.Name {
+				if c.Name != h.policy.Consent.Name || seen == maxConsentCookies {
 					continue
 				}
+				seen++
 				if d := h.codec.Decode(c.Value); d.Given && (!cons.Given || !d.Time.Before(cons.Time)) {
 					cons = d
 				}

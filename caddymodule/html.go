@@ -125,9 +125,7 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 		// a page of another encoding they go as character references, which
 		// read the same in every encoding (a windows-1252 page showed
 		// "GodkÃ¤nn alla").
-		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte {
-			return asciiMarkup(rw.renderBanner(h.pageIn(pg, d)), rw.legacyCharset)
-		}
+		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return rw.renderBanner(h.pageIn(pg, d)) }
 		cfg.Placeholder = func(d htmlrewrite.Doc, el htmlrewrite.Element, category string) []byte {
 			return asciiMarkup(h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
 				Tag: el.Tag, Host: strings.TrimPrefix(elementHost(el), "www."), Category: category,

@@ -184,6 +184,14 @@ func (e *jisRomanEncoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int
 				}
 			}
 			out = src[nSrc : nSrc+1]
+		case r == utf8.RuneError && size == 1:
+			// A byte that is not UTF-8 (the raw bytes of a page passed on
+			// before its encoding was known): x/text's encoder would wait
+			// for the rest of it for ever. A character reference, in ASCII.
+			if e.state == jisOther && !switchTo(jisASCII, escASCII) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			out = []byte("&#65533;")
 		default:
 			e.inner.Reset()
 			n, _, ierr := e.inner.Transform(e.probe[:], src[nSrc:nSrc+size], false)

@@ -102,3 +102,16 @@ func pieces(t *testing.T, tr transform.Transformer, s string, n int) string {
 	}
 	return out.String()
 }
+
+// TestJISRomanEncoderBadBytes: bytes that are not UTF-8 reach the encoder
+// when a page's start went on as it was before its encoding was known; each
+// is a character reference, and the encoder never waits for a rest that will
+// not come (the page was cut after the guard before).
+func TestJISRomanEncoderBadBytes(t *testing.T) {
+	for _, in := range []string{"a\xe3b", "a\xc3", "a\xe3", "\x82z", "\x1b$B\xe3"} {
+		got, _, err := transform.String(iso2022JP{}.NewEncoder(), "こ"+in)
+		if err != nil || !strings.Contains(got, "&#65533;") {
+			t.Errorf("%q: %q, %v", in, got, err)
+		}
+	}
+}

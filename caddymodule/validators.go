@@ -72,6 +72,10 @@ func translateConditionals(r *http.Request, c policy.Consent, lang, generation s
 			case strings.HasSuffix(tag, suffix):
 				kept = append(kept, strings.TrimSuffix(tag, suffix)+`"`)
 				matched = true
+			case tag == "*":
+				// "Only if there is none": a PUT's guard against overwriting,
+				// not a cached copy.
+				kept = append(kept, tag)
 			default:
 				// A page rewritten for another consent, language or
 				// configuration, or one cached as it came before we

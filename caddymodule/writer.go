@@ -309,8 +309,16 @@ func (rw *responseWriter) renderBanner(pg assets.Page) []byte {
 	if rw.banner == nil {
 		rw.banner = bannerPool.Get().(*[]byte)
 	}
-	*rw.banner = rw.h.bundle.AppendBodyEnd((*rw.banner)[:0], pg)
-	return *rw.banner
+	b := rw.h.bundle.AppendBodyEnd((*rw.banner)[:0], pg)
+	if rw.legacyCharset && hasNonASCII(b) {
+		// In the same pooled buffer, after the banner as rendered.
+		n := len(b)
+		b = appendCharRefs(b, b[:n])
+		*rw.banner = b
+		return b[n:]
+	}
+	*rw.banner = b
+	return b
 }
 
 func (rw *responseWriter) putBanner() {
@@ -347,7 +355,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	if hadCookies && enforce {
 		addVary(hdr, "Cookie")
 	}
-	if ct := hdr["Content-Type"]; rewrite || mentionsDocType(ct) && isHTMLTyped(ct) {
+	if ct := hdr["Content-Type"]; rewrite || mentionsDocType(ct) && isHTMLTyped(ct) || typeUnknown(hdr) {
 		// Rewritten or not depends on what the request was for, on both sides:
 		// a cache that kept the page a fetch or a prefetch got (as it came,
 		// trackers and all) must not serve it to a navigation. Without

@@ -629,6 +629,13 @@ func TestWriterRevalidation(t *testing.T) {
 		t.Errorf("the upstream saw If-None-Match %q for another consent's page", sawINM[2])
 	}
 
+	// "Only if there is none" is not a cached copy: it goes on.
+	get(t, url, "GET", "Accept: text/html", "If-None-Match: *")
+	if got := sawINM[len(sawINM)-1]; got != "*" {
+		t.Errorf("If-None-Match: * reached the upstream as %q", got)
+	}
+	sawINM = sawINM[:len(sawINM)-1]
+
 	// The upstream's own tag, from a copy cached before consentgate was in
 	// front: no page we rewrote had it, so it is not sent on.
 	res, body = get(t, url, "GET", "Accept: text/html", `If-None-Match: "v1", W/"v1"`)
