@@ -592,13 +592,14 @@ func TestGuardGrantActivatesInOrder(t *testing.T) {
 
 // guardWritePage: counters of the Baidu and comScore kind, an inline script
 // that document.writes its tag, held back by the server, among the page's own
-// content; the second writes a tag cut between two writes.
+// content; the first writes a script that writes in turn, the second a tag
+// cut between two writes.
 const guardWritePage = `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Write</title></head>
 <body>
 <p id="before">before</p>
-<script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ document.write('<p id="w1">written</p><script src="http://stats.tracker.test:{P}/t.js?n=written"></scr' + 'ipt>');</script>
+<script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ document.write('<p id="w1">written</p><script>document.write("<p id=w1n>nested</p>")</scr' + 'ipt><script src="http://stats.tracker.test:{P}/t.js?n=written"></scr' + 'ipt>');</script>
 <p id="between">between</p>
 <script type="text/plain" data-consent="statistics">/* STATS_INLINE() */ document.write('<img id="w2" alt="" src="http://stats.tracker.test:{P}/pixel.gif?n=cut" ');document.writeln('width="1">');</script>
 <p id="after">after</p>
@@ -629,7 +630,7 @@ func TestGuardReleasedScriptWrites(t *testing.T) {
 	if st.Marker != 1 {
 		t.Fatalf("the page was replaced: a new document (%d elements, %d before)", st.Elements, before)
 	}
-	if want := "before w1 between w2 after"; st.Order != want {
+	if want := "before w1 w1n between w2 after"; st.Order != want {
 		t.Errorf("the page reads %q, want %q (what a script writes follows it)", st.Order, want)
 	}
 	if st.Width != 1 {

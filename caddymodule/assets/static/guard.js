@@ -144,7 +144,7 @@ if (!window.consentgate) {
 	// under the first category refused: its code may build any URL.
 	const docCat = v => {
 		const t = decode(v), x = R.h.find(x => !G.has(x[1]));
-		return htmlCat(t) || (/^\s*data:/i.test(v) || /^\s*javascript:\s*(void\s*\(?\s*0\s*\)?|false|undefined|null|-?[\d.]+|'[^']*'|"[^"]*")?\s*;?\s*$/i.test(t) ? /<script|\son[a-z]+\s*=/i.test(t) : 1) && x && (hit = 'script', x[1]);
+		return htmlCat(t) || (/^\s*data:/i.test(v) || /^\s*javascript:\s*(void\W*0\W*|false|undefined|null|[-\d.]+|'[^']*'|"[^"]*")?\s*;?\s*$/i.test(t) ? /<script|\son[a-z]+\s*=/i.test(t) : 1) && x && (hit = 'script', x[1]);
 	};
 	// A javascript: or data: URL as the text of the document it makes.
 	const decode = v => {
@@ -273,7 +273,7 @@ if (!window.consentgate) {
 	// In SVG (the element the markup goes into, c) it is parsed inside an
 	// <svg>: there <image> is SVG's image, not HTML's <img>.
 	const clean = (x, c) => {
-		const h = str(x), t = D.createElement('template'), n = changed, svg = c && c.namespaceURI == 'http://www.w3.org/2000/svg' && c.localName != 'foreignObject';
+		const h = str(x), t = D.createElement('template'), n = changed, svg = c && /svg$/.test(c.namespaceURI) && c.localName != 'foreignObject';
 		try {
 			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template|base|set|animate|meta)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, svg ? '<svg>' + h + '</svg>' : h);
 		} catch (e) {}
@@ -688,8 +688,11 @@ if (!window.consentgate) {
 			const x = clean(s < 0 ? h : h.slice(0, s)), c = D.currentScript;
 			let m = wrote.get(c), r;
 			if (m) {
-				if (m == 1) wrote.set(c, m = D.createTextNode('')), c.after(m);
-				m.before(D.createRange().createContextualFragment(x));
+				// (A script it writes writes after itself in turn.)
+				if (m == 1) wrote.set(c, m = new Text), c.after(m);
+				const f = D.createRange().createContextualFragment(x);
+				for (const s of f.querySelectorAll('script')) wrote.set(s, 1);
+				m.before(f);
 			} else r = dw.call(t, x);
 			frames();
 			return r;
