@@ -95,7 +95,7 @@ func flag(b bool) string {
 var bodyTemplate = template.Must(template.New("body").Parse(`
 <link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
 <div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
-<div class="cg" lang="{{.Lang}}">
+<div class="cg" lang="{{.Lang}}" dir="{{.Dir}}">
 <div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden{{end}}>
 {{- if .Notice}}
 <h2 id="cg-title" class="cg-title">{{.T.notice_title}}</h2>
@@ -142,6 +142,7 @@ var bodyTemplate = template.Must(template.New("body").Parse(`
 
 type bodyView struct {
 	CSS, JS, Nonce, Lang string
+	Dir                  string // ltr or rtl: the language's, not the page's
 	StyleNonce           string
 	Action, Return       string
 	Declaration, Privacy string
@@ -184,6 +185,7 @@ func (b *Bundle) renderBodyEnd(pg Page) []byte {
 		Nonce:       pg.Nonce,
 		StyleNonce:  pg.StyleNonce,
 		Lang:        lang,
+		Dir:         langDir(lang),
 		Action:      o + b.opts.Prefix + "/consent",
 		Return:      pg.ReturnPath,
 		Declaration: o + b.declarationPath(lang),
@@ -228,7 +230,9 @@ func (b *Bundle) declarationPath(lang string) string {
 // scriptData is what banner.js needs to make placeholders for embeds the guard
 // holds back at run time: the placeholder texts, the declaration's path and
 // the category titles, in the page's language, and the path prefix of the
-// endpoints (JSON in the host's data-cg).
+// endpoints (JSON in the host's data-cg); and to read the consent cookie, so
+// that a page made for another consent than the cookie holds when it is shown
+// (fetched ahead of a choice) can tell: its name and the policy's revision.
 func (b *Bundle) scriptData(lang string) string {
 	titles := map[string]string{}
 	for _, c := range b.policy.Categories {
@@ -242,6 +246,8 @@ func (b *Bundle) scriptData(lang string) string {
 		"d": b.declarationPath(lang),
 		"p": b.opts.Prefix,
 		"c": titles,
+		"n": b.policy.Consent.Name,
+		"r": b.policy.Revision,
 	})
 	if err != nil {
 		return "{}"
@@ -270,6 +276,35 @@ func cleanOrigin(o string) string {
 		}
 	}
 	return o
+}
+
+// rtlLanguages are the languages written right to left (ISO 639 codes), and
+// rtlScripts the scripts (ISO 15924) that are.
+var (
+	rtlLanguages = map[string]bool{"ar": true, "arc": true, "azb": true, "bal": true, "ckb": true, "dv": true, "fa": true,
+		"glk": true, "he": true, "iw": true, "ji": true, "ks": true, "lrc": true, "mzn": true, "nqo": true, "pnb": true,
+		"prs": true, "ps": true, "sd": true, "sdh": true, "syr": true, "ug": true, "ur": true, "yi": true}
+	rtlScripts = map[string]bool{"adlm": true, "arab": true, "hebr": true, "mand": true, "nkoo": true, "rohg": true,
+		"samr": true, "syrc": true, "thaa": true}
+)
+
+// langDir is the direction a language is written in, "ltr" or "rtl": the
+// banner and the placeholders carry their language's direction, not the
+// page's (an English banner on an Arabic page is written left to right; CSS's
+// all: initial does not reset direction). A script subtag decides ("az-Arab"
+// is rtl, "ug-Latn" ltr), else the language.
+func langDir(lang string) string {
+	base, sub, _ := strings.Cut(strings.ToLower(lang), "-")
+	if len(sub) == 4 {
+		if rtlScripts[sub] {
+			return "rtl"
+		}
+		return "ltr"
+	}
+	if rtlLanguages[base] {
+		return "rtl"
+	}
+	return "ltr"
 }
 
 // dateLayout is how the consent date is shown in the settings.

@@ -83,6 +83,8 @@ func (b *Bundle) Placeholder(pg Page, ph PlaceholderInfo) []byte {
 	}
 	buf.WriteString(`" lang="`)
 	escape.WriteString(&buf, lang)
+	buf.WriteString(`" dir="`)
+	buf.WriteString(langDir(lang))
 	buf.WriteString(`"><svg class="ph-sz" width="`)
 	ws, hs := strconv.Itoa(int(w)), strconv.Itoa(int(h))
 	if wPct {

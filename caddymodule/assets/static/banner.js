@@ -9,7 +9,8 @@
 // site, the page asks, not the iframe. Embeds held back at run
 // time get a placeholder like those the server writes; every placeholder gets
 // the computed size of its embed and goes when the embed is let in.
-// The banner and the placeholders live in shadow roots (see banner.css).
+// The banner and the placeholders live in shadow roots (see banner.css); the
+// banner and the cookie-settings button are shown in the top layer.
 // Style: ES2017, whole-line comments only (they are stripped when served).
 (() => {
 	const D = document, W = window, g = W.consentgate, host = D.getElementById('cg');
@@ -29,11 +30,26 @@
 	// goes to the end of the body itself.
 	if (host.parentNode != D.body && D.body && D.body.localName == 'body') D.body.append(host);
 	const $ = s => sr.querySelector(s);
-	const ban = $('.cg-banner'), det = $('.cg-settings'), close = $('.cg-close'), sp = $('.cg-sp');
+	const ban = $('.cg-banner'), det = $('.cg-settings'), close = $('.cg-close'), sp = $('.cg-sp'), root = $('.cg');
 	const data = JSON.parse(host.dataset.cg), css = new URL($('link').getAttribute('href'), location.origin).href;
 	// The endpoint from the page's own origin: a <base href> cannot move it.
 	const endpoint = location.origin + data.p + '/consent';
 	let open = $('.cg-open'), reopened = false, opener;
+
+	// The banner and the cookie-settings button are shown in the top layer (a
+	// manual popover, once set up below): above the site's own bars whatever
+	// their z-index, and in the viewport even where the page's root or body is
+	// the containing block of fixed elements (a transform, contain). vis shows
+	// or hides one; pin shows again one the page took out of the document and
+	// put back (which closes a popover).
+	const vis = (e, on) => {
+		if (!e) return;
+		e.hidden = !on;
+		if (e.popover) try {
+			on ? e.showPopover() : e.hidePopover();
+		} catch (x) {}
+	};
+	const pin = () => [ban, open].forEach(e => e && e.popover && !e.hidden && !e.matches(':popover-open') && vis(e, true));
 
 	// The spacer at the end of the page is as high as what covers the bottom
 	// of the viewport, so that every part of the page can scroll above it.
@@ -50,11 +66,11 @@
 
 	const hide = () => {
 		const focused = ban.contains(sr.activeElement);
-		ban.hidden = true;
+		vis(ban, false);
 		host.removeAttribute('tabindex');
 		reopened = false;
 		if (close) close.hidden = true;
-		if (open) open.hidden = false;
+		vis(open, true);
 		if (focused) (opener && opener.isConnected ? opener : open || D.body).focus();
 		opener = null;
 		fit();
@@ -75,11 +91,11 @@
 	const show = from => {
 		opener = from;
 		spent = enter;
-		ban.hidden = false;
+		vis(open, false);
+		vis(ban, true);
 		reopened = true;
 		close.hidden = false;
 		det.open = true;
-		open.hidden = true;
 		// The settings just opened may not take the focus before they are rendered:
 		// once more on the next frame if it did not land.
 		const first = $('.cg-cat input:not([disabled])') || det.querySelector('summary');
@@ -116,6 +132,12 @@
 			open = null;
 		}
 	} catch (e) {}
+	if ('popover' in ban) [ban, open].forEach(e => {
+		if (e) {
+			e.popover = 'manual';
+			vis(e, !e.hidden);
+		}
+	});
 	if (close) close.addEventListener('click', hide);
 	// Esc closes the settings and gives the focus back to what opened them.
 	sr.addEventListener('keydown', e => {
@@ -212,7 +234,7 @@
 		walk(W.top);
 	};
 	// The cookies a choice made here sets are not news for refresh (below).
-	let seen = D.cookie;
+	let seen = D.cookie, first = true;
 	const choose = j => {
 		spread(j);
 		seen = D.cookie;
@@ -220,20 +242,45 @@
 	};
 	if (g) g.take = j => changed(j) && apply(j);
 
+	// The consent the cookie holds now, as the server reads it: its categories
+	// (those the policy has), or null for no choice (none, another revision,
+	// malformed; a bad signature only the server can tell).
+	const jar = () => {
+		try {
+			const v = D.cookie.split('; ').find(c => c.startsWith(data.n + '=')), p = v ? v.slice(data.n.length + 1).split('.') : [];
+			return p.length > 4 && p[0] == '1' && p[1] == data.r ? p[2].split(':').filter(c => c in data.c && c != 'necessary').concat('necessary') : null;
+		} catch (e) {
+			return null;
+		}
+	};
+	// Whether the cookie holds another consent than the one this page was made
+	// for (the guard's tag says which): a page made before a choice and shown
+	// after it (fetched ahead by the site's speculation rules, prerendered).
+	const tag = D.querySelector('script[data-granted][data-given]');
+	const stale = () => {
+		const c = jar(), d = tag.dataset, was = d.granted.split(' ').filter(x => x && x != 'necessary').concat('necessary');
+		return c ? d.given != '1' || !same(c, was) : d.given == '1';
+	};
 	// A choice made in another tab, or in a page the back button leaves for this one
 	// (kept in the back-forward cache), reaches this one when it is shown or focused
 	// again: when the cookies changed since this page last looked, the consent is read
 	// from the server and, if it is not what this page was made for, taken up as a
 	// choice made here would be (the banner closes and what it grants is let in; a
-	// withdrawal reloads).
+	// withdrawal reloads). So does a choice made before this page was shown: when it
+	// is first shown, the cookie is compared with the consent the page was made for.
 	const refresh = () => {
-		if (D.cookie == seen || D.visibilityState == 'hidden' || !g || !W.fetch) return;
+		if (!g || !W.fetch || D.visibilityState == 'hidden' || D.prerendering) return;
+		const made = first && tag && stale();
+		first = false;
+		if (D.cookie == seen && !made) return;
 		seen = D.cookie;
 		fetch(endpoint, {credentials: 'same-origin'}).then(r => r.ok ? r.json() : null).then(j => j && changed(j) && choose(j), () => {});
 	};
 	D.addEventListener('visibilitychange', refresh);
+	D.addEventListener('prerenderingchange', refresh);
 	W.addEventListener('focus', refresh);
 	W.addEventListener('pageshow', e => e.persisted && refresh());
+	refresh();
 
 	// --- placeholders
 	const SEL = ':is(iframe,video,audio,embed,object)[data-consent]';
@@ -269,6 +316,7 @@
 		l.href = css;
 		const ph = el('span', 'ph', '', s), inner = el('span', 'ph-in', '', ph);
 		ph.lang = host.lang;
+		ph.dir = root.dir;
 		if (src) el('strong', 'ph-t', fill(data.t), inner);
 		el('span', 'ph-x', fill(data.x), inner);
 		const f = el('form', 'ph-f', '', inner);
@@ -336,6 +384,7 @@
 	};
 	sync();
 	new MutationObserver(ms => {
+		pin();
 		if (ms.some(m => m.type == 'attributes' || [...m.addedNodes, ...m.removedNodes].some(n => n.nodeType == 1 && (n.matches(SEL) || n.querySelector(SEL))))) sync();
 	}).observe(D.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-consent']});
 	fit();
