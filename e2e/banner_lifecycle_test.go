@@ -4,9 +4,7 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -47,20 +45,11 @@ func (u *recordingUpstream) saw(path, purpose string) bool {
 func siteBehindProxyRecording(t *testing.T, pages map[string]string) (string, *recordingUpstream) {
 	t.Helper()
 	rec := &recordingUpstream{}
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return siteBehindProxySeeing(t, pages, "", func(r *http.Request) {
 		rec.mu.Lock()
 		rec.seen = append(rec.seen, r.URL.Path+" "+r.Header.Get("Sec-Purpose"))
 		rec.mu.Unlock()
-		page, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, page)
-	}))
-	t.Cleanup(site.Close)
-	return fmt.Sprintf("http://localhost:%d", proxyInFront(t, site.URL, "")), rec
+	}), rec
 }
 
 // evalUntil evaluates expr until it gives want, one evaluation at a time (a

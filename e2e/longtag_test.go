@@ -210,7 +210,17 @@ func TestBannerOnPagesThatEndBroken(t *testing.T) {
 // proxy's base URL.
 func siteBehindProxy(t *testing.T, pages map[string]string, before string) string {
 	t.Helper()
+	return siteBehindProxySeeing(t, pages, before, nil)
+}
+
+// siteBehindProxySeeing is siteBehindProxy with seen, when not nil, called
+// with every request the site gets.
+func siteBehindProxySeeing(t *testing.T, pages map[string]string, before string, seen func(*http.Request)) string {
+	t.Helper()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if seen != nil {
+			seen(r)
+		}
 		page, ok := pages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
