@@ -49,6 +49,37 @@ func navigationOf(r *http.Request) navigation {
 	return notNavigation
 }
 
+// prefersHTML: of the types an Accept header lists, text/html has the highest
+// weight (or ties with it). A browser without Sec-Fetch-* puts it first; a
+// feed reader that also takes HTML (WordPress's SimplePie: RSS and Atom at
+// 1, text/html at 0.7) does not, and its cached feeds are not pages we
+// rewrite.
+func prefersHTML(values []string) bool {
+	html, top := -1.0, 0.0
+	for _, line := range values {
+		for rest, more := line, true; more; {
+			var v string
+			v, rest, more = cutHeaderList(rest)
+			essence, params, ok := parseMIME(v)
+			if !ok {
+				continue
+			}
+			q := 1.0
+			if qs, found := mimeParam(params, "q"); found {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(qs), 64); err == nil {
+					q = f
+				}
+			}
+			if essence == "text/html" {
+				html = max(html, q)
+			} else {
+				top = max(top, q)
+			}
+		}
+	}
+	return html > 0 && html >= top
+}
+
 // first is Header.Get for a key already in canonical form (a constant), without
 // making the canonical form again: it runs on every request.
 func first(h http.Header, canonicalKey string) string {

@@ -185,3 +185,22 @@ func TestExpiriesSkipUnstorableNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefersHTML: whose validators are translated when no Sec-Fetch-* says
+// what the request is for.
+func TestPrefersHTML(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": true, // a browser
+		"text/html;q=0.5, text/plain;q=0.5":                               true, // a tie
+		"*/*;q=0.1, TEXT/HTML":                                            true,
+		"application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, text/html;q=0.7, */*;q=0.1": false, // SimplePie
+		"text/html;q=0.7, */*":  false,
+		"text/html;q=0":         false,
+		"application/json":      false,
+		"text/html;q=junk, x/y": true, // an unreadable weight is 1
+	} {
+		if got := prefersHTML([]string{accept}); got != want {
+			t.Errorf("%q: %v, want %v", accept, got, want)
+		}
+	}
+}

@@ -43,7 +43,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		rw.lang = h.language(r)
 		rw.acceptEncoding = r.Header["Accept-Encoding"]
 		narrowAcceptEncoding(r)
-		rw.ourTag = translateConditionals(r, cons, rw.lang, h.pageGeneration)
+		if nav == isNavigation || prefersHTML(r.Header["Accept"]) {
+			// A client that prefers something else (a feed reader) keeps
+			// its validators: what it caches is not a page we rewrite.
+			rw.ourTag = translateConditionals(r, cons, rw.lang, h.pageGeneration)
+		}
 	}
 	err := next.ServeHTTP(rw, r)
 	if err != nil {

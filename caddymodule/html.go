@@ -57,15 +57,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 		rw.status = http.StatusOK
 		delete(hdr, "Content-Range")
 	}
-	addVary(hdr, "Cookie")
-	if *h.GPC {
-		// Without a choice, Sec-GPC: 1 is a refusal, and the page says so
-		// (the guard's data-gpc, the ETag).
-		addVary(hdr, "Sec-GPC")
-	}
-	if len(h.policy.Languages) > 1 {
-		addVary(hdr, "Accept-Language")
-	}
+	h.pageVary(hdr)
 	consentETag(hdr, rw.consent, rw.lang, h.pageGeneration)
 
 	var out stage = sink{rw.ResponseWriterWrapper}
@@ -95,6 +87,21 @@ func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrit
 		body = newDecodeStage(codings, body, warn)
 	}
 	return body
+}
+
+// pageVary names what a rewritten page depends on besides what the request
+// was for: the consent cookie, Sec-GPC (without a choice, Sec-GPC: 1 is a
+// refusal, and the page says so: the guard's data-gpc, the ETag), and the
+// language when there is more than one. A 304 revalidating such a page names
+// the same (RFC 9110 §15.4.5: a browser copies a 304's Vary onto its copy).
+func (h *Handler) pageVary(hdr http.Header) {
+	addVary(hdr, "Cookie")
+	if *h.GPC {
+		addVary(hdr, "Sec-GPC")
+	}
+	if len(h.policy.Languages) > 1 {
+		addVary(hdr, "Accept-Language")
+	}
 }
 
 // rewriteConfig is what the rewriter inserts and holds back in this page.

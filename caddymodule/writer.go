@@ -373,7 +373,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 		// Still the page rewritten for this consent: its tag comes back as sent.
 		consentETag(hdr, rw.consent, rw.lang, rw.h.pageGeneration)
 		delete(hdr, "Last-Modified")
-		addVary(hdr, "Cookie")
+		rw.h.pageVary(hdr)
 	}
 	rw.cookiesSent = len(hdr["Set-Cookie"])
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
