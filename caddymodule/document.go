@@ -31,6 +31,14 @@ func navigationOf(r *http.Request) navigation {
 	if r.Method == http.MethodHead || r.Method == http.MethodConnect {
 		return notNavigation // no body, or a tunnel (a WebSocket over HTTP/2)
 	}
+	if r.RemoteAddr == templatesIncludeAddr && r.Header["Caddy-Templates-Include"] != nil {
+		// templates' {{httpInclude}}: a fragment of the page being made,
+		// fetched through the server with the page's headers; rewritten as a
+		// page it put a second guard and banner inside the first's <head>.
+		// (The address is what Caddy gives its virtual request, which no
+		// visitor can send.)
+		return notNavigation
+	}
 	if dest := first(r.Header, "Sec-Fetch-Dest"); dest != "" {
 		switch strings.ToLower(dest) {
 		case "document", "iframe", "frame", "embed", "object", "fencedframe":
@@ -79,6 +87,10 @@ func prefersHTML(values []string) bool {
 	}
 	return html > 0 && html >= top
 }
+
+// templatesIncludeAddr is the RemoteAddr of the request Caddy's templates
+// make for {{httpInclude}}.
+const templatesIncludeAddr = "127.0.0.1:10000"
 
 // first is Header.Get for a key already in canonical form (a constant), without
 // making the canonical form again: it runs on every request.

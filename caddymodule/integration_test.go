@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -334,5 +336,39 @@ func TestCSPWarning(t *testing.T) {
 	// The banner's style sheet: blocked by default-src 'none' and by style-src 'unsafe-inline'.
 	if got := len(p.logs(t, "http.handlers.cookie_consent", "the page's Content-Security-Policy keeps the banner's style sheet from loading")); got != 2 {
 		t.Errorf("%d style sheet warnings, want 2", got)
+	}
+}
+
+// TestTemplatesIncludeIsNoPage: templates' {{httpInclude}} fetches a
+// fragment through the server with the page's own headers (Sec-Fetch-Dest:
+// document); rewritten as a page, the fragment put a second guard and banner
+// inside the first's <head>. One guard, one banner, the fragment's tracker
+// still held by the page's rewrite.
+func TestTemplatesIncludeIsNoPage(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"page.html":    `<!DOCTYPE html><html><head><title>t</title>{{httpInclude "/partial.html"}}</head><body><p>page</p></body></html>`,
+		"partial.html": `<script async src="https://www.googletagmanager.com/gtag/js?id=G-9"></script>`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	root * `+dir+`
+	templates
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	file_server
+}
+`)
+	res, body := p.do(t, "GET", "/page.html", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+	if res.StatusCode != 200 || strings.Count(body, "/_consent/guard.js") != 1 || strings.Count(body, `id="cg"`) != 1 {
+		t.Errorf("%d: %d guards and %d banners, want one each: %s", res.StatusCode, strings.Count(body, "/_consent/guard.js"), strings.Count(body, `id="cg"`), body)
+	}
+	if !strings.Contains(body, `data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-9"`) {
+		t.Errorf("the fragment's tracker is not held back: %s", body)
 	}
 }
