@@ -62,6 +62,7 @@ func translateConditionals(r *http.Request, c policy.Consent, lang, generation s
 		return false
 	}
 	suffix := consentTag(c, lang, generation) + `"`
+	strong := strongTag(suffix)
 	matched := false
 	var kept []string
 	for _, v := range values {
@@ -69,6 +70,11 @@ func translateConditionals(r *http.Request, c policy.Consent, lang, generation s
 			tag = strings.TrimSpace(tag)
 			switch {
 			case tag == "":
+			case strings.HasSuffix(tag, strong) && strings.HasPrefix(tag, `W/"`):
+				// The upstream's tag was strong: it gets it back as it
+				// issued it (an application may compare byte for byte).
+				kept = append(kept, strings.TrimSuffix(tag[2:], strong)+`"`)
+				matched = true
 			case strings.HasSuffix(tag, suffix):
 				kept = append(kept, strings.TrimSuffix(tag, suffix)+`"`)
 				matched = true
@@ -98,10 +104,19 @@ func consentETag(hdr http.Header, c policy.Consent, lang, generation string) {
 	if etag == "" {
 		return
 	}
+	weak := strings.HasPrefix(etag, "W/")
 	etag = strings.TrimPrefix(etag, "W/")
 	if !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 2 {
 		delete(hdr, "Etag")
 		return
 	}
-	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+consentTag(c, lang, generation)+`"`)
+	suffix := consentTag(c, lang, generation)
+	if !weak {
+		suffix = strongTag(suffix)
+	}
+	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+suffix+`"`)
 }
+
+// strongTag marks a consentTag for an upstream tag that was strong: "-cgs"
+// for "-cg", so that the upstream gets it back as it issued it.
+func strongTag(suffix string) string { return "-cgs" + suffix[len("-cg"):] }

@@ -190,7 +190,7 @@ func TestWriterConformance(t *testing.T) {
 				if res.ContentLength != -1 || res.Header.Get("Content-Length") != "" {
 					t.Errorf("Content-Length kept: %q", res.Header.Get("Content-Length"))
 				}
-				if res.Header.Get("ETag") != `W/"abc`+consentTag(policy.NoChoice(), "en", h.pageGeneration)+`"` {
+				if res.Header.Get("ETag") != `W/"abc`+strongTag(consentTag(policy.NoChoice(), "en", h.pageGeneration))+`"` {
 					t.Errorf("ETag %q, want weak and consent-specific", res.Header.Get("ETag"))
 				}
 				if res.Header.Get("Last-Modified") != "" {
@@ -605,7 +605,7 @@ func TestWriterRevalidation(t *testing.T) {
 	})
 	res, _ := get(t, url, "GET", "Accept: text/html")
 	tag := res.Header.Get("ETag")
-	if tag != `W/"v1`+consentTag(policy.NoChoice(), "en", h.pageGeneration)+`"` {
+	if tag != `W/"v1`+strongTag(consentTag(policy.NoChoice(), "en", h.pageGeneration))+`"` {
 		t.Fatalf("ETag %q", tag)
 	}
 
@@ -615,12 +615,14 @@ func TestWriterRevalidation(t *testing.T) {
 	if res.StatusCode != http.StatusNotModified || res.Header.Get("ETag") != tag {
 		t.Errorf("same consent: %d ETag %q, want 304 %q", res.StatusCode, res.Header.Get("ETag"), tag)
 	}
-	if sawINM[1] != `W/"v1"` || sawIMS[1] != "" {
+	// The upstream's tag was strong: it gets it back strong, as it issued
+	// it (an application may compare If-None-Match byte for byte).
+	if sawINM[1] != `"v1"` || sawIMS[1] != "" {
 		t.Errorf("the upstream saw If-None-Match %q If-Modified-Since %q", sawINM[1], sawIMS[1])
 	}
 
 	// Another consent: the cached page is not this visitor's any more.
-	other := `W/"v1` + consentTag(policy.Consent{Given: true, Granted: 0b1111}, "en", h.pageGeneration) + `"`
+	other := `W/"v1` + strongTag(consentTag(policy.Consent{Given: true, Granted: 0b1111}, "en", h.pageGeneration)) + `"`
 	res, body := get(t, url, "GET", "Accept: text/html", "If-None-Match: "+other)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "guard.js") {
 		t.Errorf("another consent: %d, want 200 with a fresh rewrite", res.StatusCode)
@@ -973,6 +975,32 @@ func TestElementMetricLabelsBounded(t *testing.T) {
 	for _, tag := range []string{"script", "div", "other"} {
 		if !h.metrics.elements.DeleteLabelValues("statistics", tag) {
 			t.Errorf("no series for element %q", tag)
+		}
+	}
+}
+
+// TestUpstreamTagComesBackAsIssued: the upstream gets its own tag back, strong
+// or weak, as it issued it: an application that compares If-None-Match byte
+// for byte (PHP's ===) answered 200 to the weak form of its strong tag.
+func TestUpstreamTagComesBackAsIssued(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	for _, issued := range []string{`"abc"`, `W/"abc"`, `"abc-s"`, `W/"x-cgs"`} {
+		var saw string
+		url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("ETag", issued)
+			if saw = r.Header.Get("If-None-Match"); saw == issued {
+				w.WriteHeader(http.StatusNotModified)
+				return nil
+			}
+			w.Header().Set("Content-Type", "text/html")
+			_, err := io.WriteString(w, trackerPage)
+			return err
+		})
+		res, _ := get(t, url, "GET", "Accept: text/html")
+		tag := res.Header.Get("ETag")
+		res, _ = get(t, url, "GET", "Accept: text/html", "If-None-Match: "+tag)
+		if saw != issued || res.StatusCode != http.StatusNotModified || res.Header.Get("ETag") != tag {
+			t.Errorf("%s: ours %s, the upstream got back %s, answer %d %s", issued, tag, saw, res.StatusCode, res.Header.Get("ETag"))
 		}
 	}
 }
