@@ -372,3 +372,38 @@ http://127.0.0.1:{PORT} {
 		t.Errorf("the fragment's tracker is not held back: %s", body)
 	}
 }
+
+// TestTwoHandlersOneRewrite: a site-wide cookie_consent and another in a
+// route inside it see the same request; the page was rewritten by both (two
+// guards, two banners, the ETag suffixed twice). The outer one rewrites it.
+func TestTwoHandlersOneRewrite(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("ETag", `"v1"`)
+		fmt.Fprint(w, trackerPage)
+	})
+	p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	route /sub/* {
+		cookie_consent {
+			policy testdata/policy.yaml
+			path_prefix /sub/_consent
+		}
+		reverse_proxy `+up.hostport()+`
+	}
+}
+`)
+	res, body := p.do(t, "GET", "/sub/page", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+	if n := strings.Count(body, "guard.js"); res.StatusCode != 200 || n != 1 || strings.Count(body, `id="cg"`) != 1 || strings.Count(res.Header.Get("ETag"), "-cg") != 1 {
+		t.Errorf("%d: %d guards, %d banners, ETag %q; want one each", res.StatusCode, n, strings.Count(body, `id="cg"`), res.Header.Get("ETag"))
+	}
+	if strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
+		t.Errorf("the tracker is live: %s", body)
+	}
+	if w := p.logs(t, logger, "two cookie_consent handlers on one request: the outer one rewrites the page; configure one"); len(w) == 0 {
+		t.Errorf("no warning")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -90,7 +91,8 @@ type Handler struct {
 	reports        *reportLimiter
 	ipSalt         []byte
 	bundle         *assets.Bundle
-	pageGeneration string // what rewritten pages depend on besides the visitor (validators.go)
+	pageGeneration string       // what rewritten pages depend on besides the visitor (validators.go)
+	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
 	langMatcher    language.Matcher
 	placeholders   *placeholderValues
 	langChoices    *langChoices
@@ -202,6 +204,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}
 	h.pageGeneration = pageGeneration(h, source)
+	h.nestedWarned = new(atomic.Bool)
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	if err != nil {

@@ -366,6 +366,15 @@ func (rw *responseWriter) finalize(rewrite bool) {
 			addVary(hdr, "X-Requested-With")
 		}
 	}
+	if rewrite && rw.insideAnother() {
+		// A cookie_consent further out will rewrite the page: once is
+		// enough (twice made two guards and two banners).
+		rewrite = false
+		if rw.h.nestedWarned.CompareAndSwap(false, true) {
+			rw.h.logger.Warn("two cookie_consent handlers on one request: the outer one rewrites the page; configure one",
+				zap.String("path", originalURL(rw.r).Path))
+		}
+	}
 	if rewrite {
 		rw.h.bodyFor(rw)
 	}
@@ -377,6 +386,24 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	}
 	rw.cookiesSent = len(hdr["Set-Cookie"])
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
+}
+
+// insideAnother reports whether this response goes through another
+// cookie_consent's writer: a second handler on the same request (a site-wide
+// one and another in a route inside it).
+func (rw *responseWriter) insideAnother() bool {
+	w := rw.ResponseWriterWrapper.ResponseWriter
+	for range 32 {
+		switch x := w.(type) {
+		case *responseWriter:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // filterSetCookies enforces the consent on the Set-Cookie headers; on the
