@@ -407,3 +407,43 @@ http://127.0.0.1:{PORT} {
 		t.Errorf("no warning")
 	}
 }
+
+// TestDeferredHeaderWarns: a header block with a deletion is deferred to the
+// response whole and runs after cookie_consent; its Vary drops ours (a shared
+// cache could give one visitor's page to another) and a Content-Type made
+// HTML shows a page that was not rewritten. Nothing said so; now a warning.
+func TestDeferredHeaderWarns(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/text" {
+			w.Header().Set("Content-Type", "text/plain")
+		} else {
+			w.Header().Set("Content-Type", "text/html")
+		}
+		fmt.Fprint(w, trackerPage)
+	})
+	const msg = "a header operation deferred to the response changed %s after cookie_consent: put cookie_consent before header (order cookie_consent before header), or set the header without a deletion"
+	for _, tc := range []struct{ path, header, what string }{
+		{"/page", `header {
+		-Server
+		Vary "Accept-Encoding"
+	}`, "Vary"},
+		{"/text", `header >Content-Type "text/html; charset=utf-8"`, "Content-Type"},
+		{"/page", `header X-Frame-Options DENY`, ""},
+	} {
+		p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	`+tc.header+`
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	reverse_proxy `+up.hostport()+`
+}
+`)
+		p.do(t, "GET", tc.path, nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+		for _, what := range []string{"Vary", "Content-Type"} {
+			if got := len(p.logs(t, logger, fmt.Sprintf(msg, what))); (what == tc.what) != (got == 1) {
+				t.Errorf("%s: %d warnings about %s, want one only about %q", tc.header, got, what, tc.what)
+			}
+		}
+	}
+}

@@ -93,6 +93,7 @@ type Handler struct {
 	bundle         *assets.Bundle
 	pageGeneration string       // what rewritten pages depend on besides the visitor (validators.go)
 	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
+	deferredWarned *atomic.Bool // the warning about deferred header operations went out
 	langMatcher    language.Matcher
 	placeholders   *placeholderValues
 	langChoices    *langChoices
@@ -204,7 +205,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}
 	h.pageGeneration = pageGeneration(h, source)
-	h.nestedWarned = new(atomic.Bool)
+	h.nestedWarned, h.deferredWarned = new(atomic.Bool), new(atomic.Bool)
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	if err != nil {

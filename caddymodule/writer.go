@@ -385,7 +385,48 @@ func (rw *responseWriter) finalize(rewrite bool) {
 		rw.h.pageVary(hdr)
 	}
 	rw.cookiesSent = len(hdr["Set-Cookie"])
+	if rw.nav == notNavigation {
+		rw.ResponseWriterWrapper.WriteHeader(rw.status)
+		return
+	}
+	wasHTML, hadCookieVary := isHTMLTyped(hdr["Content-Type"]), varies(hdr, "Cookie")
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
+	rw.checkDeferredHeaders(wasHTML, hadCookieVary)
+}
+
+// checkDeferredHeaders warns, once, when what went out is not what we
+// decided on: a `header` operation deferred to the response (a `header`
+// block with a deletion, `header >Name`) that runs before cookie_consent
+// changes the shared header map when the header is written, after us. Such
+// a Vary without Cookie lets a shared cache give one visitor's page to
+// another; a Content-Type made HTML shows a page we did not rewrite.
+func (rw *responseWriter) checkDeferredHeaders(wasHTML, hadCookieVary bool) {
+	hdr := rw.Header()
+	var what string
+	switch {
+	case hadCookieVary && !varies(hdr, "Cookie"):
+		what = "Vary"
+	case !wasHTML && isHTMLTyped(hdr["Content-Type"]):
+		what = "Content-Type"
+	default:
+		return
+	}
+	if rw.h.deferredWarned.CompareAndSwap(false, true) {
+		rw.h.logger.Warn("a header operation deferred to the response changed "+what+" after cookie_consent: put cookie_consent before header (order cookie_consent before header), or set the header without a deletion",
+			zap.String("path", originalURL(rw.r).Path), zap.Strings(strings.ToLower(what), hdr[what]))
+	}
+}
+
+// varies reports whether Vary names token.
+func varies(hdr http.Header, token string) bool {
+	for _, v := range hdr["Vary"] {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // insideAnother reports whether this response goes through another
