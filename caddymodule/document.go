@@ -132,6 +132,14 @@ func responseType(hdr http.Header) (essence string, unknown bool) {
 // typeUnknown: the browser sniffs this response's type (responseType); such
 // a response to a navigation may be a page, rewritten.
 func typeUnknown(hdr http.Header) bool {
+	// It runs on every response (for Vary): a type such as
+	// application/json — a letter after the slash, no "k" of unknown and no
+	// "*" anywhere — is known without parsing.
+	if ct := hdr["Content-Type"]; len(ct) == 1 {
+		if slash := strings.IndexByte(ct[0], '/'); slash > 0 && slash+1 < len(ct[0]) && isASCIILetter(ct[0][slash+1]) && strings.IndexAny(ct[0], "kK*") < 0 {
+			return false
+		}
+	}
 	_, unknown := responseType(hdr)
 	return unknown
 }

@@ -204,3 +204,15 @@ func TestPrefersHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeUnknownShortcut: the unparsed shortcut of typeUnknown agrees with
+// responseType, which parses.
+func TestTypeUnknownShortcut(t *testing.T) {
+	for _, ct := range []string{"application/json", "text/html; charset=utf-8", "image/png", "unknown/unknown", "Unknown/UNKNOWN", "application/unknown",
+		"*/*", "html", "", "text/", "text/ html", "text/markdown", "TEXT/HTML", "a/b, */*", "application/json, unknown/unknown"} {
+		hdr := http.Header{"Content-Type": {ct}}
+		if _, want := responseType(hdr); typeUnknown(hdr) != want {
+			t.Errorf("%q: typeUnknown %v, responseType says %v", ct, !want, want)
+		}
+	}
+}
