@@ -802,7 +802,10 @@ if (!window.consentgate) {
 		};
 		if (!s) return put;
 		return () => new Promise(r => {
-			if (!l.length) wrote.set(n, 1), n.textContent = e.textContent, r();
+			// What it writes goes after it, external or inline: Chromium
+			// ignores the write of a script inserted by code.
+			wrote.set(n, 1);
+			if (!l.length) n.textContent = e.textContent, r();
 			else n.onload = n.onerror = r;
 			put();
 			e.replaceWith(n);
