@@ -436,6 +436,9 @@ func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, a
 	// observe drops what its level does not log; asked first, the request's
 	// path and the observation are not even put together.
 	if o := h.observer; o.logger.Core().Enabled(o.level) {
-		h.observeCookie(r, name, cl, action, maxAge)
+		// A request cookie (removed, or expired in the response) names
+		// what the visitor sent, not what the site set: "request", which
+		// draft lists apart and the observer admits at a bounded rate.
+		h.observeCookie(r, name, cl, action, maxAge, what == "request cookie" || what == "cookie")
 	}
 }

@@ -173,21 +173,30 @@ func (h *Handler) pageIn(pg assets.Page, d htmlrewrite.Doc) assets.Page {
 
 // reportingConfig is report mode's: the guard goes in (it drops nothing in
 // report mode and reports what it would), every element enforce mode would
-// hold back is observed, and nothing else changes.
+// hold back is observed, and so is every other element that loads from
+// another host — a policy being drafted has no blockers yet, and draft
+// proposes them from these (the known tracker list's, or a list of hosts to
+// look at) — and nothing else changes.
 func (h *Handler) reportingConfig(rw *responseWriter, essence string) *htmlrewrite.Config {
 	cfg := &htmlrewrite.Config{XML: essence != "text/html"}
+	var wouldBlock func(htmlrewrite.Element) string
 	if h.firstRefusedBlocked(rw.consent) != "" {
 		// As in rewriteConfig: with every category that has blockers
 		// granted, there is nothing enforce mode would hold back.
-		wouldBlock := h.blocker(rw.r, rw.consent)
-		cfg.Block = func(el htmlrewrite.Element) string {
+		wouldBlock = h.blocker(rw.r, rw.consent)
+	}
+	pageHost := visitorHost(rw.r)
+	cfg.Block = func(el htmlrewrite.Element) string {
+		if wouldBlock != nil {
 			if cat := wouldBlock(el); cat != "" {
 				h.logger.Debug("would have blocked element",
 					zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
 					zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
+				return ""
 			}
-			return ""
 		}
+		h.observeUnblocked(rw.r, el, pageHost)
+		return ""
 	}
 	if essence != "image/svg+xml" {
 		pg := h.page(rw)
@@ -232,6 +241,29 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 		}
 		return category
 	}
+}
+
+// observeUnblocked observes, in report mode, an element from another host
+// that no blocker of the policy names: under the category the known tracker
+// list gives its host ("known"), or none ("undeclared"). Same-origin and
+// inline elements are the site's own.
+func (h *Handler) observeUnblocked(r *http.Request, el htmlrewrite.Element, pageHost string) {
+	if el.Src == "" {
+		return
+	}
+	host := hostOf(el.Src)
+	if strings.HasPrefix(host, "(") || strings.EqualFold(host, cookieHost(pageHost)) {
+		return
+	}
+	if _, ok := h.policy.BlockerForElement(el.Tag, el.URLs, el.Base, pageHost, el.Inline); ok {
+		return // a blocker names it: granted by this visitor, and observed when not
+	}
+	obs := observation{Kind: "element", Name: host, ClassifiedBy: "undeclared", Action: "kept",
+		Source: "server", Element: el.Tag, Provider: host, Path: originalURL(r).Path}
+	if t, ok := h.classifier.Tracker(host); ok {
+		obs.Category, obs.ClassifiedBy = t.Category, "known"
+	}
+	h.observer.observe(obs, time.Now())
 }
 
 // firstRefusedBlocked is the first category with blockers that the consent

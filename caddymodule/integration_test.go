@@ -216,17 +216,25 @@ func TestReportModeChangesNothingAndLogs(t *testing.T) {
 			t.Errorf("report log lacks %q; it has %q", want, msgs)
 		}
 	}
-	// At info, report mode writes one aggregated "observed" entry per name.
+	// At info, report mode writes one aggregated "observed" entry per name
+	// and source: what the site set ("server"), what a visitor's Cookie
+	// header carried ("request": _ga here, sent by the request too).
 	seen := map[string]map[string]any{}
 	for _, e := range p.logs(t, "http.handlers.cookie_consent", "observed") {
 		if e["level"] != "info" {
 			t.Errorf("report mode: observed entry at %v, want info", e["level"])
 		}
 		name := fmt.Sprint(e["name"])
+		if e["source"] == "request" {
+			name += " (request)"
+		}
 		if seen[name] != nil {
 			t.Errorf("two observed entries for %q within the period", name)
 		}
 		seen[name] = e
+	}
+	if e := seen["_ga (request)"]; e == nil || e["category"] != "statistics" || e["type"] != nil {
+		t.Errorf("observed entry for the request's _ga: %v, want statistics without a type", e)
 	}
 	for name, category := range map[string]string{"_ga": "statistics", "FPID": "statistics", "mystery": "unclassified", "JSESSIONID": "necessary"} {
 		e := seen[name]

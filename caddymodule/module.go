@@ -200,7 +200,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.placeholders = newPlaceholderValues(p)
 	h.langChoices = &langChoices{}
 	h.bundle, err = assets.NewBundle(p, assets.Options{Prefix: h.PathPrefix, GoogleConsentMode: h.GoogleConsentMode, ConsentCookies: consentNames,
-		Known: known, Report: h.Mode == modeReport})
+		Known: known, Report: h.Mode == modeReport, Trackers: policy.BuiltinKnown().Trackers()})
 	if err != nil {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}

@@ -28,8 +28,8 @@ type observation struct {
 	Category     string // what it is classified as; "" when nothing knows it
 	ClassifiedBy string // policy.Origin's words: "declared", "known", "undeclared", "consent"
 	Action       string // what enforce mode does (or would do): kept, removed, expired, clamped, blocked, dropped
-	Source       string // "server" (the proxy saw it) or "guard" (the browser reported it)
-	Type         string // cookies: "http" (Set-Cookie) or "html" (set by script); storage: "html"
+	Source       string // "server" (the proxy saw the site set it), "request" (a visitor's Cookie header carried it) or "guard" (the browser reported it)
+	Type         string // cookies: "http" (Set-Cookie) or "html" (set by script); storage: "html"; "" for "request"
 	Element      string // elements: script, iframe, img, ...
 	Provider     string // the host that set or serves it
 	MaxAge       int64  // observed lifetime in seconds; -1 for a session cookie; 0 when not known
@@ -44,7 +44,16 @@ const (
 	// maxObservedLen bounds every string an observation keeps; longer
 	// names are cut and marked, keys of long names are hashed.
 	maxObservedLen = 256
+	// newRequestNames bounds the names first seen in visitors' Cookie
+	// headers that are admitted per minute (the flusher's tick): they are
+	// the visitor's words, and a visitor sending a thousand random names a
+	// request would otherwise fill the log and the table (the site's own
+	// cookies come as "server" or "guard" and are not bounded so).
+	newRequestNames = 60
 )
+
+// sourceRequest is the source of names read from a visitor's Cookie header.
+const sourceRequest = "request"
 
 type observed struct {
 	obs   observation
@@ -58,8 +67,12 @@ type observer struct {
 	logger  *zap.Logger
 	level   zapcore.Level
 	entries map[string]*observed
-	stop    chan struct{}
-	done    chan struct{}
+	// requestNames counts the request names admitted since the last tick;
+	// requestSkipped those turned away, logged as one line at the tick.
+	requestNames   int
+	requestSkipped int64
+	stop           chan struct{}
+	done           chan struct{}
 }
 
 func newObserver(logger *zap.Logger, level zapcore.Level) *observer {
@@ -101,6 +114,13 @@ func (o *observer) flush(now time.Time) {
 }
 
 func (o *observer) flushLocked(now time.Time) {
+	if o.requestSkipped > 0 {
+		if ce := o.logger.Check(o.level, "cookie names from visitors' requests not observed"); ce != nil {
+			ce.Write(zap.Int64("count", o.requestSkipped), zap.Int("admitted_per_minute", newRequestNames),
+				zap.String("why", "more new names than a site's visitors send; a visitor may be sending made-up names"))
+		}
+	}
+	o.requestNames, o.requestSkipped = 0, 0
 	for k, e := range o.entries {
 		if !now.IsZero() && now.Sub(e.since) < observeEvery {
 			continue
@@ -132,6 +152,13 @@ func (o *observer) observe(obs observation, now time.Time) {
 	defer o.mu.Unlock()
 	e, ok := o.entries[key]
 	if !ok {
+		if obs.Source == sourceRequest {
+			if o.requestNames == newRequestNames {
+				o.requestSkipped++
+				return
+			}
+			o.requestNames++
+		}
 		if len(o.entries) >= observeLimit {
 			o.flushLocked(time.Time{})
 		}
@@ -205,10 +232,15 @@ func boundString(s string) string {
 	return s[:maxObservedLen-3] + "..."
 }
 
-// observeCookie aggregates a server-side cookie decision.
-func (h *Handler) observeCookie(r *http.Request, name string, cl policy.Class, action string, maxAge int64) {
+// observeCookie aggregates a server-side cookie decision: of a Set-Cookie
+// ("server", type http), or of a cookie the request carried ("request").
+func (h *Handler) observeCookie(r *http.Request, name string, cl policy.Class, action string, maxAge int64, fromRequest bool) {
+	source, typ := "server", "http"
+	if fromRequest {
+		source, typ = sourceRequest, ""
+	}
 	h.observer.observe(observation{
 		Kind: "cookie", Name: name, Category: cl.Category, ClassifiedBy: cl.Origin.String(),
-		Action: action, Source: "server", Type: "http", Provider: r.Host, MaxAge: maxAge, Path: originalURL(r).Path,
+		Action: action, Source: source, Type: typ, Provider: r.Host, MaxAge: maxAge, Path: originalURL(r).Path,
 	}, time.Now())
 }

@@ -150,6 +150,9 @@ func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
 		obs.Element, obs.Provider, obs.ClassifiedBy = it.Element, it.Name, "undeclared"
 		if h.blocksReported(it.Name, it.Category) {
 			obs.Category, obs.ClassifiedBy = it.Category, "declared"
+		} else if t, ok := h.classifier.Tracker(it.Name); ok && t.Category == it.Category {
+			// Report mode's guard reports the known trackers' hosts too.
+			obs.Category, obs.ClassifiedBy = it.Category, "known"
 		}
 	default:
 		cl := h.classifier.Classify(it.Name)

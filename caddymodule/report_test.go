@@ -287,3 +287,149 @@ func FuzzReport(f *testing.F) {
 		}
 	})
 }
+
+// A policy being drafted has no blockers yet: report mode still observes
+// the elements the page loads from other hosts (a known tracker's under its
+// category), and its guard reports the known trackers scripts add, so that
+// draft can propose the blockers (the README's rollout ended with every
+// tracker live: "0 tracker hosts").
+func TestReportModeObservesTrackersNoBlockerNames(t *testing.T) {
+	page := `<!doctype html><html><head><title>t</title></head><body>
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>
+<img src="https://cdn.example.org/a.png"><img src="/local.png">
+<iframe src="https://www.youtube.com/embed/x"></iframe>
+<img src="http://127.0.0.1:8443/same-host-other-port.png">
+<script src="https://connect.facebook.net/en_US/fbevents.js"></script>
+</body></html>`
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	})
+	policyFile := writePolicy(t, `version: 1
+revision: 1
+languages: [en]
+site: {name: Shop, privacy_policy_url: /privacy}
+categories: [{id: necessary}, {id: preferences}, {id: statistics}, {id: marketing}]
+blockers:
+  - category: marketing
+    hosts: [connect.facebook.net]
+`)
+	p := startCaddy(t, `http://127.0.0.1:{PORT} {
+	cookie_consent {
+		policy `+policyFile+`
+		mode report
+	}
+	reverse_proxy `+up.hostport()+`
+}
+`)
+	res, body := p.do(t, "GET", "/", nil, "Sec-Fetch-Dest: document", "Accept: text/html")
+	if res.StatusCode != 200 || !strings.Contains(body, `src="https://www.googletagmanager.com/gtag/js?id=G-1"`) {
+		t.Fatalf("report mode changed the page: %d\n%s", res.StatusCode, body)
+	}
+	obs := byName(p.logs(t, logger, "observed"))
+	for name, want := range map[string]string{
+		"www.googletagmanager.com": "element statistics known kept server script info",
+		"www.youtube.com":          "element marketing known kept server iframe info",
+		"cdn.example.org":          "element  undeclared kept server img info",
+		// The policy's own blocker: what enforce mode would hold back.
+		"connect.facebook.net": "element marketing declared blocked server script info",
+	} {
+		l := obs[name]
+		if len(l) != 1 {
+			t.Errorf("%s: %d observed entries, want 1: %v", name, len(l), l)
+			continue
+		}
+		e := l[0]
+		if got := fmt.Sprint(e["kind"], " ", e["category"], " ", e["classified_by"], " ", e["action"], " ", e["source"], " ", e["element"], " ", e["level"]); got != want {
+			t.Errorf("%s: observed %q, want %q", name, got, want)
+		}
+	}
+	for _, own := range []string{"127.0.0.1", "(same origin)", "inline"} {
+		if l := obs[own]; len(l) != 0 {
+			t.Errorf("the site's own element observed as %q: %v", own, l)
+		}
+	}
+	// The guard of report mode knows the known trackers' hosts.
+	res, guard := p.do(t, "GET", "/_consent/guard.js", nil)
+	if res.StatusCode != 200 || !strings.Contains(guard, `["www.googletagmanager.com","statistics"]`) || !strings.Contains(guard, `["connect.facebook.net","marketing"]`) {
+		t.Errorf("report mode's guard lacks the known tracker hosts: %d", res.StatusCode)
+	}
+	// Its report of one counts as known, not as the policy's.
+	if st := postReport(t, p, `{"path":"/","items":[{"kind":"element","name":"www.googletagmanager.com","category":"statistics","element":"script","count":1}]}`,
+		"Origin: "+p.base, "Sec-Fetch-Site: same-origin"); st != http.StatusNoContent {
+		t.Fatalf("report: %d", st)
+	}
+	var fromGuard []map[string]any
+	for _, e := range byName(p.logs(t, logger, "observed"))["www.googletagmanager.com"] {
+		if e["source"] == "guard" {
+			fromGuard = append(fromGuard, e)
+		}
+	}
+	if len(fromGuard) != 1 || fromGuard[0]["classified_by"] != "known" || fromGuard[0]["category"] != "statistics" {
+		t.Errorf("the guard's report of a known tracker: %v", fromGuard)
+	}
+}
+
+// Names a visitor's Cookie header carries are the visitor's words: they are
+// observed as "request" (draft lists them apart), and a visitor sending
+// made-up names by the thousand cannot flood the log.
+func TestRequestCookieNamesAreBounded(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "sessionid=abc; Path=/; HttpOnly")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{}`)
+	})
+	p := startCaddy(t, consentSite(up.hostport(), "mode report"))
+	for i := range 6 {
+		var names []string
+		for j := range 1000 {
+			names = append(names, fmt.Sprintf("k%d_%d=1", i, j))
+		}
+		res, _ := p.do(t, "GET", "/api", nil, "Cookie: "+strings.Join(names, "; "))
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	fromRequests, server := 0, 0
+	for _, e := range p.logs(t, logger, "observed") {
+		switch e["source"] {
+		case "request":
+			fromRequests++
+			if _, typed := e["type"]; typed {
+				t.Errorf("a request name observed with a type: %v", e)
+			}
+		case "server":
+			server++
+			if e["name"] != "sessionid" || e["type"] != "http" {
+				t.Errorf("server observation: %v", e)
+			}
+		}
+	}
+	if fromRequests == 0 || fromRequests > newRequestNames {
+		t.Errorf("%d request names observed from 6,000 made-up ones, want 1..%d", fromRequests, newRequestNames)
+	}
+	if server != 1 {
+		t.Errorf("%d server observations of the site's Set-Cookie, want 1", server)
+	}
+}
+
+// A Set-Cookie sent as a trailer is a decision enforce mode takes: report
+// mode logs it (and changes nothing).
+func TestReportModeLogsTrailerSetCookie(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Trailer", "Set-Cookie")
+		fmt.Fprint(w, `{}`)
+		w.(http.Flusher).Flush()
+		w.Header().Add(http.TrailerPrefix+"Set-Cookie", "_fbp=fb.1.2; Path=/; Max-Age=7776000")
+	})
+	p := startCaddy(t, consentSite(up.hostport(), "mode report"))
+	res, _ := p.do(t, "GET", "/trailer", nil)
+	if got := res.Trailer.Get("Set-Cookie"); !strings.HasPrefix(got, "_fbp=") {
+		t.Errorf("report mode changed the trailer: %q", got)
+	}
+	l := byName(p.logs(t, logger, "observed"))["_fbp"]
+	if len(l) != 1 || l[0]["action"] != "removed" || l[0]["source"] != "server" || l[0]["category"] != "marketing" {
+		t.Errorf("the trailer's _fbp observed as %v, want one entry: removed, marketing", l)
+	}
+}

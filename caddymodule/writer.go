@@ -533,7 +533,7 @@ func (rw *responseWriter) filterSetCookies(final bool) {
 func (rw *responseWriter) filterTrailers() {
 	hdr := rw.Header()
 	trailer, late := hdr[http.TrailerPrefix+"Set-Cookie"], hdr["Set-Cookie"]
-	if rw.h.Mode != modeEnforce || (len(trailer) == 0 && len(late) <= rw.cookiesSent) {
+	if len(trailer) == 0 && len(late) <= rw.cookiesSent {
 		return
 	}
 	now := time.Now()
@@ -545,6 +545,15 @@ func (rw *responseWriter) filterTrailers() {
 			}
 		}
 		return kept
+	}
+	if rw.h.Mode != modeEnforce {
+		// Report mode logs what enforce mode would decide, and changes
+		// nothing.
+		filter(trailer)
+		if len(late) > rw.cookiesSent {
+			filter(late[rw.cookiesSent:])
+		}
+		return
 	}
 	if vs := trailer; len(vs) > 0 {
 		if kept := filter(vs); len(kept) > 0 {

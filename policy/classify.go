@@ -41,6 +41,10 @@ type Classifier struct {
 	exact map[string]Class
 }
 
+// Tracker finds a host in the known tracker list (report mode observes the
+// elements the policy does not block yet that the list names).
+func (c *Classifier) Tracker(host string) (KnownTracker, bool) { return c.known.Tracker(host) }
+
 // NewClassifier builds a classifier. known is the known-cookie database (may be
 // empty); consentNames are the names or patterns of the consent manager's own
 // cookies, which count as necessary.

@@ -38,6 +38,11 @@ type Options struct {
 	// Report is mode report: the guard holds nothing back and reports what
 	// it would have held.
 	Report bool
+	// Trackers are the known tracker hosts: in report mode the guard also
+	// reports the elements scripts add from these when no blocker names
+	// them, so that draft can propose blockers for a policy that has none
+	// yet.
+	Trackers []policy.KnownTracker
 }
 
 // Bundle holds the assets and texts of one configuration.

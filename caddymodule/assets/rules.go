@@ -169,6 +169,15 @@ func buildRules(p *policy.Policy, o Options) rules {
 			r.Inline = append(r.Inline, [2]string{m, bl.Category})
 		}
 	}
+	if o.Report {
+		// After the policy's own: its blockers win, as on the server.
+		for _, t := range o.Trackers {
+			if !seen[t.Host] {
+				seen[t.Host] = true
+				r.Hosts = append(r.Hosts, [2]string{t.Host, t.Category})
+			}
+		}
+	}
 	r.Block = p.Undeclared != "allow"
 	r.GCM = o.GoogleConsentMode
 	r.Report = o.Report
