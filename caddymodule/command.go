@@ -78,7 +78,10 @@ or - for stdin) and prints a policy declaring every cookie, storage key and
 tracker host the cookie_consent handler saw that the policy does not declare,
 with the category the known lists suggest. With --policy, prints that policy
 with the new entries appended to its lists, every existing line unchanged.
-Files after the flags are read as logs too.`,
+Files after the flags are read as logs too. Cookie names seen only in
+visitors' requests are listed as comments, never proposed. Exits 1, printing
+nothing, when the logs hold no entries of cookie_consent and no --policy is
+given (the wrong file, or Caddy's console log format).`,
 				RunE: func(c *cobra.Command, args []string) error {
 					c.SilenceUsage = true
 					logs, _ := c.Flags().GetStringArray("log")
@@ -224,22 +227,49 @@ func draftCommand(logPaths []string, existingPath string, stdin io.Reader, out, 
 	if err != nil {
 		return fmt.Errorf("draft: %w", err)
 	}
+	// Nothing of ours read (the console log format, the wrong file): a new
+	// policy would be empty, and `draft > p.yaml && lint p.yaml && deploy`
+	// would deploy it, so that is an error with nothing on stdout. Merging,
+	// the policy comes out unchanged, which is safe to print.
+	if s.Entries == 0 && existingPath == "" {
+		fmt.Fprintln(errOut, draftSummary(s, len(readers)))
+		return errors.New("draft: " + noEntriesHint + "; nothing drafted")
+	}
 	if _, err := out.Write(result); err != nil {
 		return err
 	}
-	fmt.Fprintf(errOut, "draft: read %d entries of cookie_consent in %d log(s) (%d lines, %d not JSON); proposed %d cookies and storage keys (%d unclassified) and %d tracker hosts; %d already declared",
-		s.Entries, len(readers), s.Lines, s.Skipped, s.Cookies, s.Unclassified, s.Hosts, s.Declared)
-	if s.Unknown > 0 {
-		fmt.Fprintf(errOut, "; %d unknown third-party hosts listed as comments", s.Unknown)
-	}
-	if s.Dropped > 0 {
-		fmt.Fprintf(errOut, "; %d names past the limit not looked at", s.Dropped)
-	}
-	fmt.Fprintln(errOut)
+	fmt.Fprintln(errOut, draftSummary(s, len(readers)))
 	if s.Entries == 0 {
-		fmt.Fprintln(errOut, "draft: no observed entries: run the handler with mode report and Caddy's log at info level in JSON format (log { format json }), then browse the site")
+		fmt.Fprintf(errOut, "draft: %s; %s is printed unchanged\n", noEntriesHint, existingPath)
 	}
 	return nil
+}
+
+// noEntriesHint is what draft says when it read nothing of ours.
+const noEntriesHint = "no observed entries: run the handler with mode report and Caddy's log at info level in JSON format (log { format json }), then browse the site"
+
+// draftSummary is the line draft writes to stderr about what it read and proposed.
+func draftSummary(s *draft.Summary, logs int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "draft: read %d entries of cookie_consent in %d log(s) (%d lines, %d not JSON); proposed %d cookies and storage keys (%d unclassified) and %d tracker hosts; %d already declared",
+		s.Entries, logs, s.Lines, s.Skipped, s.Cookies, s.Unclassified, s.Hosts, s.Declared)
+	if s.Unknown > 0 {
+		fmt.Fprintf(&b, "; %d unknown third-party hosts listed as comments", s.Unknown)
+	}
+	if s.RequestOnly > 0 {
+		fmt.Fprintf(&b, "; %d names seen only in visitors' requests listed as comments, not proposed", s.RequestOnly)
+	}
+	atLeast := ""
+	if s.DroppedAtLeast {
+		atLeast = "at least "
+	}
+	if s.Dropped > 0 || (s.DroppedAtLeast && s.DroppedRequest == 0) {
+		fmt.Fprintf(&b, "; %s%d names past the limit not looked at", atLeast, s.Dropped)
+	}
+	if s.DroppedRequest > 0 {
+		fmt.Fprintf(&b, "; %s%d names from visitors' requests past the limit not looked at", atLeast, s.DroppedRequest)
+	}
+	return b.String()
 }
 
 func location(p policy.Problem) string {

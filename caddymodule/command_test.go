@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -141,12 +142,65 @@ func TestDraftCommand(t *testing.T) {
 			t.Errorf("draft %v --policy %q: %v, want an error saying %q", tc.logs, tc.policy, err, tc.want)
 		}
 	}
-	errOut.Reset()
-	if err := draftCommand([]string{"-"}, "", strings.NewReader(`{"logger":"http.log.access","msg":"handled request"}`+"\n"), io.Discard, &errOut); err != nil {
+}
+
+// TestDraftCommandNoEntries: logs with nothing of ours (Caddy's console
+// format, another log) draft nothing. Without --policy that is an error with
+// nothing on stdout, so `draft > p.yaml && lint p.yaml && deploy` stops
+// instead of deploying an empty policy; with --policy the policy comes out
+// unchanged, and stderr says why.
+func TestDraftCommandNoEntries(t *testing.T) {
+	for name, log := range map[string]string{
+		"another logger": `{"logger":"http.log.access","msg":"handled request"}` + "\n",
+		"console format": "2026/11/27 10:00:00.000\tINFO\thttp.handlers.cookie_consent\tobserved\t{\"kind\": \"cookie\", \"name\": \"sid\"}\n",
+		"empty":          "",
+	} {
+		var out, errOut bytes.Buffer
+		err := draftCommand([]string{"-"}, "", strings.NewReader(log), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "no observed entries: run the handler with mode report and Caddy's log at info level in JSON format") {
+			t.Errorf("%s: err %v, want the hint", name, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: printed a policy:\n%s", name, out.String())
+		}
+		if !strings.Contains(errOut.String(), "draft: read 0 entries of cookie_consent in 1 log(s)") {
+			t.Errorf("%s: no summary: %s", name, errOut.String())
+		}
+
+		out.Reset()
+		errOut.Reset()
+		if err := draftCommand([]string{"-"}, "../examples/legacy-site/policy.yaml", strings.NewReader(log), &out, &errOut); err != nil {
+			t.Errorf("%s, --policy: %v", name, err)
+		}
+		demo, _ := os.ReadFile("../examples/legacy-site/policy.yaml")
+		if !bytes.Equal(out.Bytes(), demo) {
+			t.Errorf("%s, --policy: the policy is not printed unchanged:\n%s", name, out.String())
+		}
+		if !strings.Contains(errOut.String(), "no observed entries: run the handler with mode report") || !strings.Contains(errOut.String(), "../examples/legacy-site/policy.yaml is printed unchanged") {
+			t.Errorf("%s, --policy: stderr %s", name, errOut.String())
+		}
+	}
+}
+
+// TestDraftCommandSummaryRequestNames: the summary counts the names seen only
+// in visitors' requests, and those past the limit, apart from the site's.
+func TestDraftCommandSummaryRequestNames(t *testing.T) {
+	var log strings.Builder
+	for i := 0; i < 5003; i++ {
+		fmt.Fprintf(&log, `{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"r%d","source":"request"}`+"\n", i)
+	}
+	log.WriteString(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"server","type":"http"}` + "\n")
+	var out, errOut bytes.Buffer
+	if err := draftCommand([]string{"-"}, "", strings.NewReader(log.String()), &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(errOut.String(), "no observed entries: run the handler with mode report") {
-		t.Errorf("no hint when nothing was read: %s", errOut.String())
+	for _, want := range []string{"proposed 1 cookies", "; 5000 names seen only in visitors' requests listed as comments, not proposed", "; 3 names from visitors' requests past the limit not looked at"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("summary lacks %q: %s", want, errOut.String())
+		}
+	}
+	if strings.Contains(errOut.String(), "; 3 names past the limit") {
+		t.Errorf("request names counted as the site's: %s", errOut.String())
 	}
 }
 

@@ -54,6 +54,9 @@ func Lint(p *Policy, known *Known) []Problem {
 			if c.Duration.Kind == Session {
 				lintSessionClamp(c, kc, isKnown, warn)
 			}
+		case c.Category == Unclassified && p.Undeclared == "block":
+			// Never kept, so how long it would be kept does not matter.
+			warn(c.Lines.Category, "cookie %q is declared category: unclassified while undeclared: block, so it is removed for every visitor, whatever they choose: declare its category (necessary if the site needs it to work)", c.Name)
 		case c.Duration.Kind == Persistent:
 			warn(c.Lines.Duration, "cookie %q (%s) is kept with no limit; a cookie that needs consent should expire within 13 months, so declare and set a duration such as 13mo", c.Name, c.Category)
 		case c.Duration.Kind == Fixed && c.Duration.Len > thirteenMonths:

@@ -51,7 +51,7 @@ var lintBase = []string{
 	/* 13 */ "  - {name: _ga, category: statistics, provider: example.se, duration: 13mo}",
 	/* 14 */ "  - {name: IDE, category: marketing, provider: doubleclick.net, duration: 395 days}",
 	/* 15 */ "  - {name: _gcl_ls, category: marketing, provider: example.se, type: html, duration: session}",
-	/* 16 */ "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 1y}",
+	/* 16 */ "  - {name: oep.selectedView, category: marketing, provider: example.se, duration: 1y}",
 	/* 17 */ "blockers:",
 	/* 18 */ "  - category: marketing",
 	/* 19 */ "    hosts: [www.googletagmanager.com, \"*.google-analytics.com\", \"*.doubleclick.net\", Static.Example.SE]",
@@ -114,7 +114,11 @@ func TestLint(t *testing.T) {
 			[]string{`"_ga" (statistics)`, "2y", "more than 13 months", "13mo"}, lintKnown},
 		{"marketing cookie kept with no limit", map[int]string{15: "  - {name: _gcl_ls, category: marketing, provider: example.se, type: html, duration: persistent}"}, 15,
 			[]string{`"_gcl_ls" (marketing)`, "no limit"}, lintKnown},
-		{"unclassified cookie kept over 13 months", map[int]string{16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 400 days}"}, 16,
+		{"unclassified cookie under undeclared: block", map[int]string{16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 400 days}"}, 16,
+			[]string{`cookie "oep.selectedView" is declared category: unclassified while undeclared: block`, "removed for every visitor, whatever they choose", "declare its category (necessary if the site needs it to work)"}, lintKnown},
+		// Under undeclared: allow an unclassified cookie passes for everyone: how
+		// long it is kept matters. (The edit adds a line: the cookie is on 17.)
+		{"unclassified cookie kept over 13 months under undeclared: allow", map[int]string{1: "version: 1\nundeclared: allow", 16: "  - {name: oep.selectedView, category: unclassified, provider: example.se, duration: 400 days}"}, 17,
 			[]string{`"oep.selectedView" (unclassified)`, "400 days"}, lintKnown},
 		{"necessary cookie kept long is fine", map[int]string{12: "  - {name: sid, category: necessary, provider: example.se, duration: 10y}"}, 0, nil, lintKnown},
 
@@ -242,6 +246,29 @@ func TestLintLanguages(t *testing.T) {
 	}
 }
 
+// TestLintUnclassifiedUnderBlock: under undeclared: block a cookie declared
+// unclassified is removed for every visitor, so lint says that, and says
+// nothing of how long it would be kept (it never is).
+func TestLintUnclassifiedUnderBlock(t *testing.T) {
+	for _, duration := range []string{"persistent", "400 days", "session"} {
+		p := lintPolicy(t, map[int]string{16: "  - {name: ci_session, category: unclassified, provider: example.se, duration: " + duration + "}"})
+		ws := Lint(p, lintKnown)
+		if len(ws) != 1 || ws[0].Line != 16 {
+			t.Errorf("duration %s: want one warning on line 16, got:\n%v", duration, Problems(ws))
+			continue
+		}
+		msg := ws[0].Msg
+		for _, want := range []string{`cookie "ci_session" is declared category: unclassified while undeclared: block`, "is removed for every visitor, whatever they choose", "declare its category (necessary if the site needs it to work)"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("duration %s: warning %q lacks %q", duration, msg, want)
+			}
+		}
+		if strings.Contains(msg, "kept") {
+			t.Errorf("duration %s: warning %q says the cookie is kept", duration, msg)
+		}
+	}
+}
+
 func TestLintSortedByLine(t *testing.T) {
 	p := lintPolicy(t, map[int]string{
 		5:  "  # none",
@@ -276,7 +303,11 @@ func TestLintSeeds(t *testing.T) {
 			`29: "FPID" (statistics) is kept for 400 days`,
 			`35: "_ga" (marketing) is kept for 2 years`, // the line of the duration
 			`43: "_ga_#" (marketing) is kept for 2 years`,
-			`47: "_gcl_ls" (unclassified) is kept with no limit`,
+			// Declared unclassified under undeclared: block: removed whatever
+			// the visitor chooses, so how long they are kept does not matter.
+			`47: "_gcl_ls" is declared category: unclassified while undeclared: block, so it is removed for every visitor`,
+			`48: "oep.selectedSorting" is declared category: unclassified`,
+			`49: "oep.selectedView" is declared category: unclassified`,
 			// *.google-analytics.com is explained by _ga, its first-party cookie.
 		}},
 	}

@@ -4,12 +4,15 @@
 // every cookie, storage key and tracker host seen that the policy does not
 // declare, with the category the known lists suggest. Given an existing policy it
 // appends to it, keeping every existing line as it is, so the change reads as a
-// diff of added lines. `caddy cookie-consent draft` is this package on the
-// command line.
+// diff of added lines. Cookie names seen only in visitors' requests
+// ("source":"request") are visitor input: they are listed as comments, never
+// proposed, and bounded apart from the site's own. `caddy cookie-consent draft`
+// is this package on the command line.
 package draft
 
 import (
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net"
 	"slices"
@@ -46,7 +49,19 @@ type Summary struct {
 	Unknown      int // third-party hosts nothing knows, listed as comments
 	Declared     int // names and hosts seen that the policy already declares
 	Undeclarable int // names and hosts that cannot be declared as they are (listed as comments)
-	Dropped      int // names past the per-kind bound, not looked at
+	// RequestOnly counts the cookie names seen only in visitors' requests (the
+	// Cookie header, "source":"request"), never set by the site while the proxy
+	// watched: visitor input, listed as comments and never proposed.
+	RequestOnly int
+
+	// Dropped counts the distinct names past the per-kind bound that were not
+	// looked at: DroppedRequest those seen in visitors' requests, Dropped the
+	// others (the site's Set-Cookie headers, the guard's reports). The names
+	// are told apart by a bounded set of their hashes; past maxDroppedCounted
+	// the counts stop growing and DroppedAtLeast says they are lower bounds.
+	Dropped        int
+	DroppedRequest int
+	DroppedAtLeast bool
 }
 
 // Draft reads the logs and returns the drafted policy: a new one, or Existing
@@ -110,6 +125,10 @@ type seen struct {
 	firstPath    string
 	category     string // as the running proxy classified it
 	classifiedBy string
+	// fromSite: seen from another source than visitors' requests (the site's
+	// Set-Cookie, the guard's report, an old log's "server"). A name without
+	// it was only ever sent by visitors, and is not proposed.
+	fromSite bool
 }
 
 // sightings counts the entries' sightings; the warnings only when no "observed"
@@ -121,31 +140,60 @@ func (x *seen) sightings() int64 {
 	return x.warnings
 }
 
+// Source classes: what a visitor's request brought (its Cookie header) is
+// bounded apart from what the site set or the guard reported, so a flood of
+// names sent by a visitor cannot take the places of the site's own cookies.
+const (
+	classSite    = "site"
+	classRequest = "request"
+)
+
+// maxDroppedCounted bounds the set that tells dropped names apart: past it,
+// the dropped counts are lower bounds.
+const maxDroppedCounted = 1 << 16
+
 type observations struct {
-	s       *Summary
-	byKey   map[string]*seen
-	perKind map[string]int
+	s     *Summary
+	byKey map[string]*seen
+	// held counts the names held per kind and source class: at most
+	// maxDistinct each, so at most twice that per kind in all.
+	held    map[string]int
+	dropped map[uint64]struct{} // hashes of the class, kind and name of the names dropped
+	seed    maphash.Seed
 }
 
 func newObservations(s *Summary) *observations {
-	return &observations{s: s, byKey: map[string]*seen{}, perKind: map[string]int{}}
+	return &observations{s: s, byKey: map[string]*seen{}, held: map[string]int{},
+		dropped: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 }
 
 func (o *observations) add(e entry) {
 	if e.Name == "" || (e.Kind != kindCookie && e.Kind != kindStorage && e.Kind != kindElement) {
 		return
 	}
+	class := classSite
+	if e.Source == sourceRequest {
+		class = classRequest
+	}
 	key := e.Kind + "\x00" + e.Name
 	x, ok := o.byKey[key]
-	if !ok {
-		if o.perKind[e.Kind] >= maxDistinct {
-			o.s.Dropped++
+	// A name takes a place of its class when first seen from it: a name
+	// visitors sent and the site then set takes one of each.
+	if !ok || (class == classSite && !x.fromSite) {
+		slot := e.Kind + "\x00" + class
+		if o.held[slot] >= maxDistinct {
+			o.drop(class, key)
 			return
 		}
-		o.perKind[e.Kind]++
+		o.held[slot]++
+	}
+	if !ok {
 		x = &seen{kind: e.Kind, name: e.Name, types: map[string]bool{}, sources: map[string]bool{},
 			providers: map[string]int64{}, elements: map[string]bool{}, firstPath: e.FirstPath}
 		o.byKey[key] = x
+	}
+	if class == classSite {
+		x.fromSite = true
 	}
 	if e.fromWarning {
 		x.warnings += e.Count
@@ -175,6 +223,26 @@ func (o *observations) add(e entry) {
 	}
 	if x.classifiedBy == "" {
 		x.classifiedBy = e.ClassifiedBy
+	}
+}
+
+// drop counts a name past the bound of its class once, however many entries
+// name it, in bounded memory: a set of hashes that stops growing at
+// maxDroppedCounted, past which the counts are lower bounds.
+func (o *observations) drop(class, key string) {
+	h := maphash.String(o.seed, class+"\x00"+key)
+	if _, ok := o.dropped[h]; ok {
+		return
+	}
+	if len(o.dropped) >= maxDroppedCounted {
+		o.s.DroppedAtLeast = true
+		return
+	}
+	o.dropped[h] = struct{}{}
+	if class == classRequest {
+		o.s.DroppedRequest++
+	} else {
+		o.s.Dropped++
 	}
 }
 
@@ -234,6 +302,9 @@ type drafted struct {
 	blockers   []blockerDraft
 	unknown    []string // comment lines about hosts nothing knows
 	skipped    []string // comment lines about names that cannot be declared
+	// requestOnly are the names seen only in visitors' requests, most seen
+	// first: listed as comments, never proposed.
+	requestOnly []*seen
 	// notNotice are the entries a notice_only policy cannot take (it says only
 	// necessary cookies exist); they are written as comments.
 	notNotice *drafted
@@ -285,6 +356,13 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 					s.Declared++
 					continue
 				}
+			}
+			if !x.fromSite {
+				// Only ever in visitors' Cookie headers: what a visitor sends is
+				// no evidence that the site uses the name.
+				s.RequestOnly++
+				d.requestOnly = append(d.requestOnly, x)
+				continue
 			}
 			kc, isKnown := known.Cookie(x.name)
 			name := x.name
@@ -344,15 +422,12 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 		switch {
 		case g.isKnown:
 			c.category = g.known.Category
-			who := g.known.Platform
-			if who == "" {
-				who = "the known-cookie list"
+			c.comments = append(c.comments, knownNote(g.known, g.name))
+			if genericName(g.known, g.name) && c.category != policy.Necessary {
+				if what := looksNeeded(g.name); what != "" {
+					c.comments = append(c.comments, neededNote(what))
+				}
 			}
-			note := "known: " + who
-			if g.known.Source != "" {
-				note += " (" + g.known.Source + ")"
-			}
-			c.comments = append(c.comments, note)
 		case logged != "" && hasCategory(logged):
 			c.category = logged
 			c.comments = append(c.comments, fmt.Sprintf("the running proxy classed it %s (%s)", logged, loggedBy))
@@ -367,6 +442,9 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 				why += "; " + hint
 			}
 			c.comments = append(c.comments, why+"; choose its category (necessary only if the site cannot work without it)")
+			if what := looksNeeded(g.name); what != "" {
+				c.comments = append(c.comments, neededNote(what))
+			}
 			s.Unclassified++
 		}
 		if c.category != policy.Unclassified && !hasCategory(c.category) {
@@ -407,6 +485,9 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 	byCategory := map[string]*blockerDraft{}
 	listed := map[string]bool{}
 	for _, x := range o.sorted(kindElement) {
+		if !x.fromSite {
+			continue // no element comes from a request's Cookie header; one that says so is not the site's
+		}
 		host := providerHost(x.name)
 		if host == "" || host == "inline" || strings.HasPrefix(host, "(") {
 			continue // inline scripts and same-origin elements have no host to block
@@ -457,6 +538,11 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 	}
 	sort.SliceStable(d.blockers, func(i, j int) bool {
 		return categoryRank(d.blockers[i].category) < categoryRank(d.blockers[j].category)
+	})
+
+	// The names visitors sent, most seen first: the ones worth a look lead.
+	sort.SliceStable(d.requestOnly, func(i, j int) bool {
+		return d.requestOnly[i].sightings() > d.requestOnly[j].sightings()
 	})
 
 	if existing != nil && existing.NoticeOnly {
@@ -562,7 +648,7 @@ func seenNote(count int64, sources map[string]bool, firstPath string) string {
 		note += "s"
 	}
 	if len(sources) > 0 {
-		by := map[string]string{sourceServer: "by the proxy", sourceGuard: "by the guard in the browser"}
+		by := map[string]string{sourceServer: "by the proxy", sourceGuard: "by the guard in the browser", sourceRequest: "in visitors' requests"}
 		var parts []string
 		for _, src := range sortedKeys(sources) {
 			if w, ok := by[src]; ok {

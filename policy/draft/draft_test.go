@@ -135,16 +135,19 @@ func TestDraftNew(t *testing.T) {
 	if s.Entries != 20 || s.Skipped != 1 || s.Cookies != 10 || s.Unclassified != 2 || s.Hosts != 3 || s.Unknown != 1 || s.Undeclarable != 1 {
 		t.Errorf("summary %+v", s)
 	}
-	// Unclassified entries are blocked until decided: lint says nothing against
-	// them, but the TODO purposes draw one warning each.
-	todo := 0
+	// The TODO purposes draw one warning each; the unclassified entries, removed
+	// for every visitor while undeclared: block, one each asking for a category.
+	todo, unclassified := 0, 0
 	for _, w := range policy.Lint(p, policy.BuiltinKnown()) {
 		if strings.Contains(w.Msg, "purpose is still the TODO") {
 			todo++
 		}
+		if strings.Contains(w.Msg, "is removed for every visitor") {
+			unclassified++
+		}
 	}
-	if todo != 10 {
-		t.Errorf("%d TODO warnings, want 10", todo)
+	if todo != 10 || unclassified != 2 {
+		t.Errorf("%d TODO warnings, want 10; %d unclassified warnings, want 2", todo, unclassified)
 	}
 }
 

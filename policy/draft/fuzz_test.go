@@ -24,6 +24,10 @@ func FuzzDraft(f *testing.F) {
 	// Policies in flow style, and an empty flow list over two lines.
 	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"PHPSESSID"}`), []byte("{\n  \"version\": 1,\n  \"cookies\": []\n}\n"))
 	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"PHPSESSID"}`), []byte("version: 1\ncookies: [\n]\n...\n"))
+	// Names seen only in visitors' requests, one also set by the site.
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"a\n- name: b","source":"request","first_path":"/\n#"}`+"\n"+
+		`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"request"}`+"\n"+
+		`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"server","type":"http"}`), []byte("version: 1\ncookies: []\n"))
 	f.Fuzz(func(t *testing.T, log, existing []byte) {
 		opt := Options{}
 		if len(existing) > 0 {

@@ -17,7 +17,7 @@ const (
 	msgObserved    = "observed"
 	msgUndeclared  = "undeclared cookie"
 	maxLineLen     = 1 << 20 // a longer line is not one of ours; it is skipped
-	maxDistinct    = 5000    // names per kind: past this a flood of random names is summarised, not listed
+	maxDistinct    = 5000    // names per kind and source class (site, request): past this a flood of random names is summarised, not listed
 	gzipMagic0     = 0x1f
 	gzipMagic1     = 0x8b
 	kindCookie     = "cookie"
@@ -25,6 +25,7 @@ const (
 	kindElement    = "element"
 	sourceServer   = "server"
 	sourceGuard    = "guard"
+	sourceRequest  = "request" // a name in a visitor's Cookie header: visitor input
 	classDeclared  = "declared"
 	classConsent   = "consent"
 	classKnown     = "known"

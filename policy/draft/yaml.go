@@ -117,6 +117,34 @@ func (d *drafted) writeNotes(b *strings.Builder, indent string) {
 			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(u))
 		}
 	}
+	if len(d.requestOnly) > 0 {
+		fmt.Fprintf(b, "%s# Seen only in visitors' requests, never set by the site while the proxy watched: probably\n", indent)
+		fmt.Fprintf(b, "%s# cookies left from before, or sent by the visitor; declare them if the site uses them.\n", indent)
+		for i, x := range d.requestOnly {
+			if i == maxRequestOnlyListed {
+				fmt.Fprintf(b, "%s#   and %d more\n", indent, len(d.requestOnly)-i)
+				break
+			}
+			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(fmt.Sprintf("%s %s (%s)", x.kind, quoteComment(clip(x.name)), seenNote(x.sightings(), nil, clip(x.firstPath)))))
+		}
+	}
+}
+
+// maxRequestOnlyListed is how many of the names seen only in visitors'
+// requests a draft lists, most seen first; the rest are counted.
+const maxRequestOnlyListed = 50
+
+// clip shortens a name for a comment line to its first 100 characters.
+func clip(s string) string {
+	const most = 100
+	n := 0
+	for i := range s {
+		if n == most {
+			return s[:i] + "..."
+		}
+		n++
+	}
+	return s
 }
 
 // scalar writes a string as one YAML scalar on one line, to follow "key: " or
@@ -304,7 +332,7 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 	for ; next < len(lines); next++ {
 		out.WriteString(lines[next])
 	}
-	if len(d.unknown) > 0 || len(d.skipped) > 0 || d.notNotice != nil {
+	if len(d.unknown) > 0 || len(d.skipped) > 0 || len(d.requestOnly) > 0 || d.notNotice != nil {
 		var notes strings.Builder
 		d.writeNotes(&notes, "")
 		out.WriteString(strings.ReplaceAll(notes.String(), "\n", eol))
