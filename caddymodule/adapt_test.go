@@ -86,11 +86,12 @@ func TestCaddyfileErrors(t *testing.T) {
 		"group given twice": {"cookie_consent {\n policy testdata/policy.yaml\n source onetrust\n onetrust_group C0002 statistics\n onetrust_group C0002 marketing\n}", []string{"onetrust_group C0002 is given twice (statistics, then marketing)", "Caddyfile:6"}},
 
 		// path_prefix is checked as written, at adapt time, with its line.
-		"path_prefix /":           {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /\n}", []string{`path_prefix "/" would reserve every path of the site`, "Caddyfile:4"}},
-		"path_prefix //":          {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix //\n}", []string{`path_prefix "//" would reserve every path`, "Caddyfile:4"}},
-		"path_prefix relative":    {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix consent\n}", []string{`path_prefix "consent" must be a path that starts with /, such as /consent`, "Caddyfile:4"}},
-		"path_prefix with query":  {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /c?x=1\n}", []string{`path_prefix "/c?x=1" must be a path such as /_consent`, "Caddyfile:4"}},
-		"path_prefix placeholder": {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix {env.PREFIX}\n}", []string{`path_prefix "{env.PREFIX}" must be a path that starts with /`, "Caddyfile:4"}},
+		"path_prefix /":                  {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /\n}", []string{`path_prefix "/" would reserve every path of the site`, "Caddyfile:4"}},
+		"path_prefix //":                 {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix //\n}", []string{`path_prefix "//" would reserve every path`, "Caddyfile:4"}},
+		"path_prefix relative":           {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix consent\n}", []string{`path_prefix "consent" must be a path that starts with /, such as /consent`, "Caddyfile:4"}},
+		"path_prefix with query":         {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /c?x=1\n}", []string{`path_prefix "/c?x=1" must be a path such as /_consent`, "Caddyfile:4"}},
+		"path_prefix placeholder":        {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix {env.PREFIX}\n}", []string{`path_prefix "{env.PREFIX}" must be a path that starts with /`, "Caddyfile:4"}},
+		"path_prefix placeholder inside": {"cookie_consent {\n policy testdata/policy.yaml\n path_prefix /{env.CP}\n}", []string{`path_prefix "/{env.CP}": placeholders are not supported here`, "Caddyfile:4"}},
 
 		// An absolute path as the only argument is a path matcher to Caddy.
 		"absolute path argument": {"cookie_consent /etc/caddy/policy.yaml", []string{

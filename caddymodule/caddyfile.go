@@ -63,6 +63,10 @@ func checkPathPrefix(v string) error {
 		return fmt.Errorf("path_prefix %q would reserve every path of the site for the endpoints; give them a path of their own, such as /_consent", v)
 	case strings.ContainsAny(v, "?#* "):
 		return fmt.Errorf("path_prefix %q must be a path such as /_consent, without ?, #, * or spaces", v)
+	case strings.ContainsAny(v, "{}"):
+		// The pages name it as written: a placeholder would reach the
+		// browser as it is.
+		return fmt.Errorf("path_prefix %q: placeholders are not supported here; write the path, such as /_consent", v)
 	}
 	return nil
 }

@@ -22,6 +22,13 @@ import (
 
 // serveEndpoint answers requests under the path prefix.
 func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request, rest string) {
+	h.endpoints.reached.Store(true)
+	if len(rest) > 1 {
+		// A site that adds a slash to paths without a dot (a `redir` before
+		// us, as many do) sends the choice to /consent/ with a 308: the
+		// visitor could never choose.
+		rest = strings.TrimSuffix(rest, "/")
+	}
 	switch rest {
 	case "/consent":
 		switch r.Method {

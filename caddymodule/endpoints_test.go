@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -329,5 +330,60 @@ func TestSchemeNotKnown(t *testing.T) {
 		if got := sameOrigin(c.r); got != c.want {
 			t.Errorf("%s request, Origin %s: same origin %v, want %v", c.r.URL.Scheme, c.origin, got, c.want)
 		}
+	}
+}
+
+// TestEndpointsAfterATrailingSlashRedirect: a site that adds a slash to
+// paths without a dot (a redir Caddy runs before cookie_consent) sent every
+// choice and the declaration to /_consent/consent/ and
+// /_consent/declaration/: 404, and the visitor could never choose.
+func TestEndpointsAfterATrailingSlashRedirect(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("upstream")) })
+	p := startCaddy(t, `http://127.0.0.1:{PORT} {
+	@notrailing path_regexp ^[^.]*[^/]$
+	redir @notrailing {path}/ 308
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	reverse_proxy `+up.hostport()+`
+}
+`)
+	res, _ := p.do(t, "POST", "/_consent/consent", strings.NewReader("choice=accept_all&return=/"), "Content-Type: application/x-www-form-urlencoded")
+	if res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != "/_consent/consent/" {
+		t.Fatalf("the redirect: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// The browser posts the form again where the 308 points.
+	res, _ = p.do(t, "POST", "/_consent/consent/", strings.NewReader("choice=accept_all&return=/"), "Content-Type: application/x-www-form-urlencoded")
+	if res.StatusCode != http.StatusSeeOther || consentCookieFrom(t, res) == "" {
+		t.Errorf("a choice through the redirect: %d, cookies %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	if res, body := p.do(t, "GET", "/_consent/declaration/", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, "<html") {
+		t.Errorf("the declaration at /_consent/declaration/: %d", res.StatusCode)
+	}
+	if res, _ := p.do(t, "GET", "/_consent/nothing/", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown endpoint with a slash: %d", res.StatusCode)
+	}
+}
+
+// TestNewerRevisionWarns: two cookie_consent with two policies answering
+// one prefix (two handle blocks) share the consent cookie; a choice made
+// under the newer revision counts as none under the older, for ever, and
+// nothing said so.
+func TestNewerRevisionWarns(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("upstream")) })
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	stamp := fmt.Sprint(time.Now().Unix())
+	const msg = "a consent cookie names a newer revision of the policy than this cookie_consent's: choices made under it count as none here; if two cookie_consent with different policies share a path_prefix (two handle blocks), give each its own path_prefix and consent cookie name (consent.cookie), or raise this policy's revision"
+	for _, value := range []string{"1.2.necessary." + stamp + ".AAAAAAAAAAAAAAAAAAAAAA", "1.1.necessary." + stamp + ".AAAAAAAAAAAAAAAAAAAAAA", "garbage"} {
+		p.do(t, "GET", "/", nil, "Cookie: cookie_consent="+value)
+	}
+	if l := p.logs(t, logger, msg); len(l) != 0 {
+		t.Fatalf("warned for this revision, an older one or garbage: %v", l)
+	}
+	for range 3 {
+		p.do(t, "GET", "/", nil, "Cookie: cookie_consent=1.3.necessary:statistics."+stamp+".AAAAAAAAAAAAAAAAAAAAAA")
+	}
+	if l := p.logs(t, logger, msg); len(l) != 1 || l[0]["cookie_revision"] != float64(3) || l[0]["policy_revision"] != float64(2) {
+		t.Errorf("warnings for a newer revision: %v, want one", l)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -99,6 +100,34 @@ func (h *Handler) endpointPath(r *http.Request) (string, bool) {
 	return h.reserved(r.URL.Path)
 }
 
+// endpointWatch notices a handler whose pages point the browser at
+// endpoints that never reach it: inside a `handle /blog/*` or next to a
+// `handle @static { file_server }`, /_consent/guard.js goes to another route
+// (a 404, or the site's page), so the guard and banner do not load and no
+// choice can be made — silently. Browsers' page loads are counted until a
+// request under the prefix arrives; past unansweredPages, a warning once.
+type endpointWatch struct {
+	reached atomic.Bool
+	pages   atomic.Int64
+	warned  atomic.Bool
+}
+
+// unansweredPages is how many page loads by browsers without one request
+// under the prefix make the warning: among that many, a new visitor (who
+// fetches the guard and the banner) or a choice is all but certain.
+const unansweredPages = 1000
+
+// pageServed counts a rewritten page a browser loads (Sec-Fetch-Dest:
+// document); the thousandth before any request under the prefix warns.
+func (h *Handler) pageServed(r *http.Request) {
+	e := h.endpoints
+	if e.reached.Load() || first(r.Header, "Sec-Fetch-Dest") != "document" || e.pages.Add(1) < unansweredPages || !e.warned.CompareAndSwap(false, true) {
+		return
+	}
+	h.logger.Warn("pages point the browser at "+h.PathPrefix+"/ (the guard, the banner, the choices) but no request under it has reached this cookie_consent: if another route answers them (cookie_consent inside a handle, a handle for static files), the guard and banner do not load and no choice can be made; put cookie_consent at the site's level, or give it a path_prefix under its route's path",
+		zap.Int64("pages", unansweredPages), zap.String("path_prefix", h.PathPrefix), zap.String("last_page", originalURL(r).Path))
+}
+
 // reserved returns the path below the prefix for requests to the endpoints.
 func (h *Handler) reserved(path string) (string, bool) {
 	rest, ok := strings.CutPrefix(path, h.PathPrefix)
@@ -106,6 +135,19 @@ func (h *Handler) reserved(path string) (string, bool) {
 		return "", false
 	}
 	return rest, true
+}
+
+// checkNewerRevision warns, once, when a consent cookie that counts as no
+// choice names a revision newer than the policy's: most likely another
+// cookie_consent with another policy answers the same prefix (two handle
+// blocks, two policies, one consent cookie), and every choice made there
+// is asked again here, for ever; or the policy was rolled back. (A visitor
+// can forge such a cookie: the warning says what it may mean.)
+func (h *Handler) checkNewerRevision(value string) {
+	if rev, ok := h.codec.NewerRevision(value); ok && h.newerRevision.CompareAndSwap(false, true) {
+		h.logger.Warn("a consent cookie names a newer revision of the policy than this cookie_consent's: choices made under it count as none here; if two cookie_consent with different policies share a path_prefix (two handle blocks), give each its own path_prefix and consent cookie name (consent.cookie), or raise this policy's revision",
+			zap.Int("cookie_revision", rev), zap.Int("policy_revision", h.policy.Revision), zap.String("cookie", h.policy.Consent.Name))
+	}
 }
 
 // maxConsentCookies bounds the consent cookies of one request that are read:
@@ -129,8 +171,11 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 					continue
 				}
 				seen++
-				if d := h.codec.Decode(c.Value); d.Given && (!cons.Given || !d.Time.Before(cons.Time)) {
+				d := h.codec.Decode(c.Value)
+				if d.Given && (!cons.Given || !d.Time.Before(cons.Time)) {
 					cons = d
+				} else if !d.Given {
+					h.checkNewerRevision(c.Value)
 				}
 			}
 		}

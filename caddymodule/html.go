@@ -70,6 +70,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 			delete(hdr, "Content-Encoding")
 		}
 	}
+	h.pageServed(rw.r)
 	cfg := h.rewriteConfig(rw, essence)
 	if h.Mode == modeReport {
 		cfg = h.reportingConfig(rw, essence)

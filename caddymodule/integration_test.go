@@ -382,37 +382,58 @@ http://127.0.0.1:{PORT} {
 }
 
 // TestTwoHandlersOneRewrite: a site-wide cookie_consent and another in a
-// route inside it see the same request; the page was rewritten by both (two
-// guards, two banners, the ETag suffixed twice). The outer one rewrites it.
+// route inside it both see the page. Once is enough (twice made two guards
+// and two banners), and the inner one is the one the owner wrote for that
+// part of the site: its mode, banner and prefix rewrite the page (the outer
+// one rewrote it before, so an inner "banner off" for an admin area, or
+// "enforce" inside a site in report mode, was silently ignored).
 func TestTwoHandlersOneRewrite(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("ETag", `"v1"`)
 		fmt.Fprint(w, trackerPage)
 	})
-	p := startCaddy(t, `
+	for _, tc := range []struct{ outer, inner string }{
+		{"", "banner off"},
+		{"mode report", ""},
+	} {
+		p := startCaddy(t, `
 http://127.0.0.1:{PORT} {
 	cookie_consent {
 		policy testdata/policy.yaml
+		`+tc.outer+`
 	}
 	route /sub/* {
 		cookie_consent {
 			policy testdata/policy.yaml
 			path_prefix /sub/_consent
+			`+tc.inner+`
 		}
 		reverse_proxy `+up.hostport()+`
 	}
+	reverse_proxy `+up.hostport()+`
 }
 `)
-	res, body := p.do(t, "GET", "/sub/page", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
-	if n := strings.Count(body, "guard.js"); res.StatusCode != 200 || n != 1 || strings.Count(body, `id="cg"`) != 1 || strings.Count(res.Header.Get("ETag"), "-cg") != 1 {
-		t.Errorf("%d: %d guards, %d banners, ETag %q; want one each", res.StatusCode, n, strings.Count(body, `id="cg"`), res.Header.Get("ETag"))
-	}
-	if strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
-		t.Errorf("the tracker is live: %s", body)
-	}
-	if w := p.logs(t, logger, "two cookie_consent handlers on one request: the outer one rewrites the page; configure one"); len(w) == 0 {
-		t.Errorf("no warning")
+		res, body := p.do(t, "GET", "/sub/page", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+		banners := 0
+		if tc.inner != "banner off" {
+			banners = 1
+		}
+		if n := strings.Count(body, "guard.js"); res.StatusCode != 200 || n != 1 || strings.Count(body, "/sub/_consent/guard.js") != 1 ||
+			strings.Count(body, `id="cg"`) != banners || strings.Count(res.Header.Get("ETag"), "-cg") != 1 {
+			t.Errorf("%+v: %d: %d guards (want the inner one's), %d banners (want %d), ETag %q", tc, res.StatusCode, n, strings.Count(body, `id="cg"`), banners, res.Header.Get("ETag"))
+		}
+		if strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
+			t.Errorf("%+v: the tracker is live under the inner handler's enforce mode: %s", tc, body)
+		}
+		if l := p.logs(t, logger, "two cookie_consent handlers on one request: the inner one rewrites the page"); len(l) != 1 {
+			t.Errorf("%+v: %d notes about the two handlers, want 1", tc, len(l))
+		}
+		// Outside the route the outer one rewrites, as configured.
+		_, body = p.do(t, "GET", "/page", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+		if strings.Count(body, "guard.js") != 1 || strings.Count(body, "/_consent/guard.js") != 1 || strings.Contains(body, "/sub/_consent/") {
+			t.Errorf("%+v: the outer handler's page: %s", tc, body)
+		}
 	}
 }
 
@@ -452,6 +473,56 @@ http://127.0.0.1:{PORT} {
 			if got := len(p.logs(t, logger, fmt.Sprintf(msg, what))); (what == tc.what) != (got == 1) {
 				t.Errorf("%s: %d warnings about %s, want one only about %q", tc.header, got, what, tc.what)
 			}
+		}
+	}
+}
+
+// TestUnansweredEndpointsWarn: cookie_consent inside a handle whose
+// requests under /_consent go to another route (here a handle for static
+// files) rewrites pages whose guard and banner never load, and no choice
+// can be made; nothing said so. After a thousand page loads without one
+// request under the prefix, a warning says so, once; a handler whose
+// endpoints are reached never warns.
+func TestUnansweredEndpointsWarn(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, trackerPage)
+	})
+	static := t.TempDir()
+	const msg = "pages point the browser at /_consent/ (the guard, the banner, the choices) but no request under it has reached this cookie_consent: if another route answers them (cookie_consent inside a handle, a handle for static files), the guard and banner do not load and no choice can be made; put cookie_consent at the site's level, or give it a path_prefix under its route's path"
+	for _, tc := range []struct {
+		name, site string
+		reach      bool
+		warnings   int
+	}{
+		{"inside a handle", `@static path *.css *.js *.png
+	handle @static {
+		root * ` + static + `
+		file_server
+	}
+	handle {
+		cookie_consent {
+			policy testdata/policy.yaml
+		}
+		reverse_proxy ` + up.hostport() + `
+	}`, false, 1},
+		{"at the site's level", `cookie_consent {
+		policy testdata/policy.yaml
+	}
+	reverse_proxy ` + up.hostport(), true, 0},
+	} {
+		p := startCaddy(t, "http://127.0.0.1:{PORT} {\n\t"+tc.site+"\n}\n")
+		if res, _ := p.do(t, "GET", "/_consent/guard.js", nil); (res.StatusCode == http.StatusOK) != tc.reach {
+			t.Fatalf("%s: guard.js %d", tc.name, res.StatusCode)
+		}
+		for i := range unansweredPages + 5 {
+			res, body := p.do(t, "GET", fmt.Sprintf("/page%d", i), nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+			if res.StatusCode != 200 || !strings.Contains(body, "/_consent/guard.js") {
+				t.Fatalf("%s: page %d: %d", tc.name, i, res.StatusCode)
+			}
+		}
+		if l := p.logs(t, logger, msg); len(l) != tc.warnings {
+			t.Errorf("%s: %d warnings, want %d", tc.name, len(l), tc.warnings)
 		}
 	}
 }

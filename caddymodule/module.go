@@ -94,6 +94,8 @@ type Handler struct {
 	pageGeneration string       // what rewritten pages depend on besides the visitor (validators.go)
 	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
 	deferredWarned *atomic.Bool // the warning about deferred header operations went out
+	endpoints      *endpointWatch
+	newerRevision  *atomic.Bool // the warning about consent cookies of a newer revision went out
 	langMatcher    language.Matcher
 	placeholders   *placeholderValues
 	langChoices    *langChoices
@@ -205,7 +207,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("cookie_consent: %v", err)
 	}
 	h.pageGeneration = pageGeneration(h, source)
-	h.nestedWarned, h.deferredWarned = new(atomic.Bool), new(atomic.Bool)
+	h.nestedWarned, h.deferredWarned, h.newerRevision = new(atomic.Bool), new(atomic.Bool), new(atomic.Bool)
+	h.endpoints = &endpointWatch{}
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
@@ -278,7 +281,7 @@ func (h *Handler) Validate() error {
 	if h.Source != sourceOwn && !slices.Contains(cmp.Sources, h.Source) {
 		return fmt.Errorf("cookie_consent: source %q: use own or one of %s", h.Source, strings.Join(cmp.Sources, ", "))
 	}
-	if !strings.HasPrefix(h.PathPrefix, "/") || strings.ContainsAny(h.PathPrefix, "?#* ") {
+	if !strings.HasPrefix(h.PathPrefix, "/") || strings.ContainsAny(h.PathPrefix, "?#* {}") {
 		return fmt.Errorf("cookie_consent: path_prefix %q must be a path such as /_consent", h.PathPrefix)
 	}
 	if h.Source == sourceOwn && len(h.SourceMap) > 0 {

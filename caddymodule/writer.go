@@ -34,8 +34,11 @@ type responseWriter struct {
 	refused []string      // request cookies to expire
 	classes cookieClasses // the request cookies' classes, for the Set-Cookie
 	nav     navigation
-	ourTag  bool   // the request revalidated a page we rewrote (see validators.go)
-	lang    string // the language the request asks for (?lang=, Accept-Language), part of the ETag
+	ourTag  bool // the request revalidated a page we rewrote (see validators.go)
+	// innerRewrites: a cookie_consent further in on this request rewrites
+	// the page (see finalize).
+	innerRewrites bool
+	lang          string // the language the request asks for (?lang=, Accept-Language), part of the ETag
 	// acceptEncoding is the client's, kept before the upstream's was narrowed.
 	acceptEncoding []string
 
@@ -366,14 +369,18 @@ func (rw *responseWriter) finalize(rewrite bool) {
 			addVary(hdr, "X-Requested-With")
 		}
 	}
-	if rewrite && rw.insideAnother() {
-		// A cookie_consent further out will rewrite the page: once is
-		// enough (twice made two guards and two banners).
+	if rewrite && rw.innerRewrites {
 		rewrite = false
-		if rw.h.nestedWarned.CompareAndSwap(false, true) {
-			rw.h.logger.Warn("two cookie_consent handlers on one request: the outer one rewrites the page; configure one",
-				zap.String("path", originalURL(rw.r).Path))
-		}
+	}
+	if rewrite && rw.markOuter() && rw.h.nestedWarned.CompareAndSwap(false, true) {
+		// Two cookie_consent on one request (a site-wide one and another in
+		// a handle or route inside it): the innermost rewrites the page,
+		// with its policy, mode and banner — what the owner wrote for this
+		// part of the site — and those further out pass it on as it comes
+		// (twice made two guards and two banners). Their Set-Cookie and
+		// Cookie filters all apply.
+		rw.h.logger.Info("two cookie_consent handlers on one request: the inner one rewrites the page",
+			zap.String("path", originalURL(rw.r).Path))
 	}
 	if rewrite {
 		rw.h.bodyFor(rw)
@@ -429,22 +436,25 @@ func varies(hdr http.Header, token string) bool {
 	return false
 }
 
-// insideAnother reports whether this response goes through another
-// cookie_consent's writer: a second handler on the same request (a site-wide
-// one and another in a route inside it).
-func (rw *responseWriter) insideAnother() bool {
+// markOuter tells every cookie_consent writer this response goes through
+// further out (a second handler on the same request) that this one rewrites
+// the page; it reports whether there was one. It runs before the header goes
+// on to them, so before they decide.
+func (rw *responseWriter) markOuter() bool {
+	found := false
 	w := rw.ResponseWriterWrapper.ResponseWriter
 	for range 32 {
 		switch x := w.(type) {
 		case *responseWriter:
-			return true
+			x.innerRewrites, found = true, true
+			w = x.ResponseWriterWrapper.ResponseWriter
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = x.Unwrap()
 		default:
-			return false
+			return found
 		}
 	}
-	return false
+	return found
 }
 
 // filterSetCookies enforces the consent on the Set-Cookie headers; on the

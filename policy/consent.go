@@ -65,6 +65,22 @@ func (c *Codec) now() time.Time {
 	return time.Now()
 }
 
+// NewerRevision reports the revision a value of the consent cookie's format
+// names when it is newer than the policy's (a cookie of another policy, or
+// of this one before a roll-back); ok is false otherwise.
+func (c *Codec) NewerRevision(value string) (rev int, ok bool) {
+	rest, found := strings.CutPrefix(value, codecVersion+".")
+	if !found {
+		return 0, false
+	}
+	digits, _, _ := strings.Cut(rest, ".")
+	rev, err := strconv.Atoi(digits)
+	if err != nil || len(digits) > 9 || digits != strconv.Itoa(rev) || rev <= c.Policy.Revision {
+		return 0, false
+	}
+	return rev, true
+}
+
 // Decode reads a cookie value. Anything absent, malformed, unsigned when a
 // signature is required, expired, or of another revision is no choice: a bad
 // cookie must never be an error for the visitor.
