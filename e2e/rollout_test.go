@@ -82,6 +82,28 @@ func TestRolloutFromReportModeToADraftedPolicy(t *testing.T) {
 		t.Fatalf("draft: %v", err)
 	}
 	t.Logf("draft: %+v\n%s", *summary, drafted)
+	// The demo's trackers are on hosts no list knows: the draft names them
+	// for the owner to look at (the known ones it proposes as blockers;
+	// before, report mode saw no element the policy did not block yet, and
+	// the README's rollout left every tracker live).
+	for _, host := range []string{"stats.localhost", "ads.localhost", "chat.localhost"} {
+		if !bytes.Contains(drafted, []byte("#   "+host+" (")) {
+			t.Errorf("the draft does not list %s among the hosts to look at", host)
+		}
+	}
+	if out := os.Getenv("CONSENTGATE_EXAMPLE_LOG"); out != "" {
+		// The README's transcript drafts from this log: its entries of
+		// cookie_consent, as they came.
+		var kept []byte
+		for _, line := range bytes.SplitAfter(logData, []byte("\n")) {
+			if bytes.Contains(line, []byte(`"logger":"http.handlers.cookie_consent`)) {
+				kept = append(kept, line...)
+			}
+		}
+		if err := os.WriteFile(out, kept, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p, err := policy.Parse(drafted, "drafted policy")
 	if err != nil {
 		t.Fatalf("the draft does not load: %v", err)
