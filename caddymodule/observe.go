@@ -48,7 +48,9 @@ const (
 	// headers that are admitted per minute (the flusher's tick): they are
 	// the visitor's words, and a visitor sending a thousand random names a
 	// request would otherwise fill the log and the table (the site's own
-	// cookies come as "server" or "guard" and are not bounded so).
+	// cookies come as "server" or "guard" and are not bounded so). So for
+	// the hosts of elements no blocker or list knows, which report mode
+	// observes: a page of visitors' comments may show images from anywhere.
 	newRequestNames = 60
 )
 
@@ -68,11 +70,12 @@ type observer struct {
 	level   zapcore.Level
 	entries map[string]*observed
 	// requestNames counts the request names admitted since the last tick;
-	// requestSkipped those turned away, logged as one line at the tick.
-	requestNames   int
-	requestSkipped int64
-	stop           chan struct{}
-	done           chan struct{}
+	// requestSkipped those turned away, logged as one line at the tick;
+	// hosts and hostsSkipped the same for unknown element hosts.
+	requestNames, hosts          int
+	requestSkipped, hostsSkipped int64
+	stop                         chan struct{}
+	done                         chan struct{}
 }
 
 func newObserver(logger *zap.Logger, level zapcore.Level) *observer {
@@ -120,7 +123,13 @@ func (o *observer) flushLocked(now time.Time) {
 				zap.String("why", "more new names than a site's visitors send; a visitor may be sending made-up names"))
 		}
 	}
-	o.requestNames, o.requestSkipped = 0, 0
+	if o.hostsSkipped > 0 {
+		if ce := o.logger.Check(o.level, "element hosts nothing knows not observed"); ce != nil {
+			ce.Write(zap.Int64("count", o.hostsSkipped), zap.Int("admitted_per_minute", newRequestNames),
+				zap.String("why", "more new third-party hosts than one minute's budget"))
+		}
+	}
+	o.requestNames, o.requestSkipped, o.hosts, o.hostsSkipped = 0, 0, 0, 0
 	for k, e := range o.entries {
 		if !now.IsZero() && now.Sub(e.since) < observeEvery {
 			continue
@@ -152,12 +161,19 @@ func (o *observer) observe(obs observation, now time.Time) {
 	defer o.mu.Unlock()
 	e, ok := o.entries[key]
 	if !ok {
-		if obs.Source == sourceRequest {
+		switch {
+		case obs.Source == sourceRequest:
 			if o.requestNames == newRequestNames {
 				o.requestSkipped++
 				return
 			}
 			o.requestNames++
+		case obs.Kind == "element" && obs.Source == "server" && obs.ClassifiedBy == "undeclared":
+			if o.hosts == newRequestNames {
+				o.hostsSkipped++
+				return
+			}
+			o.hosts++
 		}
 		if len(o.entries) >= observeLimit {
 			o.flushLocked(time.Time{})

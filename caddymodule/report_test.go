@@ -303,6 +303,14 @@ func TestReportModeObservesTrackersNoBlockerNames(t *testing.T) {
 </body></html>`
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/comments" {
+			// Visitors' comments with images from anywhere: the hosts no list
+			// knows are observed at a bounded rate.
+			for i := range 200 {
+				fmt.Fprintf(w, `<img src="https://img%d.example.net/p.png">`, i)
+			}
+			return
+		}
 		fmt.Fprint(w, page)
 	})
 	policyFile := writePolicy(t, `version: 1
@@ -348,6 +356,16 @@ blockers:
 		if l := obs[own]; len(l) != 0 {
 			t.Errorf("the site's own element observed as %q: %v", own, l)
 		}
+	}
+	p.do(t, "GET", "/comments", nil, "Sec-Fetch-Dest: document", "Accept: text/html")
+	hosts := 0
+	for name := range byName(p.logs(t, logger, "observed")) {
+		if strings.HasSuffix(name, ".example.net") {
+			hosts++
+		}
+	}
+	if hosts == 0 || hosts > newRequestNames {
+		t.Errorf("%d of 200 unknown image hosts observed at once, want 1..%d", hosts, newRequestNames)
 	}
 	// The guard of report mode knows the known trackers' hosts.
 	res, guard := p.do(t, "GET", "/_consent/guard.js", nil)
