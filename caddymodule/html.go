@@ -219,6 +219,23 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 		} else if el.Partial {
 			category = h.firstRefusedBlocked(cons)
 		}
+		if el.SpeculationRules && (category == "" || cons.Grants(h.policy.CategoryIndex(category))) {
+			// Speculation rules are data naming what the browser fetches: held
+			// back under the first refused category of a host they name, or,
+			// when they may fetch links of the page or cannot be read, under
+			// the first refused category that has blockers (fail closed).
+			blockers, open := h.policy.SpeculationRules(el.Inline, el.Base, pageHost)
+			category = ""
+			for _, b := range blockers {
+				if !cons.Grants(h.policy.CategoryIndex(b.Category)) {
+					category = b.Category
+					break
+				}
+			}
+			if category == "" && open {
+				category = h.firstRefusedBlocked(cons)
+			}
+		}
 		if category == "" || cons.Grants(h.policy.CategoryIndex(category)) {
 			return ""
 		}

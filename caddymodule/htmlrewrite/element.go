@@ -575,6 +575,8 @@ func (r *Rewriter) element(a *analysis, urls []string, inline []byte, partial bo
 		Width:      a.width,
 		Height:     a.height,
 		Partial:    partial,
+
+		SpeculationRules: a.speculation,
 	}
 	if len(urls) > 0 {
 		e.Src = urls[0]
@@ -621,6 +623,7 @@ type analysis struct {
 	hasInline      bool
 	holdText       bool // an HTML script or style: held with its text
 	pendingContent bool // an SVG script or style: held until it ends
+	speculation    bool // a script of type speculationrules (Element.SpeculationRules)
 	script         bool // neutralised with type="text/plain"
 	styleEl        bool // a style: neutralised with type="text/plain", its @import URLs made inert
 	placeholder    bool
@@ -826,7 +829,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 			typeSeen = true
 			var ty string
 			ty, r.scratch = r.decodeValue(val, r.scratch)
-			executable = scriptTypeRuns(ty)
+			executable, a.speculation = scriptTypeRuns(ty)
 		case id == tScript && !langSeen && eqFold(name, "language"):
 			langSeen = true
 			language, r.scratch = r.decodeValue(val, r.scratch)
@@ -834,7 +837,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 			relSeen = true
 			var rel string
 			rel, r.scratch = r.decodeValue(val, r.scratch)
-			a.linkFetches = relFetches(rel)
+			a.linkFetches = RelFetches(rel)
 		case (id == tSet || id == tAnimate) && ns == nsSVG && !nameSeen && eqFold(name, "attributename"):
 			nameSeen = true
 			var an string
@@ -849,7 +852,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		}
 	}
 	if id == tScript && !typeSeen && langSeen && language != "" {
-		executable = scriptTypeRuns("text/" + language)
+		executable, _ = scriptTypeRuns("text/" + language)
 	}
 	if id == tScript && !executable {
 		// A data block never runs and loads nothing.
@@ -1136,29 +1139,32 @@ func (r *Rewriter) renameAll(tag, name []byte) {
 // scriptTypeRuns reports whether a script with this type (or "text/"+language) runs or
 // loads something: a JavaScript MIME type (parameters allowed, which is more than
 // browsers allow), module, importmap (it redirects module loads), speculationrules (it
-// prefetches), webbundle; the empty type. Anything else is a data block.
-func scriptTypeRuns(ty string) bool {
+// prefetches), webbundle; the empty type. Anything else is a data block. speculation
+// says which is speculationrules.
+func scriptTypeRuns(ty string) (runs, speculation bool) {
 	ty = trimASCIISpace(ty)
 	if i := strings.IndexByte(ty, ';'); i >= 0 {
 		ty = trimASCIISpace(ty[:i])
 	}
 	var low [24]byte
 	if len(ty) > len(low) {
-		return false
+		return false, false
 	}
 	for i := range len(ty) {
 		low[i] = lower(ty[i])
 	}
 	switch string(low[:len(ty)]) {
-	case "", "module", "importmap", "speculationrules", "webbundle",
+	case "speculationrules":
+		return true, true
+	case "", "module", "importmap", "webbundle",
 		"application/ecmascript", "application/javascript", "application/x-ecmascript",
 		"application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
 		"text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
 		"text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript",
 		"text/x-javascript":
-		return true
+		return true, false
 	}
-	return false
+	return false, false
 }
 
 func trimASCIISpace(s string) string {
@@ -1171,9 +1177,12 @@ func trimASCIISpace(s string) string {
 	return s
 }
 
-// relFetches reports whether a <link> with this rel loads its href: unless every one
-// of its keywords is one that loads nothing.
-func relFetches(rel string) bool {
+// RelFetches reports whether a link with this rel loads (or connects to) its
+// target: unless every one of its keywords is one known to load nothing. It
+// fails closed: a keyword it does not know (compression-dictionary, one made
+// up tomorrow) fetches. The rewriter asks it of a <link rel>, the proxy of a
+// Link header's rel (caddymodule/linkheader.go).
+func RelFetches(rel string) bool {
 	var low [24]byte
 	for _, k := range bytes.Fields([]byte(rel)) {
 		if len(k) > len(low) {

@@ -49,6 +49,11 @@ type Element struct {
 	// Width and Height are the element's attributes of those names, decoded, for the
 	// elements that get placeholders (iframe, frame, video, audio, embed, object).
 	Width, Height string
+	// SpeculationRules: a <script type="speculationrules"> (the type compared as browsers
+	// compare it: ASCII case-insensitive, spaces around it trimmed). Its Inline is not
+	// code but JSON: the URLs its rules make the browser prefetch or prerender, and its
+	// document rules fetch links of the page, named nowhere in it.
+	SpeculationRules bool
 	// Partial: what decides the element (a start tag of a script, style or link, or one
 	// attribute of another element's long tag) did not fit in the hold limit, so URLs and
 	// Inline hold only what came before it. The rewriter cannot see the rest in time; the
