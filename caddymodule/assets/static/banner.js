@@ -7,7 +7,8 @@
 // link becomes a button that reopens the settings. A choice made in another
 // document of the site is taken up (below); in an iframe of a page of the
 // site, the page asks, not the iframe. Embeds held back at run
-// time get a placeholder like those the server writes; every placeholder gets
+// time get a placeholder like those the server writes, also in the same-origin
+// frames a script of the page writes into (below); every placeholder gets
 // the computed size of its embed and goes when the embed is let in.
 // The banner and the placeholders live in shadow roots (see banner.css); the
 // banner and the cookie-settings button are shown in the top layer.
@@ -169,6 +170,7 @@
 			return;
 		}
 		g.grant(now);
+		free();
 		sr.querySelectorAll('input[name=category]').forEach(i => {
 			i.checked = now.includes(i.value);
 		});
@@ -285,7 +287,7 @@
 	// --- placeholders
 	const SEL = ':is(iframe,video,audio,embed,object)[data-consent]';
 	const el = (tag, cls, text, parent) => {
-		const n = D.createElement(tag);
+		const n = parent.ownerDocument.createElement(tag);
 		n.className = cls;
 		n.textContent = text;
 		parent.append(n);
@@ -299,10 +301,10 @@
 	};
 	// One for an embed held back at run time, as the server writes them.
 	const make = e => {
-		const cat = e.dataset.consent, h = D.createElement('span'), s = h.attachShadow({mode: 'open'});
+		const cat = e.dataset.consent, h = e.ownerDocument.createElement('span'), s = h.attachShadow({mode: 'open'});
 		let src = '';
 		try {
-			src = new URL(e.dataset.consentSrc || e.dataset.consentData, location.href).hostname.replace(/^www\./, '');
+			src = new URL(e.dataset.consentSrc || e.dataset.consentData, e.baseURI).hostname.replace(/^www\./, '');
 		} catch (x) {}
 		const fill = t => t.replace('{host}', src).replace('{category}', data.c[cat] || cat);
 		h.className = 'cg-ph';
@@ -322,6 +324,8 @@
 		const f = el('form', 'ph-f', '', inner);
 		f.method = 'post';
 		f.action = endpoint;
+		// (In a frame the page wrote, the form posted without script comes back to the page.)
+		if (e.ownerDocument != D) f.target = '_top';
 		add(f, 'return', location.pathname + location.search);
 		add(f, 'choice', 'custom');
 		const b = el('button', 'ph-b', fill(data.a), f);
@@ -367,25 +371,75 @@
 			e.cgNone = 1;
 		}
 	};
-	const sync = () => {
-		D.querySelectorAll('[data-cg-ph]').forEach(h => {
+	// The documents whose embeds get placeholders: this one and, at any depth, the
+	// same-origin frames the guard patched, which have no guard of their own (an
+	// about:blank frame a script writes into: WordPress's block editor writes each
+	// embed's preview so). A page of the site in a frame has its own banner.js;
+	// neither it nor its frames are ours. Each is watched (mo, below), with the
+	// style sheet's document-level rule put in once an embed is held there.
+	const ours = new WeakSet();
+	const docs = (w = W, l = [D]) => {
+		for (let i = 0; i < w.frames.length; i++) try {
+			const f = w.frames[i], c = f.consentgate, d = f.document;
+			if (c && (c.take || d.getElementById('cg'))) continue;
+			if (!c) {
+				l.push(d);
+				if (!ours.has(d)) {
+					ours.add(d);
+					watch(d);
+				}
+			}
+			docs(f, l);
+		} catch (x) {}
+		return l;
+	};
+	// What the guard held in those frames it does not let in on a grant (it looks in
+	// its own document): their embeds get their attributes back here, through the
+	// guard's setters, which hold again what another category still refuses.
+	const free = () => docs().forEach(d => d != D && d.querySelectorAll('[data-consent]').forEach(e => {
+		if (/^(script|style)$/.test(e.localName) || !g.granted().includes(e.dataset.consent)) return;
+		[...e.attributes].forEach(a => {
+			const n = a.name;
+			if (n.startsWith('data-consent')) {
+				e.removeAttribute(n);
+				if (n != 'data-consent') e.setAttribute(n.slice(13), a.value);
+			}
+		});
+		const p = e.parentNode;
+		if (e.localName == 'source' && p.load) p.load();
+	}));
+	const sync = () => docs().forEach(d => {
+		d.querySelectorAll('[data-cg-ph]').forEach(h => {
 			const e = h.nextElementSibling;
 			if (!e || !e.matches(SEL) || e.cgNone || !attach(h)) h.remove();
 			else if (!h.cg) setup(h, e);
 		});
-		D.querySelectorAll(SEL).forEach(e => {
+		d.querySelectorAll(SEL).forEach(e => {
 			const p = e.previousElementSibling;
+			if (d != D && !d.querySelector('link[href="' + css + '"]')) {
+				const l = el('link', '', '', d.head || d.documentElement);
+				l.rel = 'stylesheet';
+				l.nonce = $('link').nonce;
+				l.href = css;
+			}
 			if (!e.cgNone && !(p && p.cg)) {
 				const h = make(e);
 				e.before(h);
 				setup(h, e);
 			}
 		});
-	};
-	sync();
-	new MutationObserver(ms => {
+	});
+	// Added or removed embeds and frames, and data-consent, in each document; a
+	// frame's new document when it loads.
+	const mo = new MutationObserver(ms => {
 		pin();
-		if (ms.some(m => m.type == 'attributes' || [...m.addedNodes, ...m.removedNodes].some(n => n.nodeType == 1 && (n.matches(SEL) || n.querySelector(SEL))))) sync();
-	}).observe(D.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-consent']});
+		if (ms.some(m => m.type == 'attributes' || [...m.addedNodes, ...m.removedNodes].some(n => n.nodeType == 1 && (n.matches(ANY) || n.querySelector(ANY))))) sync();
+	}), ANY = SEL + ',iframe,frame';
+	const watch = d => {
+		mo.observe(d, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-consent']});
+		d.addEventListener('load', e => /^i?frame$/.test(e.target.localName) && sync(), true);
+	};
+	watch(D);
+	sync();
 	fit();
 })();
