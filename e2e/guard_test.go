@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/domstorage"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -421,6 +422,32 @@ func TestGuardStorage(t *testing.T) {
 	})`)
 	if fmt.Sprint(after) != "[dark <nil>]" {
 		t.Errorf("after granting preferences: %v", after)
+	}
+}
+
+// TestGuardStorageFromBefore: storage of a refused category written where
+// no guard ran — before the proxy was put in front, or on another subdomain
+// of a shared consent while the category was granted — is removed when a
+// page loads, as such cookies are (it stayed: only a withdrawal in the same
+// document removed storage).
+func TestGuardStorageFromBefore(t *testing.T) {
+	s := newGuardSite(t, assets.Options{})
+	ctx := startChromium(t)
+	u := s.page("/", guardPage{body: guardPlainPage})
+	guardNavigate(t, ctx, u)
+	origin := strings.TrimSuffix(u, "/")
+	for _, kv := range [][2]string{{"stats_id", "42"}, {"theme", "dark"}, {"cart", "3 items"}} {
+		if _, err := chromedp.Call(ctx, domstorage.SetDOMStorageItem, domstorage.SetDOMStorageItemParams{
+			StorageID: &domstorage.StorageID{SecurityOrigin: origin, IsLocalStorage: true}, Key: kv[0], Value: kv[1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := guardEval[string](t, ctx, `[localStorage.getItem('stats_id'), localStorage.getItem('theme')].join()`); got != "42,dark" {
+		t.Fatalf("the keys written from outside: %q", got)
+	}
+	guardNavigate(t, ctx, u)
+	if got := guardEval[string](t, ctx, `JSON.stringify([localStorage.getItem('stats_id'), localStorage.getItem('theme'), localStorage.getItem('cart')])`); got != "[null,null,null]" {
+		t.Errorf("storage of refused categories after a page load: %s, want none", got)
 	}
 }
 

@@ -847,14 +847,21 @@ if (!window.consentgate) {
 		return l.filter(e => G.has(e.getAttribute(DC))).map(prep).reduce((q, f) => q.then(f).catch(() => {}), Promise.resolve()).then(giveCSS);
 	};
 
-	// Deletion: a cookie that may not be kept is expired in every variant this
-	// page could see it in: host-only and for each parent domain, for each
-	// path that covers this page (with and without a trailing slash); on
-	// HTTPS also Secure and Partitioned. Done on withdrawal and on every
-	// page load (a cookie on another path is seen when its path is visited).
-	// A document of an opaque origin (a sandboxed frame: WordPress's post
-	// embeds) has no cookies, and reading them throws.
+	// Deletion: a storage key that may not be kept is removed, and a cookie
+	// expired in every variant this page could see it in: host-only and for
+	// each parent domain, for each path that covers this page (with and
+	// without a trailing slash); on HTTPS also Secure and Partitioned. Done
+	// on withdrawal and on every page load (a cookie on another path is seen
+	// when its path is visited; the storage of another subdomain of a shared
+	// consent, or from before the proxy, when that origin is visited). A
+	// document of an opaque origin (a sandboxed frame: WordPress's post
+	// embeds) has no cookies or storage, and reading them throws.
 	const purge = () => {
+		for (const s of ['localStorage', 'sessionStorage']) try {
+			// A copy of the keys first: removeItem reorders what key(i) returns.
+			const st = W[s];
+			for (const k of Object.keys(st)) if (!keyOK(k)) st.removeItem(k);
+		} catch (e) {}
 		if (W.origin == 'null') return;
 		const h = location.hostname.split('.'), p = location.pathname, ps = ['/'], sec = location.protocol == 'https:' ? ['', ';secure', ';secure;partitioned'] : [''];
 		for (let i = 2; i <= p.length && ps.length < 20; i++) if (i == p.length || p[i] == '/' || p[i - 1] == '/') ps.push(p.slice(0, i));
@@ -862,13 +869,6 @@ if (!window.consentgate) {
 			const i = (kv = kv.trim()).indexOf('='), n = i < 0 ? '' : kv.slice(0, i).trim();
 			if (kv && !cookieOK(n) && deny('cookie', n, cat(R.c, n))) h.forEach((x, j) => ps.forEach(q => sec.forEach(s => cd.set.call(D, (i < 0 ? kv : n + '=') + ';max-age=0;path=' + q + (j ? ';domain=' + h.slice(j - 1).join('.') : '') + s))));
 		}
-	};
-	const purgeStorage = () => {
-		for (const s of ['localStorage', 'sessionStorage']) try {
-			// A copy of the keys first: removeItem reorders what key(i) returns.
-			const st = W[s];
-			for (const k of Object.keys(st)) if (!keyOK(k)) st.removeItem(k);
-		} catch (e) {}
 	};
 	purge();
 
@@ -901,7 +901,6 @@ if (!window.consentgate) {
 			this.given = true;
 			gcm();
 			purge();
-			purgeStorage();
 			flush();
 		}
 	};
