@@ -219,6 +219,14 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		// stay in the jar for months.
 		hdr.Add("Set-Cookie", h.policy.Consent.Name+"=; Path=/; Max-Age=0")
 	}
+	if h.Mode == modeEnforce && h.firstRefusedBlocked(cons) != "" && visitorSecure(r) {
+		// A Network Error Logging policy the browser stored while the
+		// visitor consented keeps reporting every request of the site to
+		// its group, a tracker's too, until it expires: a policy of no age
+		// removes it (the site's own comes back with its next response,
+		// its groups on held back hosts filtered).
+		hdr.Set("NEL", `{"report_to":"default","max_age":0}`)
+	}
 	refused := h.refusedRequestCookies(r, cons)
 	for _, name := range refused {
 		h.decided(r, "cookie", name, h.classifier.Classify(name), "expired", 0)

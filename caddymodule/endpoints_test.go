@@ -387,3 +387,27 @@ func TestNewerRevisionWarns(t *testing.T) {
 		t.Errorf("warnings for a newer revision: %v, want one", l)
 	}
 }
+
+// TestWithdrawalClearsNEL: a Network Error Logging policy stored while the
+// visitor consented kept reporting every request of the site to a tracker's
+// group after a withdrawal (a probe in Chromium); a choice that refuses a
+// category with blockers clears it, over HTTPS where NEL lives.
+func TestWithdrawalClearsNEL(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	for _, tc := range []struct {
+		url, choice string
+		want        string
+	}{
+		{"https://www.example.test/_consent/consent", "reject_all", `{"report_to":"default","max_age":0}`},
+		{"https://www.example.test/_consent/consent", "accept_all", ""},
+		{"http://www.example.test/_consent/consent", "reject_all", ""},
+	} {
+		r := httptest.NewRequest(http.MethodPost, tc.url, strings.NewReader(`{"choice":"`+tc.choice+`"}`))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.postConsent(w, r)
+		if got := w.Result().Header.Get("NEL"); got != tc.want {
+			t.Errorf("%s %s: NEL %q, want %q", tc.url, tc.choice, got, tc.want)
+		}
+	}
+}

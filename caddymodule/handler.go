@@ -118,10 +118,19 @@ type endpointWatch struct {
 const unansweredPages = 1000
 
 // pageServed counts a rewritten page a browser loads (Sec-Fetch-Dest:
-// document); the thousandth before any request under the prefix warns.
-func (h *Handler) pageServed(r *http.Request) {
+// document); the thousandth before any request under the prefix warns. A
+// visitor whose consent cookie this policy reads chose through the endpoints
+// (after a reload, the guard and banner may all come from browsers' caches).
+func (h *Handler) pageServed(r *http.Request, cons policy.Consent) {
 	e := h.endpoints
-	if e.reached.Load() || first(r.Header, "Sec-Fetch-Dest") != "document" || e.pages.Add(1) < unansweredPages || !e.warned.CompareAndSwap(false, true) {
+	if e.reached.Load() {
+		return
+	}
+	if cons.Given && h.Source == sourceOwn {
+		e.reached.Store(true)
+		return
+	}
+	if first(r.Header, "Sec-Fetch-Dest") != "document" || e.pages.Add(1) < unansweredPages || !e.warned.CompareAndSwap(false, true) {
 		return
 	}
 	h.logger.Warn("pages point the browser at "+h.PathPrefix+"/ (the guard, the banner, the choices) but no request under it has reached this cookie_consent: if another route answers them (cookie_consent inside a handle, a handle for static files), the guard and banner do not load and no choice can be made; put cookie_consent at the site's level, or give it a path_prefix under its route's path",

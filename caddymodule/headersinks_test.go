@@ -239,6 +239,12 @@ func TestHeaderSinkSpeculationRulesAndRefresh(t *testing.T) {
 			t.Errorf("with consent, Refresh %q sent as %q", tc.refresh, got)
 		}
 	}
+	// Chromium reads two lines joined: "0" and "url=…" make one Refresh.
+	for _, second := range []string{"url=https://tracker.test/rf-2lines", "https://tracker.test/rf-2lines-b"} {
+		if got := sinkResponse(t, h, "text/plain", []string{"Refresh: 0", "Refresh: " + second}, "x").Values("Refresh"); len(got) != 0 {
+			t.Errorf("Refresh split across lines kept: %q", got)
+		}
+	}
 }
 
 // Report-To and NEL act from any response (a fetch's too); a CSP from a
@@ -480,6 +486,53 @@ func TestParseSFDictionary(t *testing.T) {
 	for _, bad := range []string{`a="x",`, `A="x"`, `a="x\n"`, `a="x`, `a="x" b`, `a=(1`, `,a=1`} {
 		if _, ok := parseSFDictionary(bad); ok {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// mayNameBlockedHost lets a header that cannot name a blocked host skip
+// its parsing (a CDN's Report-To on every response cost 20 µs); anything
+// that could spell one another way is parsed.
+func TestMayNameBlockedHost(t *testing.T) {
+	h, _ := sinkHandler(t, "")
+	for line, want := range map[string]bool{
+		`{"group":"cf-nel","max_age":604800,"endpoints":[{"url":"https://a.nel.cloudflare.com/report/v4?s=x"}]}`: false,
+		"script-src 'self'; report-uri /csp-report":                                                              false,
+		`{"endpoints":[{"url":"https://TRACKER.test/r"}]}`:                                                       true,
+		`{"endpoints":[{"url":"https://x.tracker.test./r"}]}`:                                                    true,
+		`{"endpoints":[{"url":"https://tracker\u002etest/r"}]}`:                                                  true,
+		`{"endpoints":[{"url":"https://tracker%2etest/r"}]}`:                                                     true,
+		"{\"endpoints\":[{\"url\":\"https://tracker\u3002test/r\"}]}":                                            true,
+		strings.Repeat("x", 3000):                                                                                true,
+	} {
+		if got := h.mayNameBlockedHost([]string{line}); got != want {
+			t.Errorf("%.60q: %v, want %v", line, got, want)
+		}
+	}
+	// A harmless group is left as it came, unparsed.
+	nel := `{"group":"cf-nel","max_age":604800,"endpoints":[{"url":"https://a.nel.cloudflare.com/report/v4?s=x"}]}`
+	if got := sinkResponse(t, h, "image/png", []string{"Report-To: " + nel, `NEL: {"report_to":"cf-nel","max_age":604800}`}, "x", "Sec-Fetch-Dest: image").Get("Report-To"); got != nel {
+		t.Errorf("a CDN's Report-To: %q", got)
+	}
+}
+
+// Headers filtered by the consent make the response depend on it: a shared
+// cache must not give one visitor's (a consenting one's) to another.
+func TestHeaderSinksVaryOnCookie(t *testing.T) {
+	h, granted := sinkHandler(t, "")
+	for _, tc := range []struct {
+		line string
+		vary bool
+	}{
+		{"Link: <https://tracker.test/a.js>; rel=preload; as=script", true},
+		{"Refresh: 0;url=https://tracker.test/t", true},
+		{`Link: </wp-json/>; rel="https://api.w.org/"`, false},
+	} {
+		for _, who := range []string{"X-Visitor: no choice", granted} {
+			hdr := sinkResponse(t, h, "text/plain", []string{tc.line}, "x", who)
+			if got := strings.Contains(strings.Join(hdr.Values("Vary"), ","), "Cookie"); got != tc.vary {
+				t.Errorf("%s (%s): Vary %q, want Cookie %v", tc.line, who, hdr.Values("Vary"), tc.vary)
+			}
 		}
 	}
 }

@@ -70,7 +70,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 			delete(hdr, "Content-Encoding")
 		}
 	}
-	h.pageServed(rw.r)
+	h.pageServed(rw.r, rw.consent)
 	cfg := h.rewriteConfig(rw, essence)
 	if h.Mode == modeReport {
 		cfg = h.reportingConfig(rw, essence)
@@ -304,13 +304,14 @@ func elementHost(el htmlrewrite.Element) string {
 	return hostOf(el.Src)
 }
 
-// hostOf is a URL's host for observations; "(same origin)" for a relative one.
+// hostOf is a URL's host for observations, read as blockers read it (a
+// browser loads https://tracker.test/a%zz and https:\\tracker.test\x from
+// tracker.test); "(same origin)" for a relative one.
 func hostOf(u string) string {
-	parsed, err := url.Parse(strings.TrimSpace(u))
-	if err != nil || parsed.Host == "" {
-		return "(same origin)"
+	if h := policy.HostOf(u); h != "" {
+		return h
 	}
-	return parsed.Hostname()
+	return "(same origin)"
 }
 
 // page gathers what the inserted markup depends on for this response.

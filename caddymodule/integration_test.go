@@ -526,3 +526,41 @@ func TestUnansweredEndpointsWarn(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedHandlersSharingAPrefix: when the outer cookie_consent answers
+// the inner one's endpoints (both at /_consent), a page the inner one made
+// would load the outer one's guard and post its choices there: the outer one
+// rewrites it, and a warning says to give the inner one a prefix of its own.
+func TestNestedHandlersSharingAPrefix(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, trackerPage)
+	})
+	p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	cookie_consent {
+		policy testdata/policy.yaml
+		mode report
+	}
+	route /sub/* {
+		cookie_consent {
+			policy testdata/policy.yaml
+		}
+		reverse_proxy `+up.hostport()+`
+	}
+}
+`)
+	_, body := p.do(t, "GET", "/sub/page", nil, "Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate", "Accept: text/html")
+	_, guard := p.do(t, "GET", "/_consent/guard.js", nil)
+	if strings.Count(body, "guard.js") != 1 || !strings.Contains(guard, `"m":true`) {
+		t.Fatalf("guard tags %d; the guard answered is report mode's: %v", strings.Count(body, "guard.js"), strings.Contains(guard, `"m":true`))
+	}
+	// The page is the outer one's (report mode: nothing held back), which
+	// is what its endpoints answer for.
+	if !strings.Contains(body, `<script src="https://www.googletagmanager.com`) {
+		t.Errorf("the page was made by the inner handler, whose guard is not served: %s", body)
+	}
+	if l := p.logs(t, logger, "two cookie_consent handlers on one request share the path_prefix /_consent: the outer one answers the endpoints and rewrites the page, the inner one's options are not used for it; give the inner one a path_prefix of its own (under its route's path)"); len(l) != 1 {
+		t.Errorf("%d warnings, want 1", len(l))
+	}
+}

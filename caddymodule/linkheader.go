@@ -20,9 +20,9 @@ import (
 // host (the Link header and the others of headersinks.go), in the final
 // response and in every 1xx. Report mode changes nothing: what enforce
 // mode would remove is observed (heldBack).
-func (rw *responseWriter) filterLinks() {
+func (rw *responseWriter) filterLinks() (dependsOnConsent bool) {
 	if len(rw.h.policy.Blockers) == 0 {
-		return
+		return false
 	}
 	hdr := rw.Header()
 	// One map lookup each: most responses have none of these headers, and
@@ -33,9 +33,21 @@ func (rw *responseWriter) filterLinks() {
 	if hdr["Link"] == nil && hdr["Report-To"] == nil &&
 		(!docOrWorker || hdr["Content-Security-Policy"] == nil && hdr["Content-Security-Policy-Report-Only"] == nil &&
 			hdr["Reporting-Endpoints"] == nil && hdr["Refresh"] == nil && hdr["Speculation-Rules"] == nil) {
-		return
+		return false
 	}
-	rw.filterHeaderSinks(hdr, docOrWorker)
+	// What goes out depends on the consent when a header may name a held
+	// back host (or is Speculation-Rules): a shared cache must not give the
+	// headers a consenting visitor got to one who did not.
+	dependsOnConsent = docOrWorker && hdr["Speculation-Rules"] != nil
+	for _, name := range [...]string{"Link", "Report-To", "Reporting-Endpoints", "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Refresh"} {
+		if lines := hdr[name]; !dependsOnConsent && lines != nil && rw.h.mayNameBlockedHost(lines) {
+			dependsOnConsent = true
+		}
+	}
+	if rw.h.firstRefusedBlocked(rw.consent) != "" {
+		rw.filterHeaderSinks(hdr, docOrWorker)
+	}
+	return dependsOnConsent
 }
 
 // documentOrWorker: the response may be a document's or a worker's, whose

@@ -95,10 +95,12 @@ type Handler struct {
 	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
 	deferredWarned *atomic.Bool // the warning about deferred header operations went out
 	endpoints      *endpointWatch
-	newerRevision  *atomic.Bool // the warning about consent cookies of a newer revision went out
-	langMatcher    language.Matcher
-	placeholders   *placeholderValues
-	langChoices    *langChoices
+	// blockedHostNeedles: the blockers' hosts, for mayNameBlockedHost.
+	blockedHostNeedles [][]byte
+	newerRevision      *atomic.Bool // the warning about consent cookies of a newer revision went out
+	langMatcher        language.Matcher
+	placeholders       *placeholderValues
+	langChoices        *langChoices
 }
 
 // CaddyModule returns the Caddy module information.
@@ -209,6 +211,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.pageGeneration = pageGeneration(h, source)
 	h.nestedWarned, h.deferredWarned, h.newerRevision = new(atomic.Bool), new(atomic.Bool), new(atomic.Bool)
 	h.endpoints = &endpointWatch{}
+	var hosts [][]string
+	for _, b := range p.Blockers {
+		hosts = append(hosts, b.Hosts)
+	}
+	h.blockedHostNeedles = blockedHostNeedles(hosts)
 
 	h.metrics, err = registerMetrics(ctx.GetMetricsRegistry())
 	if err != nil {

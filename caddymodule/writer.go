@@ -353,9 +353,9 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	hdr := rw.Header()
 	hadCookies := len(hdr["Set-Cookie"]) > 0 || len(rw.refused) > 0
 	rw.filterSetCookies(true)
-	rw.filterLinks()
+	headersDepend := rw.filterLinks()
 	enforce := rw.h.Mode == modeEnforce
-	if hadCookies && enforce {
+	if (hadCookies || headersDepend) && enforce {
 		addVary(hdr, "Cookie")
 	}
 	if ct := hdr["Content-Type"]; rewrite || mentionsDocType(ct) && isHTMLTyped(ct) || typeUnknown(hdr) {
@@ -371,6 +371,17 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	}
 	if rewrite && rw.innerRewrites {
 		rewrite = false
+	}
+	if rewrite && rw.outerAnswers() {
+		// A cookie_consent further out answers this one's endpoints (both
+		// at /_consent): a page made here would load that one's guard and
+		// post its choices there. That one rewrites the page, consistent
+		// with what it answers.
+		rewrite = false
+		if rw.h.nestedWarned.CompareAndSwap(false, true) {
+			rw.h.logger.Warn("two cookie_consent handlers on one request share the path_prefix "+rw.h.PathPrefix+": the outer one answers the endpoints and rewrites the page, the inner one's options are not used for it; give the inner one a path_prefix of its own (under its route's path)",
+				zap.String("path", originalURL(rw.r).Path))
+		}
 	}
 	if rewrite && rw.markOuter() && rw.h.nestedWarned.CompareAndSwap(false, true) {
 		// Two cookie_consent on one request (a site-wide one and another in
@@ -431,6 +442,26 @@ func varies(hdr http.Header, token string) bool {
 			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// outerAnswers reports whether a cookie_consent writer further out on this
+// response answers this handler's endpoints.
+func (rw *responseWriter) outerAnswers() bool {
+	w := rw.ResponseWriterWrapper.ResponseWriter
+	for range 32 {
+		switch x := w.(type) {
+		case *responseWriter:
+			if _, ok := x.h.reserved(rw.h.PathPrefix + "/guard.js"); ok {
+				return true
+			}
+			w = x.ResponseWriterWrapper.ResponseWriter
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return false
 		}
 	}
 	return false

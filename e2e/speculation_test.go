@@ -33,17 +33,21 @@ func TestSpeculationRulesHeldUntilConsent(t *testing.T) {
 	pf := "https://stats.localhost:" + tracker.URL[strings.LastIndexByte(tracker.URL, ':')+1:] + "/pf"
 	base := siteBehindProxy(t, map[string]string{"/": `<!DOCTYPE html><html lang="en"><head><title>s</title>` +
 		`<script type="speculationrules">{"prefetch":[{"source":"list","urls":["` + pf + `"]}]}</script>` +
+		// The site's own script adds rules at run time: the guard holds them.
+		`<script>const r = document.createElement('script'); r.type = 'speculationrules'; ` +
+		`r.textContent = JSON.stringify({prefetch: [{source: 'list', urls: ['` + pf + `' + 'd']}]}); document.head.append(r)</script>` +
 		`</head><body><h1>s</h1></body></html>`}, "")
-	prefetched := func() bool {
+	prefetchedPath := func(path string) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, h := range hits {
-			if strings.HasPrefix(h, "/pf prefetch") {
+			if strings.HasPrefix(h, path+" prefetch") {
 				return true
 			}
 		}
 		return false
 	}
+	prefetched := func() bool { return prefetchedPath("/pf") && prefetchedPath("/pfd") }
 
 	ctx, cancel := context.WithTimeout(startChromium(t, chromedp.Flag("ignore-certificate-errors", true)), 60*time.Second)
 	t.Cleanup(cancel)
@@ -51,7 +55,7 @@ func TestSpeculationRulesHeldUntilConsent(t *testing.T) {
 		t.Fatalf("no usable banner: %v", err)
 	}
 	time.Sleep(2 * time.Second)
-	if prefetched() {
+	if prefetchedPath("/pf") || prefetchedPath("/pfd") {
 		t.Fatalf("the tracker was prefetched before consent: %q", hits)
 	}
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.marker = 1`),

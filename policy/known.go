@@ -21,13 +21,25 @@ type Known struct {
 	cookies  []KnownCookie
 	names    Matcher[int] // name or pattern → index in cookies
 	trackers []KnownTracker
+	// hosts and domains index the trackers: an exact host, and the domain of
+	// a "*.domain" entry (the first entry of each wins, as in the list).
+	hosts, domains map[string]int
 }
 
 // NewKnown builds the lookups. A cookie listed twice keeps its first entry.
 func NewKnown(cookies []KnownCookie, trackers []KnownTracker) *Known {
-	k := &Known{cookies: cookies, trackers: trackers}
+	k := &Known{cookies: cookies, trackers: trackers, hosts: map[string]int{}, domains: map[string]int{}}
 	for i, c := range cookies {
 		_ = k.names.Add(c.Name, i)
+	}
+	for i, t := range trackers {
+		m, key := k.hosts, t.Host
+		if d, ok := strings.CutPrefix(t.Host, "*."); ok {
+			m, key = k.domains, d
+		}
+		if _, seen := m[key]; !seen {
+			m[key] = i
+		}
 	}
 	return k
 }
@@ -53,20 +65,18 @@ func (k *Known) Cookie(name string) (KnownCookie, bool) {
 // Tracker finds the tracker entry for a host: the host itself, or a "*.domain"
 // entry above it. A blocker host written "*.domain" finds the entry written so.
 func (k *Known) Tracker(host string) (KnownTracker, bool) {
-	if k == nil {
-		return KnownTracker{}, false
+	if k == nil || len(host) > 253 {
+		return KnownTracker{}, false // no host name is longer
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, t := range k.trackers {
-		if t.Host == host {
-			return t, true
-		}
+	if i, ok := k.hosts[host]; ok {
+		return k.trackers[i], true
 	}
+	// The labels are walked by slicing: a visitor's report may name a host
+	// of 127 labels.
 	for d := strings.TrimPrefix(host, "*."); ; {
-		for _, t := range k.trackers {
-			if t.Host == "*."+d {
-				return t, true
-			}
+		if i, ok := k.domains[d]; ok {
+			return k.trackers[i], true
 		}
 		dot := strings.IndexByte(d, '.')
 		if dot < 0 {

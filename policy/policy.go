@@ -223,6 +223,10 @@ func (p *Policy) lookupHost(host string) (int, bool) {
 	}
 }
 
+// HostOf is the lower-case host a URL loads from as a browser reads it (as
+// blockers match it), "" for a relative URL or one that loads from no host.
+func HostOf(src string) string { return srcHost(src, "") }
+
 // srcHost extracts the lower-case host of a URL as a browser would resolve it
 // against the page. It returns "" for URLs that load nothing from a host
 // (data:, javascript:, blob:, about:).

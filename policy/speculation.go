@@ -205,14 +205,14 @@ func (s *speculation) pattern(pat any) bool {
 		if !literalHost(host) {
 			return false
 		}
-		s.host(host)
+		s.host(hostOnly(host)) // as a browser reads it: "www.googletagmanager.com." is that host
 		return true
 	case map[string]any:
 		host, _ := pat["hostname"].(string)
 		if !literalHost(strings.ToLower(host)) {
 			return false
 		}
-		s.host(strings.ToLower(host))
+		s.host(hostOnly(host))
 		return true
 	}
 	return false

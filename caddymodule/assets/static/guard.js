@@ -116,9 +116,11 @@ if (!window.consentgate) {
 		return x && !G.has(x[1]) && (hit = 'inline', x[1]);
 	};
 	// A module's text (or an import map) names what it imports, which loads
-	// with it: the hosts count as in a document's text.
+	// with it, and speculation rules what the browser prefetches: the hosts
+	// count as in a document's text. (Document rules added at run time,
+	// which name no host, are not held: the server holds those in markup.)
 	const modCat = t => (t.match(/(\b(https?|wss?):)?\/\/[^\s"'\x60)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
-	const codeCat = e => /^\s*(module|importmap)\s*$/i.test(e.getAttribute('type')) ? modCat : inCat;
+	const codeCat = e => /^\s*(module|importmap|speculationrules)\s*$/i.test(e.getAttribute('type')) ? modCat : inCat;
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
 	const textCat = t => {
