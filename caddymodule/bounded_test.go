@@ -170,3 +170,52 @@ func TestGPCFloodThroughCaddy(t *testing.T) {
 		}
 	}
 }
+
+// TestObserverBudgets: new names from visitors' requests, and element hosts
+// nothing knows, are admitted at newRequestNames a minute; the rest are
+// counted in one line at the tick. A table filled up by a flood of other
+// observations (guard reports) does not open the budgets again: only the
+// tick does.
+func TestObserverBudgets(t *testing.T) {
+	core, logs := zapobserver.New(zapcore.InfoLevel)
+	o := newObserver(zap.New(core), zapcore.InfoLevel)
+	defer o.close()
+	now := time.Now()
+	for i := range newRequestNames + 10 {
+		o.observe(observation{Kind: "cookie", Name: fmt.Sprint("r", i), Source: sourceRequest}, now)
+		o.observe(observation{Kind: "element", Name: fmt.Sprint("h", i, ".example"), Source: "server", ClassifiedBy: "undeclared"}, now)
+	}
+	// A flood fills the table: it is flushed whole, the budgets stay spent.
+	for i := range observeLimit + 1 {
+		o.observe(observation{Kind: "storage", Name: fmt.Sprint("g", i), Source: "guard"}, now)
+	}
+	o.observe(observation{Kind: "cookie", Name: "after-the-flood", Source: sourceRequest}, now)
+	if logs.FilterField(zap.String("name", "after-the-flood")).Len() != 0 {
+		t.Errorf("a full table opened the request budget again")
+	}
+	count := func(prefix string) (n int) {
+		for _, e := range logs.FilterMessage("observed").All() {
+			if name, _ := e.ContextMap()["name"].(string); strings.HasPrefix(name, prefix) && len(name) > 1 && name[1] >= '0' && name[1] <= '9' {
+				n++
+			}
+		}
+		return n
+	}
+	if r, h := count("r"), count("h"); r != newRequestNames || h != newRequestNames {
+		t.Errorf("%d request names and %d hosts observed of %d each, want %d", r, h, newRequestNames+10, newRequestNames)
+	}
+	o.flush(now.Add(observeEvery / 10))
+	for msg, want := range map[string]int64{"cookie names from visitors' requests not observed": 11, "element hosts nothing knows not observed": 10} {
+		var sum int64
+		for _, e := range logs.FilterMessage(msg).All() {
+			sum += e.ContextMap()["count"].(int64)
+		}
+		if sum != want {
+			t.Errorf("%q: %d counted, want %d", msg, sum, want)
+		}
+	}
+	o.observe(observation{Kind: "cookie", Name: "next-minute", Source: sourceRequest}, now.Add(observeEvery/10))
+	if logs.FilterField(zap.String("name", "next-minute")).Len() != 1 {
+		t.Errorf("the tick did not open the budget again")
+	}
+}

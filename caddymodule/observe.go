@@ -129,10 +129,11 @@ func (o *observer) flushLocked(now time.Time) {
 				zap.String("why", "more new third-party hosts than one minute's budget"))
 		}
 	}
+	o.requestSkipped, o.hostsSkipped = 0, 0
 	if !now.IsZero() {
 		// Only the minute's tick opens the budgets again: a table filled up
 		// (by a flood of guard reports) must not.
-		o.requestNames, o.requestSkipped, o.hosts, o.hostsSkipped = 0, 0, 0, 0
+		o.requestNames, o.hosts = 0, 0
 	}
 	for k, e := range o.entries {
 		if !now.IsZero() && now.Sub(e.since) < observeEvery {

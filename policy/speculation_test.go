@@ -38,6 +38,8 @@ func TestSpeculationRules(t *testing.T) {
 		{"relative pattern (WordPress)", `{"prefetch":[{"source":"document","where":{"and":[{"href_matches":"\/*"},{"not":{"href_matches":["\/wp-*.php","\/wp-admin\/*"]}},{"not":{"selector_matches":"a[rel~=\"nofollow\"]"}}]},"eagerness":"conservative"}]}`, "", "", false},
 		{"relative pattern against a tracker's base", `{"prefetch":[{"where":{"href_matches":"/*"}}]}`, "https://files.imbox.io/", "preferences", false},
 		{"a tracker's pattern", `{"prefetch":[{"where":{"href_matches":"https://www.googletagmanager.com/*"}}]}`, "", "statistics", false},
+		{"a tracker's object pattern with a final dot", `{"prefetch":[{"where":{"href_matches":{"hostname":"www.googletagmanager.com."}}}]}`, "", "statistics", false},
+		{"a tracker's pattern with a final dot", `{"prefetch":[{"where":{"href_matches":"https://WWW.googletagmanager.com./*"}}]}`, "", "statistics", false},
 		{"a tracker's object pattern", `{"prefetch":[{"where":{"href_matches":{"hostname":"files.imbox.io"}}}]}`, "", "preferences", false},
 		{"or of named hosts", `{"prefetch":[{"where":{"or":[{"href_matches":"https://example.se/*"},{"href_matches":["HTTPS://Www.GoogleTagManager.com/*"]}]}}]}`, "", "statistics", false},
 		{"and with a named host", `{"prefetch":[{"where":{"and":[{"selector_matches":"a"},{"href_matches":"https://example.se/*"}]}}]}`, "", "", false},
