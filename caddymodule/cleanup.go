@@ -60,8 +60,11 @@ func cookieHost(host string) string {
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
-// cookiePaths are "/" and the deepest ancestors of the request path (a
-// cookie's default path is the directory of the page that set it).
+// cookiePaths are "/" and the paths a cookie sent to this page may have, the
+// likeliest first: the page's directory (a cookie's default path), the page
+// itself, then the deeper ancestors; each directory also with a final slash
+// (an application's base path, WordPress's COOKIEPATH "/blog/", is written
+// so, and a cookie of Path=/shop/ is another than one of Path=/shop).
 func cookiePaths(path string) []string {
 	out := []string{"/"}
 	if !strings.HasPrefix(path, "/") || len(path) > 1024 {
@@ -73,28 +76,37 @@ func cookiePaths(path string) []string {
 	if i := strings.IndexFunc(path, func(r rune) bool { return r == ';' || r < 0x20 || r >= 0x7f }); i >= 0 {
 		path = path[:i]
 	}
-	var ancestors []string
-	for i := 1; i < len(path); i++ {
-		if path[i] == '/' {
-			ancestors = append(ancestors, path[:i])
+	var dirs []string // deepest first
+	for i := len(path) - 1; i > 0 && len(dirs) < maxPathVariants; i-- {
+		if path[i] == '/' && path[i-1] != '/' {
+			dirs = append(dirs, path[:i])
 		}
 	}
+	page := ""
 	if !strings.HasSuffix(path, "/") && len(path) > 1 {
-		ancestors = append(ancestors, path)
+		page = path
 	}
-	// The deepest ones: a tracker sets its cookie where the page is.
-	if len(ancestors) > maxPathVariants {
-		ancestors = ancestors[len(ancestors)-maxPathVariants:]
+	for i, d := range dirs {
+		out = append(out, d)
+		if i == 0 && page != "" {
+			out = append(out, page)
+		}
+		out = append(out, d+"/")
 	}
-	for i := len(ancestors) - 1; i >= 0; i-- {
-		out = append(out, ancestors[i])
+	if len(dirs) == 0 && page != "" {
+		out = append(out, page)
 	}
 	return out
 }
 
 // expiries are the Set-Cookie values that delete the named cookies in every
 // variant this request's browser could hold, at most limit of them. names are
-// in the order of the request, without duplicates.
+// in the order of the request, without duplicates. The likeliest variants
+// come first (host-only and each domain at "/", on HTTPS also partitioned);
+// when they are more than limit, the last third of the budget goes round
+// the rest, a window further on each response, so that a visitor's cookies
+// on deeper paths, or many of them, all go within a few page loads (the same
+// first sixty every time left them for ever).
 func (h *Handler) expiries(r *http.Request, names []string, limit int) []string {
 	if len(names) == 0 || limit <= 0 {
 		return nil
@@ -106,37 +118,53 @@ func (h *Handler) expiries(r *http.Request, names []string, limit int) []string 
 	}
 	paths := cookiePaths(h.pagePath(r))
 	type variant struct {
-		domain string // "" host-only
-		path   string
+		domain      string // "" host-only
+		path        string
+		partitioned bool // a CHIPS cookie is another cookie: its deletion says Partitioned
 	}
-	// The likeliest first: host-only and registrable domain at "/", then the
-	// other domains at "/", then the deeper paths.
 	var order []variant
-	order = append(order, variant{"", "/"})
+	order = append(order, variant{"", "/", false})
 	for _, d := range domains {
-		order = append(order, variant{d, "/"})
+		order = append(order, variant{d, "/", false})
+	}
+	if secure {
+		order = append(order, variant{"", "/", true})
+		for _, d := range domains {
+			order = append(order, variant{d, "/", true})
+		}
 	}
 	for _, p := range paths[1:] {
-		order = append(order, variant{"", p})
+		order = append(order, variant{"", p, false})
 		for _, d := range domains {
-			order = append(order, variant{d, p})
+			order = append(order, variant{d, p, false})
 		}
 	}
 	var out []string
-	for _, v := range order {
-		for _, name := range names {
-			if len(out) >= limit {
-				return out
-			}
-			if strings.HasPrefix(name, "__Host-") && (v.domain != "" || v.path != "/") {
-				continue // a __Host- cookie has neither
-			}
-			if !policy.Storable(name) {
-				// No browser holds it (a hostile client sent it): a header for it
-				// would be ignored.
-				continue
-			}
-			out = append(out, policy.ExpireCookieAt(name, v.domain, v.path, secure))
+	try := func(k int) {
+		v, name := order[k/len(names)], names[k%len(names)]
+		if strings.HasPrefix(name, "__Host-") && (v.domain != "" || v.path != "/") {
+			return // a __Host- cookie has neither
+		}
+		if !policy.Storable(name) {
+			// No browser holds it (a hostile client sent it): a header for it
+			// would be ignored.
+			return
+		}
+		e := policy.ExpireCookieAt(name, v.domain, v.path, secure)
+		if v.partitioned {
+			e += "; SameSite=None; Partitioned" // (SameSite=None: as the cookie is, in a frame of another site)
+		}
+		out = append(out, e)
+	}
+	total, fixed := len(order)*len(names), limit-limit/3
+	k := 0
+	for ; k < total && len(out) < fixed; k++ {
+		try(k)
+	}
+	if rest := total - k; rest > 0 && rest <= 1<<16 {
+		start := int(h.expiryTurn.Add(uint64(limit-len(out))) % uint64(rest))
+		for j := 0; j < rest && len(out) < limit; j++ {
+			try(k + (start+j)%rest)
 		}
 	}
 	return out

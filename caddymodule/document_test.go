@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -107,17 +108,19 @@ func TestCookieVariants(t *testing.T) {
 			t.Errorf("%s: domains %q, want none", host, d)
 		}
 	}
-	if got := strings.Join(cookiePaths("/a/b/c/d/page.html"), " "); got != "/ /a/b/c/d/page.html /a/b/c/d /a/b/c" {
+	// The page's directory (a cookie's default path) first, then the page;
+	// each directory also with its final slash (WordPress's "/blog/").
+	if got := strings.Join(cookiePaths("/a/b/c/d/page.html"), " "); got != "/ /a/b/c/d /a/b/c/d/page.html /a/b/c/d/ /a/b/c /a/b/c/ /a/b /a/b/" {
 		t.Errorf("paths %q", got)
 	}
-	if got := strings.Join(cookiePaths("/shop/"), " "); got != "/ /shop" {
+	if got := strings.Join(cookiePaths("/shop/"), " "); got != "/ /shop /shop/" {
 		t.Errorf("paths %q", got)
 	}
 	// The visitor's path must not write attributes into a deletion.
 	if got := strings.Join(cookiePaths("/x;Max-Age=31536000;Path=/"), " "); got != "/ /x" {
 		t.Errorf("paths %q", got)
 	}
-	if got := strings.Join(cookiePaths("/a/b\x01c/d"), " "); got != "/ /a/b /a" {
+	if got := strings.Join(cookiePaths("/a/b\x01c/d"), " "); got != "/ /a /a/b /a/" {
 		t.Errorf("paths %q", got)
 	}
 }
@@ -213,6 +216,44 @@ func TestTypeUnknownShortcut(t *testing.T) {
 		hdr := http.Header{"Content-Type": {ct}}
 		if _, want := responseType(hdr); typeUnknown(hdr) != want {
 			t.Errorf("%q: typeUnknown %v, responseType says %v", ct, !want, want)
+		}
+	}
+}
+
+// TestExpiriesReachEveryVariant: over HTTPS a partitioned cookie (CHIPS) is
+// another cookie, deleted only by a header that says Partitioned; and when
+// a visitor's names have more variants than one response may carry, the
+// following responses go on where it stopped (the same first sixty every
+// time left cookies on deeper paths for ever: a probe in Chromium).
+func TestExpiriesReachEveryVariant(t *testing.T) {
+	h := provisionHandler(t, &Handler{})
+	r := httptest.NewRequest(http.MethodGet, "https://www.example.test/shop/cart/x", nil)
+	one := h.expiries(r, []string{"_ga"}, maxExpiries)
+	for _, want := range []string{
+		"_ga=; Max-Age=0; Path=/; Secure; SameSite=None; Partitioned",
+		"_ga=; Max-Age=0; Path=/; Domain=example.test; Secure; SameSite=None; Partitioned",
+		"_ga=; Max-Age=0; Path=/shop/cart; Secure",
+		"_ga=; Max-Age=0; Path=/shop/; Domain=www.example.test; Secure",
+	} {
+		if !slices.Contains(one, want) {
+			t.Errorf("no %q among %q", want, one)
+		}
+	}
+	var names []string
+	for i := range 12 {
+		names = append(names, fmt.Sprint("_ga_", i))
+	}
+	all := map[string]bool{}
+	for range 20 {
+		for _, v := range h.expiries(r, names, maxExpiries) {
+			all[v] = true
+		}
+	}
+	for _, name := range names {
+		for _, path := range cookiePaths("/shop/cart/x") {
+			if want := "_ga_" + name[4:] + "=; Max-Age=0; Path=" + path + "; Domain=example.test; Secure"; !all[want] {
+				t.Errorf("never sent in 20 responses: %q", want)
+			}
 		}
 	}
 }

@@ -95,6 +95,7 @@ type Handler struct {
 	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
 	deferredWarned *atomic.Bool // the warning about deferred header operations went out
 	endpoints      *endpointWatch
+	expiryTurn     *atomic.Uint64 // where the next response's expiries go on (expiries)
 	// blockedHostNeedles: the blockers' hosts, for mayNameBlockedHost.
 	blockedHostNeedles [][]byte
 	newerRevision      *atomic.Bool // the warning about consent cookies of a newer revision went out
@@ -211,6 +212,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.pageGeneration = pageGeneration(h, source)
 	h.nestedWarned, h.deferredWarned, h.newerRevision = new(atomic.Bool), new(atomic.Bool), new(atomic.Bool)
 	h.endpoints = &endpointWatch{}
+	h.expiryTurn = new(atomic.Uint64)
 	var hosts [][]string
 	for _, b := range p.Blockers {
 		hosts = append(hosts, b.Hosts)
