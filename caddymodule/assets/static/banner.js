@@ -270,8 +270,8 @@
 	// choice made here would be (the banner closes and what it grants is let in; a
 	// withdrawal reloads). So does a choice made before this page was shown: when it
 	// is first shown, the cookie is compared with the consent the page was made for.
-	const refresh = now => {
-		if (!g || !W.fetch || D.visibilityState == 'hidden' && now !== 1 || D.prerendering) return;
+	const refresh = () => {
+		if (!g || !W.fetch || D.visibilityState == 'hidden' || D.prerendering) return;
 		const made = first && tag && stale();
 		first = false;
 		if (D.cookie == seen && !made) return;
@@ -282,10 +282,6 @@
 	D.addEventListener('prerenderingchange', refresh);
 	W.addEventListener('focus', refresh);
 	W.addEventListener('pageshow', e => e.persisted && refresh());
-	// Where the browser tells of cookie changes (the Cookie Store API), a choice made
-	// in another tab reaches this one at once, shown or not: a tab left open in the
-	// background kept its trackers writing after a withdrawal until it was shown again.
-	if (W.cookieStore) cookieStore.addEventListener('change', e => e.changed.concat(e.deleted).some(c => c.name == data.n) && refresh(1));
 	refresh();
 
 	// --- placeholders
