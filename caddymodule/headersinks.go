@@ -36,7 +36,7 @@ import (
 // filterHeaderSinks filters the headers above and Link; filterLinks found
 // one of them at least. docOrWorker: the response may be a document's or a
 // worker's (documentOrWorker); only Link, Report-To and NEL act from others.
-func (rw *responseWriter) filterHeaderSinks(hdr http.Header, docOrWorker bool) {
+func (rw *responseWriter) filterHeaderSinks(hdr http.Header, docOrWorker bool, named namedHeaders) {
 	if lines := hdr["Link"]; len(lines) > 0 {
 		rw.filterLinkHeader(hdr, lines)
 	}
@@ -44,10 +44,10 @@ func (rw *responseWriter) filterHeaderSinks(hdr http.Header, docOrWorker bool) {
 	// Report-To, Reporting-Endpoints and CSP are parsed only when they may
 	// name a blocker's host: most sites send the same harmless ones on
 	// every response (a CDN's NEL group), which cost 20 µs to parse.
-	if lines := hdr["Report-To"]; len(lines) > 0 && rw.h.mayNameBlockedHost(lines) {
+	if lines := hdr["Report-To"]; len(lines) > 0 && named&namesReportTo != 0 {
 		rw.filterReportTo(hdr, lines, &gone)
 	}
-	if lines := hdr["Reporting-Endpoints"]; len(lines) > 0 && docOrWorker && rw.h.mayNameBlockedHost(lines) {
+	if lines := hdr["Reporting-Endpoints"]; len(lines) > 0 && docOrWorker && named&namesReportingEndpoints != 0 {
 		rw.filterReportingEndpoints(hdr, lines, &gone)
 	}
 	if gone.any() {
@@ -56,9 +56,12 @@ func (rw *responseWriter) filterHeaderSinks(hdr http.Header, docOrWorker bool) {
 	if !docOrWorker {
 		return
 	}
-	for _, name := range [...]string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
-		if lines := hdr[name]; len(lines) > 0 && (gone.any() || rw.h.mayNameBlockedHost(lines)) {
-			rw.filterCSP(hdr, name, lines, &gone)
+	for _, csp := range [...]struct {
+		name string
+		bit  namedHeaders
+	}{{"Content-Security-Policy", namesCSP}, {"Content-Security-Policy-Report-Only", namesCSPReportOnly}} {
+		if lines := hdr[csp.name]; len(lines) > 0 && (gone.any() || named&csp.bit != 0) {
+			rw.filterCSP(hdr, csp.name, lines, &gone)
 		}
 	}
 	if lines := hdr["Speculation-Rules"]; len(lines) > 0 {

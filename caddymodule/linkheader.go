@@ -38,17 +38,34 @@ func (rw *responseWriter) filterLinks() (dependsOnConsent bool) {
 	// What goes out depends on the consent when a header may name a held
 	// back host (or is Speculation-Rules): a shared cache must not give the
 	// headers a consenting visitor got to one who did not.
-	dependsOnConsent = docOrWorker && hdr["Speculation-Rules"] != nil
-	for _, name := range [...]string{"Link", "Report-To", "Reporting-Endpoints", "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Refresh"} {
-		if lines := hdr[name]; !dependsOnConsent && lines != nil && rw.h.mayNameBlockedHost(lines) {
-			dependsOnConsent = true
+	// Each is looked at once; filterHeaderSinks parses only those named.
+	var named namedHeaders
+	for i, name := range sinkHeaders {
+		if lines := hdr[name]; lines != nil && rw.h.mayNameBlockedHost(lines) {
+			named |= 1 << i
 		}
 	}
 	if rw.h.firstRefusedBlocked(rw.consent) != "" {
-		rw.filterHeaderSinks(hdr, docOrWorker)
+		rw.filterHeaderSinks(hdr, docOrWorker, named)
 	}
-	return dependsOnConsent
+	return named != 0 || docOrWorker && hdr["Speculation-Rules"] != nil
 }
+
+// sinkHeaders are the headers whose text may name a blocker's host; a
+// namedHeaders has the bit of each that does (mayNameBlockedHost), in this
+// order.
+var sinkHeaders = [...]string{"Link", "Report-To", "Reporting-Endpoints", "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Refresh"}
+
+type namedHeaders uint8
+
+const (
+	namesLink namedHeaders = 1 << iota
+	namesReportTo
+	namesReportingEndpoints
+	namesCSP
+	namesCSPReportOnly
+	namesRefresh
+)
 
 // documentOrWorker: the response may be a document's or a worker's, whose
 // Content-Security-Policy, Reporting-Endpoints, Refresh and

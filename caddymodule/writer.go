@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"io"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -447,43 +448,46 @@ func varies(hdr http.Header, token string) bool {
 	return false
 }
 
+// outerWriters are the cookie_consent writers this response goes through
+// further out: a second handler on the same request (a site-wide one and
+// another in a route inside it).
+func (rw *responseWriter) outerWriters() iter.Seq[*responseWriter] {
+	return func(yield func(*responseWriter) bool) {
+		w := rw.ResponseWriterWrapper.ResponseWriter
+		for range 32 {
+			switch x := w.(type) {
+			case *responseWriter:
+				if !yield(x) {
+					return
+				}
+				w = x.ResponseWriterWrapper.ResponseWriter
+			case interface{ Unwrap() http.ResponseWriter }:
+				w = x.Unwrap()
+			default:
+				return
+			}
+		}
+	}
+}
+
 // outerAnswers reports whether a cookie_consent writer further out on this
 // response answers this handler's endpoints.
 func (rw *responseWriter) outerAnswers() bool {
-	w := rw.ResponseWriterWrapper.ResponseWriter
-	for range 32 {
-		switch x := w.(type) {
-		case *responseWriter:
-			if _, ok := x.h.reserved(rw.h.PathPrefix + "/guard.js"); ok {
-				return true
-			}
-			w = x.ResponseWriterWrapper.ResponseWriter
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = x.Unwrap()
-		default:
-			return false
+	for x := range rw.outerWriters() {
+		if _, ok := x.h.reserved(rw.h.PathPrefix + "/guard.js"); ok {
+			return true
 		}
 	}
 	return false
 }
 
-// markOuter tells every cookie_consent writer this response goes through
-// further out (a second handler on the same request) that this one rewrites
-// the page; it reports whether there was one. It runs before the header goes
-// on to them, so before they decide.
+// markOuter tells every cookie_consent writer further out that this one
+// rewrites the page; it reports whether there was one. It runs before the
+// header goes on to them, so before they decide.
 func (rw *responseWriter) markOuter() bool {
 	found := false
-	w := rw.ResponseWriterWrapper.ResponseWriter
-	for range 32 {
-		switch x := w.(type) {
-		case *responseWriter:
-			x.innerRewrites, found = true, true
-			w = x.ResponseWriterWrapper.ResponseWriter
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = x.Unwrap()
-		default:
-			return found
-		}
+	for x := range rw.outerWriters() {
+		x.innerRewrites, found = true, true
 	}
 	return found
 }
