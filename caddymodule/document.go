@@ -57,6 +57,17 @@ func navigationOf(r *http.Request) navigation {
 	return notNavigation
 }
 
+// crossSiteFrame: the page is for a frame (an iframe, frame, embed, object
+// or fenced frame) in a page of another site — a WordPress post embedded on
+// another blog, a widget. The browser neither sends the consent cookie there
+// nor keeps the one a choice sets (SameSite=Lax), so its banner would ask
+// for a choice that is lost the moment it is made.
+func crossSiteFrame(r *http.Request) bool {
+	dest := first(r.Header, "Sec-Fetch-Dest")
+	return dest != "" && !strings.EqualFold(dest, "document") && navigationOf(r) == isNavigation &&
+		strings.EqualFold(first(r.Header, "Sec-Fetch-Site"), "cross-site")
+}
+
 // prefersHTML: of the types an Accept header lists, text/html has the highest
 // weight (or ties with it). A browser without Sec-Fetch-* puts it first; a
 // feed reader that also takes HTML (WordPress's SimplePie: RSS and Atom at
@@ -185,9 +196,22 @@ func mimeType(values []string) (essence, charset string, ok bool) {
 }
 
 // isHTMLType reports whether a MIME essence is a document the rewriter reads
-// as HTML or as XML (xhtml, svg).
+// as HTML or as XML: xhtml, svg, and XML itself — text/xml and
+// application/xml, which Chromium renders as XHTML when the elements are
+// XHTML's (or SVG's), running their scripts and loading their images.
 func isHTMLType(essence string) bool {
-	return essence == "text/html" || essence == "application/xhtml+xml" || essence == "image/svg+xml"
+	switch essence {
+	case "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml":
+		return true
+	}
+	return false
+}
+
+// takesMarkup: the guard and the banner go into documents of this type. An
+// SVG or plain XML document gets no HTML inserted into it (it may be a
+// sitemap, a feed or a drawing); its trackers are still held back.
+func takesMarkup(essence string) bool {
+	return essence == "text/html" || essence == "application/xhtml+xml"
 }
 
 // cutHeaderList cuts the first item off a header value split on commas,
@@ -356,13 +380,14 @@ func isHTMLTyped(values []string) bool {
 }
 
 // mentionsDocType is a cheap filter before isHTMLTyped on every response: a
-// document type (text/html, application/xhtml+xml, image/svg+xml) has "htm"
-// or "svg" in it, in any case; a JSON or PNG type has not.
+// document type (text/html, application/xhtml+xml, image/svg+xml, text/xml)
+// has "htm", "svg" or "xml" in it, in any case; a JSON or PNG type has not.
 func mentionsDocType(values []string) bool {
 	for _, v := range values {
 		for i := 0; i+3 <= len(v); i++ {
 			if v[i]|0x20 == 'h' && v[i+1]|0x20 == 't' && v[i+2]|0x20 == 'm' ||
-				v[i]|0x20 == 's' && v[i+1]|0x20 == 'v' && v[i+2]|0x20 == 'g' {
+				v[i]|0x20 == 's' && v[i+1]|0x20 == 'v' && v[i+2]|0x20 == 'g' ||
+				v[i]|0x20 == 'x' && v[i+1]|0x20 == 'm' && v[i+2]|0x20 == 'l' {
 				return true
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -254,6 +256,109 @@ func TestExpiriesReachEveryVariant(t *testing.T) {
 			if want := "_ga_" + name[4:] + "=; Max-Age=0; Path=" + path + "; Domain=example.test; Secure"; !all[want] {
 				t.Errorf("never sent in 20 responses: %q", want)
 			}
+		}
+	}
+}
+
+// TestCrossSiteFrame: a page for a frame in another site's page (Sec-Fetch-Dest
+// iframe, Sec-Fetch-Site cross-site) cannot keep a choice (the consent cookie
+// is SameSite=Lax): its banner, settings link and spacer are hidden, what is
+// held stays held, and the response varies on Sec-Fetch-Site. A frame of the
+// site itself, and a page opened from another site, keep theirs.
+func TestCrossSiteFrame(t *testing.T) {
+	linkHidden := regexp.MustCompile(`<a id="cg-open" class="cg-open" href="[^"]*" hidden>`)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>Post</title></head><body><p>Post</p>`+
+			`<script src="https://www.googletagmanager.com/gtag/js"></script></body></html>`)
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	const (
+		banner = `<div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text">`
+		hidden = `<div class="cg-sp" hidden>`
+		held   = `data-consent="statistics"`
+	)
+	for _, tc := range []struct {
+		dest, site string
+		framed     bool
+	}{
+		{"iframe", "cross-site", true},
+		{"IFrame", "Cross-Site", true},
+		{"frame", "cross-site", true},
+		{"embed", "cross-site", true},
+		{"iframe", "same-site", false},
+		{"iframe", "same-origin", false},
+		{"iframe", "", false},
+		{"document", "cross-site", false},
+	} {
+		hdr := []string{"Sec-Fetch-Dest: " + tc.dest}
+		if tc.site != "" {
+			hdr = append(hdr, "Sec-Fetch-Site: "+tc.site)
+		}
+		res, body := p.do(t, "GET", "/post", nil, hdr...)
+		vary := strings.Join(res.Header.Values("Vary"), ", ")
+		if !strings.Contains(body, held) {
+			t.Errorf("%s from %s: the tracker is not held:\n%s", tc.dest, tc.site, body)
+		}
+		if got := !strings.Contains(body, banner) && linkHidden.MatchString(body) && strings.Contains(body, hidden); got != tc.framed {
+			t.Errorf("%s from %s: framed markup %v, want %v:\n%s", tc.dest, tc.site, got, tc.framed, body)
+		}
+		if tc.framed == strings.Contains(body, banner) {
+			t.Errorf("%s from %s: banner shown %v", tc.dest, tc.site, strings.Contains(body, banner))
+		}
+		if wantVary := tc.dest != "document"; strings.Contains(vary, "Sec-Fetch-Site") != wantVary {
+			t.Errorf("%s from %s: Vary %q, Sec-Fetch-Site in it should be %v", tc.dest, tc.site, vary, wantVary)
+		}
+	}
+}
+
+// TestXMLDocuments: text/xml and application/xml opened as a page are
+// rendered by Chromium as XHTML when their elements are XHTML's — scripts
+// run, images load — so their trackers are held back as in an XHTML page;
+// nothing is inserted into them (a sitemap, a feed), and one without a
+// tracker keeps its bytes. Fetched, they pass as they came.
+func TestXMLDocuments(t *testing.T) {
+	const (
+		xhtml = `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title></head><body>` +
+			`<script src="https://www.googletagmanager.com/x.js"></script><img src="https://www.google-analytics.com/x.gif"/><p>text</p></body></html>`
+		sitemap = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<?xml-stylesheet type="text/xsl" href="/wp-sitemap.xsl" ?>` + "\n" +
+			`<!DOCTYPE urlset [<!ENTITY site "example">]><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://&site;.test/a?x=1&amp;y=2</loc></url>` +
+			`<![CDATA[ <script src="https://www.googletagmanager.com/cdata.js"></script> ]]><!-- <img src="https://www.google-analytics.com/c.gif"> --></urlset>`
+	)
+	// An RSS document whose XHTML elements are prefixed: Chromium shows it
+	// as XML, and runs and loads them.
+	const prefixed = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>` +
+		`<h:script xmlns:h="http://www.w3.org/1999/xhtml" src="https://www.googletagmanager.com/p.js"></h:script>` +
+		`<h:img xmlns:h="http://www.w3.org/1999/xhtml" src="https://www.google-analytics.com/p.gif"/></channel></rss>`
+	bodies := map[string]string{"/xhtml": xhtml, "/sitemap": sitemap, "/prefixed": prefixed}
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", r.URL.Query().Get("type"))
+		fmt.Fprint(w, bodies[r.URL.Path])
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	nav := []string{"Sec-Fetch-Dest: document", "Sec-Fetch-Mode: navigate"}
+	for _, ty := range []string{"text/xml", "application/xml", "text/xml; charset=utf-8", "application/xhtml+xml"} {
+		res, body := p.do(t, "GET", "/xhtml?type="+url.QueryEscape(ty), nil, nav...)
+		if strings.Contains(body, `<script src="https://www.googletagmanager.com`) || strings.Contains(body, `<img src="https://www.google-analytics.com`) || !strings.Contains(body, `data-consent="statistics"`) {
+			t.Errorf("%s opened as a page: its trackers are not held back:\n%s", ty, body)
+		}
+		if inserted := strings.Contains(body, "/_consent/guard.js"); inserted != (ty == "application/xhtml+xml") {
+			t.Errorf("%s: the guard inserted %v", ty, inserted)
+		}
+		if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Sec-Fetch-Dest") {
+			t.Errorf("%s: Vary %q", ty, res.Header.Values("Vary"))
+		}
+		// Fetched by a script, it is data: as it came.
+		if _, body := p.do(t, "GET", "/xhtml?type="+url.QueryEscape(ty), nil, "Sec-Fetch-Dest: empty", "Accept: */*"); body != xhtml {
+			t.Errorf("%s fetched: changed to\n%s", ty, body)
+		}
+	}
+	if _, body := p.do(t, "GET", "/prefixed?type=text/xml", nil, nav...); strings.Contains(body, ` src="https://www.g`) {
+		t.Errorf("prefixed XHTML elements in an XML document are not held back:\n%s", body)
+	}
+	for _, ty := range []string{"application/xml", "text/xml", "application/rss+xml"} {
+		if _, body := p.do(t, "GET", "/sitemap?type="+url.QueryEscape(ty), nil, nav...); body != sitemap {
+			t.Errorf("a %s sitemap opened as a page changed:\n%s\nwant\n%s", ty, body, sitemap)
 		}
 	}
 }

@@ -121,9 +121,7 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 		// times as fast over the corpus; docs/BENCHMARKS.md).
 		cfg.Block = h.blocker(rw.r, rw.consent)
 	}
-	if essence == "image/svg+xml" {
-		// An SVG document gets no HTML inserted into it; its trackers are
-		// still held back.
+	if !takesMarkup(essence) {
 		return cfg
 	}
 	pg := h.page(rw)
@@ -199,7 +197,7 @@ func (h *Handler) reportingConfig(rw *responseWriter, essence string) *htmlrewri
 		h.observeUnblocked(rw.r, el, pageHost)
 		return ""
 	}
-	if essence != "image/svg+xml" {
+	if takesMarkup(essence) {
 		pg := h.page(rw)
 		cfg.Head = func(d htmlrewrite.Doc) []byte { return h.bundle.Head(h.pageIn(pg, d)) }
 	}
@@ -320,6 +318,7 @@ func (h *Handler) page(rw *responseWriter) assets.Page {
 		Lang:       rw.lang,
 		Consent:    rw.consent,
 		ShowBanner: *h.Banner && !rw.consent.Given,
+		Framed:     crossSiteFrame(rw.r),
 		ReturnPath: originalURL(rw.r).RequestURI(),
 		Origin:     markupOrigin(rw.r),
 	}

@@ -24,6 +24,7 @@ const maxBodyStates = 1024
 type bodyState struct {
 	lang                     string
 	show, given, nonce, date bool
+	framed                   bool
 	styleNonce               bool
 	granted                  policy.Set
 }
@@ -56,7 +57,7 @@ var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "
 
 func (c *bodyCache) render(dst []byte, b *Bundle, pg Page) []byte {
 	pg.Origin = cleanOrigin(pg.Origin)
-	st := bodyState{lang: b.lang(pg.Lang), show: pg.ShowBanner, given: pg.Consent.Given,
+	st := bodyState{lang: b.lang(pg.Lang), show: pg.ShowBanner, framed: pg.Framed, given: pg.Consent.Given,
 		nonce: pg.Nonce != "", styleNonce: pg.StyleNonce != "", date: pg.Consent.Given && !pg.Consent.Time.IsZero(), granted: pg.Consent.Granted}
 	if !st.given {
 		st.granted = 0 // not shown without a choice
@@ -104,7 +105,7 @@ func (c *bodyCache) build(b *Bundle, st bodyState) *bodyFragments {
 	if len(c.states) >= maxBodyStates {
 		return nil
 	}
-	pg := Page{Lang: st.lang, ShowBanner: st.show, ReturnPath: slotSentinels[slotReturn],
+	pg := Page{Lang: st.lang, ShowBanner: st.show, Framed: st.framed, ReturnPath: slotSentinels[slotReturn],
 		Origin: slotSentinels[slotOrigin], Consent: policy.Consent{Given: st.given, Granted: st.granted}}
 	if st.nonce {
 		pg.Nonce = slotSentinels[slotNonce]

@@ -27,6 +27,7 @@ func TestBodyCacheEqualsTemplate(t *testing.T) {
 			pg := Page{
 				Lang:       []string{"sv", "en", "de", ""}[rng.IntN(4)],
 				ShowBanner: rng.IntN(2) == 0,
+				Framed:     rng.IntN(4) == 0,
 				ReturnPath: hostile[rng.IntN(len(hostile))],
 				Nonce:      []string{"", "abc+/=", `n"'<`}[rng.IntN(3)],
 				StyleNonce: []string{"", "st+/=", `s"'<`, "cgSLOTnonceQ7x"}[rng.IntN(4)],

@@ -17,7 +17,12 @@ type Page struct {
 	Lang       string         // chosen language (one of the policy's)
 	Consent    policy.Consent // Given, Granted, ID, Time, GPC
 	ShowBanner bool           // no choice made yet: show the first layer
-	ReturnPath string         // the current request's path and query, for the forms' return field
+	// Framed: the page is in a frame of another site's page, where the
+	// browser neither sends nor keeps the consent cookie (SameSite=Lax): a
+	// choice made there would be lost. No banner, no settings link and no
+	// spacer; what is held back stays held.
+	Framed     bool
+	ReturnPath string // the current request's path and query, for the forms' return field
 	// Nonce is the page's CSP script nonce, "" if none; every <script> the
 	// markup has carries it. The markup has no inline script or style at all.
 	Nonce string
@@ -133,8 +138,8 @@ var bodyTemplate = template.Must(template.New("body").Parse(`
 </div>
 {{- end}}
 </div>
-<a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if .Show}} hidden{{end}}>{{.T.cookie_settings}}</a>
-<div class="cg-sp"></div>
+<a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if or .Show .Framed}} hidden{{end}}>{{.T.cookie_settings}}</a>
+<div class="cg-sp"{{if .Framed}} hidden{{end}}></div>
 </div>
 </template></div>
 <script defer src="{{.JS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>
@@ -148,6 +153,7 @@ type bodyView struct {
 	Declaration, Privacy string
 	Data                 string
 	Show, Notice, Given  bool
+	Framed               bool
 	ID, Stamp, Date      string
 	T                    map[string]string
 	Categories           []categoryView
@@ -191,7 +197,8 @@ func (b *Bundle) renderBodyEnd(pg Page) []byte {
 		Declaration: o + b.declarationPath(lang),
 		Privacy:     p.Site.PrivacyPolicyURL,
 		Data:        b.scriptData(lang),
-		Show:        pg.ShowBanner,
+		Show:        pg.ShowBanner && !pg.Framed,
+		Framed:      pg.Framed,
 		Notice:      p.NoticeOnly,
 		Given:       pg.Consent.Given,
 		T:           b.texts(lang),

@@ -124,9 +124,11 @@
 	// of a frameset, which has no page to show a banner in, keeps its own. So
 	// does a document of an opaque origin (a sandboxed frame: WordPress embeds
 	// posts so, on the site and on others), which can keep no choice: it has no
-	// cookies, and the consent endpoint refuses its requests.
+	// cookies, and the consent endpoint refuses its requests. So does a frame in
+	// a page of another site, where the browser keeps no consent cookie: the
+	// server marks it by hiding both the banner and the link (Page.Framed).
 	try {
-		if (W.origin == 'null' || W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
+		if (W.origin == 'null' || ban.hidden && open && open.hidden || W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
 			ban.hidden = true;
 			host.removeAttribute('tabindex');
 			if (open) open.hidden = true;
@@ -235,11 +237,19 @@
 		};
 		walk(W.top);
 	};
-	// The cookies a choice made here sets are not news for refresh (below).
-	let seen = D.cookie, first = true;
+	// The cookies a choice made here sets are not news for refresh (below). A
+	// document of an opaque origin (a sandboxed frame) throws on reading them.
+	const ck = () => {
+		try {
+			return D.cookie;
+		} catch (e) {
+			return '';
+		}
+	};
+	let seen = ck(), first = true;
 	const choose = j => {
 		spread(j);
-		seen = D.cookie;
+		seen = ck();
 		apply(j);
 	};
 	if (g) g.take = j => changed(j) && apply(j);
@@ -249,7 +259,7 @@
 	// malformed; a bad signature only the server can tell).
 	const jar = () => {
 		try {
-			const v = D.cookie.split('; ').find(c => c.startsWith(data.n + '=')), p = v ? v.slice(data.n.length + 1).split('.') : [];
+			const v = ck().split('; ').find(c => c.startsWith(data.n + '=')), p = v ? v.slice(data.n.length + 1).split('.') : [];
 			return p.length > 4 && p[0] == '1' && p[1] == data.r ? p[2].split(':').filter(c => c in data.c && c != 'necessary').concat('necessary') : null;
 		} catch (e) {
 			return null;
@@ -274,8 +284,8 @@
 		if (!g || !W.fetch || D.visibilityState == 'hidden' || D.prerendering) return;
 		const made = first && tag && stale();
 		first = false;
-		if (D.cookie == seen && !made) return;
-		seen = D.cookie;
+		if (ck() == seen && !made) return;
+		seen = ck();
 		fetch(endpoint, {credentials: 'same-origin'}).then(r => r.ok ? r.json() : null).then(j => j && changed(j) && choose(j), () => {});
 	};
 	D.addEventListener('visibilitychange', refresh);
