@@ -251,6 +251,10 @@ if (!window.consentgate) {
 		if (n.firstElementChild) n.querySelectorAll(SEL).forEach(e => e.localName == 'template' ? scan(e.content, late) : hold(e, late));
 		if (n.localName == 'template') scan(n.content, late);
 	};
+	// dead: a held script that the browser would never run (a copy of one it
+	// ran, or markup that never runs) keeps data-consent, empty: no grant
+	// releases it.
+	const dead = s => live(s) || (at(s, DC, ''), changed++);
 	// attr is the gate of every attribute write (setAttribute and its NS and
 	// Attr forms, reflecting properties): it returns the value to write, or
 	// undefined when the attribute is held back instead. A held script or
@@ -274,12 +278,17 @@ if (!window.consentgate) {
 	// repeats the page's CSP violation reports).
 	// In SVG (the element the markup goes into, c) it is parsed inside an
 	// <svg>: there <image> is SVG's image, not HTML's <img>.
-	const clean = (x, c) => {
+	// Scripts run only from markup written (document.write) or made into a
+	// fragment (createContextualFragment), run: those of innerHTML, outerHTML
+	// and insertAdjacentHTML never do, so they are not held, and a held one
+	// copied that way (the markup of a held script) is held for good.
+	const clean = (x, c, run) => {
 		const h = str(x), t = D.createElement('template'), n = changed, svg = c && /svg$/.test(c.namespaceURI) && c.localName != 'foreignObject';
 		try {
 			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template|base|set|animate|meta)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, svg ? '<svg>' + h + '</svg>' : h);
 		} catch (e) {}
-		scan(t.content);
+		scan(t.content, !run);
+		run || t.content.querySelectorAll('script').forEach(dead);
 		return changed == n ? x : innerHTML.get.call(svg ? t.content.firstChild : t);
 	};
 
@@ -649,9 +658,14 @@ if (!window.consentgate) {
 		insert(w.CharacterData.prototype, 'before after replaceWith', 1);
 		insert(w.Range.prototype, 'insertNode surroundContents');
 		insert(Dp, 'importNode adoptNode');
-		const html = (o, p, i) => wrap(o, p, (f, t, a) => {
+		// A copy of a script the document has seen never runs (it is marked
+		// as started, as the original).
+		const copied = (t, r) => (t.isConnected && r.querySelectorAll && [r, ...r.querySelectorAll('script')].forEach(s => s.localName == 'script' && dead(s)), r);
+		wrap(N, 'cloneNode', (f, t, a) => copied(t, f.apply(t, a)));
+		wrap(Dp, 'importNode', (f, t, a) => copied(a[0], f.apply(t, a)));
+		const html = (o, p, i, run) => wrap(o, p, (f, t, a) => {
 			frame = 0;
-			a[i] = clean(a[i], i && /^(afterbegin|beforeend)$/i.test(a[0]) ? t : i && t.parentNode);
+			a[i] = clean(a[i], i && /^(afterbegin|beforeend)$/i.test(a[0]) ? t : i && t.parentNode, run);
 			const r = f.apply(t, a);
 			if (frame) frames();
 			return r;
@@ -667,7 +681,7 @@ if (!window.consentgate) {
 		}
 		setter(El, 'outerHTML', (e, v, f) => f.call(e, clean(v)));
 		html(El, 'insertAdjacentHTML', 1);
-		html(w.Range.prototype, 'createContextualFragment', 0);
+		html(w.Range.prototype, 'createContextualFragment', 0, 1);
 		// document.write: a tag cut at the end of one write waits for the next.
 		// An inline script released on a grant runs after its time: there is
 		// no parser to write into, and the native write would open a new
@@ -687,7 +701,7 @@ if (!window.consentgate) {
 				else if (c == '>') s = -1;
 			}
 			rest = s < 0 ? '' : h.slice(s);
-			const x = clean(s < 0 ? h : h.slice(0, s)), c = D.currentScript;
+			const x = clean(s < 0 ? h : h.slice(0, s), 0, 1), c = D.currentScript;
 			let m = wrote.get(c), r;
 			if (m) {
 				// (A script it writes writes after itself in turn.)
@@ -730,7 +744,9 @@ if (!window.consentgate) {
 		// frames that load in them patched.
 		const watch = r => {
 			mo.observe(r, {childList: true, subtree: true, characterData: true, attributeFilter: ['style']});
-			r.addEventListener('load', e => FR.test(e.target.localName) && e.target.contentWindow, true);
+			// A held frame's load (of the about:blank it shows) does not
+			// reach the page: its load comes when it is let in.
+			r.addEventListener('load', e => FR.test(e.target.localName) && (e.target.contentWindow, live(e.target) || e.stopPropagation()), true);
 		};
 		watch(w.document);
 		wrap(El, 'attachShadow', (f, t, a) => {
@@ -744,10 +760,10 @@ if (!window.consentgate) {
 	install(W);
 
 	// A grant activates what it allows in document order (then what was held
-	// while not in the document), one after the other: a script runs after the
-	// scripts before it have loaded and run (or failed to; one the browser
-	// never fetches is not waited for, and one that throws does not stop the
-	// rest); other elements get their
+	// while not in the document), one after the other: a script that was
+	// parser-blocking runs after the scripts before it have loaded and run (or
+	// failed to; one the browser never fetches is not waited for, nor an async
+	// one, and one that throws does not stop the rest); other elements get their
 	// attributes back (a media element reloads its sources). The attributes
 	// are set through the guard again, so what another refused category
 	// still holds stays held.
@@ -773,6 +789,10 @@ if (!window.consentgate) {
 			// (The server writes xlink:href as data-consent-xlink-href.)
 			else if (a.name != DC) l.push([a.name == DC + '-xlink-href' ? 'xlink:href' : a.name.slice(13), a.value]);
 		}
+		// A script is async as the browser made it: one of markup (the
+		// server's, document.write's) by its attribute, one a script made
+		// (which the guard held: in held) by its flag.
+		const as = held.has(e) ? e.async : e.hasAttribute('async');
 		held.delete(e);
 		// A script the document has seen never runs again: a fresh copy
 		// takes its place.
@@ -780,6 +800,7 @@ if (!window.consentgate) {
 		if (s) {
 			for (const a of e.attributes) if (a.name != 'type') n.setAttributeNS(a.namespaceURI, a.name, a.value);
 			n.nonce = e.nonce;
+			as || (n.async = false);
 		}
 		const put = () => {
 			if (e.localName == 'style') {
@@ -807,13 +828,17 @@ if (!window.consentgate) {
 			// What it writes goes after it, external or inline: Chromium
 			// ignores the write of a script inserted by code.
 			wrote.set(n, 1);
+			// Its load or error reaches the element the page knows (its
+			// handlers: property, attribute, listeners), once; the copy's
+			// own handler attributes do not fire.
 			if (!l.length) n.textContent = e.textContent, r();
-			else n.onload = n.onerror = r;
+			else n.onload = n.onerror = v => r(e.dispatchEvent(new Event(v.type)));
 			put();
 			e.replaceWith(n);
 			// A script the browser does not fetch fires neither event: the
-			// next must not wait for it for ever.
-			if (!fetches(n, t)) r();
+			// next must not wait for it for ever; nor does the next wait for
+			// an async one.
+			if (as || !fetches(n, t)) r();
 		});
 	};
 	// fetches: whether a fresh external script fetches (and so fires load or
