@@ -83,7 +83,7 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 // *legacy when the page is not known to be UTF-8.
 func (h *Handler) stages(headerCharset string, codings []string, cfg *htmlrewrite.Config, out stage, warn func(error), legacy *bool) stage {
 	cfg.MaxHold = maxHold - coalesceSize - docStart
-	var body stage = newCharsetStages(headerCharset, func(o stage) stage { return newRewriteStage(cfg, o) }, out, legacy)
+	var body stage = newCharsetStages(headerCharset, cfg.XML, func(o stage) stage { return newRewriteStage(cfg, o) }, out, legacy)
 	if len(codings) > 0 {
 		body = newDecodeStage(codings, body, warn)
 	}
