@@ -270,7 +270,8 @@ func TestCrossSiteFrame(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>Post</title></head><body><p>Post</p>`+
-			`<script src="https://www.googletagmanager.com/gtag/js"></script></body></html>`)
+			`<script src="https://www.googletagmanager.com/gtag/js"></script>`+
+			`<iframe src="https://www.googletagmanager.com/ns.html" width="300" height="200"></iframe></body></html>`)
 	})
 	p := startCaddy(t, consentSite(up.hostport(), ""))
 	const (
@@ -302,6 +303,9 @@ func TestCrossSiteFrame(t *testing.T) {
 		}
 		if got := !strings.Contains(body, banner) && linkHidden.MatchString(body) && strings.Contains(body, hidden); got != tc.framed {
 			t.Errorf("%s from %s: framed markup %v, want %v:\n%s", tc.dest, tc.site, got, tc.framed, body)
+		}
+		if placeholder := strings.Contains(body, `<span class="cg-ph"`); placeholder == tc.framed {
+			t.Errorf("%s from %s: a placeholder %v (none in a frame of another site: its choice would not be kept)", tc.dest, tc.site, placeholder)
 		}
 		if tc.framed == strings.Contains(body, banner) {
 			t.Errorf("%s from %s: banner shown %v", tc.dest, tc.site, strings.Contains(body, banner))

@@ -204,21 +204,27 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Keeping the id of an earlier choice links the records of one visitor's
-	// changes of mind, which is what an auditor asks for.
-	prev := h.readConsent(r)
+	// changes of mind, which is what an auditor asks for — unless the
+	// request carried consent cookies of two ids: one was planted (a
+	// subdomain's cookie for the whole domain, a script's at a deeper
+	// path), and the visitor's records must not go under its id.
+	prev, _, oneID := h.readConsentCookie(r)
 	cons := h.codec.NewChoice(granted)
-	if prev.Given && prev.ID != "" {
+	if prev.Given && prev.ID != "" && oneID {
 		cons.ID = prev.ID
 	}
 	hdr := w.Header()
+	if consentCookies(r, h.policy.Consent.Name) > 1 {
+		// Every other consent cookie the browser may hold for this page
+		// goes, before the new one is set (a later Set-Cookie of the same
+		// name, domain and path wins): the host-only one of before
+		// consent.domain was set, and one planted for the parent domain
+		// or a deeper path, which would otherwise stay and may be read
+		// again (a future stamp beat the visitor's newer choices).
+		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], h.expiries(r, []string{h.policy.Consent.Name}, maxExpiries)...)
+	}
 	domain := h.consentDomain(r)
 	hdr.Add("Set-Cookie", h.consentCookie(h.codec.Encode(cons), visitorSecure(r), domain))
-	if domain != "" && consentCookies(r, h.policy.Consent.Name) > 1 {
-		// The host-only cookie of before consent.domain was set goes:
-		// the newest choice wins anyway (readConsent), but it need not
-		// stay in the jar for months.
-		hdr.Add("Set-Cookie", h.policy.Consent.Name+"=; Path=/; Max-Age=0")
-	}
 	if h.Mode == modeEnforce && h.firstRefusedBlocked(cons) != "" && visitorSecure(r) {
 		// A Network Error Logging policy the browser stored while the
 		// visitor consented keeps reporting every request of the site to

@@ -293,9 +293,11 @@ func TestNewestConsentCookieWins(t *testing.T) {
 	r.Header.Set("Cookie", "cookie_consent="+all+"; cookie_consent="+none)
 	w := httptest.NewRecorder()
 	h.postConsent(w, r)
-	set := strings.Join(w.Result().Header.Values("Set-Cookie"), " | ")
-	if !strings.Contains(set, "; Domain=.example.test") || !strings.Contains(set, "cookie_consent=; Path=/; Max-Age=0") {
-		t.Errorf("Set-Cookie %q: want the domain cookie and the host-only one expired", set)
+	setCookies := w.Result().Header.Values("Set-Cookie")
+	set := strings.Join(setCookies, " | ")
+	if last := setCookies[len(setCookies)-1]; !strings.Contains(last, "; Domain=.example.test") || !strings.HasPrefix(last, "cookie_consent=1.") ||
+		!strings.Contains(set, "cookie_consent=; Max-Age=0; Path=/ |") || !strings.Contains(set, "cookie_consent=; Max-Age=0; Path=/; Domain=example.test |") {
+		t.Errorf("Set-Cookie %q: want the host-only and the domain variants expired, then the new domain cookie", set)
 	}
 }
 

@@ -25,10 +25,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	nav := navigationOf(r)
 	rw := h.newResponseWriter(w, r, nav)
-	cons := h.readConsent(r)
+	cons, consentValue, _ := h.readConsentCookie(r)
 	rw.consent = cons
 	h.setPlaceholders(r, cons)
-	rw.refused = h.filterRequestCookies(r, cons, &rw.classes)
+	rw.refused = h.filterRequestCookies(r, cons, consentValue, &rw.classes)
 	if cons.GPC && nav != notNavigation {
 		h.recordGPC(r, cons)
 	}
@@ -166,7 +166,17 @@ const maxConsentCookies = 4
 // readConsent reads the visitor's consent from our cookie or from the site's
 // consent manager; anything unreadable is no choice.
 func (h *Handler) readConsent(r *http.Request) policy.Consent {
-	cons := policy.NoChoice()
+	cons, _, _ := h.readConsentCookie(r)
+	return cons
+}
+
+// readConsentCookie is readConsent with the value of the consent cookie it
+// went by ("" when none decoded), and whether the consent cookies that decode
+// all carry one consent id (two with different ids: one was put there by
+// someone else, a subdomain's script or a page's, and which is the
+// visitor's cannot be told).
+func (h *Handler) readConsentCookie(r *http.Request) (cons policy.Consent, value string, oneID bool) {
+	cons, oneID = policy.NoChoice(), true
 	if h.Source == sourceOwn {
 		// Two consent cookies arrive once consent.domain is set or changed
 		// (the host-only one of before and the domain one): the browser
@@ -181,8 +191,11 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 				}
 				seen++
 				d := h.codec.Decode(c.Value)
+				if d.Given && cons.Given && d.ID != cons.ID {
+					oneID = false
+				}
 				if d.Given && (!cons.Given || !d.Time.Before(cons.Time)) {
-					cons = d
+					cons, value = d, c.Value
 				} else if !d.Given {
 					h.checkNewerRevision(c.Value)
 				}
@@ -198,7 +211,7 @@ func (h *Handler) readConsent(r *http.Request) policy.Consent {
 	if !cons.Given && *h.GPC && first(r.Header, "Sec-Gpc") == "1" {
 		cons.GPC = true
 	}
-	return cons
+	return cons, value, oneID
 }
 
 // language picks the visitor's language among the policy's: ?lang= when it
@@ -425,8 +438,9 @@ func (m *cookieClasses) classify(c *policy.Classifier, name string) policy.Class
 // header before the upstream sees it, keeping the rest as it was sent. It
 // returns the removed names (a nameless cookie as ""), which the response
 // then expires; classes keeps the names' classes for the response.
-func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent, classes *cookieClasses) []string {
+func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent, consentValue string, classes *cookieClasses) []string {
 	var refused []string
+	own, keptConsent := h.Source == sourceOwn, false
 	lines := r.Header["Cookie"]
 	for li, line := range lines {
 		// The kept pairs stay on the stack for the usual few cookies; they
@@ -435,6 +449,19 @@ func (h *Handler) filterRequestCookies(r *http.Request, cons policy.Consent, cla
 		kept := keptBuf[:0]
 		removed := false
 		for c := range policy.RequestCookies(line) {
+			if own && c.Name == h.policy.Consent.Name {
+				// The upstream gets the consent cookie the proxy went by,
+				// once, and no other: a backend that reads the first of
+				// several (Go's r.Cookie, PHP) read an older accept-all
+				// the visitor had withdrawn, or one a script or a
+				// subdomain planted that does not decode here (unsigned,
+				// with a secret). Not refused: nothing to expire.
+				if c.Value == "" || c.Value != consentValue || keptConsent {
+					removed = true
+					continue
+				}
+				keptConsent = true
+			}
 			cl := classes.classify(h.classifier, c.Name)
 			if h.classifier.Allows(cl, cons) {
 				kept = append(kept, c.Raw)

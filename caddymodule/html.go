@@ -132,6 +132,10 @@ func (h *Handler) rewriteConfig(rw *responseWriter, essence string) *htmlrewrite
 		// read the same in every encoding (a windows-1252 page showed
 		// "GodkÃ¤nn alla").
 		cfg.BodyEnd = func(d htmlrewrite.Doc) []byte { return rw.renderBanner(h.pageIn(pg, d)) }
+	}
+	if *h.Banner && !pg.Framed {
+		// In a frame of another site no choice can be kept: a
+		// placeholder's "allow" would record one the browser drops.
 		cfg.Placeholder = func(d htmlrewrite.Doc, el htmlrewrite.Element, category string) []byte {
 			return asciiMarkup(h.bundle.Placeholder(h.pageIn(pg, d), assets.PlaceholderInfo{
 				Tag: el.Tag, Host: strings.TrimPrefix(elementHost(el), "www."), Category: category,

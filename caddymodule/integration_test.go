@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 // legacySite sets the cookies a legacy site sets, whatever the consent.
@@ -562,5 +565,76 @@ http://127.0.0.1:{PORT} {
 	}
 	if l := p.logs(t, logger, "two cookie_consent handlers on one request share the path_prefix /_consent: the outer one answers the endpoints and rewrites the page, the inner one's options are not used for it; give the inner one a path_prefix of its own (under its route's path)"); len(l) != 1 {
 		t.Errorf("%d warnings, want 1", len(l))
+	}
+}
+
+// TestConsentCookiesThatAreNotTheVisitors: a request may carry consent
+// cookies the visitor's choices did not make — one a subdomain set for the
+// whole domain, a script's at a deeper path, an unsigned one where a secret
+// signs them, an older choice. The upstream gets the one the proxy went by,
+// once, and no other (a backend that reads the first of several saw an
+// accept-all the visitor had withdrawn); the visitor's next choice expires
+// the others before it sets its own, and does not take the id of a cookie
+// it cannot tell from the visitor's.
+func TestConsentCookiesThatAreNotTheVisitors(t *testing.T) {
+	up := newUpstream(t, legacySite)
+	p := startCaddy(t, consentSite(up.hostport(), "secret test-secret-123"))
+	accept := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"accept_all"}}))
+	time.Sleep(1100 * time.Millisecond) // the next choice is stamped a second later
+	reject := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"reject_all"}}, "Cookie: "+accept))
+	unsigned := "cookie_consent=1.2.necessary:preferences:statistics:marketing." + fmt.Sprint(time.Now().Unix()) + ".AAAAAAAAAAAAAAAAAAAAAA"
+	upstreamConsent := func(cookie string) []string {
+		t.Helper()
+		p.do(t, "GET", "/", nil, "Cookie: "+cookie)
+		var got []string
+		for c := range policy.RequestCookies(up.lastCookie(t)) {
+			if c.Name == "cookie_consent" {
+				got = append(got, c.Name+"="+c.Value)
+			}
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		cookie string
+		want   []string
+	}{
+		{accept + "; " + reject + "; _ga=1", []string{reject}},
+		{reject + "; " + accept, []string{reject}},
+		{unsigned + "; lang=sv", nil},
+		{unsigned + "; " + reject, []string{reject}},
+		{reject + "; " + reject, []string{reject}},
+		{"cookie_consent=; " + accept, []string{accept}},
+		{accept, []string{accept}},
+	} {
+		if got := upstreamConsent(tc.cookie); !slices.Equal(got, tc.want) {
+			t.Errorf("Cookie %q: the upstream got consent cookies %q, want %q", tc.cookie, got, tc.want)
+		}
+	}
+
+	// A planted signed choice of another visitor (an attacker's own, tossed
+	// from a subdomain), newer than the visitor's: the visitor's next choice
+	// gets an id of its own, and every other variant is expired first.
+	time.Sleep(1100 * time.Millisecond)
+	planted := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"accept_all"}}))
+	res := postChoice(t, p, url.Values{"choice": {"reject_all"}}, "Cookie: "+reject+"; "+planted)
+	set := res.Header.Values("Set-Cookie")
+	idOf := func(c string) string {
+		v := strings.Split(strings.TrimPrefix(c, "cookie_consent="), ".")
+		if len(v) < 5 {
+			return ""
+		}
+		return v[4]
+	}
+	last, _, _ := strings.Cut(set[len(set)-1], ";")
+	if !strings.HasPrefix(last, "cookie_consent=1.") || !strings.Contains(strings.Join(set, "|"), "cookie_consent=; Max-Age=0; Path=/") {
+		t.Errorf("Set-Cookie %q: want the other consent cookies expired, then the new one", set)
+	}
+	if id := idOf(last); id == "" || id == idOf(planted) || id == idOf(reject) {
+		t.Errorf("the new choice's id %q (planted %q, the visitor's %q): two ids sent, it must be a new one", id, idOf(planted), idOf(reject))
+	}
+	// One visitor's consecutive choices keep their id.
+	res = postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Cookie: "+reject)
+	if id := idOf(consentCookieFrom(t, res)); id != idOf(reject) {
+		t.Errorf("a visitor's next choice has id %q, want %q", id, idOf(reject))
 	}
 }

@@ -54,8 +54,11 @@ const (
 	// maxCookieValue bounds the work on a hostile cookie; a real value with
 	// every category of a large policy is a few hundred bytes.
 	maxCookieValue = 1024
-	// clockSkew tolerates consent stamped by a server whose clock runs ahead.
-	clockSkew = 24 * time.Hour
+	// clockSkew tolerates consent stamped by another instance whose clock
+	// runs ahead. Only a little: of several consent cookies the newest
+	// counts, and a day's allowance let a planted cookie stamped in the
+	// future beat every choice the visitor made for a day.
+	clockSkew = 5 * time.Minute
 )
 
 func (c *Codec) now() time.Time {
