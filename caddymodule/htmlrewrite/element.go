@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/consentgate/consentgate/internal/dataurl"
@@ -565,6 +566,9 @@ func (r *Rewriter) inlineOrNil(a *analysis) []byte {
 
 // element builds what Block is shown.
 func (r *Rewriter) element(a *analysis, urls []string, inline []byte, partial bool) Element {
+	if r.xml.expanded {
+		partial, r.xml.expanded = true, false
+	}
 	e := Element{
 		Tag:        a.tag,
 		URLs:       urls,
@@ -809,6 +813,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	for _, at := range r.attrs {
 		r.words = append(r.words, attrWordFold(tag[at.nameStart:at.nameEnd]))
 	}
+	r.roleWords = r.roleWords[:0]
 	sink := false
 	a.tag, sink = sinkTag(id, ns)
 
@@ -867,21 +872,20 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 		if ro == rNone || ro == rDoc && !sink {
 			continue
 		}
-		first := true
-		for _, prev := range r.words[:k] {
-			if prev == r.words[k] {
-				first = false
-				break
-			}
-		}
-		if !first {
+		// The names with a role are few and at most 16 bytes (words are
+		// the names): the ones seen are a short list, where looking
+		// through every attribute before made a tag of 10,000 duplicates
+		// quadratic.
+		if slices.Contains(r.roleWords, r.words[k]) {
 			// Browsers drop a duplicate; it is renamed with the first, below, so
 			// that it cannot take the first one's place.
 			continue
 		}
+		r.roleWords = append(r.roleWords, r.words[k])
 		val := tag[at.valStart:at.valEnd]
 		n := len(r.urls)
 		inl := len(r.inline)
+		expanded := r.xml.expanded
 		switch ro {
 		case rURL:
 			r.addURL(val, false)
@@ -928,7 +932,12 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 				}
 			}
 		}
-		if len(r.urls) > n || len(r.inline) > inl || ro == rDoc || ro == rLinkHref && a.linkFetches ||
+		if r.xml.expanded && !expanded {
+			// Its entities expanded past what is read (xmlDecode): what
+			// the rest says is not known, so it is renamed whatever it is.
+			r.renameAll(tag, name)
+			otherLoads = true
+		} else if len(r.urls) > n || len(r.inline) > inl || ro == rDoc || ro == rLinkHref && a.linkFetches ||
 			ro == rSrcset || ro == rImageSrcset && a.linkFetches || ro == rSrcdoc {
 			r.renameAll(tag, name)
 			if ro == rCSS || ro == rCSSValue {
@@ -948,7 +957,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 	case id == tStyle && ns == nsSVG:
 		a.pendingContent = true
 	}
-	if len(r.urls) == 0 && len(r.inline) == 0 && !a.holdText && !a.pendingContent {
+	if len(r.urls) == 0 && len(r.inline) == 0 && !a.holdText && !a.pendingContent && !r.xml.expanded {
 		return
 	}
 	if a.tag == "" {
@@ -1117,17 +1126,33 @@ func cssURLScheme(t []byte) (data, js bool) {
 }
 
 // renameAll records every attribute named name (any case) for renaming.
+//
+// An attribute is recorded once: what this call adds is new (it visits each
+// attribute once), so only what was there before is looked through — in a
+// map when there is much of it. Looking through everything for every match
+// made a tag of 10,000 duplicate attributes cost minutes (cubic, with
+// analyseAll calling once per attribute).
 func (r *Rewriter) renameAll(tag, name []byte) {
+	before := r.renam[:len(r.renam):len(r.renam)]
+	var had map[int]bool
+	if len(before) > 16 {
+		had = make(map[int]bool, len(before))
+		for _, rn := range before {
+			had[rn.start] = true
+		}
+	}
 	for _, at := range r.attrs {
 		n := tag[at.nameStart:at.nameEnd]
 		if !asciiEqualFold(n, name) {
 			continue
 		}
-		dup := false
-		for _, rn := range r.renam {
-			if rn.start == at.nameStart {
-				dup = true
-				break
+		dup := had[at.nameStart]
+		if had == nil {
+			for _, rn := range before {
+				if rn.start == at.nameStart {
+					dup = true
+					break
+				}
 			}
 		}
 		if !dup {

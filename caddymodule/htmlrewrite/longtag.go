@@ -1,5 +1,7 @@
 package htmlrewrite
 
+import "slices"
+
 // A start tag longer than the hold limit cannot be held whole: its first MaxHold bytes
 // are decided on what they have, and the rest streams. Real pages have such tags — an
 // <img> with a large inline data: image, a <div> with a JSON data attribute — so the
@@ -281,11 +283,17 @@ func dropRename(rs []rename, start int) []rename {
 // renamed, whatever its value.
 func (r *Rewriter) analyseAll(a *analysis, tag []byte, id tagID, ns uint8) {
 	r.analyse(a, tag, id, ns)
-	for _, at := range r.attrs {
-		if r.tailRenames(tag[at.nameStart:at.nameEnd], a) {
+	// Once per name: renameAll renames every attribute of the name.
+	// (tailRenames holds for names with a role and a few more, all short:
+	// their words are the names.)
+	done := r.roleWords[:0]
+	for k, at := range r.attrs {
+		if w := r.words[k]; !slices.Contains(done, w) && r.tailRenames(tag[at.nameStart:at.nameEnd], a) {
+			done = append(done, w)
 			r.renameAll(tag, tag[at.nameStart:at.nameEnd])
 		}
 	}
+	r.roleWords = done
 	if a.tag == "" {
 		a.tag = lowerName(tag)
 	}

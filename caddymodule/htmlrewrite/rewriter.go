@@ -146,21 +146,24 @@ type Rewriter struct {
 	attrBits        uint8 // for a tag read whole by fastTag: aKnown and the names it has
 
 	// Scratch space, kept across Reset.
-	out      []byte
-	scratch  []byte
-	inline   []byte
-	urls     []string
-	renam    []rename
-	attrs    []attr
-	words    []attrWord
-	importAt []int64 // where the @import URLs of a style being decided start
-	cssSpans []cssSpan
-	parts    [][]byte // a style kept active, in the pieces it is written in (keepActive)
-	ca       cssAttrs // the URLs of a short CSS attribute (keepCSSAttrs)
-	saved    []frame
-	synth    []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
-	sv       styleValue // a long CSS attribute value; not kept across Reset
-	sd       dataURL    // a long data: URL of a script or style sheet; not kept across Reset
+	out     []byte
+	scratch []byte
+	inline  []byte
+	urls    []string
+	renam   []rename
+	attrs   []attr
+	words   []attrWord
+	// roleWords: the names with a role analyse has met in the tag so far
+	// (a duplicate's is dropped, as browsers drop it).
+	roleWords []attrWord
+	importAt  []int64 // where the @import URLs of a style being decided start
+	cssSpans  []cssSpan
+	parts     [][]byte // a style kept active, in the pieces it is written in (keepActive)
+	ca        cssAttrs // the URLs of a short CSS attribute (keepCSSAttrs)
+	saved     []frame
+	synth     []byte     // an attribute of a long tag as a tag of its own; not kept across Reset
+	sv        styleValue // a long CSS attribute value; not kept across Reset
+	sd        dataURL    // a long data: URL of a script or style sheet; not kept across Reset
 }
 
 // New returns a Rewriter writing to w. cfg may be nil.

@@ -43,7 +43,16 @@ type xmlState struct {
 	entities map[string]string
 	entBytes int
 	dead     bool
+	// expanded: a decoded text or value stopped growing at xmlDecoded
+	// bytes (its entity references would have expanded it further): the
+	// next element Block is shown is partial, held back (fail closed).
+	expanded bool
 }
+
+// xmlDecoded bounds a decoded text or value, as a multiple of the hold limit:
+// an entity of 60,000 bytes referenced in 16,000 places in a held script made
+// 1 GB of text to show Block.
+const xmlDecoded = 4
 
 type xstate uint8
 
@@ -742,6 +751,10 @@ func (r *Rewriter) xmlDecode(b, v []byte) []byte {
 			}
 		default:
 			if e, ok := r.xml.entities[ref]; ok {
+				if len(b)+len(e) > xmlDecoded*r.maxHold {
+					r.xml.expanded = true
+					return b
+				}
 				b = append(b, e...)
 			} else {
 				b = append(b, v[i:i+j+1]...)
