@@ -1620,8 +1620,10 @@ func TestBannerTakesUpChoicesMadeElsewhere(t *testing.T) {
 		for _, f := range []string{"frames[0].document", "frames[1].document"} {
 			wait(t, ctx, f, `(() => { try { return `+state(f)+` } catch (e) { return String(e) } })()`, "open,held")
 		}
-		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
-			`frames[0].document.getElementById('cg').shadowRoot.querySelector('#cg-banner button[value=accept_all]').click()`)); err != nil {
+		// The visitor clicks "Accept all" in the first frame (input events: a
+		// script's click posts no choice).
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(
+			`frames[0].document.getElementById('cg').shadowRoot.querySelector('#cg-banner button[value=accept_all]')`))); err != nil {
 			t.Fatal(err)
 		}
 		// The other frame takes it up at once, and so does the frameset's guard, which

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -317,6 +319,34 @@ func guardSetCookie(t *testing.T, ctx context.Context, s *guardSite, name, value
 	}
 }
 
+// setConsentCookie sets the consent cookie (the default name,
+// cookie_consent) for the site of pageURL through the DevTools protocol, as
+// the server sets it when the visitor chooses: Path=/, the policy's revision,
+// the categories granted (necessary always), stamped now, a fresh id, no
+// signature (the guard does not check it). A script cannot write it: the
+// guard refuses, and consentgate.grant lets in only what it grants, so a test
+// that plays a visitor's choice sets it before calling grant.
+func setConsentCookie(t *testing.T, ctx context.Context, pageURL, revision string, categories ...string) {
+	t.Helper()
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := []string{"necessary"}
+	for _, c := range categories {
+		if !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	var id [16]byte
+	rand.Read(id[:])
+	value := fmt.Sprintf("1.%s.%s.%d.%s", revision, strings.Join(cats, ":"), time.Now().Unix(), base64.RawURLEncoding.EncodeToString(id[:]))
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "cookie_consent", Value: value,
+		URL: u.Scheme + "://" + u.Host + "/", Path: "/", SameSite: network.CookieSameSiteLax}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func guardNavigate(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	guardDo(t, ctx, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
@@ -377,7 +407,7 @@ func TestGuardCookies(t *testing.T) {
 	})()`)
 	jar := guardJar(t, ctx, s)
 	for name, want := range map[string]bool{
-		"session": true, "cookie_consent": true, // necessary, and the consent cookie always passes
+		"session": true, "cookie_consent": false, // necessary; the consent cookie is the server's: a script's write is refused
 		"_ga": false, "_ga_X1": false, "_ga_Y": false, // statistics, not granted
 		"somethingelse": false, "session2": false, // undeclared: block
 		"":        false, // no name
@@ -387,7 +417,9 @@ func TestGuardCookies(t *testing.T) {
 			t.Errorf("cookie %q in the jar: %v, want %v (jar %v)", name, got, want, jar)
 		}
 	}
-	// Once statistics is granted, the same writes pass.
+	// Once statistics is granted (the visitor's choice: the server's consent
+	// cookie, then the grant), the same writes pass.
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "statistics")
 	guardExec(t, ctx, `consentgate.grant(['statistics']).then(() => { document.cookie = '_ga=GA1.2; path=/'; document.cookie = '_ga_X1=GS2; path=/'; })`)
 	if jar := guardJar(t, ctx, s); jar["_ga"] != "GA1.2" || jar["_ga_X1"] != "GS2" {
 		t.Errorf("after the grant: %v", jar)
@@ -416,6 +448,7 @@ func TestGuardStorage(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("storage after the writes: %v, want %v", got, want)
 	}
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "preferences")
 	after := guardEval[[]any](t, ctx, `consentgate.grant(['preferences']).then(() => {
 		localStorage.setItem('theme', 'dark'); localStorage.setItem('stats_id', '42');
 		return [localStorage.getItem('theme'), localStorage.getItem('stats_id')];
@@ -515,6 +548,7 @@ func TestGuardHoldsDynamicElements(t *testing.T) {
 		t.Errorf("held back:\n%v\nwant\n%v", held, wantHeld)
 	}
 	// Granting lets everything in, without a reload.
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "statistics", "marketing", "preferences")
 	guardExec(t, ctx, `window.noReload = 1; consentgate.grant(['statistics', 'marketing', 'preferences'])`)
 	guardWait(t, ctx, `window.order.length >= 6`)
 	guardDo(t, ctx, chromedp.Sleep(300*time.Millisecond))
@@ -566,6 +600,7 @@ func TestGuardGrantActivatesInOrder(t *testing.T) {
 	if hits := s.trackerHits(); len(hits) != 0 {
 		t.Fatalf("trackers reached before consent: %v", hits)
 	}
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "statistics")
 	granted := guardEval[[]string](t, ctx, `window.marker = 1; consentgate.grant(['statistics']).then(() => consentgate.granted())`)
 	if !slices.Equal(granted, []string{"necessary", "statistics"}) {
 		t.Errorf("granted() = %v", granted)
@@ -660,6 +695,7 @@ func TestGuardReleasedScriptWrites(t *testing.T) {
 	guardNavigate(t, ctx, s.page("/write", guardPage{body: guardWritePage}))
 	guardWait(t, ctx, `document.readyState == 'complete'`)
 	before := guardEval[int](t, ctx, `window.marker = 1, document.getElementsByTagName('*').length`)
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "statistics")
 	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
 	guardWait(t, ctx, `!!document.getElementById('w2')`)
 	guardWait(t, ctx, `performance.getEntriesByType('resource').some(e => e.name.includes('n=written'))`)
@@ -721,6 +757,7 @@ func TestGuardConsentMode(t *testing.T) {
 	if dl, want := guardDataLayer(t, ctx), []string{deflt, js, cfg}; !slices.Equal(dl, want) {
 		t.Errorf("first visit:\n%v\nwant\n%v", dl, want)
 	}
+	setConsentCookie(t, ctx, u, fmt.Sprint(s.policy.Revision), "statistics")
 	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
 	if dl := guardDataLayer(t, ctx); len(dl) != 4 || dl[3] != stats {
 		t.Errorf("after granting statistics: %v", dl)
@@ -775,11 +812,15 @@ func TestGuardUnderStrictCSP(t *testing.T) {
 	if !st.Guard || st.Position != "fixed" || st.Background != "rgb(255, 255, 255)" {
 		t.Errorf("guard %v, banner position %q background %q: the banner is not styled", st.Guard, st.Position, st.Background)
 	}
+	// The settings open under the CSP too. (Before the choice: the visitor
+	// opens them while the banner shows; once the consent cookie is set, the
+	// focus the click gives the window has the banner take the choice up and
+	// close.)
+	guardDo(t, ctx, chromedp.Click(inBanner("#cg-settings summary")), chromedp.WaitVisible(inBanner("#cg-c-statistics")))
 	// A held inline script keeps its nonce when it is let in.
+	setConsentCookie(t, ctx, u, fmt.Sprint(s.policy.Revision), "statistics")
 	guardExec(t, ctx, `consentgate.grant(['statistics'])`)
 	guardWait(t, ctx, `window.order.includes('nonced-inline')`)
-	// The settings open under the CSP too.
-	guardDo(t, ctx, chromedp.Click(inBanner("#cg-settings summary")), chromedp.WaitVisible(inBanner("#cg-c-statistics")))
 	if v := guardEval[[]string](t, ctx, `window.violations`); len(v) != 0 {
 		t.Errorf("CSP violations: %v", v)
 	}
@@ -1183,6 +1224,7 @@ func TestGuardKnownList(t *testing.T) {
 	}
 	// _ga is statistics by the policy, marketing by the list: granting
 	// statistics lets it through.
+	setConsentCookie(t, ctx, s.url("localhost", "/"), fmt.Sprint(s.policy.Revision), "statistics")
 	guardExec(t, ctx, `consentgate.grant(['statistics']).then(() => { document.cookie = '_ga=GA1.1; path=/' })`)
 	if jar := guardJar(t, ctx, s); jar["_ga"] != "GA1.1" {
 		t.Errorf("the policy's category did not win over the list's: %v", jar)

@@ -4,11 +4,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/consentgate/consentgate/policy"
 )
 
 // TestStyleKeptActive: a <style> with URLs of two refused categories next to
@@ -30,6 +33,9 @@ func TestStyleKeptActive(t *testing.T) {
 		t.Errorf("the style is marked %q, want statistics (its first URL held back)", got)
 	}
 
+	// The visitor's choices, as the server sets them (the consent cookie),
+	// then the grant that lets them in.
+	setConsentCookie(t, ctx, s.base+"/case/"+name, sinkRevision(t), "statistics")
 	eval(`window.consentgate.grant(['statistics']).then(() => '')`)
 	statistics, marketing := "/c/"+name+"/s.gif", "/c/"+name+"/m.gif"
 	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(statistics)) > 0 }) {
@@ -46,6 +52,7 @@ func TestStyleKeptActive(t *testing.T) {
 		t.Errorf("after granting statistics the page's own rule does not apply: width %s", w)
 	}
 
+	setConsentCookie(t, ctx, s.base+"/case/"+name, sinkRevision(t), "statistics", "marketing")
 	eval(`window.consentgate.grant(['marketing']).then(() => '')`)
 	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(marketing)) > 0 }) {
 		t.Errorf("after granting marketing its URL did not load: %s", eval(`document.querySelector('style').outerHTML`))
@@ -72,6 +79,9 @@ func TestStyleAttributeKeptActive(t *testing.T) {
 		t.Errorf("before consent the trackers received %q", hits)
 	}
 
+	// The visitor's choices, as the server sets them (the consent cookie),
+	// then the grant that lets them in.
+	setConsentCookie(t, ctx, s.base+"/case/"+name, sinkRevision(t), "statistics")
 	eval(`window.consentgate.grant(['statistics']).then(() => '')`)
 	statistics, marketing := "/c/"+name+"/s.gif", "/c/"+name+"/m.gif"
 	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(statistics)) > 0 }) {
@@ -85,6 +95,7 @@ func TestStyleAttributeKeptActive(t *testing.T) {
 		t.Errorf("after granting statistics the element's own declarations do not apply: width %s", w)
 	}
 
+	setConsentCookie(t, ctx, s.base+"/case/"+name, sinkRevision(t), "statistics", "marketing")
 	eval(`window.consentgate.grant(['marketing']).then(() => '')`)
 	if !sinkWait(ctx, waitUntil, func() bool { return len(s.trackerHits(marketing)) > 0 }) {
 		t.Errorf("after granting marketing its URL did not load: %s", eval(style))
@@ -92,6 +103,17 @@ func TestStyleAttributeKeptActive(t *testing.T) {
 	if got := eval(style); strings.Contains(got, "data:,") {
 		t.Errorf("after granting both the style attribute keeps inert URLs: %s", got)
 	}
+}
+
+// sinkRevision is the revision of the sink site's policy, which its consent
+// cookie carries.
+func sinkRevision(t *testing.T) string {
+	t.Helper()
+	p, err := policy.LoadFile("testdata/sinks/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(p.Revision)
 }
 
 // openSinkCase serves the sink matrix's case name through the proxy, opens it in

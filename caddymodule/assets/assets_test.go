@@ -514,6 +514,11 @@ func TestRules(t *testing.T) {
 	if !r.Block || r.GCM || r.Report || r.ReportPath != "/_c/report" {
 		t.Errorf("block %v gcm %v report %v %q", r.Block, r.GCM, r.Report, r.ReportPath)
 	}
+	// The own consent cookie is named apart under source own only: under
+	// another source the site's consent manager sets its cookies and grants.
+	if own := buildRules(p, Options{}); r.Own != "" || own.Own != "cookie_consent" || own.Revision != p.Revision {
+		t.Errorf("own consent cookie %q (another source), %q revision %d (source own); policy revision %d", r.Own, own.Own, own.Revision, p.Revision)
+	}
 	for _, name := range []string{"session", "_ga", "_ga_", "_ga_X", "_gac_1_x", "_gac__x", "_gacx", "theme", "mystery", "other", "_g", "__proto__"} {
 		want := ""
 		if c, ok := p.DeclaredCookie(name); ok {

@@ -44,6 +44,12 @@ type rules struct {
 	// ReportPath is the path of the report endpoint ({prefix}/report); the
 	// guard puts the page's own origin before it.
 	ReportPath string `json:"p"`
+	// Own is the own consent cookie's name under source own (empty under
+	// another source): the guard lets no script write it, and a grant lets
+	// in only what it grants. Revision is the policy's revision, which the
+	// cookie must name.
+	Own      string `json:"o"`
+	Revision int    `json:"r"`
 }
 
 // nameRules is a name matcher for the guard: exact names by category, joined
@@ -182,6 +188,11 @@ func buildRules(p *policy.Policy, o Options) rules {
 	r.GCM = o.GoogleConsentMode
 	r.Report = o.Report
 	r.ReportPath = o.Prefix + "/report"
+	if len(o.ConsentCookies) == 0 {
+		// Options.ConsentCookies is empty exactly under source own.
+		r.Own = name
+	}
+	r.Revision = p.Revision
 	return r
 }
 

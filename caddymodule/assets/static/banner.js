@@ -127,8 +127,11 @@
 	// cookies, and the consent endpoint refuses its requests. So does a frame in
 	// a page of another site, where the browser keeps no consent cookie: the
 	// server marks it by hiding both the banner and the link (Page.Framed).
+	// Those two (framed) can keep no choice: nothing there posts one, and
+	// embeds held at run time get no placeholder.
+	const framed = W.origin == 'null' || ban.hidden && open && open.hidden;
 	try {
-		if (W.origin == 'null' || ban.hidden && open && open.hidden || W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
+		if (framed || W.frameElement && W.frameElement.localName == 'iframe' && W.parent.consentgate) {
 			ban.hidden = true;
 			host.removeAttribute('tabindex');
 			if (open) open.hidden = true;
@@ -193,6 +196,7 @@
 	// button (name=category) adds its category to those granted now.
 	const submit = e => {
 		const f = e.target, b = e.submitter || f.querySelector('button');
+		if (framed) return e.preventDefault();
 		if (f.dataset.plain || !g || !W.fetch) return;
 		e.preventDefault();
 		const grant = b.name == 'category', choice = grant ? 'custom' : b.value;
@@ -252,25 +256,34 @@
 		seen = ck();
 		apply(j);
 	};
-	if (g) g.take = j => changed(j) && apply(j);
-
-	// The consent the cookie holds now, as the server reads it: its categories
-	// (those the policy has), or null for no choice (none, another revision,
-	// malformed; a bad signature only the server can tell).
+	// The consent the cookie holds now, as the server reads it (of several, the
+	// newest): its categories (those the policy has), id and time, or null for
+	// no choice (none, another revision, malformed; a bad signature only the
+	// server can tell).
 	const jar = () => {
-		try {
-			const v = ck().split('; ').find(c => c.startsWith(data.n + '=')), p = v ? v.slice(data.n.length + 1).split('.') : [];
-			return p.length > 4 && p[0] == '1' && p[1] == data.r ? p[2].split(':').filter(c => c in data.c && c != 'necessary').concat('necessary') : null;
-		} catch (e) {
-			return null;
+		let j = null, t = -1;
+		for (const v of ck().split('; ')) {
+			const p = v.slice(data.n.length + 1).split('.');
+			if (v.startsWith(data.n + '=') && p.length > 4 && p[0] == '1' && p[1] == data.r && +p[3] > t) try {
+				j = {categories: p[2].split(':').filter(c => c in data.c && c != 'necessary').concat('necessary'), id: p[4], timestamp: new Date(p[3] * 1e3).toISOString()};
+				t = +p[3];
+			} catch (e) {}
 		}
+		return j;
+	};
+	// A choice made in another document of this window (spread, above) is
+	// taken up as the cookie holds it: whatever a caller passes, take shows
+	// and lets in only the choice the server set.
+	if (g) g.take = () => {
+		const j = jar();
+		return j && changed(j) && apply(j);
 	};
 	// Whether the cookie holds another consent than the one this page was made
 	// for (the guard's tag says which): a page made before a choice and shown
 	// after it (fetched ahead by the site's speculation rules, prerendered).
 	const tag = D.querySelector('script[data-granted][data-given]');
 	const stale = () => {
-		const c = jar(), d = tag.dataset, was = d.granted.split(' ').filter(x => x && x != 'necessary').concat('necessary');
+		const c = (jar() || {}).categories, d = tag.dataset, was = d.granted.split(' ').filter(x => x && x != 'necessary').concat('necessary');
 		return c ? d.given != '1' || !same(c, was) : d.given == '1';
 	};
 	// A choice made in another tab, or in a page the back button leaves for this one
@@ -449,7 +462,9 @@
 		mo.observe(d, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-consent']});
 		d.addEventListener('load', e => /^i?frame$/.test(e.target.localName) && sync(), true);
 	};
-	watch(D);
-	sync();
+	if (!framed) {
+		watch(D);
+		sync();
+	}
 	fit();
 })();

@@ -12,6 +12,8 @@
 //   R.b       undeclared: block     R.g  Google Consent Mode on
 //   R.m       report mode: hold nothing back, report what would be
 //   R.p       the path of the report endpoint
+//   R.o, R.r  under source own: the consent cookie's name and the policy's
+//             revision (R.o is empty under another source)
 // The visitor's state comes from this script tag's data attributes:
 // data-granted (category ids), data-given and data-gpc (1 or 0), data-lang.
 // Style: ES2017, whole-line comments only (they are stripped when served).
@@ -38,7 +40,7 @@ if (!window.consentgate) {
 	// origin whatever its <base>: a batch 3 s after its first item, when it
 	// holds 50 names, and when the page is left; at most 20 batches a page.
 	// The console says it once per name.
-	const fetch0 = W.fetch, beacon = Navigator.prototype.sendBeacon, queue = new Map(), said = new Set();
+	const CP = R.p.replace(/report$/, 'consent'), fetch0 = W.fetch, beacon = Navigator.prototype.sendBeacon, queue = new Map(), said = new Set();
 	let batches = 0, timer = 0, hit;
 	const flush = () => {
 		clearTimeout(timer);
@@ -76,9 +78,13 @@ if (!window.consentgate) {
 	// or else an Expires in the past) becomes a plain deletion with the same
 	// Path and Domain, so that no reading of the attributes can store
 	// anything; any other write is dropped.
+	// The consent cookie is written by the server alone (its Set-Cookie):
+	// no script writes or deletes it (mine).
 	const cookieOK = n => !!n && ok(cat(R.c, n));
+	const mine = n => R.o && n == R.o && (deny('cookie', n, 'necessary'), 1);
 	const cookieWrite = (set, doc, v) => {
 		const l = (v = String(v)).split(/[\0\r\n]/)[0].split(';'), p = l.shift(), i = p.indexOf('='), n = i < 0 ? '' : p.slice(0, i).replace(/^[ \t]+|[ \t]+$/g, ''), a = {};
+		if (mine(n)) return;
 		if (cookieOK(n)) return set.call(doc, v);
 		for (const s of l) {
 			const j = s.indexOf('='), k = (j < 0 ? s : s.slice(0, j)).trim().toLowerCase(), x = j < 0 ? '' : s.slice(j + 1).trim();
@@ -325,6 +331,19 @@ if (!window.consentgate) {
 			if (c) w[n] = p, c.prototype.constructor == c && (c.prototype.constructor = p);
 		};
 		const net = (u, what) => drop(srcCat(u), what);
+		// A request to the consent endpoint (its path as the server reads it:
+		// escapes undone, a slash at the end dropped) other than a GET or HEAD
+		// posts a choice: it needs the visitor's transient activation (their
+		// click or key press just now), else it fails as a held one does. m
+		// gives the method. (A browser without navigator.userActivation is
+		// not asked.) The getters are the window's own, taken before any
+		// script of the page runs.
+		const UA = gopd(w.Navigator.prototype, 'userActivation'), uo = UA && UA.get.call(w.navigator), on0 = uo && gopd(w.UserActivation.prototype, 'isActive').get, bu = gopd(w.Node.prototype, 'baseURI').get;
+		const forged = (u, m) => {
+			try {
+				return uo && !on0.call(uo) && decode(new URL(u, bu.call(w.document)).pathname).replace(/\/+/g, '/').replace(/\/$/, '').endsWith(CP) && !/^(get|head)$/i.test(m());
+			} catch (e) {}
+		};
 		const refused = () => new w.DOMException('blocked until consent', 'SecurityError');
 		const frames = () => {
 			for (let i = 0; i < w.frames.length; i++) try {
@@ -342,9 +361,15 @@ if (!window.consentgate) {
 			o = o && typeof o == 'object' ? ['name', 'value', 'expires', 'domain', 'path', 'sameSite', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o, value: a[1]};
 			o.name = String(o.name);
 			if ('value' in o) o.value = String(o.value);
+			if (mine(o.name)) return Promise.resolve();
 			if (cookieOK(o.name)) return f.call(t, o);
 			if (o.expires != null && +o.expires < Date.now()) return t.delete(o);
 			return deny('cookie', o.name, cat(R.c, o.name), {max_age: o.expires == null ? -1 : Math.round((o.expires - Date.now()) / 1e3)}) ? Promise.resolve() : f.call(t, o);
+		});
+		if (w.CookieStore) wrap(w.CookieStore.prototype, 'delete', (f, t, a) => {
+			let o = a[0];
+			o = o && typeof o == 'object' ? ['name', 'domain', 'path', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o};
+			return mine(o.name = String(o.name)) ? Promise.resolve() : f.call(t, o);
 		});
 		// Storage: setItem, and the named properties (localStorage.x = 1)
 		// through a proxy in place of each storage object.
@@ -385,14 +410,14 @@ if (!window.consentgate) {
 		// window.open opens nothing.
 		// A Request's URL is read from the Request; anything else is read
 		// once as a string and passed on as that string.
-		const reqURL = gopd(w.Request.prototype, 'url').get, fetchNet = a => {
+		const reqURL = gopd(w.Request.prototype, 'url').get, reqMethod = gopd(w.Request.prototype, 'method').get, fetchNet = a => {
 			let u;
 			try {
 				u = reqURL.call(a[0]);
 			} catch (e) {
 				u = a[0] = String(a[0]);
 			}
-			return net(u, 'fetch');
+			return net(u, 'fetch') || forged(u, () => (a[0] = new w.Request(a[0], a[1]), a.length = 1, reqMethod.call(a[0])));
 		};
 		wrap(w, 'fetch', (f, t, a) => fetchNet(a) ? Promise.reject(new w.TypeError('Failed to fetch')) : f.apply(t, a));
 		wrap(w, 'fetchLater', (f, t, a) => {
@@ -401,11 +426,11 @@ if (!window.consentgate) {
 		});
 		const XP = w.XMLHttpRequest.prototype, xhrs = new WeakSet();
 		wrap(XP, 'open', (f, t, a) => {
-			xhrs[net(a[1] = String(a[1]), 'xhr') ? 'add' : 'delete'](t);
+			xhrs[net(a[1] = String(a[1]), 'xhr') || forged(a[1], () => a[0] = String(a[0])) ? 'add' : 'delete'](t);
 			return f.apply(t, a);
 		});
 		wrap(XP, 'send', (f, t, a) => xhrs.has(t) ? void setTimeout(() => ['error', 'loadend'].forEach(n => t.dispatchEvent(new w.ProgressEvent(n)))) : f.apply(t, a));
-		wrap(w.Navigator.prototype, 'sendBeacon', (f, t, a) => !net(a[0] = String(a[0]), 'beacon') && f.apply(t, a));
+		wrap(w.Navigator.prototype, 'sendBeacon', (f, t, a) => !net(a[0] = String(a[0]), 'beacon') && !forged(a[0], () => 'POST') && f.apply(t, a));
 		for (const n of ['WebSocket', 'WebSocketStream', 'EventSource', 'Worker', 'SharedWorker']) ctor(n, (c, a, nt) => {
 			if (a.length && net(a[0] = String(a[0]), n.toLowerCase())) throw refused();
 			return Reflect.construct(c, a, nt);
@@ -443,9 +468,11 @@ if (!window.consentgate) {
 				t && off.call(t, n, g, c);
 			}
 		};
-		const late = (m, f) => during(m, 'submit', e => net(action(m, e.submitter), 'form') && e.preventDefault(), f);
-		wrap(FP, 'submit', (f, t, a) => net(action(t), 'form') ? undefined : f.apply(t, a));
-		wrap(FP, 'requestSubmit', (f, t, a) => net(action(t, a[0]), 'form') ? undefined : late(t, () => f.apply(t, a)));
+		// (A form a script submits to the consent endpoint is taken as a POST.)
+		const post = u => net(u, 'form') || forged(u, () => 'POST');
+		const late = (m, f) => during(m, 'submit', e => post(action(m, e.submitter)) && e.preventDefault(), f);
+		wrap(FP, 'submit', (f, t, a) => post(action(t)) ? undefined : f.apply(t, a));
+		wrap(FP, 'requestSubmit', (f, t, a) => post(action(t, a[0])) ? undefined : late(t, () => f.apply(t, a)));
 		// A click a script makes (el.click(), dispatchEvent: not trusted)
 		// follows a link or submits a form as a visitor's would, connected or
 		// not: a download, a 204 or a hidden frame makes it a beacon. The
@@ -898,6 +925,20 @@ if (!window.consentgate) {
 		}
 	};
 	purge();
+	// The categories the consent cookie grants: of those of this revision,
+	// the newest, as the server reads them (none when none holds a choice; a
+	// signature only the server can check). (A document of an opaque origin
+	// throws on reading cookies.)
+	const chosen = () => {
+		let r = [], t = -1;
+		try {
+			for (const c of cd.get.call(D).split('; ')) {
+				const p = c.slice(R.o.length + 1).split('.');
+				if (c.startsWith(R.o + '=') && p.length > 4 && p[0] == '1' && p[1] == R.r + '' && +p[3] > t) t = +p[3], r = p[2].split(':');
+			}
+		} catch (e) {}
+		return r;
+	};
 
 	// Google Consent Mode v2: everything but security denied before any tag; an
 	// update when a choice exists and on every choice.
@@ -917,9 +958,14 @@ if (!window.consentgate) {
 		gpc: ds.gpc == '1',
 		lang: ds.lang,
 		granted: () => [...G],
+		// Under source own a grant lets in only what the consent cookie grants
+		// now (read with the native getter): the server sets it when the
+		// visitor chooses, and no script can write it. Under another source
+		// the site's consent manager grants.
 		grant(l) {
-			l.forEach(c => G.add(c));
-			this.given = true;
+			const j = R.o && chosen();
+			l.forEach(c => (!j || j.includes(c)) && G.add(c));
+			if (!j || j.length) this.given = true;
 			gcm();
 			return act();
 		},
