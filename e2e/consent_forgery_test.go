@@ -7,21 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // Consent forgery (docs/ENFORCEMENT.md, "In the browser: the guard"): third-
@@ -35,14 +30,9 @@ import (
 // release policy: www.googletagmanager.com statistics, ads.example and
 // widgets.tracker.test marketing), its consent records written to a file.
 
-// forgerySite is the proxy, its upstream pages, the trackers and the records.
-type forgerySite struct {
-	base, tracker, records string
-
-	mu    sync.Mutex
-	pages map[string]string
-	hits  []string
-}
+// forgerySite is the release tests' site (guard_release_test.go), its consent
+// records read too.
+type forgerySite struct{ *releaseSite }
 
 type forgeryRecord struct {
 	ID      string   `json:"id"`
@@ -54,63 +44,7 @@ type forgeryRecord struct {
 // cookie_consent block (a secret).
 func startForgerySite(t *testing.T, host, options string) *forgerySite {
 	t.Helper()
-	s := &forgerySite{pages: map[string]string{}}
-	tracker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.hits = append(s.hits, r.Host+r.URL.RequestURI())
-		s.mu.Unlock()
-		switch r.URL.Path {
-		case "/x.js":
-			w.Header().Set("Content-Type", "text/javascript")
-			fmt.Fprintf(w, releaseTrackerJS, r.URL.Query().Get("n"))
-		case "/frame.html":
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, "<!DOCTYPE html><title>widget</title><p>a widget")
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(tracker.Close)
-	_, s.tracker, _ = net.SplitHostPort(tracker.Listener.Addr().String())
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		page, ok := s.pages[r.URL.Path]
-		s.mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprint(w, page)
-	}))
-	t.Cleanup(upstream.Close)
-	dir := t.TempDir()
-	policy := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(releasePolicy), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s.records = filepath.Join(dir, "records.log")
-	port := fmt.Sprint(testshared.FreePort(t))
-	s.base = "http://" + host + ":" + port
-	runCaddyfile(t, fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-	log cgrecords {
-		output file %s
-		format json
-		include http.handlers.cookie_consent.records
-	}
-}
-http://%s:%s {
-	cookie_consent {
-		policy %s
-		%s
-	}
-	reverse_proxy %s
-}
-`, s.records, host, port, policy, options, strings.TrimPrefix(upstream.URL, "http://")), port)
-	return s
+	return &forgerySite{startReleaseSiteAt(t, host, options)}
 }
 
 // page serves an HTML document at path ({T} is the statistics tracker's base,

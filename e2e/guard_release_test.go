@@ -51,9 +51,10 @@ blockers:
     hosts: [ads.example, widgets.tracker.test]
 `
 
-// releaseSite is the proxy, its upstream pages and the trackers.
+// releaseSite is the proxy, its upstream pages, the trackers and the consent
+// records the proxy writes (a file).
 type releaseSite struct {
-	base, tracker string
+	base, tracker, records string
 
 	mu    sync.Mutex
 	pages map[string]string
@@ -69,6 +70,13 @@ const releaseTrackerJS = `(window.ran = window.ran || []).push(%[1]q);
 `
 
 func startReleaseSite(t *testing.T) *releaseSite {
+	t.Helper()
+	return startReleaseSiteAt(t, "www.release.test", "")
+}
+
+// startReleaseSiteAt serves the site at http://HOST:PORT; options go into the
+// cookie_consent block (a secret).
+func startReleaseSiteAt(t *testing.T, host, options string) *releaseSite {
 	t.Helper()
 	s := &releaseSite{pages: map[string]string{}}
 	tracker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +114,7 @@ func startReleaseSite(t *testing.T) *releaseSite {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
 		fmt.Fprint(w, page)
 	}))
 	t.Cleanup(upstream.Close)
@@ -114,19 +123,26 @@ func startReleaseSite(t *testing.T) *releaseSite {
 	if err := os.WriteFile(policy, []byte(releasePolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	s.records = filepath.Join(dir, "records.log")
 	port := fmt.Sprint(testshared.FreePort(t))
-	s.base = "http://www.release.test:" + port
+	s.base = "http://" + host + ":" + port
 	runCaddyfile(t, fmt.Sprintf(`{
 	admin off
 	grace_period 100ms
+	log cgrecords {
+		output file %s
+		format json
+		include http.handlers.cookie_consent.records
+	}
 }
-http://www.release.test:%s {
+http://%s:%s {
 	cookie_consent {
 		policy %s
+		%s
 	}
 	reverse_proxy %s
 }
-`, port, policy, strings.TrimPrefix(upstream.URL, "http://")), port)
+`, s.records, host, port, policy, options, strings.TrimPrefix(upstream.URL, "http://")), port)
 	return s
 }
 
