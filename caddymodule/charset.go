@@ -462,24 +462,23 @@ func metaCharset(head []byte) (name string, end int) {
 		if tt == html.ErrorToken {
 			return "", 0
 		}
-		raw := len(z.Raw())
 		rawEnd := z.Raw()
-		consumed += raw
+		consumed += len(rawEnd)
 		if tt == html.StartTagToken || tt == html.SelfClosingTagToken || tt == html.EndTagToken {
 			tag, hasAttr := z.TagName()
-			t := string(tag)
+			// (string(tag) in comparisons and a map index copies nothing.)
 			if tt != html.EndTagToken {
-				if t == "noscript" {
+				if string(tag) == "noscript" {
 					// Blink's parser reads it with scripting off: tags.
 					z.NextIsNotRawText()
 				}
-				if t == "meta" && hasAttr && len(rawEnd) > 0 && rawEnd[len(rawEnd)-1] == '>' {
+				if string(tag) == "meta" && hasAttr && len(rawEnd) > 0 && rawEnd[len(rawEnd)-1] == '>' {
 					if name := metaAttrsCharset(z); name != "" {
 						return name, consumed
 					}
 				}
 			}
-			if !metaHeadTags[t] && (tt == html.EndTagToken || t != "html" && t != "head") {
+			if !metaHeadTags[string(tag)] && (tt == html.EndTagToken || string(tag) != "html" && string(tag) != "head") {
 				inHead = false
 			}
 		}

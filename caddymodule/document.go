@@ -40,8 +40,7 @@ func navigationOf(r *http.Request) navigation {
 		return notNavigation
 	}
 	if dest := first(r.Header, "Sec-Fetch-Dest"); dest != "" {
-		switch strings.ToLower(dest) {
-		case "document", "iframe", "frame", "embed", "object", "fencedframe":
+		if strings.EqualFold(dest, "document") || frameDest(dest) {
 			return isNavigation
 		}
 		return notNavigation
@@ -63,9 +62,17 @@ func navigationOf(r *http.Request) navigation {
 // nor keeps the one a choice sets (SameSite=Lax), so its banner would ask
 // for a choice that is lost the moment it is made.
 func crossSiteFrame(r *http.Request) bool {
-	dest := first(r.Header, "Sec-Fetch-Dest")
-	return dest != "" && !strings.EqualFold(dest, "document") && navigationOf(r) == isNavigation &&
-		strings.EqualFold(first(r.Header, "Sec-Fetch-Site"), "cross-site")
+	return frameDest(first(r.Header, "Sec-Fetch-Dest")) && strings.EqualFold(first(r.Header, "Sec-Fetch-Site"), "cross-site")
+}
+
+// frameDest: a Sec-Fetch-Dest of a document in a frame of a page, which
+// runs scripts as a page does (navigationOf).
+func frameDest(dest string) bool {
+	switch strings.ToLower(dest) {
+	case "iframe", "frame", "embed", "object", "fencedframe":
+		return true
+	}
+	return false
 }
 
 // prefersHTML: of the types an Accept header lists, text/html has the highest

@@ -131,10 +131,7 @@ func (p *proxy) do(t *testing.T, method, path string, body io.Reader, headers ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range headers {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Add(k, v)
-	}
+	addLines(req.Header, headers)
 	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -203,4 +200,13 @@ func urlValues(kv ...string) url.Values {
 		v.Add(kv[i], kv[i+1])
 	}
 	return v
+}
+
+// addLines adds header lines written "Name: value" (a name repeated makes
+// several lines).
+func addLines(h http.Header, lines []string) {
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, ": ")
+		h.Add(k, v)
+	}
 }

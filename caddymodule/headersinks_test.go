@@ -48,10 +48,7 @@ func sinkHandler(t *testing.T, mode string) (*Handler, string) {
 func sinkResponse(t *testing.T, h *Handler, contentType string, lines []string, body string, headers ...string) http.Header {
 	t.Helper()
 	url := serve(t, h, func(w http.ResponseWriter, r *http.Request) error {
-		for _, l := range lines {
-			k, v, _ := strings.Cut(l, ": ")
-			w.Header().Add(k, v)
-		}
+		addLines(w.Header(), lines)
 		w.Header().Set("Content-Type", contentType)
 		_, err := io.WriteString(w, body)
 		return err
@@ -268,6 +265,19 @@ func TestHeaderSinksBeyondDocuments(t *testing.T) {
 	}
 }
 
+// startSinkSite runs real Caddy with the sink policy in front of up; options
+// go into the cookie_consent block.
+func startSinkSite(t *testing.T, up *upstream, options string) *proxy {
+	return startCaddy(t, `http://127.0.0.1:{PORT} {
+	cookie_consent {
+		policy `+writePolicy(t, sinkPolicy)+`
+		`+options+`
+	}
+	reverse_proxy `+up.hostport()+`
+}
+`)
+}
+
 // Through real Caddy: the upstream's 103 Early Hints and its final response.
 func TestHeaderSinksInEarlyHintsThroughCaddy(t *testing.T) {
 	sinks := []string{
@@ -279,23 +289,13 @@ func TestHeaderSinksInEarlyHintsThroughCaddy(t *testing.T) {
 		`Speculation-Rules: "/rules.json"`,
 	}
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		for _, l := range sinks {
-			k, v, _ := strings.Cut(l, ": ")
-			w.Header().Add(k, v)
-		}
+		addLines(w.Header(), sinks)
 		w.WriteHeader(http.StatusEarlyHints)
 		w.Header().Set("Refresh", "0;url=https://tracker.test/go")
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "plain")
 	})
-	policy := writePolicy(t, sinkPolicy)
-	p := startCaddy(t, `http://127.0.0.1:{PORT} {
-	cookie_consent {
-		policy `+policy+`
-	}
-	reverse_proxy `+up.hostport()+`
-}
-`)
+	p := startSinkSite(t, up, "")
 	hints, res := getWithHints(t, p.base+"/")
 	if len(hints) != 1 {
 		t.Fatalf("%d 1xx responses, want one 103", len(hints))
@@ -327,22 +327,11 @@ func TestHeaderSinksReportModeObserves(t *testing.T) {
 		"Refresh: 0;url=https://refresh.tracker.test/go",
 	}
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		for _, l := range sinks {
-			k, v, _ := strings.Cut(l, ": ")
-			w.Header().Add(k, v)
-		}
+		addLines(w.Header(), sinks)
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "plain")
 	})
-	policy := writePolicy(t, sinkPolicy)
-	p := startCaddy(t, `http://127.0.0.1:{PORT} {
-	cookie_consent {
-		policy `+policy+`
-		mode report
-	}
-	reverse_proxy `+up.hostport()+`
-}
-`)
+	p := startSinkSite(t, up, "mode report")
 	res, _ := p.do(t, "GET", "/", nil, "Sec-Fetch-Dest: document")
 	for _, l := range sinks {
 		k, v, _ := strings.Cut(l, ": ")

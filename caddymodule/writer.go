@@ -365,11 +365,12 @@ func (rw *responseWriter) finalize(rewrite bool) {
 		// trackers and all) must not serve it to a navigation. Without
 		// Sec-Fetch-Dest, Accept and X-Requested-With decide (navigationOf).
 		addVary(hdr, "Sec-Fetch-Dest")
-		if dest := first(rw.r.Header, "Sec-Fetch-Dest"); dest != "" && !strings.EqualFold(dest, "document") && rewrite {
+		dest := first(rw.r.Header, "Sec-Fetch-Dest")
+		if rewrite && frameDest(dest) {
 			// A frame's page depends on the site around it (crossSiteFrame).
 			addVary(hdr, "Sec-Fetch-Site")
 		}
-		if first(rw.r.Header, "Sec-Fetch-Dest") == "" {
+		if dest == "" {
 			addVary(hdr, "Accept")
 			addVary(hdr, "X-Requested-With")
 		}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentgate/consentgate/internal/testshared"
@@ -79,14 +77,7 @@ func TestCrossSiteFrameHasNoBanner(t *testing.T) {
 	reverse_proxy %s
 }
 `, site, strings.TrimPrefix(up.URL, "http://"))
-	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := caddy.Load(adapted, true); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
+	runCaddyfile(t, cfg, fmt.Sprint(port))
 
 	// The other blog: the post in a plain iframe, and as WordPress embeds
 	// posts (sandbox="allow-scripts": an opaque origin).
