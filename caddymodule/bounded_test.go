@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -131,7 +132,21 @@ func TestObserverAggregates(t *testing.T) {
 		t.Errorf("after the period: %v, want a second entry with count 2 and max_age 20", entries)
 	}
 	// Idle for a whole period: forgotten.
-	o.flush(now.Add(2 * observeEvery))
+	// The provider is the majority's, not the first sighting's: a request
+	// naming another Host first does not stand for the ones after it.
+	o.observe(observation{Kind: "cookie", Name: "sid", Source: "server", Provider: "forged.example"}, now)
+	for range 30 {
+		o.observe(observation{Kind: "cookie", Name: "sid", Source: "server", Provider: "shop.example"}, now)
+	}
+	o.flush(now.Add(observeEvery))
+	perProvider := map[string]int64{}
+	for _, e := range logs.FilterField(zap.String("name", "sid")).All() {
+		perProvider[e.ContextMap()["provider"].(string)] += e.ContextMap()["count"].(int64)
+	}
+	if perProvider["shop.example"] != 30 || perProvider["forged.example"] != 1 {
+		t.Errorf("sightings by provider %v, want 30 for shop.example and 1 for forged.example", perProvider)
+	}
+	o.flush(now.Add(3 * observeEvery))
 	o.mu.Lock()
 	n := len(o.entries)
 	o.mu.Unlock()
@@ -146,8 +161,9 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return le
 func (c *countingWriter) Sync() error                 { return nil }
 
 // TestGPCFloodThroughCaddy sends Sec-GPC requests with distinct 15 KB
-// User-Agents: each is one record, of bounded size, and the de-duplication
-// table stays bounded.
+// User-Agents from one address: the first few are a record each, of bounded
+// size, and then the address's bound stops them (a new User-Agent a request
+// made every page view a record); the de-duplication table stays bounded.
 func TestGPCFloodThroughCaddy(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
 	p := startCaddy(t, consentSite(up.hostport(), ""))
@@ -161,8 +177,8 @@ func TestGPCFloodThroughCaddy(t *testing.T) {
 		}
 	}
 	records := p.logs(t, "http.handlers.cookie_consent.records", "consent")
-	if len(records) != n {
-		t.Errorf("%d GPC records for %d visitors", len(records), n)
+	if len(records) < gpcRecordBurst || len(records) > gpcRecordBurst+1 {
+		t.Errorf("%d GPC records for %d User-Agents from one address, want the burst of %d", len(records), n, gpcRecordBurst)
 	}
 	for _, r := range records {
 		if ua := r["user_agent"].(string); len(ua) > maxRecordField {
@@ -172,10 +188,10 @@ func TestGPCFloodThroughCaddy(t *testing.T) {
 }
 
 // TestObserverBudgets: new names from visitors' requests, and element hosts
-// nothing knows, are admitted at newRequestNames a minute; the rest are
-// counted in one line at the tick. A table filled up by a flood of other
-// observations (guard reports) does not open the budgets again: only the
-// tick does.
+// nothing knows, are admitted at newRequestNames a minute, new names in guard
+// reports at newReportedNames; the rest are counted in one line at the tick. A
+// table filled up by a flood of other observations (the site's Set-Cookie
+// names) does not open the budgets again: only the tick does.
 func TestObserverBudgets(t *testing.T) {
 	core, logs := zapobserver.New(zapcore.InfoLevel)
 	o := newObserver(zap.New(core), zapcore.InfoLevel)
@@ -185,9 +201,12 @@ func TestObserverBudgets(t *testing.T) {
 		o.observe(observation{Kind: "cookie", Name: fmt.Sprint("r", i), Source: sourceRequest}, now)
 		o.observe(observation{Kind: "element", Name: fmt.Sprint("h", i, ".example"), Source: "server", ClassifiedBy: "undeclared"}, now)
 	}
+	for i := range newReportedNames + 12 {
+		o.observe(observation{Kind: "storage", Name: fmt.Sprint("g", i), Source: "guard"}, now)
+	}
 	// A flood fills the table: it is flushed whole, the budgets stay spent.
 	for i := range observeLimit + 1 {
-		o.observe(observation{Kind: "storage", Name: fmt.Sprint("g", i), Source: "guard"}, now)
+		o.observe(observation{Kind: "cookie", Name: fmt.Sprint("s", i), Source: "server"}, now)
 	}
 	o.observe(observation{Kind: "cookie", Name: "after-the-flood", Source: sourceRequest}, now)
 	if logs.FilterField(zap.String("name", "after-the-flood")).Len() != 0 {
@@ -204,8 +223,12 @@ func TestObserverBudgets(t *testing.T) {
 	if r, h := count("r"), count("h"); r != newRequestNames || h != newRequestNames {
 		t.Errorf("%d request names and %d hosts observed of %d each, want %d", r, h, newRequestNames+10, newRequestNames)
 	}
+	if g := count("g"); g != newReportedNames {
+		t.Errorf("%d reported names observed of %d, want %d", g, newReportedNames+12, newReportedNames)
+	}
 	o.flush(now.Add(observeEvery / 10))
-	for msg, want := range map[string]int64{"cookie names from visitors' requests not observed": 11, "element hosts nothing knows not observed": 10} {
+	for msg, want := range map[string]int64{"cookie names from visitors' requests not observed": 11, "element hosts nothing knows not observed": 10,
+		"names reported by the guard not observed": 12} {
 		var sum int64
 		for _, e := range logs.FilterMessage(msg).All() {
 			sum += e.ContextMap()["count"].(int64)
@@ -217,5 +240,55 @@ func TestObserverBudgets(t *testing.T) {
 	o.observe(observation{Kind: "cookie", Name: "next-minute", Source: sourceRequest}, now.Add(observeEvery/10))
 	if logs.FilterField(zap.String("name", "next-minute")).Len() != 1 {
 		t.Errorf("the tick did not open the budget again")
+	}
+}
+
+// TestChoiceFloodThroughCaddy: a client posting choices as fast as it can
+// (the probe of 2026-11-29 wrote 96 MB of records in ten seconds) gets its
+// burst and then 429, and every choice answered is recorded, none other.
+func TestChoiceFloodThroughCaddy(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	accepted, limited := 0, 0
+	for range choiceBurst + 20 {
+		res := postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Origin: "+p.base)
+		switch res.StatusCode {
+		case http.StatusSeeOther:
+			accepted++
+		case http.StatusTooManyRequests:
+			limited++
+			if res.Header.Get("Retry-After") == "" || len(res.Header.Values("Set-Cookie")) != 0 {
+				t.Errorf("429 with Retry-After %q and Set-Cookie %q", res.Header.Get("Retry-After"), res.Header.Values("Set-Cookie"))
+			}
+		default:
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	if accepted < choiceBurst || accepted > choiceBurst+3 || limited < 15 {
+		t.Errorf("%d choices accepted, %d refused; want the burst of %d, then 429", accepted, limited, choiceBurst)
+	}
+	if records := p.logs(t, "http.handlers.cookie_consent.records", "consent"); len(records) != accepted {
+		t.Errorf("%d records for %d choices accepted", len(records), accepted)
+	}
+}
+
+// TestReportWarningsAreBounded: many clients posting reports of made-up names
+// (enforce mode warns about each undeclared one) write at most the warnings'
+// budget, not a line per name.
+func TestReportWarningsAreBounded(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	for c := range 10 {
+		var items []string
+		for i := range maxReportItems {
+			items = append(items, fmt.Sprintf(`{"kind":"cookie","name":"made_up_%d_%d"}`, c, i))
+		}
+		if st := postReport(t, p, `{"path":"/","items":[`+strings.Join(items, ",")+`]}`); st != http.StatusNoContent {
+			t.Fatalf("report %d: status %d", c, st)
+		}
+	}
+	warnings := p.logs(t, logger, "undeclared cookie")
+	if len(warnings) < reportWarnBurst || len(warnings) > reportWarnBurst+5 {
+		t.Errorf("%d warnings for %d reported names, want the budget of %d", len(warnings), 10*maxReportItems, reportWarnBurst)
 	}
 }

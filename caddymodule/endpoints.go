@@ -157,6 +157,11 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site consent requests are refused", http.StatusForbidden)
 		return
 	}
+	if !h.choices.allow(clientKey(r), time.Now()) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "too many choices from this address; try again in a moment", http.StatusTooManyRequests)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	isJSON := mediaType == "application/json"

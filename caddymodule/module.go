@@ -88,7 +88,10 @@ type Handler struct {
 	gpcSeen        *onceEvery
 	cspWarned      *onceEvery
 	observer       *observer
-	reports        *reportLimiter
+	reports        *rateLimiter  // guard reports, per client and overall
+	reportWarns    *sharedBucket // warnings about reported names
+	choices        *rateLimiter  // consent choices (records), per client
+	gpcRecords     *rateLimiter  // GPC records, per client
 	ipSalt         []byte
 	bundle         *assets.Bundle
 	pageGeneration string       // what rewritten pages depend on besides the visitor (validators.go)
@@ -196,6 +199,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.observer = newObserver(h.logger, observeLevel)
 	h.reports = newReportLimiter()
+	h.reportWarns = newSharedBucket(reportWarnBurst, reportWarnRate)
+	h.choices = newRateLimiter(choiceBurst, choiceEvery, 0, 0)
+	h.gpcRecords = newRateLimiter(gpcRecordBurst, gpcRecordEvery, 0, 0)
 
 	tags := make([]language.Tag, len(p.Languages))
 	for i, l := range p.Languages {

@@ -52,6 +52,13 @@ const (
 	// the hosts of elements no blocker or list knows, which report mode
 	// observes: a page of visitors' comments may show images from anywhere.
 	newRequestNames = 60
+	// newReportedNames bounds the same for the names and hosts guard
+	// reports bring: what browsers saw scripts write, the site's own
+	// cookies among them, but a report is a visitor's word, and many
+	// clients posting 50 made-up names each would otherwise log thousands
+	// of lines a second. A name past the budget is observed when a report
+	// names it again.
+	newReportedNames = 120
 )
 
 // sourceRequest is the source of names read from a visitor's Cookie header.
@@ -61,6 +68,11 @@ type observed struct {
 	obs   observation
 	since time.Time // when the entry was last logged
 	count int64     // sightings since then, not yet logged
+	// lead is obs.Provider's lead in a majority vote among the sightings'
+	// providers (Boyer–Moore): a provider is the Host a request named, and
+	// on a site that answers any host the first request's must not stand
+	// for all the counts that follow it.
+	lead int64
 }
 
 // observer aggregates observations; one per handler instance.
@@ -72,10 +84,10 @@ type observer struct {
 	// requestNames counts the request names admitted since the last tick;
 	// requestSkipped those turned away, logged as one line at the tick;
 	// hosts and hostsSkipped the same for unknown element hosts.
-	requestNames, hosts          int
-	requestSkipped, hostsSkipped int64
-	stop                         chan struct{}
-	done                         chan struct{}
+	requestNames, hosts, reported                 int
+	requestSkipped, hostsSkipped, reportedSkipped int64
+	stop                                          chan struct{}
+	done                                          chan struct{}
 }
 
 func newObserver(logger *zap.Logger, level zapcore.Level) *observer {
@@ -129,11 +141,17 @@ func (o *observer) flushLocked(now time.Time) {
 				zap.String("why", "more new third-party hosts than one minute's budget"))
 		}
 	}
-	o.requestSkipped, o.hostsSkipped = 0, 0
+	if o.reportedSkipped > 0 {
+		if ce := o.logger.Check(o.level, "names reported by the guard not observed"); ce != nil {
+			ce.Write(zap.Int64("count", o.reportedSkipped), zap.Int("admitted_per_minute", newReportedNames),
+				zap.String("why", "more new names in guard reports than one minute's budget; a client may be posting made-up reports"))
+		}
+	}
+	o.requestSkipped, o.hostsSkipped, o.reportedSkipped = 0, 0, 0
 	if !now.IsZero() {
 		// Only the minute's tick opens the budgets again: a table filled up
-		// (by a flood of guard reports) must not.
-		o.requestNames, o.hosts = 0, 0
+		// (by a flood of Set-Cookie names) must not.
+		o.requestNames, o.hosts, o.reported = 0, 0, 0
 	}
 	for k, e := range o.entries {
 		if !now.IsZero() && now.Sub(e.since) < observeEvery {
@@ -179,6 +197,12 @@ func (o *observer) observe(obs observation, now time.Time) {
 				return
 			}
 			o.hosts++
+		case obs.Source == "guard":
+			if o.reported == newReportedNames {
+				o.reportedSkipped++
+				return
+			}
+			o.reported++
 		}
 		if len(o.entries) >= observeLimit {
 			o.flushLocked(time.Time{})
@@ -186,13 +210,21 @@ func (o *observer) observe(obs observation, now time.Time) {
 		// What the table keeps is copied: a name or a path is a piece of
 		// the request's Cookie header or line, which would keep the whole
 		// header alive with it (16 KiB a visitor, up to the table's bound).
-		e = &observed{obs: cloneObservation(obs), since: now, count: 1}
+		e = &observed{obs: cloneObservation(obs), since: now, count: 1, lead: 1}
 		o.log(e)
 		e.count, e.obs.MaxAge = 0, 0
 		o.entries[key] = e
 		return
 	}
 	e.count++
+	switch {
+	case obs.Provider == e.obs.Provider:
+		e.lead++
+	case e.lead == 0:
+		e.obs.Provider, e.lead = strings.Clone(obs.Provider), 1
+	default:
+		e.lead--
+	}
 	if obs.MaxAge > e.obs.MaxAge || obs.MaxAge == -1 && e.obs.MaxAge == 0 {
 		e.obs.MaxAge = obs.MaxAge
 	}
@@ -262,6 +294,6 @@ func (h *Handler) observeCookie(r *http.Request, name string, cl policy.Class, a
 	}
 	h.observer.observe(observation{
 		Kind: "cookie", Name: name, Category: cl.Category, ClassifiedBy: cl.Origin.String(),
-		Action: action, Source: source, Type: typ, Provider: r.Host, MaxAge: maxAge, Path: originalURL(r).Path,
+		Action: action, Source: source, Type: typ, Provider: visitorHost(r), MaxAge: maxAge, Path: originalURL(r).Path,
 	}, time.Now())
 }

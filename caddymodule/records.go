@@ -58,6 +58,22 @@ func (h *Handler) ipHash(r *http.Request) string {
 // 15 KB User-Agent must not become 15 KB of log per record.
 const maxRecordField = 512
 
+// Records are written for visitors, who may be hostile: a client posting
+// choices as fast as it can wrote 10,000 records (9 MB) a second, pushing the
+// genuine ones out of a rotated log. Per client address (clientKey), the
+// consent endpoint takes a burst of choiceBurst choices, then one per
+// choiceEvery — a visitor chooses a few times a visit, and many visitors
+// behind one address (an office, a carrier's NAT) still get through — and
+// answers 429 past it, recording nothing (a choice without its record is not
+// made). GPC records, written on page views, are bounded the same way,
+// more tightly: they record a signal, not a choice.
+const (
+	choiceBurst    = 30
+	choiceEvery    = time.Second
+	gpcRecordBurst = 10
+	gpcRecordEvery = time.Minute
+)
+
 // logRecord writes a consent record (SPEC §8) on the records logger.
 func (h *Handler) logRecord(r *http.Request, c policy.Consent, method string) {
 	p := h.policy
@@ -94,7 +110,7 @@ func cut(s string, n int) string {
 // on every page view.
 func (h *Handler) recordGPC(r *http.Request, c policy.Consent) {
 	visitor := sha256.Sum256([]byte(h.ipHash(r) + "\x00" + r.UserAgent()))
-	if h.gpcSeen.ok(string(visitor[:16]), time.Now()) {
+	if now := time.Now(); h.gpcSeen.ok(string(visitor[:16]), now) && h.gpcRecords.allow(clientKey(r), now) {
 		c.Time = time.Now().Truncate(time.Second)
 		h.logRecord(r, c, "gpc")
 	}

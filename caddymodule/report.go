@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
-	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -41,9 +40,17 @@ const (
 	// All clients together: reportAllBurst, then reportAllRate a second.
 	reportAllBurst = 500
 	reportAllRate  = 100
-	// reportClients bounds the per-client table.
-	reportClients = 10000
+	// Reported names the site does not declare are warned about at most
+	// reportWarnRate a second (a burst of reportWarnBurst): each report may
+	// name 50 new ones, and many clients together would otherwise write
+	// megabytes of warnings a second.
+	reportWarnBurst = 60
+	reportWarnRate  = 1
 )
+
+func newReportLimiter() *rateLimiter {
+	return newRateLimiter(reportBurst, reportEvery, reportAllBurst, reportAllRate)
+}
 
 // guardReport is the body the guard sends (see guard.js, flush).
 type guardReport struct {
@@ -166,7 +173,7 @@ func (h *Handler) observeReported(path string, it reportItem, now time.Time) {
 				obs.MaxAge = 0
 			}
 		}
-		if (cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown) && it.Name != "" && h.undeclared.ok(it.Name, now) {
+		if (cl.Origin == policy.FromNothing || cl.Origin == policy.FromKnown) && it.Name != "" && h.undeclared.ok(it.Name, now) && h.reportWarns.take(now) {
 			// As for a Set-Cookie (warnUndeclared): a name the known list
 			// classifies is handled without a declaration, a note.
 			suggested, level := "", zap.WarnLevel
@@ -239,67 +246,4 @@ func clientKey(r *http.Request) string {
 		return p.String()
 	}
 	return a.Unmap().String()
-}
-
-// reportLimiter is a token bucket per client and one for everyone, with a
-// bounded table: a full bucket is as good as none, so the idle ones are
-// dropped when the table is full (and all of them if none is idle).
-type reportLimiter struct {
-	mu      sync.Mutex
-	clients map[string]*bucket
-	all     bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newReportLimiter() *reportLimiter {
-	return &reportLimiter{clients: map[string]*bucket{}, all: bucket{tokens: reportAllBurst}}
-}
-
-// take refills a bucket for the time passed and takes a token if there is one.
-func (b *bucket) take(now time.Time, perSecond, burst float64) bool {
-	if !b.last.IsZero() {
-		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*perSecond)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-func (l *reportLimiter) allow(key string, now time.Time) bool {
-	const perSecond = float64(time.Second) / float64(reportEvery)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.clients[key]
-	if b == nil {
-		if len(l.clients) >= reportClients {
-			l.sweep(now, perSecond)
-		}
-		b = &bucket{tokens: reportBurst}
-		l.clients[key] = b
-	}
-	if !b.take(now, perSecond, reportBurst) {
-		return false
-	}
-	return l.all.take(now, reportAllRate, reportAllBurst)
-}
-
-// sweep forgets the clients whose bucket has filled up again; if none has,
-// it forgets them all rather than grow.
-func (l *reportLimiter) sweep(now time.Time, perSecond float64) {
-	full := time.Duration(reportBurst / perSecond * float64(time.Second))
-	for k, b := range l.clients {
-		if now.Sub(b.last) >= full {
-			delete(l.clients, k)
-		}
-	}
-	if len(l.clients) >= reportClients {
-		clear(l.clients)
-	}
 }

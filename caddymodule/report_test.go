@@ -224,16 +224,16 @@ func TestReportHostileBodiesNever5xx(t *testing.T) {
 func TestReportLimiterTableIsBounded(t *testing.T) {
 	l := newReportLimiter()
 	now := time.Now()
-	for i := range reportClients + 500 {
+	for i := range rateClients + 500 {
 		l.allow(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), now)
 	}
-	if n := len(l.clients); n > reportClients {
-		t.Errorf("%d clients remembered, bound %d", n, reportClients)
+	if n := len(l.clients); n > rateClients {
+		t.Errorf("%d clients remembered, bound %d", n, rateClients)
 	}
 	// A client whose bucket has filled again is forgotten first.
 	l = newReportLimiter()
 	l.allow("old", now)
-	for i := range reportClients - 1 {
+	for i := range rateClients - 1 {
 		l.allow(fmt.Sprint(i), now.Add(time.Hour))
 	}
 	l.allow("new", now.Add(time.Hour))

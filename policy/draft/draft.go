@@ -114,10 +114,14 @@ func Draft(logs []io.Reader, opt Options) ([]byte, *Summary, error) {
 
 // seen aggregates the log entries of one (kind, name).
 type seen struct {
-	kind, name   string
-	count        int64 // from "observed" entries
-	warnings     int64 // "undeclared cookie" warnings: the count when nothing was observed
-	maxAge       int64 // the longest lifetime seen in seconds; -1 when only session cookies were; 0 unknown
+	kind, name string
+	count      int64 // from "observed" entries
+	warnings   int64 // "undeclared cookie" warnings: the count when nothing was observed
+	maxAge     int64 // the longest lifetime the site's Set-Cookie gave, in seconds; -1 when only session cookies were; 0 unknown
+	// scriptMaxAge is the same for the writes the guard reported. A report is
+	// the visitor's word (any client can post one), so it counts only for a
+	// name the site's Set-Cookie never gave a lifetime.
+	scriptMaxAge int64
 	types        map[string]bool
 	sources      map[string]bool
 	providers    map[string]int64
@@ -129,6 +133,16 @@ type seen struct {
 	// Set-Cookie, the guard's report, an old log's "server"). A name without
 	// it was only ever sent by visitors, and is not proposed.
 	fromSite bool
+	// classes has a bit for each source class the name took a place of.
+	classes uint8
+}
+
+// longer keeps in *age the longer of two lifetimes (-1, a session cookie,
+// over 0, unknown).
+func longer(age *int64, a int64) {
+	if a > *age || (a == -1 && *age == 0) {
+		*age = a
+	}
 }
 
 // sightings counts the entries' sightings; the warnings only when no "observed"
@@ -140,13 +154,18 @@ func (x *seen) sightings() int64 {
 	return x.warnings
 }
 
-// Source classes: what a visitor's request brought (its Cookie header) is
-// bounded apart from what the site set or the guard reported, so a flood of
-// names sent by a visitor cannot take the places of the site's own cookies.
+// Source classes, each bounded apart: what the site set (its Set-Cookie), what
+// the guard in a browser reported, and what a visitor's request brought (its
+// Cookie header). Reports and requests both come from visitors, and any client
+// can make them up: a flood of either cannot take the places of the site's own
+// cookies.
 const (
 	classSite    = "site"
+	classGuard   = "guard"
 	classRequest = "request"
 )
+
+var classBit = map[string]uint8{classSite: 1, classGuard: 2, classRequest: 4}
 
 // maxDroppedCounted bounds the set that tells dropped names apart: past it,
 // the dropped counts are lower bounds.
@@ -172,14 +191,17 @@ func (o *observations) add(e entry) {
 		return
 	}
 	class := classSite
-	if e.Source == sourceRequest {
+	switch e.Source {
+	case sourceRequest:
 		class = classRequest
+	case sourceGuard:
+		class = classGuard
 	}
 	key := e.Kind + "\x00" + e.Name
 	x, ok := o.byKey[key]
 	// A name takes a place of its class when first seen from it: a name
 	// visitors sent and the site then set takes one of each.
-	if !ok || (class == classSite && !x.fromSite) {
+	if !ok || x.classes&classBit[class] == 0 {
 		slot := e.Kind + "\x00" + class
 		if o.held[slot] >= maxDistinct {
 			o.drop(class, key)
@@ -192,7 +214,8 @@ func (o *observations) add(e entry) {
 			providers: map[string]int64{}, elements: map[string]bool{}, firstPath: e.FirstPath}
 		o.byKey[key] = x
 	}
-	if class == classSite {
+	x.classes |= classBit[class]
+	if class != classRequest {
 		x.fromSite = true
 	}
 	if e.fromWarning {
@@ -200,11 +223,12 @@ func (o *observations) add(e entry) {
 	} else {
 		x.count += e.Count
 	}
-	switch {
-	case e.MaxAge > 0 && e.MaxAge > x.maxAge:
-		x.maxAge = e.MaxAge
-	case e.MaxAge == -1 && x.maxAge == 0:
-		x.maxAge = -1
+	if e.MaxAge > 0 || e.MaxAge == -1 {
+		if class == classGuard {
+			longer(&x.scriptMaxAge, e.MaxAge)
+		} else {
+			longer(&x.maxAge, e.MaxAge)
+		}
 	}
 	if e.Type != "" {
 		x.types[e.Type] = true
@@ -390,14 +414,13 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 		g := groups[n]
 		c := cookieDraft{name: g.name}
 		var count int64
-		var maxAge int64
+		var siteAge, scriptAge int64
 		types, sources, providers := map[string]bool{}, map[string]bool{}, map[string]int64{}
 		first, logged, loggedBy := "", "", ""
 		for _, x := range g.seen {
 			count += x.sightings()
-			if x.maxAge > maxAge || (x.maxAge == -1 && maxAge == 0) {
-				maxAge = x.maxAge
-			}
+			longer(&siteAge, x.maxAge)
+			longer(&scriptAge, x.scriptMaxAge)
 			for t := range x.types {
 				types[t] = true
 			}
@@ -468,6 +491,11 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 		lifetime := ""
 		if g.isKnown {
 			lifetime = g.known.Lifetime
+		}
+		// The site's own lifetime, else what scripts wrote (a visitor's report).
+		maxAge := siteAge
+		if maxAge == 0 {
+			maxAge = scriptAge
 		}
 		c.duration, c.comments = duration(maxAge, c.typ, lifetime, c.comments)
 		c.comments = append(c.comments, seenNote(count, sources, first))

@@ -28,14 +28,22 @@ func FuzzDraft(f *testing.F) {
 	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"a\n- name: b","source":"request","first_path":"/\n#"}`+"\n"+
 		`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"request"}`+"\n"+
 		`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"server","type":"http"}`), []byte("version: 1\ncookies: []\n"))
+	// A path with NEL, a line break to YAML, in a comment.
+	f.Add([]byte(`{"logger":"http.handlers.cookie_consent","msg":"observed","kind":"cookie","name":"sid","source":"server","type":"http","first_path":"/a\u0085site: {name: x}"}`), []byte(nil))
 	f.Fuzz(func(t *testing.T, log, existing []byte) {
 		opt := Options{}
 		if len(existing) > 0 {
 			opt.Existing = existing
 		}
-		_, _, err := Draft([]io.Reader{bytes.NewReader(log)}, opt)
+		out, _, err := Draft([]io.Reader{bytes.NewReader(log)}, opt)
 		if err != nil && bytes.Contains([]byte(err.Error()), []byte("a bug in draft")) {
 			t.Fatal(err)
+		}
+		// Every line draft writes is one line to YAML: no character YAML
+		// reads as a line break but the newlines, unless the policy merged
+		// into had them.
+		if err == nil && !bytes.ContainsAny(existing, "\r\u0085\u2028\u2029") && bytes.ContainsAny(out, "\r\u0085\u2028\u2029") {
+			t.Fatalf("the draft holds a line break other than a newline:\n%q", out)
 		}
 	})
 }

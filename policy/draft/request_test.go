@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/consentgate/consentgate/policy"
 )
@@ -201,5 +202,51 @@ func TestLooksNeeded(t *testing.T) {
 		if (want == "") != (got == "") || !strings.Contains(got, want) {
 			t.Errorf("looksNeeded(%q) = %q, want one saying %q", name, got, want)
 		}
+	}
+}
+
+// TestDraftReportsAreTheVisitorsWord: what a visitor sends — a guard report
+// (any client can post one) or a request path — cannot add lines of its own to
+// the draft, push the site's own cookies out, or change the lifetime the site
+// gave a cookie (the probe of 2026-11-29).
+func TestDraftReportsAreTheVisitorsWord(t *testing.T) {
+	var log strings.Builder
+	// A comment's text carrying NEL (U+0085), which YAML reads as a line
+	// break: in the guard report's path and in a request's path.
+	log.WriteString(observedLine(`"kind":"cookie","name":"zz_inject","count":1,"source":"guard","type":"html","first_path":"/x\u0085  - {name: visitor_fingerprint_x, category: necessary, provider: evil.example, type: http, duration: 100y, purpose: {en: injected}}"`))
+	log.WriteString(observedLine(`"kind":"cookie","name":"sessionid","count":1,"source":"server","type":"http","provider":"shop.example","max_age":-1,"first_path":"/a\u0085site: {name: Evil, privacy_policy_url: https://evil.example/p} #"`))
+	log.WriteString(observedLine(`"kind":"cookie","name":"csrftoken","count":1,"source":"server","type":"http","provider":"shop.example","max_age":3600,"first_path":"/q\u0085- {"`))
+	// A forged report claims the site's session cookie lives 100 years.
+	log.WriteString(observedLine(`"kind":"cookie","name":"sessionid","count":3,"source":"guard","type":"html","max_age":3153600000,"first_path":"/"`))
+	// Six thousand made-up names reported before the site's own last cookie.
+	for i := range 6000 {
+		log.WriteString(observedLine(fmt.Sprintf(`"kind":"cookie","name":"made_up_%d","count":1,"source":"guard","type":"html","first_path":"/"`, i)))
+	}
+	log.WriteString(observedLine(`"kind":"cookie","name":"cart","count":5,"source":"server","type":"http","provider":"shop.example","max_age":86400,"first_path":"/shop"`))
+
+	out, s, p := mustDraft(t, []io.Reader{strings.NewReader(log.String())}, Options{})
+	text := string(out)
+	for _, r := range []rune{'\r', '\u0085', '\u2028', '\u2029'} {
+		if strings.ContainsRune(text, r) {
+			t.Errorf("the draft holds %U, a line break to YAML", r)
+		}
+	}
+	for _, c := range p.Cookies {
+		if c.Name == "visitor_fingerprint_x" {
+			t.Errorf("a comment's text became an entry: %+v", c)
+		}
+	}
+	if p.Site.PrivacyPolicyURL != "" {
+		t.Errorf("a request path set the site's privacy policy URL: %q", p.Site.PrivacyPolicyURL)
+	}
+	if c := declared(t, p, "sessionid"); c.Duration.Kind != policy.Session {
+		t.Errorf("sessionid, a session cookie of the site, drafted as %+v after a report said 100 years", c.Duration)
+	}
+	if c := declared(t, p, "cart"); c.Duration.Len != 24*time.Hour {
+		t.Errorf("cart drafted with %+v", c.Duration)
+	}
+	declared(t, p, "csrftoken")
+	if s.Dropped != 6002-maxDistinct {
+		t.Errorf("%d reported names dropped, want %d (zz_inject and sessionid took places too)", s.Dropped, 6002-maxDistinct)
 	}
 }

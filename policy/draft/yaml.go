@@ -190,10 +190,12 @@ func doubleQuoted(s string) string {
 	return b.String()
 }
 
-// oneLine keeps a comment on one line whatever a logged name holds.
+// oneLine keeps a comment on one line whatever a logged name holds: every
+// character YAML reads as a line break (NEL, U+0085, too: after one, the rest of
+// a comment would be read as policy) and every other control character is a space.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
 			return ' '
 		}
 		return r
