@@ -19,7 +19,12 @@ import (
 // ServeHTTP serves the endpoints under the path prefix; any other request has
 // its cookies filtered on the way in and its response enforced on the way out.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if rest, ok := h.endpointPath(r); ok {
+	// In handle_errors the request is one the site's routes refused or
+	// failed (basic_auth, an error directive denying an address): it gets
+	// the error page, enforced, and never an endpoint's answer — a consent
+	// record or the declaration past the site's access control.
+	_, inErrorRoute := r.Context().Value(caddyhttp.ErrorCtxKey).(error)
+	if rest, ok := h.endpointPath(r); ok && !inErrorRoute {
 		h.serveEndpoint(w, r, rest)
 		return nil
 	}

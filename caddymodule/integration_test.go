@@ -480,6 +480,45 @@ http://127.0.0.1:{PORT} {
 	}
 }
 
+// TestDeferredSetCookieWarns: a `header` block with a deletion (deferred to
+// the response, so it runs after cookie_consent has filtered) that adds a
+// Set-Cookie sends it to every visitor unfiltered: nothing can hold it back
+// there, but the log says so, naming the cookie, once per name (the probe of
+// 2026-11-29 found it silent); a header added without deferral is filtered
+// and not warned about.
+func TestDeferredSetCookieWarns(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, "{}")
+	})
+	const msg = "a header operation deferred to the response added a Set-Cookie after cookie_consent, which cannot filter it: it reaches every visitor whatever they chose; put cookie_consent before header (order cookie_consent before header), or set the cookie in the site, where cookie_consent sees it"
+	for _, tc := range []struct {
+		header   string
+		warnings int
+	}{
+		{"header {\n\t\t-Server\n\t\tSet-Cookie \"_gcl_au=x; Path=/\"\n\t}", 1},
+		{`header >Set-Cookie "_gcl_au=x; Path=/"`, 1},
+		{`header Set-Cookie "_gcl_au=x; Path=/"`, 0},
+	} {
+		p := startCaddy(t, `
+http://127.0.0.1:{PORT} {
+	`+tc.header+`
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	reverse_proxy `+up.hostport()+`
+}
+`)
+		for range 3 {
+			p.do(t, "GET", "/api", nil)
+		}
+		warnings := p.logs(t, logger, msg)
+		if len(warnings) != tc.warnings || (len(warnings) == 1 && warnings[0]["name"] != "_gcl_au") {
+			t.Errorf("%s: warnings %v, want %d naming _gcl_au", tc.header, warnings, tc.warnings)
+		}
+	}
+}
+
 // TestUnansweredEndpointsWarn: cookie_consent inside a handle whose
 // requests under /_consent go to another route (here a handle for static
 // files) rewrites pages whose guard and banner never load, and no choice

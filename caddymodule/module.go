@@ -76,29 +76,30 @@ type Handler struct {
 	// duration. Default on.
 	ClampLifetime *bool `json:"clamp_lifetime,omitempty"`
 
-	policy         *policy.Policy
-	classifier     *policy.Classifier
-	codec          *policy.Codec
-	sourceMap      cmp.Mapping
-	logger         *zap.Logger
-	records        *zap.Logger
-	metrics        *metrics
-	cookieCounters cookieCounters
-	undeclared     *onceEvery
-	gpcSeen        *onceEvery
-	cspWarned      *onceEvery
-	observer       *observer
-	reports        *rateLimiter  // guard reports, per client and overall
-	reportWarns    *sharedBucket // warnings about reported names
-	choices        *rateLimiter  // consent choices (records), per client
-	gpcRecords     *rateLimiter  // GPC records, per client
-	ipSalt         []byte
-	bundle         *assets.Bundle
-	pageGeneration string       // what rewritten pages depend on besides the visitor (validators.go)
-	nestedWarned   *atomic.Bool // the warning about two handlers on one request went out
-	deferredWarned *atomic.Bool // the warning about deferred header operations went out
-	endpoints      *endpointWatch
-	expiryTurn     *atomic.Uint64 // where the next response's expiries go on (expiries)
+	policy          *policy.Policy
+	classifier      *policy.Classifier
+	codec           *policy.Codec
+	sourceMap       cmp.Mapping
+	logger          *zap.Logger
+	records         *zap.Logger
+	metrics         *metrics
+	cookieCounters  cookieCounters
+	undeclared      *onceEvery
+	gpcSeen         *onceEvery
+	cspWarned       *onceEvery
+	deferredCookies *onceEvery // warnings about Set-Cookie added by a deferred header operation
+	observer        *observer
+	reports         *rateLimiter  // guard reports, per client and overall
+	reportWarns     *sharedBucket // warnings about reported names
+	choices         *rateLimiter  // consent choices (records), per client
+	gpcRecords      *rateLimiter  // GPC records, per client
+	ipSalt          []byte
+	bundle          *assets.Bundle
+	pageGeneration  string       // what rewritten pages depend on besides the visitor (validators.go)
+	nestedWarned    *atomic.Bool // the warning about two handlers on one request went out
+	deferredWarned  *atomic.Bool // the warning about deferred header operations went out
+	endpoints       *endpointWatch
+	expiryTurn      *atomic.Uint64 // where the next response's expiries go on (expiries)
 	// blockedHostNeedles: the blockers' hosts, for mayNameBlockedHost.
 	blockedHostNeedles [][]byte
 	newerRevision      *atomic.Bool // the warning about consent cookies of a newer revision went out
@@ -193,6 +194,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.undeclared = newOnceEvery(undeclaredWarnEvery, 10000)
 	h.gpcSeen = newOnceEvery(undeclaredWarnEvery, 10000)
 	h.cspWarned = newOnceEvery(undeclaredWarnEvery, 100)
+	h.deferredCookies = newOnceEvery(undeclaredWarnEvery, 100)
 	observeLevel := zap.DebugLevel
 	if h.Mode == modeReport {
 		observeLevel = zap.InfoLevel

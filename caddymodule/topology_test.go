@@ -310,3 +310,46 @@ http://127.0.0.1:%d {
 		})
 	}
 }
+
+// TestErrorRoutesServeNoEndpoints: with cookie_consent in handle_errors, as
+// CONFIGURATION.md advises, a request the site's routes refused (basic_auth
+// without credentials) gets the error page, not the endpoints: no
+// declaration, no guard, no consent recorded past the site's access control
+// (the probe of 2026-11-29).
+func TestErrorRoutesServeNoEndpoints(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "inside") })
+	p := startCaddy(t, `http://127.0.0.1:{PORT} {
+	basic_auth {
+		bob $2a$14$KfB43L09Q78BqhN5H3OjqOWCG6wb6EHyowSPXNLn/AhbjeWrM60B.
+	}
+	cookie_consent {
+		policy testdata/policy.yaml
+	}
+	reverse_proxy `+up.hostport()+`
+	handle_errors {
+		cookie_consent {
+			policy testdata/policy.yaml
+		}
+		header Set-Cookie "_ga=GA1.1.1; Path=/"
+		respond "Error {err.status_code}" {err.status_code}
+	}
+}`)
+	for _, path := range []string{"/_consent/declaration", "/_consent/guard.js", "/_consent/consent"} {
+		res, body := p.do(t, "GET", path, nil)
+		if res.StatusCode != 401 || body != "Error 401" {
+			t.Errorf("GET %s without credentials: %d %.80q, want the error page", path, res.StatusCode, body)
+		}
+	}
+	res := postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Origin: "+p.base)
+	if res.StatusCode != 401 || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("a choice without credentials: %d, Set-Cookie %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	if records := p.logs(t, "http.handlers.cookie_consent.records", "consent"); len(records) != 0 {
+		t.Errorf("a choice was recorded without credentials: %v", records)
+	}
+	// The error page itself is still enforced: its marketing cookie goes.
+	res, _ = p.do(t, "GET", "/page", nil)
+	if res.StatusCode != 401 || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("the error page: %d, Set-Cookie %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+}

@@ -411,11 +411,36 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	rw.cookiesSent = len(hdr["Set-Cookie"])
 	if rw.nav == notNavigation {
 		rw.ResponseWriterWrapper.WriteHeader(rw.status)
+		rw.checkDeferredCookies()
 		return
 	}
 	wasHTML, hadCookieVary := isHTMLTyped(hdr["Content-Type"]), varies(hdr, "Cookie")
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
+	rw.checkDeferredCookies()
 	rw.checkDeferredHeaders(wasHTML, hadCookieVary)
+}
+
+// checkDeferredCookies warns when a `header` operation deferred to the
+// response added a Set-Cookie after we filtered them (`header { -Server;
+// Set-Cookie ... }`, `header >Set-Cookie ...`, common in Caddyfiles): it went
+// to the visitor unfiltered, whatever they chose, and only the log can say
+// so. Once per cookie name per 10 minutes.
+func (rw *responseWriter) checkDeferredCookies() {
+	added := rw.Header()["Set-Cookie"]
+	if len(added) <= rw.cookiesSent {
+		return
+	}
+	for range rw.outerWriters() {
+		return // an outer cookie_consent adds its own expiries, and filters the rest
+	}
+	for _, v := range added[rw.cookiesSent:] {
+		name, _, _ := strings.Cut(v, "=")
+		name = strings.TrimSpace(name)
+		if rw.h.deferredCookies.ok(name, time.Now()) {
+			rw.h.logger.Warn("a header operation deferred to the response added a Set-Cookie after cookie_consent, which cannot filter it: it reaches every visitor whatever they chose; put cookie_consent before header (order cookie_consent before header), or set the cookie in the site, where cookie_consent sees it",
+				zap.String("name", boundString(name)), zap.String("path", originalURL(rw.r).Path))
+		}
+	}
 }
 
 // checkDeferredHeaders warns, once, when what went out is not what we
