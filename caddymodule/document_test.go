@@ -266,7 +266,7 @@ func TestExpiriesReachEveryVariant(t *testing.T) {
 // held stays held, and the response varies on Sec-Fetch-Site. A frame of the
 // site itself, and a page opened from another site, keep theirs.
 func TestCrossSiteFrame(t *testing.T) {
-	linkHidden := regexp.MustCompile(`<a id="cg-open" class="cg-open" href="[^"]*" hidden>`)
+	linkHidden := regexp.MustCompile(`<a id="cg-open" class="cg-open" href="[^"]*" hidden="">`)
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>Post</title></head><body><p>Post</p>`+
@@ -276,7 +276,7 @@ func TestCrossSiteFrame(t *testing.T) {
 	p := startCaddy(t, consentSite(up.hostport(), ""))
 	const (
 		banner = `<div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text">`
-		hidden = `<div class="cg-sp" hidden>`
+		hidden = `<div class="cg-sp" hidden="">`
 		held   = `data-consent="statistics"`
 	)
 	for _, tc := range []struct {

@@ -28,7 +28,7 @@ var (
 	wpHeadEnd  = regexp.MustCompile(`(?i)<head(?:\s[^>]*)?>$`)
 	// The banner, right before </body> (assets.Bundle.BodyEnd): from its
 	// stylesheet to its deferred script. (The assets' URLs may be absolute.)
-	wpBanner  = regexp.MustCompile(`(?s)\n<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?>\n<div id="cg" .*?\n<script defer src="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.js\?v=[0-9a-f]+"(?: nonce="[^"]*")?></script>\n`)
+	wpBanner  = regexp.MustCompile(`(?s)\n<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?/>\n<div id="cg" .*?\n<script defer="" src="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.js\?v=[0-9a-f]+"(?: nonce="[^"]*")?></script>\n`)
 	wpBodyEnd = regexp.MustCompile(`(?i)^</body\s*>`)
 	// A click-to-load placeholder, right before the start tag of the embed
 	// it stands for (assets.Bundle.Placeholder).

@@ -97,52 +97,55 @@ func flag(b bool) string {
 // style sheets out and ours in (docs/BANNER.md). Every choice is a plain form,
 // so it works without JavaScript. On a first visit the host has tabindex 1 and
 // delegates focus: the first Tab of the page reaches the banner's first control.
+// The markup is well-formed XML as well as HTML (void elements closed with
+// "/>", every attribute with a value): it goes into XHTML pages too, where the
+// XML parser refuses the rest of a page after one HTML-only construct.
 var bodyTemplate = template.Must(template.New("body").Parse(`
-<link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
-<div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}>
+<link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}/>
+<div id="cg" class="cg-host" lang="{{.Lang}}" data-cg="{{.Data}}"{{if .Show}} tabindex="1"{{end}}><template shadowrootmode="open"{{if .Show}} shadowrootdelegatesfocus=""{{end}}><link rel="stylesheet" href="{{.CSS}}"{{if .StyleNonce}} nonce="{{.StyleNonce}}"{{end}}/>
 <div class="cg" lang="{{.Lang}}" dir="{{.Dir}}">
-<div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden{{end}}>
+<div id="cg-banner" class="cg-banner" role="dialog" aria-labelledby="cg-title" aria-describedby="cg-text"{{if not .Show}} hidden=""{{end}}>
 {{- if .Notice}}
 <h2 id="cg-title" class="cg-title">{{.T.notice_title}}</h2>
 <p id="cg-text" class="cg-text">{{.T.notice_text}}</p>
 <p class="cg-links"><a href="{{.Declaration}}">{{.T.declaration_link}}</a>{{if .Privacy}} <a href="{{.Privacy}}">{{.T.privacy_link}}</a>{{end}}</p>
 <div class="cg-actions cg-single">
-<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.ok}}</button></form>
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"/><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.ok}}</button></form>
 </div>
 {{- else}}
-<button type="button" class="cg-close" hidden>{{.T.close}}</button>
+<button type="button" class="cg-close" hidden="">{{.T.close}}</button>
 <h2 id="cg-title" class="cg-title">{{.T.banner_title}}</h2>
 <p id="cg-text" class="cg-text">{{.T.banner_text}}</p>
 <p class="cg-links"><a href="{{.Declaration}}">{{.T.declaration_link}}</a>{{if .Privacy}} <a href="{{.Privacy}}">{{.T.privacy_link}}</a>{{end}}</p>
 <div class="cg-actions">
-<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.accept_all}}</button></form>
-<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"><button type="submit" class="cg-btn" name="choice" value="reject_all">{{.T.reject_all}}</button></form>
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"/><button type="submit" class="cg-btn" name="choice" value="accept_all">{{.T.accept_all}}</button></form>
+<form method="post" action="{{.Action}}"><input type="hidden" name="return" value="{{.Return}}"/><button type="submit" class="cg-btn" name="choice" value="reject_all">{{.T.reject_all}}</button></form>
 <details id="cg-settings" class="cg-settings">
 <summary class="cg-btn">{{.T.settings}}</summary>
 <form method="post" action="{{.Action}}" class="cg-panel" aria-labelledby="cg-stitle">
-<input type="hidden" name="return" value="{{.Return}}">
+<input type="hidden" name="return" value="{{.Return}}"/>
 <h3 id="cg-stitle" class="cg-stitle">{{.T.settings_title}}</h3>
 <p class="cg-text">{{.T.settings_text}}</p>
 <ul class="cg-cats">
 {{- range .Categories}}
-<li class="cg-cat"><input type="checkbox" id="cg-c-{{.ID}}"{{if .Always}} checked disabled{{else}} name="category" value="{{.ID}}"{{if .Checked}} checked{{end}}{{end}}{{if .Description}} aria-describedby="cg-d-{{.ID}}"{{end}}><label for="cg-c-{{.ID}}">{{.Title}}{{if .Always}} <span class="cg-always">({{$.T.always_on}})</span>{{end}}</label>{{if .Description}}<p id="cg-d-{{.ID}}" class="cg-desc">{{.Description}}</p>{{end}}</li>
+<li class="cg-cat"><input type="checkbox" id="cg-c-{{.ID}}"{{if .Always}} checked="" disabled=""{{else}} name="category" value="{{.ID}}"{{if .Checked}} checked=""{{end}}{{end}}{{if .Description}} aria-describedby="cg-d-{{.ID}}"{{end}}/><label for="cg-c-{{.ID}}">{{.Title}}{{if .Always}} <span class="cg-always">({{$.T.always_on}})</span>{{end}}</label>{{if .Description}}<p id="cg-d-{{.ID}}" class="cg-desc">{{.Description}}</p>{{end}}</li>
 {{- end}}
 </ul>
-<p class="cg-info"{{if not .Given}} hidden{{end}}>{{.T.consent_id}}: <code class="cg-id">{{.ID}}</code><br>{{.T.consent_date}}: <time class="cg-date" datetime="{{.Stamp}}">{{.Date}}</time></p>
+<p class="cg-info"{{if not .Given}} hidden=""{{end}}>{{.T.consent_id}}: <code class="cg-id">{{.ID}}</code><br/>{{.T.consent_date}}: <time class="cg-date" datetime="{{.Stamp}}">{{.Date}}</time></p>
 <div class="cg-row">
 <button type="submit" class="cg-btn" name="choice" value="custom">{{.T.save}}</button>
-<button type="submit" class="cg-btn cg-withdraw" name="choice" value="reject_all"{{if not .Given}} hidden{{end}}>{{.T.withdraw}}</button>
+<button type="submit" class="cg-btn cg-withdraw" name="choice" value="reject_all"{{if not .Given}} hidden=""{{end}}>{{.T.withdraw}}</button>
 </div>
 </form>
 </details>
 </div>
 {{- end}}
 </div>
-<a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if or .Show .Framed}} hidden{{end}}>{{.T.cookie_settings}}</a>
-<div class="cg-sp"{{if .Framed}} hidden{{end}}></div>
+<a id="cg-open" class="cg-open" href="{{.Declaration}}"{{if or .Show .Framed}} hidden=""{{end}}>{{.T.cookie_settings}}</a>
+<div class="cg-sp"{{if .Framed}} hidden=""{{end}}></div>
 </div>
 </template></div>
-<script defer src="{{.JS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>
+<script defer="" src="{{.JS}}"{{if .Nonce}} nonce="{{.Nonce}}"{{end}}></script>
 `))
 
 type bodyView struct {

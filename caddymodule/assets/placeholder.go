@@ -70,7 +70,7 @@ func (b *Bundle) Placeholder(pg Page, ph PlaceholderInfo) []byte {
 			escape.WriteString(&buf, pg.StyleNonce)
 			buf.WriteByte('"')
 		}
-		buf.WriteByte('>')
+		buf.WriteString(`/>`)
 	}
 	link()
 	buf.WriteString(`<span class="cg-ph" data-cg-ph="`)
@@ -85,7 +85,7 @@ func (b *Bundle) Placeholder(pg Page, ph PlaceholderInfo) []byte {
 	escape.WriteString(&buf, lang)
 	buf.WriteString(`" dir="`)
 	buf.WriteString(langDir(lang))
-	buf.WriteString(`"><svg class="ph-sz" width="`)
+	buf.WriteString(`"><svg xmlns="http://www.w3.org/2000/svg" class="ph-sz" width="`)
 	ws, hs := strconv.Itoa(int(w)), strconv.Itoa(int(h))
 	if wPct {
 		buf.WriteString(`100%" height="` + hs + `"`)
@@ -108,13 +108,13 @@ func (b *Bundle) Placeholder(pg Page, ph PlaceholderInfo) []byte {
 		ret = "/"
 	}
 	escape.WriteString(&buf, ret)
-	buf.WriteString(`"><input type="hidden" name="choice" value="custom">`)
+	buf.WriteString(`"/><input type="hidden" name="choice" value="custom"/>`)
 	if pg.Consent.Given {
 		for i, c := range b.policy.Categories {
 			if i > 0 && pg.Consent.Granted.Has(i) && c.ID != ph.Category {
 				buf.WriteString(`<input type="hidden" name="category" value="`)
 				escape.WriteString(&buf, c.ID)
-				buf.WriteString(`">`)
+				buf.WriteString(`"/>`)
 			}
 		}
 	}
