@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -290,5 +291,17 @@ func TestReportWarningsAreBounded(t *testing.T) {
 	warnings := p.logs(t, logger, "undeclared cookie")
 	if len(warnings) < reportWarnBurst || len(warnings) > reportWarnBurst+5 {
 		t.Errorf("%d warnings for %d reported names, want the budget of %d", len(warnings), 10*maxReportItems, reportWarnBurst)
+	}
+}
+
+// TestCutKeepsCharacters: what a record or an observation cuts short is still
+// UTF-8 (a cut at 512 bytes split a two-byte character of a User-Agent).
+func TestCutKeepsCharacters(t *testing.T) {
+	for _, s := range []string{strings.Repeat("é", 300), "a" + strings.Repeat("€", 200), strings.Repeat("😀", 130)} {
+		for _, got := range []string{cut(s, maxRecordField), boundString(s)} {
+			if !utf8.ValidString(got) || len(got) > maxRecordField || len(got) < maxObservedLen-6 {
+				t.Errorf("cut of %d bytes of %q…: %d bytes, valid UTF-8 %v", len(s), s[:4], len(got), utf8.ValidString(got))
+			}
+		}
 	}
 }

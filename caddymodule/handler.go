@@ -512,10 +512,10 @@ func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, a
 		}
 		if ce := h.logger.Check(zap.DebugLevel, msg); ce != nil {
 			ce.Write(
-				zap.String("name", name),
+				zap.String("name", boundString(name)),
 				zap.String("category", cl.Category),
 				zap.String("classified_by", cl.Origin.String()),
-				zap.String("path", originalURL(r).Path),
+				zap.String("path", boundString(originalURL(r).Path)),
 			)
 		}
 	}

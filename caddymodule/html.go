@@ -194,7 +194,7 @@ func (h *Handler) reportingConfig(rw *responseWriter, essence string) *htmlrewri
 			if cat := wouldBlock(el); cat != "" {
 				h.logger.Debug("would have blocked element",
 					zap.String("element", el.Tag), zap.String("src", boundString(el.Src)),
-					zap.String("category", cat), zap.String("path", originalURL(rw.r).Path))
+					zap.String("category", cat), zap.String("path", boundString(originalURL(rw.r).Path)))
 				return ""
 			}
 		}
@@ -236,6 +236,24 @@ func (h *Handler) blocker(r *http.Request, cons policy.Consent) func(htmlrewrite
 			}
 			if category == "" && open {
 				category = h.firstRefusedBlocked(cons)
+			}
+		}
+		if (el.Module || el.ImportMap) && (category == "" || cons.Grants(h.policy.CategoryIndex(category))) {
+			// A module's imports, and the URLs an import map maps specifiers
+			// to, are fetched by the module loader, where the guard cannot see
+			// them: held back under the first refused category of a host they
+			// name as a URL (classic scripts: markers only).
+			var blockers []*policy.Blocker
+			if el.ImportMap {
+				blockers = h.policy.ImportMap(el.Inline, el.Base, pageHost)
+			} else {
+				blockers = h.policy.ModuleScript(el.Inline, el.Base, pageHost)
+			}
+			for _, b := range blockers {
+				if !cons.Grants(h.policy.CategoryIndex(b.Category)) {
+					category = b.Category
+					break
+				}
 			}
 		}
 		if category == "" || cons.Grants(h.policy.CategoryIndex(category)) {

@@ -282,7 +282,7 @@ func boundString(s string) string {
 	if len(s) <= maxObservedLen {
 		return s
 	}
-	return s[:maxObservedLen-3] + "..."
+	return cut(s, maxObservedLen-3) + "..."
 }
 
 // observeCookie aggregates a server-side cookie decision: of a Set-Cookie
