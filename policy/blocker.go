@@ -23,12 +23,9 @@ import (
 // already, but for a data: style sheet in it, which is read for host names: its
 // own @import would load from them (blockerInDataSheets).
 func (p *Policy) BlockerForElement(tag string, urls []string, base, pageHost string, inline []byte) (*Blocker, bool) {
-	relativeTo := pageHost
-	if base != "" {
-		// A relative <base href> is relative to the page; a base that loads
-		// nothing from a host (data:, javascript:) makes relative URLs fail.
-		relativeTo = srcHost(base, pageHost)
-	}
+	// A relative <base href> is relative to the page; a base that loads
+	// nothing from a host (data:, javascript:) makes relative URLs fail.
+	relativeTo := baseHost(base, pageHost)
 	style := tag == "style"
 	for _, u := range urls {
 		if u == "" {

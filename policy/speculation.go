@@ -2,11 +2,9 @@ package policy
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -36,10 +34,7 @@ func (p *Policy) SpeculationRules(text []byte, base, pageHost string) (blockers 
 	if err != nil {
 		return nil, true
 	}
-	s := speculation{p: p, relativeTo: pageHost}
-	if base != "" {
-		s.relativeTo = srcHost(base, pageHost)
-	}
+	s := speculation{hostBlockers: hostBlockers{p: p, relativeTo: baseHost(base, pageHost)}}
 	s.urls(v)
 	// Every array of the top-level object is a list of rules ("prefetch",
 	// "prerender", and actions browsers may add).
@@ -53,9 +48,7 @@ func (p *Policy) SpeculationRules(text []byte, base, pageHost string) (blockers 
 			}
 		}
 	}
-	// (Maps are read in no fixed order.)
-	slices.SortFunc(s.blockers, func(a, b *Blocker) int { return cmp.Compare(s.p.blockerIndex(a), s.p.blockerIndex(b)) })
-	return s.blockers, s.open
+	return s.sorted(), s.open
 }
 
 func (p *Policy) blockerIndex(b *Blocker) int {
@@ -68,28 +61,8 @@ func (p *Policy) blockerIndex(b *Blocker) int {
 }
 
 type speculation struct {
-	p          *Policy
-	relativeTo string
-	blockers   []*Blocker
-	open       bool
-}
-
-// host records the blocker of a host, if any.
-func (s *speculation) host(h string) {
-	if h == "" {
-		return
-	}
-	i, ok := s.p.lookupHost(h)
-	if !ok {
-		return
-	}
-	b := &s.p.Blockers[i]
-	for _, seen := range s.blockers {
-		if seen == b {
-			return
-		}
-	}
-	s.blockers = append(s.blockers, b)
+	hostBlockers
+	open bool
 }
 
 // urls reads every string value in v as a URL.

@@ -580,7 +580,9 @@ func (r *Rewriter) element(a *analysis, urls []string, inline []byte, partial bo
 		Height:     a.height,
 		Partial:    partial,
 
-		SpeculationRules: a.speculation,
+		SpeculationRules: a.scriptKind == kindSpeculation,
+		Module:           a.scriptKind == kindModule,
+		ImportMap:        a.scriptKind == kindImportMap,
 	}
 	if len(urls) > 0 {
 		e.Src = urls[0]
@@ -625,11 +627,11 @@ type analysis struct {
 	ns             uint8
 	ask            bool // Block is to be asked (it loads or runs something)
 	hasInline      bool
-	holdText       bool // an HTML script or style: held with its text
-	pendingContent bool // an SVG script or style: held until it ends
-	speculation    bool // a script of type speculationrules (Element.SpeculationRules)
-	script         bool // neutralised with type="text/plain"
-	styleEl        bool // a style: neutralised with type="text/plain", its @import URLs made inert
+	holdText       bool       // an HTML script or style: held with its text
+	pendingContent bool       // an SVG script or style: held until it ends
+	scriptKind     scriptKind // a script of type module, importmap or speculationrules (Element's flags)
+	script         bool       // neutralised with type="text/plain"
+	styleEl        bool       // a style: neutralised with type="text/plain", its @import URLs made inert
 	placeholder    bool
 	cssOnly        bool // all it loads is in its CSS attributes' url()s: decided URL by URL
 	linkFetches    bool
@@ -834,7 +836,7 @@ func (r *Rewriter) analyse(a *analysis, tag []byte, id tagID, ns uint8) {
 			typeSeen = true
 			var ty string
 			ty, r.scratch = r.decodeValue(val, r.scratch)
-			executable, a.speculation = scriptTypeRuns(ty)
+			executable, a.scriptKind = scriptTypeRuns(ty)
 		case id == tScript && !langSeen && eqFold(name, "language"):
 			langSeen = true
 			language, r.scratch = r.decodeValue(val, r.scratch)
@@ -1161,35 +1163,50 @@ func (r *Rewriter) renameAll(tag, name []byte) {
 	}
 }
 
+// scriptKind is what a script that runs is, where that changes what its text means.
+type scriptKind uint8
+
+const (
+	kindClassic     scriptKind = iota // code (and webbundle)
+	kindModule                        // code whose imports the module loader fetches
+	kindImportMap                     // JSON mapping module specifiers to URLs
+	kindSpeculation                   // JSON naming URLs to prefetch
+)
+
 // scriptTypeRuns reports whether a script with this type (or "text/"+language) runs or
 // loads something: a JavaScript MIME type (parameters allowed, which is more than
 // browsers allow), module, importmap (it redirects module loads), speculationrules (it
-// prefetches), webbundle; the empty type. Anything else is a data block. speculation
-// says which is speculationrules.
-func scriptTypeRuns(ty string) (runs, speculation bool) {
+// prefetches), webbundle; the empty type. Anything else is a data block. kind says
+// which of module, importmap and speculationrules it is (with parameters too: more
+// than browsers, which read "module;x" as a data block, and so never less held).
+func scriptTypeRuns(ty string) (runs bool, kind scriptKind) {
 	ty = trimASCIISpace(ty)
 	if i := strings.IndexByte(ty, ';'); i >= 0 {
 		ty = trimASCIISpace(ty[:i])
 	}
 	var low [24]byte
 	if len(ty) > len(low) {
-		return false, false
+		return false, kindClassic
 	}
 	for i := range len(ty) {
 		low[i] = lower(ty[i])
 	}
 	switch string(low[:len(ty)]) {
 	case "speculationrules":
-		return true, true
-	case "", "module", "importmap", "webbundle",
+		return true, kindSpeculation
+	case "module":
+		return true, kindModule
+	case "importmap":
+		return true, kindImportMap
+	case "", "webbundle",
 		"application/ecmascript", "application/javascript", "application/x-ecmascript",
 		"application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
 		"text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
 		"text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript",
 		"text/x-javascript":
-		return true, false
+		return true, kindClassic
 	}
-	return false, false
+	return false, kindClassic
 }
 
 func trimASCIISpace(s string) string {

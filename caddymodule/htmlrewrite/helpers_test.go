@@ -22,6 +22,8 @@ type call struct {
 	Noscript bool
 	Foreign  bool
 	Partial  bool
+	Module   bool // Element.Module
+	ImpMap   bool // Element.ImportMap
 	Base     string
 	Size     string // width x height, when either is set
 }
@@ -49,6 +51,12 @@ func (c call) String() string {
 	}
 	if c.Partial {
 		b.WriteString(" partial")
+	}
+	if c.Module {
+		b.WriteString(" module")
+	}
+	if c.ImpMap {
+		b.WriteString(" importmap")
 	}
 	return b.String()
 }
@@ -85,7 +93,7 @@ type recorder struct {
 
 func (rec *recorder) block(e Element) string {
 	c := call{Tag: e.Tag, URLs: quoteURLs(e.URLs), Noscript: e.InNoscript, Foreign: e.Foreign,
-		Partial: e.Partial, Base: e.Base}
+		Partial: e.Partial, Module: e.Module, ImpMap: e.ImportMap, Base: e.Base}
 	if len(e.URLs) > 0 && e.Src != e.URLs[0] || len(e.URLs) == 0 && e.Src != "" {
 		c.Tag += "!src=" + quote(e.Src)
 	}

@@ -54,6 +54,14 @@ type Element struct {
 	// code but JSON: the URLs its rules make the browser prefetch or prerender, and its
 	// document rules fetch links of the page, named nowhere in it.
 	SpeculationRules bool
+	// Module: a <script type="module"> (the type compared as for SpeculationRules). Its
+	// static imports are fetched by the browser's module loader, which no script on the
+	// page (the guard) can intercept: the caller reads its Inline for the URLs it names,
+	// not only for a script's markers.
+	Module bool
+	// ImportMap: a <script type="importmap">. Its Inline is not code but JSON mapping
+	// module specifiers to the URLs a module that imports them loads.
+	ImportMap bool
 	// Partial: what decides the element (a start tag of a script, style or link, or one
 	// attribute of another element's long tag) did not fit in the hold limit, so URLs and
 	// Inline hold only what came before it. The rewriter cannot see the rest in time; the
