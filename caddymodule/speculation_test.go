@@ -71,3 +71,41 @@ func TestSpeculationRulesHeld(t *testing.T) {
 		check("statistics granted", path, false, "Cookie: "+granted)
 	}
 }
+
+// TestModuleScriptsHeld: through Caddy, an inline module that imports from a
+// blocked host, and an import map mapping a specifier to one, are held back
+// under the host's category until it is granted (the module loader fetches
+// them where the guard cannot see); a module of the site's own and a classic
+// script naming the host in a string pass (a classic script is held by its
+// markers only).
+func TestModuleScriptsHeld(t *testing.T) {
+	scripts := map[string][2]string{
+		"/module":       {"module", `import "https:\/\/www.googletagmanager.com/gtag/js";`},
+		"/importmap":    {"importmap", `{"imports":{"trk":"https://www.googletagmanager.com/x.js"}}`},
+		"/own-module":   {"module", `import "/app.js"; import "./lib.js";`},
+		"/classic-text": {"text/javascript", `var u = "https://www.googletagmanager.com/x.js";`},
+	}
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		s := scripts[r.URL.Path]
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html><html><head><script type="%s">%s</script></head><body><p>x</p></body></html>`, s[0], s[1])
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	granted := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"accept_all"}}))
+	for path, hold := range map[string]bool{"/module": true, "/importmap": true, "/own-module": false, "/classic-text": false} {
+		s := scripts[path]
+		for _, who := range []string{"no choice", "all granted"} {
+			headers := []string{"Sec-Fetch-Dest: document"}
+			if who == "all granted" {
+				headers = append(headers, "Cookie: "+granted)
+			}
+			want := `<script type="` + s[0] + `">` + s[1] + `</script>`
+			if hold && who == "no choice" {
+				want = `<script type="text/plain" data-consent="statistics" data-consent-type="` + s[0] + `">` + s[1] + `</script>`
+			}
+			if _, body := p.do(t, "GET", path, nil, headers...); !strings.Contains(body, want) {
+				t.Errorf("%s, %s: want %s in\n%.600s", who, path, want, body)
+			}
+		}
+	}
+}
