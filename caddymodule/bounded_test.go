@@ -167,14 +167,14 @@ func (c *countingWriter) Sync() error                 { return nil }
 // made every page view a record); the de-duplication table stays bounded.
 func TestGPCFloodThroughCaddy(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
-	p := startCaddy(t, consentSite(up.hostport(), ""))
+	p := startCaddy(t, behindTrustedProxy+consentSite(up.hostport(), ""))
 	const n = 300
 	for i := 0; i < n; i++ {
 		ua := fmt.Sprintf("agent-%d ", i) + strings.Repeat("u", 15000)
-		p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua)
+		p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua, publicClient)
 		if i == 0 {
 			// The same visitor again: no second record.
-			p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua)
+			p.do(t, "GET", "/", nil, "Sec-GPC: 1", "Sec-Fetch-Dest: document", "User-Agent: "+ua, publicClient)
 		}
 	}
 	records := p.logs(t, "http.handlers.cookie_consent.records", "consent")
@@ -249,10 +249,10 @@ func TestObserverBudgets(t *testing.T) {
 // burst and then 429, and every choice answered is recorded, none other.
 func TestChoiceFloodThroughCaddy(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {})
-	p := startCaddy(t, consentSite(up.hostport(), ""))
+	p := startCaddy(t, behindTrustedProxy+consentSite(up.hostport(), ""))
 	accepted, limited := 0, 0
 	for range choiceBurst + 20 {
-		res := postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Origin: "+p.base)
+		res := postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Origin: "+p.base, publicClient)
 		switch res.StatusCode {
 		case http.StatusSeeOther:
 			accepted++
@@ -271,7 +271,27 @@ func TestChoiceFloodThroughCaddy(t *testing.T) {
 	if records := p.logs(t, "http.handlers.cookie_consent.records", "consent"); len(records) != accepted {
 		t.Errorf("%d records for %d choices accepted", len(records), accepted)
 	}
+	// A client address that is not public — a proxy in front whose
+	// trusted_proxies Caddy was not given, standing for every visitor — is
+	// not limited: a limit there would refuse the whole site's choices.
+	for i := range choiceBurst + 20 {
+		if res := postChoice(t, p, url.Values{"choice": {"accept_all"}}, "Origin: "+p.base, "X-Forwarded-For: 10.1.2.3"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("choice %d from a private address: %d", i, res.StatusCode)
+		}
+	}
 }
+
+// behindTrustedProxy makes loopback a trusted proxy, so that a test's
+// X-Forwarded-For (publicClient) is the client address Caddy gives.
+const (
+	behindTrustedProxy = `{
+	servers {
+		trusted_proxies static 127.0.0.1/8
+	}
+}
+`
+	publicClient = "X-Forwarded-For: 203.0.113.7"
+)
 
 // TestReportWarningsAreBounded: many clients posting reports of made-up names
 // (enforce mode warns about each undeclared one) write at most the warnings'

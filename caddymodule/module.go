@@ -203,7 +203,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.reports = newReportLimiter()
 	h.reportWarns = newSharedBucket(reportWarnBurst, reportWarnRate)
 	h.choices = newRateLimiter(choiceBurst, choiceEvery, 0, 0)
+	h.choices.publicOnly = true
 	h.gpcRecords = newRateLimiter(gpcRecordBurst, gpcRecordEvery, 0, 0)
+	h.gpcRecords.publicOnly = true
 
 	tags := make([]language.Tag, len(p.Languages))
 	for i, l := range p.Languages {

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -18,6 +19,9 @@ type rateLimiter struct {
 	all       bucket
 	allRate   float64 // 0: no bound on all clients together
 	allBurst  float64
+	// publicOnly: an address that is not public is not limited (see
+	// localClient).
+	publicOnly bool
 }
 
 // rateClients bounds the per-client table of every limiter.
@@ -48,6 +52,9 @@ func (b *bucket) take(now time.Time, perSecond, burst float64) bool {
 
 // allow takes a token of the client's bucket, and of the one for all.
 func (l *rateLimiter) allow(key string, now time.Time) bool {
+	if l.publicOnly && localClient(key) {
+		return true
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.clients[key]
@@ -76,6 +83,22 @@ func (l *rateLimiter) sweep(now time.Time) {
 	if len(l.clients) >= rateClients {
 		clear(l.clients)
 	}
+}
+
+// localClient reports whether a clientKey is an address that is not public:
+// loopback, private (RFC 1918, fc00::/7) or link-local. Such an address is
+// most often a proxy in front (a load balancer, a CDN's edge, nginx on the same
+// host) whose trusted_proxies Caddy was not given: it stands for every visitor.
+func localClient(key string) bool {
+	a, err := netip.ParseAddr(key)
+	if err != nil {
+		p, perr := netip.ParsePrefix(key) // an IPv6 /64
+		if perr != nil {
+			return false
+		}
+		a = p.Addr()
+	}
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified()
 }
 
 // A sharedBucket is one token bucket for everyone: a budget of log lines.

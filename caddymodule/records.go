@@ -61,16 +61,19 @@ const maxRecordField = 512
 
 // Records are written for visitors, who may be hostile: a client posting
 // choices as fast as it can wrote 10,000 records (9 MB) a second, pushing the
-// genuine ones out of a rotated log. Per client address (clientKey), the
-// consent endpoint takes a burst of choiceBurst choices, then one per
+// genuine ones out of a rotated log. Per public client address (clientKey),
+// the consent endpoint takes a burst of choiceBurst choices, then one per
 // choiceEvery — a visitor chooses a few times a visit, and many visitors
 // behind one address (an office, a carrier's NAT) still get through — and
 // answers 429 past it, recording nothing (a choice without its record is not
-// made). GPC records, written on page views, are bounded the same way,
-// more tightly: they record a signal, not a choice.
+// made). GPC records, written on page views, are bounded the same way, more
+// tightly: they record a signal, not a choice. An address that is not public
+// (loopback, private, link-local) is not limited: it is most often a proxy in
+// front whose address stands for every visitor (trusted_proxies not set),
+// where a limit would refuse the choices of the whole site.
 const (
-	choiceBurst    = 30
-	choiceEvery    = time.Second
+	choiceBurst    = 60
+	choiceEvery    = time.Second / 2
 	gpcRecordBurst = 10
 	gpcRecordEvery = time.Minute
 )

@@ -50,7 +50,8 @@ type sinkCase struct {
 	// what the case tests), a
 	// page starting with "<!" is the whole document. {T} is the tracker base
 	// for this case (http://www.googletagmanager.com:PORT/c/NAME, blocked as
-	// statistics), {W} the same with ws:, {F} one blocked as marketing. A runtime case defines run(), which
+	// statistics), {W} the same with ws:, {S} with https: (a TLS server of the
+	// same trackers), {F} one blocked as marketing. A runtime case defines run(), which
 	// the page calls once; after accept it is called again ("rerun").
 	page string
 	// serve answers the page instead of a plain text/html response.
@@ -316,12 +317,48 @@ var sinkCases = []sinkCase{
 	{name: "loaded-frame-location-by-parent", kind: "bypass", page: `const f = document.createElement('iframe'); f.src = '/local.png'; f.hidden = true; f.onload = () => f.dataset.n || (f.dataset.n = 1, f.contentWindow.location.href = '{T}/fl'); document.body.append(f)`, after: "rerun"},
 	{name: "navigation-navigate-to-204", kind: "bypass", page: `navigation.navigate('{T}/nav').finished.catch(() => {})`, after: "rerun"},
 	{name: "meta-refresh-hidden-iframe", kind: "bypass", page: `const f = document.createElement('iframe'); f.hidden = true; document.body.append(f); f.contentDocument.head.innerHTML = '<meta http-equiv="refresh" content="0; url={T}/f.html">'`, after: "rerun"},
+	// The third guard probe (Chromium 156): declarative shadow roots from
+	// Document.parseHTMLUnsafe (open and closed), execCommand in a
+	// contenteditable, registered custom properties, URLs with escaped
+	// slashes in modules, import maps and speculation rules, the Payment
+	// Request and FedCM APIs ({S}: the tracker over HTTPS), XSLT output, and a
+	// <style>'s text changed through its text nodes and ranges.
+	{name: "dsd-parsehtmlunsafe-img", kind: "bypass", page: `document.body.append(Document.parseHTMLUnsafe('<div><template shadowrootmode=open><img src="{T}/p.gif"></template></div>').body.firstChild)`, after: "rerun"},
+	{name: "dsd-parsehtmlunsafe-closed-iframe", kind: "bypass", page: `document.body.append(Document.parseHTMLUnsafe('<div><template shadowrootmode=closed><iframe src="{T}/f.html"></iframe></template></div>').body.firstChild)`, after: "rerun"},
+	{name: "dsd-parsehtmlunsafe-style-import", kind: "bypass", page: `document.body.append(Document.parseHTMLUnsafe('<div><template shadowrootmode=open><style>@import "{T}/s.css";</style><p>x</p></template></div>').body.firstChild)`, after: "rerun"},
+	{name: "dsd-parsehtmlunsafe-video-poster", kind: "bypass", page: `document.body.append(Document.parseHTMLUnsafe('<div><template shadowrootmode=open><video poster="{T}/p.gif"></video></template></div>').body.firstChild)`, after: "rerun"},
+	{name: "dsd-parsehtmlunsafe-srcdoc-cookie", kind: "bypass", page: `const go = () => document.body.append(Document.parseHTMLUnsafe('<div><template shadowrootmode=closed><iframe srcdoc="<script>document.cookie=&quot;_gcl_au=dsd; path=/&quot;<\/script>"></iframe></template></div>').body.firstChild); document.readyState == 'complete' ? go() : addEventListener('load', () => setTimeout(go))`, after: "rerun",
+		stored: `new Promise(r => setTimeout(() => r(document.cookie.includes('_gcl_au=dsd')), 500))`},
+	{name: "execcommand-insertimage", kind: "bypass", page: `const c = document.createElement('div'); c.contentEditable = 'true'; document.body.append(c); setTimeout(() => { c.focus(); document.execCommand('insertImage', false, '{T}/p.gif') })`, after: "rerun"},
+	{name: "execcommand-inserthtml", kind: "bypass", page: `const c = document.createElement('div'); c.contentEditable = 'true'; document.body.append(c); setTimeout(() => { c.focus(); document.execCommand('insertHTML', false, '<img src="{T}/p.gif">') })`, after: "released"},
+	{name: "css-registerproperty-image", kind: "bypass", page: `try { CSS.registerProperty({name: '--t', syntax: '<image>', inherits: true, initialValue: 'url({T}/p.gif)'}) } catch (e) {} const d = document.createElement('div'); d.textContent = 'x'; d.style.backgroundImage = 'var(--t)'; document.body.append(d)`, after: "released"},
+	{name: "css-registerproperty-url", kind: "bypass", page: `try { CSS.registerProperty({name: '--u', syntax: '<url>', inherits: false, initialValue: 'url({T}/p.gif)'}) } catch (e) {} const d = document.createElement('div'); d.textContent = 'x'; d.style.backgroundImage = 'var(--u)'; document.body.append(d)`, after: "released"},
+	{name: "speculationrules-escaped-slashes", kind: "bypass", page: `const s = document.createElement('script'); s.type = 'speculationrules'; s.textContent = JSON.stringify({prefetch: [{source: 'list', urls: ['{S}/sp.html' + Math.random()]}]}).replace(/\//g, '\\/'); document.head.append(s)`, after: "rerun"},
+	{name: "importmap-escaped-slashes", kind: "bypass", page: `const m = document.createElement('script'); m.type = 'importmap'; m.textContent = '{"imports":{"trk":"' + '{T}/x.js'.replace(/\//g, '\\/') + '"}}'; document.head.append(m); const s = document.createElement('script'); s.type = 'module'; s.textContent = 'import "trk"'; document.head.append(s)`, after: "rerun"},
+	{name: "module-import-escaped-slashes", kind: "bypass", page: `const s = document.createElement('script'); s.type = 'module'; s.textContent = 'import "' + '{T}/x.js?'.replace(/\//g, '\\/') + Math.random() + '"'; document.head.append(s)`, after: "rerun"},
+	{name: "module-import-unicode-escapes", kind: "bypass", page: `const s = document.createElement('script'); s.type = 'module'; s.textContent = 'import "' + '{T}/x.js?'.replace(/\//g, '\\u002f').replace(/t/, '\\u{74}').replace(/w/, '\\x77') + Math.random() + '"'; document.head.append(s)`, after: "rerun"},
+	{name: "payment-request-method-url", kind: "bypass", page: `try { new PaymentRequest([{supportedMethods: '{S}/pay'}], {total: {label: 'x', amount: {currency: 'USD', value: '1'}}}).canMakePayment().catch(() => {}) } catch (e) {}`, after: "rerun"},
+	{name: "fedcm-config-url", kind: "bypass", page: `try { navigator.credentials.get({identity: {providers: [{configURL: '{S}/config.json', clientId: 'x'}]}}).catch(() => {}) } catch (e) {}`, after: "rerun"},
+	{name: "xslt-transformtofragment", kind: "bypass", page: `const p = new DOMParser(), x = p.parseFromString('<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:output method="html"/><xsl:template match="/"><img src="{T}/p.gif"/></xsl:template></xsl:stylesheet>', 'application/xml'), t = new XSLTProcessor(); t.importStylesheet(x); window.frag = t.transformToFragment(p.parseFromString('<a/>', 'application/xml'), document)`, after: "rerun"},
+	{name: "style-text-node-after", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2)); document.head.append(s); s.firstChild.after(T.slice(2) + '/s.css";')`, after: "rerun"},
+	{name: "style-text-node-before", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append(T.slice(2) + '/s.css";'); document.head.append(s); s.firstChild.before('@import "' + T.slice(0, 2))`, after: "rerun"},
+	{name: "style-text-node-replacewith", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); s.childNodes[1].replaceWith('')`, after: "rerun"},
+	{name: "style-insertbefore-between", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), '/s.css";'); document.head.append(s); s.insertBefore(document.createTextNode(T.slice(2)), s.lastChild)`, after: "rerun"},
+	{name: "style-prepend", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append(T.slice(2) + '/s.css";'); document.head.append(s); s.prepend('@import "' + T.slice(0, 2))`, after: "rerun"},
+	{name: "style-child-text-data", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); s.childNodes[1].data = ''`, after: "rerun"},
+	{name: "style-child-text-textcontent", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); s.childNodes[1].textContent = ''`, after: "rerun"},
+	{name: "style-child-text-replacedata", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2) + 'ZZ' + T.slice(2) + '/s.css";'); document.head.append(s); s.firstChild.replaceData(s.firstChild.data.indexOf('ZZ'), 2, '')`, after: "rerun"},
+	{name: "style-text-node-moved-out", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); document.body.append(s.childNodes[1])`, after: "rerun"},
+	{name: "style-range-insertnode", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.textContent = '@import "' + T.slice(0, 2) + '/s.css";'; document.head.append(s); const r = document.createRange(); r.setStart(s.firstChild, 11); r.insertNode(document.createTextNode(T.slice(2)))`, after: "rerun"},
+	{name: "style-range-deletecontents", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.append('@import "' + T.slice(0, 2), 'ZZ', T.slice(2) + '/s.css";'); document.head.append(s); const r = document.createRange(); r.selectNode(s.childNodes[1]); r.deleteContents()`, after: "rerun"},
+	{name: "style-range-extractcontents", kind: "bypass", page: probeJS + `const s = document.createElement('style'); s.textContent = '@import "' + T.slice(0, 2) + 'ZZ' + T.slice(2) + '/s.css";'; document.head.append(s); const r = document.createRange(), i = s.firstChild.data.indexOf('ZZ'); r.setStart(s.firstChild, i); r.setEnd(s.firstChild, i + 2); r.extractContents()`, after: "rerun"},
 }
 
 // sinkSite is the proxy, its upstream and the tracker recorder.
 type sinkSite struct {
 	base    string // http://www.shop.test:PORT
 	tracker string // PORT of the trackers
+	secure  string // PORT of the same trackers over HTTPS
 	logFile string
 
 	mu   sync.Mutex
@@ -377,13 +414,14 @@ func (f filledHeaders) Write(b []byte) (int, error) {
 func (s *sinkSite) fill(c sinkCase, page string) string {
 	t := "http://www.googletagmanager.com:" + s.tracker + "/c/" + c.name
 	f := "http://ads.partner.test:" + s.tracker + "/c/" + c.name
-	return strings.NewReplacer("{T}", t, "{W}", strings.Replace(t, "http:", "ws:", 1), "{F}", f).Replace(page)
+	st := "https://www.googletagmanager.com:" + s.secure + "/c/" + c.name
+	return strings.NewReplacer("{T}", t, "{W}", strings.Replace(t, "http:", "ws:", 1), "{F}", f, "{S}", st).Replace(page)
 }
 
 func startSinkSite(t *testing.T) *sinkSite {
 	t.Helper()
 	s := &sinkSite{}
-	tracker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.hits = append(s.hits, r.Host+r.URL.RequestURI())
 		s.mu.Unlock()
@@ -410,9 +448,15 @@ func startSinkSite(t *testing.T) *sinkSite {
 		default:
 			w.WriteHeader(http.StatusNoContent)
 		}
-	}))
+	})
+	tracker := httptest.NewServer(record)
 	t.Cleanup(tracker.Close)
 	_, s.tracker, _ = net.SplitHostPort(tracker.Listener.Addr().String())
+	// (Its certificate is taken on trust: Chromium runs with
+	// ignore-certificate-errors in the matrix.)
+	secure := httptest.NewTLSServer(record)
+	t.Cleanup(secure.Close)
+	_, s.secure, _ = net.SplitHostPort(secure.Listener.Addr().String())
 
 	cases := map[string]sinkCase{}
 	for _, c := range sinkCases {
@@ -560,7 +604,9 @@ func sinkSettle(ctx context.Context) {
 func TestSinkMatrix(t *testing.T) {
 	s := startSinkSite(t)
 	// The Cookie Store API needs a secure context; the shop is plain HTTP.
-	browser := startChromium(t, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", s.base))
+	// ({S}, the trackers over HTTPS, for what Chromium asks of HTTPS only:
+	// payment method manifests, FedCM, cross-site prefetch.)
+	browser := startChromium(t, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", s.base), chromedp.Flag("ignore-certificate-errors", true))
 	only := os.Getenv("SINKS")
 	var failed []string
 	for _, c := range sinkCases {

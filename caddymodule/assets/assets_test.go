@@ -635,16 +635,20 @@ func TestStripJS(t *testing.T) {
 
 // TestSizeBudget keeps what every page loads small (it is cached for good
 // once loaded: its URL carries its hash). The guard's code alone at most
-// 11 KB gzipped: it holds back every loading sink a browser offers, which
+// 12 KB gzipped: it holds back every loading sink a browser offers, which
 // took it past the earlier 3 KB, past 8 KB when a probe found more ways in
 // (rule styles, keyframes, constructors' prototypes, the Cache API, <base>,
 // SVG presentation attributes, ...; docs/RELIABILITY.md, "Sinks", says what
 // each part covers), and past 9 KB with navigations and clicks a script
 // starts, shadow roots and a second probe's ways in, and past 10 KB when it
 // released scripts as the browser would run them (their load and error
-// events, copies never run, async ones holding up nothing); with the rules
+// events, copies never run, async ones holding up nothing), and past 11 KB
+// with a third probe's ways in (declarative shadow roots, execCommand,
+// registered custom properties, escaped URLs in modules, Payment Request and
+// FedCM, XSLT output, a <style>'s text changed through its nodes and
+// ranges); with the rules
 // of a realistic policy (Almi's, 22 cookies) and the built-in known-cookie
-// list, which are data and grow with the policy, at most 14 KB (the code's
+// list, which are data and grow with the policy, at most 15 KB (the code's
 // budget plus the same 3 KB for the rules). The banner's
 // script and style sheet together at most 8 KB.
 func TestSizeBudget(t *testing.T) {
@@ -671,11 +675,11 @@ func TestSizeBudget(t *testing.T) {
 	code, guard, js, css := gz(stripJS(src)), gz(asset("guard.js")), gz(asset("banner.js")), gz(asset("banner.css"))
 	t.Logf("gzipped: guard code %d B, guard.js with rules %d B (%d cookies, %d known), banner.js %d B, banner.css %d B",
 		code, guard, len(p.Cookies), len(knowncookies.Builtin()), js, css)
-	if code > 11<<10 {
-		t.Errorf("the guard's code is %d bytes gzipped, budget 11 KB", code)
+	if code > 12<<10 {
+		t.Errorf("the guard's code is %d bytes gzipped, budget 12 KB", code)
 	}
-	if guard > 14<<10 {
-		t.Errorf("guard.js with its rules is %d bytes gzipped, budget 14 KB", guard)
+	if guard > 15<<10 {
+		t.Errorf("guard.js with its rules is %d bytes gzipped, budget 15 KB", guard)
 	}
 	if js+css > 8<<10 {
 		t.Errorf("banner.js + banner.css are %d bytes gzipped, budget 8 KB", js+css)

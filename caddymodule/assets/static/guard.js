@@ -117,6 +117,7 @@ if (!window.consentgate) {
 		return c && (all || !G.has(c)) && (hit = h, c);
 	};
 	// An inline script's markers: the first that matches decides, as on the server.
+	const chr = h => String.fromCodePoint(Math.min(parseInt(h, 16) || 0, 0x10ffff));
 	const inCat = t => {
 		const x = R.i.find(x => t.includes(x[0]));
 		return x && !G.has(x[1]) && (hit = 'inline', x[1]);
@@ -125,7 +126,9 @@ if (!window.consentgate) {
 	// with it, and speculation rules what the browser prefetches: the hosts
 	// count as in a document's text. (Document rules added at run time,
 	// which name no host, are not held: the server holds those in markup.)
-	const modCat = t => (t.match(/(\b(https?|wss?):)?\/\/[^\s"'\x60)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
+	// The URLs are read after JS and JSON string escapes are undone
+	// ("http:\/\/...", \xHH, \uHHHH, \u{H...}).
+	const modCat = t => (t.replace(/\\(?:u\{(\w+)\}|u(\w{4})|x(\w\w)|([^]))/g, (m, a, b, c, d) => d || chr(a || b || c)).match(/(\b(https?|wss?):)?\/\/[^\s"'\x60)]+/gi) || []).map(u => srcCat(u)).find(Boolean) || inCat(t);
 	const codeCat = e => /^\s*(module|importmap|speculationrules)\s*$/i.test(e.getAttribute('type')) ? modCat : inCat;
 	// Text that makes a document (srcdoc, javascript: and data: URLs): any
 	// blocked host it names, a marker, or an element of it that would be held.
@@ -144,7 +147,7 @@ if (!window.consentgate) {
 	};
 	// CSS: every url() and every string (@import "x", image-set("x")), read
 	// after CSS escapes are undone.
-	const unesc = t => t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)));
+	const unesc = t => t.replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^])/gi, (m, h, c) => c || chr(h));
 	const cssCat = (t, b) => /[(\\'"]/.test(t = String(t)) && (unesc(t).match(/url\(\s*[^)'"\s]+|["'][^"']+/gi) || []).map(x => srcCat(x.replace(/^url\(\s*|^["']/i, ''), b)).find(Boolean);
 	// A javascript: or data: document: what its text names; and one that
 	// runs code its text need not show (a data: document's script or
@@ -214,7 +217,8 @@ if (!window.consentgate) {
 		if (v != null) at(e, b, v), at(e, a);
 	};
 	// wrote: released inline scripts, and where what they write goes (1: after them).
-	const held = new Set(), fl = [], wrote = new WeakMap;
+	// later: what waits for a grant as a call (a custom property's registration).
+	const held = new Set(), fl = [], wrote = new WeakMap, later = [];
 	let changed = 0, frame = 0;
 	// Hold an element back in the server's format: data-consent names the
 	// category, each loading attribute moves to data-consent-<name>, and a
@@ -242,6 +246,10 @@ if (!window.consentgate) {
 		const p = !(late && e.localName == 'script') && parts(e, late);
 		if (p && deny('element', p[2], p[0], {element: e.localName})) neut(e, p[0], p[1]);
 		if (FR.test(e.localName)) frame = 1, fl.length < 99 && fl.push(e);
+		// A srcdoc of markup (parsed, not yet in the document) gets the
+		// guard as its first script, as one set by script does.
+		const v = e.localName == 'iframe' && !e.isConnected && e.getAttribute('srcdoc');
+		if (v && me.src && !v.includes(me.src)) sa.call(e, 'srcdoc', guardTag() + v), changed++;
 	};
 	// textSet: the text a <style> or a script without src is about to get
 	// (t computes it: only for those, a whole element's text costs time).
@@ -517,6 +525,21 @@ if (!window.consentgate) {
 			if (a[0] !== undefined) e.src = a[0];
 			return e;
 		});
+		// Payment method manifests and FedCM configurations are fetched
+		// from the URL a page names.
+		ctor('PaymentRequest', (c, a, nt) => {
+			if ((a[0] = [...a[0]].map(m => Object.assign({}, m, m && {supportedMethods: String(m.supportedMethods)}))).some(m => net(m.supportedMethods, 'payment'))) throw refused();
+			return Reflect.construct(c, a, nt);
+		});
+		if (w.CredentialsContainer) wrap(w.CredentialsContainer.prototype, 'get', (f, t, a) => {
+			const o = a[0], i = o && o.identity;
+			if (i) {
+				const l = [...i.providers || []].map(x => Object.assign({}, x, {configURL: String(x.configURL)}));
+				a[0] = Object.assign({}, o, {identity: Object.assign({}, i, {providers: l})});
+				if (l.some(x => net(x.configURL, 'fedcm'))) return Promise.reject(refused());
+			}
+			return f.apply(t, a);
+		});
 		ctor('FontFace', (c, a, nt) => {
 			if (typeof a[1] != 'object' || !a[1] || !(a[1] instanceof w.ArrayBuffer || w.ArrayBuffer.isView(a[1]))) {
 				if (drop(cssCat(a[1] = str(a[1])), 'font')) throw refused();
@@ -633,12 +656,29 @@ if (!window.consentgate) {
 		rule(w.CSSKeyframesRule, 'appendRule');
 		rule(w.CSSStyleSheet, 'replaceSync');
 		rule(w.CSSStyleSheet, 'replace', t => Promise.resolve(t));
+		// A registered custom property whose initial value loads (var(--x)
+		// in any style would): registered once its category is granted.
+		wrap(w.CSS, 'registerProperty', (f, t, a) => {
+			const o = a[0] = Object.assign({}, a[0]);
+			if (o.initialValue != null) o.initialValue = str(o.initialValue);
+			if (!drop(cssCat(o.initialValue), 'style')) return f.apply(t, a);
+			later.push(() => t.registerProperty(o));
+		});
 		// The text of a <style> or of an inline script, as set through the
 		// element or one of its text nodes.
+		// (Of a child node, the parent's text with that child's as it will be:
+		// the change made first on a copy of the child.)
 		const text = (x, v, f, g) => {
 			if (x.nodeType == 2) return attrValue(x, v, f);
 			const s = str(v), p = x.nodeType == 1 ? x : x.parentNode;
-			textSet(p, () => x == p ? s : p.textContent + s);
+			textSet(p, () => {
+				if (x == p) return s;
+				const c = x.cloneNode();
+				try {
+					g ? f.apply(c, g) : f.call(c, s);
+				} catch (e) {}
+				return [...p.childNodes].map(n => (n == x ? c : n).textContent).join('');
+			});
 			g ? f.apply(x, g) : f.call(x, pass(v, s));
 		};
 		setter(N, 'textContent', text);
@@ -648,31 +688,45 @@ if (!window.consentgate) {
 		// (A script element has its own text setters, for Trusted Types.)
 		['text', 'textContent', 'innerText'].forEach(p => setter(w.HTMLScriptElement.prototype, p, text));
 		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => text(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
-		// What else changes a live <style>'s text (a node removed, data
-		// deleted, text inserted beside): done first on a detached copy,
-		// whose text is checked (Chromium fetches an @import at once).
-		const copy = (o, names, self) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
-			const p = self ? t : t.parentNode;
+		// What else changes a live <style>'s text (a node removed, moved
+		// out, put between others, data deleted, text inserted beside, a
+		// range's contents changed): done first (g) on a detached copy, whose
+		// text is checked (Chromium fetches an @import at once). cp gives a
+		// node's counterpart in the copy (a node from elsewhere: a copy of it).
+		const rc = N.removeChild, dry = (p, g) => {
 			if (p && p.localName == 'style' && live(p)) {
-				const q = p.cloneNode(true), cp = x => x && x.parentNode == p ? q.childNodes[[...p.childNodes].indexOf(x)] : x;
+				const q = p.cloneNode(true), cp = x => x == p ? q : x && x.parentNode == p ? q.childNodes[[...p.childNodes].indexOf(x)] : x && x.nodeType ? x.cloneNode(true) : x;
 				try {
-					f.apply(self ? q : cp(t), a.map(cp));
+					g(cp);
 				} catch (e) {}
 				textSet(p, () => q.textContent);
 			}
+		};
+		const copy = (o, names, self) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
+			dry(self ? t : t.parentNode, cp => f.apply(cp(t), a.map(cp)));
 			return f.apply(t, a);
 		}));
-		copy(w.CharacterData.prototype, 'deleteData remove');
-		copy(El, 'remove');
-		copy(N, 'removeChild normalize', 1);
-		copy(El, 'insertAdjacentText', 1);
+		copy(w.CharacterData.prototype, 'deleteData remove before after replaceWith');
+		copy(El, 'remove before after replaceWith');
+		copy(N, 'removeChild normalize insertBefore replaceChild', 1);
+		copy(El, 'insertAdjacentText prepend replaceChildren', 1);
+		'insertNode surroundContents deleteContents extractContents'.split(' ').forEach(n => wrap(w.Range.prototype, n, (f, t, a) => {
+			const c = t.commonAncestorContainer;
+			dry(c.localName == 'style' ? c : c.parentNode, cp => {
+				const r = new w.Range();
+				r.setStart(cp(t.startContainer), t.startOffset);
+				r.setEnd(cp(t.endContainer), t.endOffset);
+				f.apply(r, a.map(cp));
+			});
+			return f.apply(t, a);
+		}));
 
 		// Insertions: what goes into the document is scanned first; a frame
 		// inserted is patched before the call returns.
 		const insert = (o, names, all) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
 			frame = 0;
 			const l = all ? a : a.slice(0, 1);
-			l.forEach(x => x && x.nodeType && scan(x));
+			l.forEach(x => x && x.nodeType && (dry(x.parentNode, cp => rc.call(cp(x.parentNode), cp(x))), scan(x)));
 			textSet(t, () => t.textContent + l.map(x => x && x.nodeType ? x.textContent : x).join(''));
 			const r = f.apply(t, a);
 			if (frame) frames();
@@ -709,6 +763,23 @@ if (!window.consentgate) {
 		setter(El, 'outerHTML', (e, v, f) => f.call(e, clean(v)));
 		html(El, 'insertAdjacentHTML', 1);
 		html(w.Range.prototype, 'createContextualFragment', 0, 1);
+		// The parsers that make declarative shadow roots (a closed one is
+		// out of reach once made): their markup is held as setHTMLUnsafe's.
+		html(w.Document, 'parseHTMLUnsafe', 0);
+		html(w.Document, 'parseHTML', 0);
+		// Editing: insertHTML's markup as innerHTML's, insertImage's URL as an <img>'s.
+		wrap(Dp, 'execCommand', (f, t, a) => {
+			const k = a[0] = String(a[0]).toLowerCase();
+			if (k == 'insertimage' && a[2] != null && drop(srcCat(a[2] = str(a[2])), 'img')) return false;
+			if (k == 'inserthtml') a[2] = clean(a[2]);
+			return f.apply(t, a);
+		});
+		// XSLT: the output is made in an inert document (an <img> made in
+		// this one would load at once) and scanned as it is adopted.
+		if (w.XSLTProcessor) wrap(w.XSLTProcessor.prototype, 'transformToFragment', (f, t, a) => {
+			const r = f.call(t, a[0], w.document.implementation.createHTMLDocument(''));
+			return r && Dp.adoptNode.call(a[1], r);
+		});
 		// document.write: a tag cut at the end of one write waits for the next.
 		// An inline script released on a grant runs after its time: there is
 		// no parser to write into, and the native write would open a new
@@ -965,6 +1036,9 @@ if (!window.consentgate) {
 		grant(l) {
 			const j = R.o && chosen();
 			l.forEach(c => (!j || j.includes(c)) && G.add(c));
+			for (const f of later.splice(0)) try {
+				f();
+			} catch (e) {}
 			if (!j || j.length) this.given = true;
 			gcm();
 			return act();
