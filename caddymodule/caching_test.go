@@ -93,3 +93,63 @@ func TestOriginalURIAfterARewrite(t *testing.T) {
 		t.Errorf("after the choice: Location %q", loc)
 	}
 }
+
+// TestPageValidatorsArePerVisitor: a page rewritten for a visitor who chose
+// shows their consent id and the time of their choice (the banner's
+// settings): its tag is theirs, so that another visitor's copy — which a
+// shared cache may revalidate with, RFC 9111 §4.3.1 — gets no 304, and it is
+// for no shared cache (Cache-Control private, "public" gone). A page for a
+// frame of another site (no banner) has a tag of its own too. A page with no
+// choice, which holds no id, keeps the upstream's Cache-Control (the probe of
+// 2026-11-29).
+func TestPageValidatorsArePerVisitor(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=600, s-maxage=3600")
+		w.Header().Set("ETag", `"abc123"`)
+		if r.Header.Get("If-None-Match") == `"abc123"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>t</title></head><body><p>page</p></body></html>`)
+	})
+	p := startCaddy(t, consentSite(up.hostport(), ""))
+	get := func(headers ...string) (*http.Response, string) {
+		if !strings.Contains(strings.Join(headers, "\n"), "Sec-Fetch-Dest") {
+			headers = append(headers, "Sec-Fetch-Dest: document")
+		}
+		return p.do(t, "GET", "/page", nil, append(headers, "Accept: text/html")...)
+	}
+	a := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"accept_all"}}))
+	b := consentCookieFrom(t, postChoice(t, p, url.Values{"choice": {"accept_all"}}))
+	resA, bodyA := get("Cookie: " + a)
+	tagA, ccA := resA.Header.Get("ETag"), resA.Header.Get("Cache-Control")
+	if !strings.HasPrefix(tagA, `W/"abc123-cg`) || !strings.Contains(ccA, "private") || strings.Contains(ccA, "public") || strings.Contains(ccA, "s-maxage") || !strings.Contains(ccA, "max-age=600") {
+		t.Fatalf("visitor A's page: ETag %q, Cache-Control %q; want a consent tag, private, the browser's max-age kept", tagA, ccA)
+	}
+	idA := regexp.MustCompile(`<code class="cg-id">([^<]+)</code>`).FindStringSubmatch(bodyA)
+	if idA == nil {
+		t.Fatalf("visitor A's page shows no consent id:\n%s", bodyA)
+	}
+	if res, _ := get("Cookie: "+a, "If-None-Match: "+tagA); res.StatusCode != http.StatusNotModified {
+		t.Errorf("visitor A revalidating their own page: %d, want 304", res.StatusCode)
+	}
+	res, bodyB := get("Cookie: "+b, "If-None-Match: "+tagA)
+	if res.StatusCode != http.StatusOK || strings.Contains(bodyB, idA[1]) || res.Header.Get("ETag") == tagA {
+		t.Errorf("visitor B with A's tag: %d, ETag %q; want 200, B's own page and tag", res.StatusCode, res.Header.Get("ETag"))
+	}
+
+	// A frame of another site gets a page without the banner: a tag of its own.
+	resFramed, _ := get("Sec-Fetch-Dest: iframe", "Sec-Fetch-Site: cross-site")
+	resSame, _ := get("Sec-Fetch-Dest: iframe", "Sec-Fetch-Site: same-origin")
+	if tf, ts := resFramed.Header.Get("ETag"), resSame.Header.Get("ETag"); tf == ts || tf == "" {
+		t.Errorf("cross-site frame %q and same-origin frame %q share a tag", tf, ts)
+	}
+	if res, _ := get("Sec-Fetch-Dest: iframe", "Sec-Fetch-Site: cross-site", "If-None-Match: "+resSame.Header.Get("ETag")); res.StatusCode != http.StatusOK {
+		t.Errorf("a cross-site frame revalidating the same-origin frame's page: %d, want 200", res.StatusCode)
+	}
+	// No choice: no id in the page, the upstream's caching stays.
+	if res, _ := get(); res.Header.Get("Cache-Control") != "public, max-age=600, s-maxage=3600" {
+		t.Errorf("a page without a choice: Cache-Control %q, want the upstream's", res.Header.Get("Cache-Control"))
+	}
+}

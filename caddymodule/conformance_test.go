@@ -85,7 +85,7 @@ func TestResponseConformance(t *testing.T) {
 	// The handler conformance's Caddy runs, configured alike: its pages'
 	// generation is the same.
 	granted := provisionHandler(t, &Handler{})
-	currentTag := `W/"v1` + strongTag(consentTag(policy.NoChoice(), "en", granted.pageGeneration)) + `"`
+	currentTag := `W/"v1` + strongTag(consentTag(policy.NoChoice(), false, "en", granted.pageGeneration)) + `"`
 	rows := []conformanceRow{
 		// Documents.
 		{name: "navigation, HTML, length, strong ETag", headers: navHeaders, up: []string{"Content-Type: text/html; charset=utf-8", "ETag: \"v1\""}, writes: []string{page}, rewritten: true, coding: "zstd",
@@ -202,7 +202,11 @@ func TestResponseConformance(t *testing.T) {
 		{name: "200 HTML with an empty body", headers: navHeaders, up: []string{"Content-Type: text/html", "Content-Length: 0"}},
 		{name: "200 HTML, chunked, no body written", headers: navHeaders, up: []string{"Content-Type: text/html"}},
 		{name: "204", headers: navHeaders, status: 204, up: []string{"Content-Type: text/html"}},
-		{name: "206 to a range request", headers: withHeaders(navHeaders, "Range: bytes=0-9"), status: 206, up: []string{"Content-Type: text/html", "Content-Range: bytes 0-9/100"}, writes: []string{page[:10]}},
+		{name: "226 IM Used: a delta to a copy, not a page", headers: withHeaders(navHeaders, "A-IM: vcdiff"), status: 226, up: []string{"Content-Type: text/html", "IM: vcdiff", `Delta-Base: "d0"`}, writes: []string{page}, coding: "zstd"},
+		// A navigation's Range is not passed on (writer_test checks the upstream
+		// sees none): the upstream answers the whole page, which is rewritten.
+		{name: "a Range on a navigation: the page whole", headers: withHeaders(navHeaders, "Range: bytes=0-9"), up: []string{"Content-Type: text/html"}, writes: []string{page}, rewritten: true, coding: "zstd"},
+		{name: "206 to a fetch's range request", headers: []string{"Sec-Fetch-Dest: empty", "Range: bytes=0-9", "Accept-Encoding: gzip"}, status: 206, up: []string{"Content-Type: text/html", "Content-Range: bytes 0-9/100"}, writes: []string{page[:10]}},
 		{name: "small JSON: under encode's minimum_length", headers: navHeaders, up: []string{"Content-Type: application/json"}, writes: []string{`{"html":"<head></head>"}`}},
 		{name: "JSON", headers: navHeaders, up: []string{"Content-Type: application/json"}, writes: []string{strings.Repeat(`{"html":"<head></head>"},`, 40)}, coding: "zstd"},
 		{name: "JSON to a fetch", headers: []string{"Sec-Fetch-Dest: empty", "Accept-Encoding: gzip"}, up: []string{"Content-Type: application/json"}, writes: []string{strings.Repeat(`{"a":1},`, 200)}, coding: "gzip"},

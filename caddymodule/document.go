@@ -128,7 +128,9 @@ func first(h http.Header, canonicalKey string) string {
 // one).
 func rewritableStatus(status int, r *http.Request, hdr http.Header) bool {
 	switch status {
-	case http.StatusNoContent, http.StatusResetContent, http.StatusNotModified:
+	case http.StatusNoContent, http.StatusResetContent, http.StatusNotModified, http.StatusIMUsed:
+		// 226 IM Used is a delta to apply to a copy the client has (RFC
+		// 3229), not a page: markup put into it would corrupt the copy.
 		return false
 	case http.StatusPartialContent:
 		return first(r.Header, "Range") == ""

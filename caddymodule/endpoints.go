@@ -162,6 +162,17 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many choices from this address; try again in a moment", http.StatusTooManyRequests)
 		return
 	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		w.Header().Set("Accept-Encoding", "identity")
+		http.Error(w, "a choice is sent uncompressed", http.StatusUnsupportedMediaType)
+		return
+	}
+	if r.ContentLength > maxChoiceBody {
+		// Said before the body is read: no "100 Continue" asks the client
+		// to send what will be refused.
+		http.Error(w, "consent body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	isJSON := mediaType == "application/json"

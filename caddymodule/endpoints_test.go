@@ -1,10 +1,13 @@
 package caddymodule
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"regexp"
@@ -180,6 +183,28 @@ func TestEndpointMethodsAndUnknownPaths(t *testing.T) {
 	big := url.Values{"choice": {"reject_all"}, "pad": {strings.Repeat("x", 20<<10)}}
 	if res := postChoice(t, p, big); res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 20 KiB form: %d, want 413", res.StatusCode)
+	}
+	// A compressed body is refused as such (it was read as a broken form or
+	// JSON), and a body too large by its Content-Length before it is sent
+	// (no "100 Continue" for what will be refused).
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("choice=accept_all"))
+	zw.Close()
+	res, _ := p.do(t, "POST", "/_consent/consent", bytes.NewReader(gz.Bytes()), "Content-Type: application/x-www-form-urlencoded", "Content-Encoding: gzip")
+	if res.StatusCode != http.StatusUnsupportedMediaType || res.Header.Get("Accept-Encoding") != "identity" || len(res.Header.Values("Set-Cookie")) > 0 {
+		t.Errorf("a gzipped choice: %d, Accept-Encoding %q", res.StatusCode, res.Header.Get("Accept-Encoding"))
+	}
+	continued := false
+	req, _ := http.NewRequest("POST", p.base+"/_consent/consent", strings.NewReader(strings.Repeat("x", 20<<10)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Expect", "100-continue")
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{Got100Continue: func() { continued = true }}))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	if res, err := client.Do(req); err != nil || res.StatusCode != http.StatusRequestEntityTooLarge || continued {
+		t.Errorf("a 20 KiB body announced with Expect: %v, 100 Continue sent %v", err, continued)
+	} else {
+		res.Body.Close()
 	}
 	// The assets are GET and HEAD only, like every other endpoint.
 	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {

@@ -52,7 +52,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if nav == isNavigation || prefersHTML(r.Header["Accept"]) {
 			// A client that prefers something else (a feed reader) keeps
 			// its validators: what it caches is not a page we rewrite.
-			rw.ourTag = translateConditionals(r, cons, rw.lang, h.pageGeneration)
+			rw.ourTag = translateConditionals(r, cons, crossSiteFrame(r), rw.lang, h.pageGeneration)
+			// A range of a page is bytes of the page before it was
+			// rewritten, trackers live: a cache that puts pages together
+			// from ranges (nginx's slice, a CDN's large objects) would serve
+			// that whole to navigations. A server may ignore Range (RFC 9110
+			// §14.2): the page is asked for and answered whole.
+			delete(r.Header, "Range")
+			delete(r.Header, "If-Range")
 		}
 	}
 	err := next.ServeHTTP(rw, r)

@@ -58,7 +58,12 @@ func (h *Handler) bodyFor(rw *responseWriter) {
 		delete(hdr, "Content-Range")
 	}
 	h.pageVary(hdr)
-	consentETag(hdr, rw.consent, rw.lang, h.pageGeneration)
+	consentETag(hdr, rw.consent, crossSiteFrame(rw.r), rw.lang, h.pageGeneration)
+	if rw.consent.Given && *h.Banner {
+		// The banner's settings show the visitor's consent id and the time
+		// of their choice: the page is theirs, for no shared cache.
+		privateCacheControl(hdr)
+	}
 
 	var out stage = sink{rw.ResponseWriterWrapper}
 	if len(codings) > 0 {

@@ -40,28 +40,46 @@ func pageGeneration(h *Handler, policySource []byte) string {
 	return strconv.FormatUint(f.Sum64()&(1<<30-1), 36)
 }
 
-// consentTag is the state a rewritten page depends on, in a few characters.
-func consentTag(c policy.Consent, lang, generation string) string {
-	state := uint64(c.Granted) << 2
+// consentTag is the state a rewritten page depends on, in a few characters:
+// the consent, whether the page is for a frame of another site (no banner),
+// the configuration and the language — and, once the visitor chose, their
+// consent id and the time of the choice, which the banner's settings show: a
+// page with one visitor's id must not validate another's cached copy (a
+// shared cache may revalidate with the tags of the variants it holds, RFC
+// 9111 §4.3.1, and serve the one a 304 names), nor the same visitor's copy
+// from before a later choice.
+func consentTag(c policy.Consent, framed bool, lang, generation string) string {
+	state := uint64(c.Granted) << 3
 	if c.Given {
 		state |= 1
 	}
 	if c.GPC {
 		state |= 2
 	}
-	return "-cg" + strconv.FormatUint(state, 36) + "." + generation + "." + lang
+	if framed {
+		state |= 4
+	}
+	tag := "-cg" + strconv.FormatUint(state, 36) + "." + generation + "." + lang
+	if c.Given && c.ID != "" {
+		h := fnv.New32a()
+		h.Write([]byte(c.ID))
+		h.Write([]byte{0})
+		h.Write(strconv.AppendInt(nil, c.Time.Unix(), 10))
+		tag += "." + strconv.FormatUint(uint64(h.Sum32()), 36)
+	}
+	return tag
 }
 
 // translateConditionals rewrites a navigation's If-None-Match for the
 // upstream and drops If-Modified-Since; it returns whether a tag of ours was
 // matched, so that a 304 gets the suffix back.
-func translateConditionals(r *http.Request, c policy.Consent, lang, generation string) bool {
+func translateConditionals(r *http.Request, c policy.Consent, framed bool, lang, generation string) bool {
 	delete(r.Header, "If-Modified-Since")
 	values := r.Header["If-None-Match"]
 	if len(values) == 0 {
 		return false
 	}
-	suffix := consentTag(c, lang, generation) + `"`
+	suffix := consentTag(c, framed, lang, generation) + `"`
 	strong := strongTag(suffix)
 	matched := false
 	var kept []string
@@ -99,7 +117,7 @@ func translateConditionals(r *http.Request, c policy.Consent, lang, generation s
 }
 
 // consentETag turns the upstream's ETag into the weak, consent-specific one.
-func consentETag(hdr http.Header, c policy.Consent, lang, generation string) {
+func consentETag(hdr http.Header, c policy.Consent, framed bool, lang, generation string) {
 	etag := first(hdr, "Etag")
 	if etag == "" {
 		return
@@ -110,11 +128,39 @@ func consentETag(hdr http.Header, c policy.Consent, lang, generation string) {
 		delete(hdr, "Etag")
 		return
 	}
-	suffix := consentTag(c, lang, generation)
+	suffix := consentTag(c, framed, lang, generation)
 	if !weak {
 		suffix = strongTag(suffix)
 	}
 	hdr.Set("ETag", "W/"+strings.TrimSuffix(etag, `"`)+suffix+`"`)
+}
+
+// privateCacheControl makes a response's Cache-Control private: "public"
+// and the shared caches' "s-maxage" and "proxy-revalidate" go, "private" is
+// added (a response with no Cache-Control gets just that); "no-store" and
+// the browser's own directives (max-age, no-cache, ...) stay.
+func privateCacheControl(hdr http.Header) {
+	var kept []string
+	private := false
+	for _, v := range hdr["Cache-Control"] {
+		for _, d := range strings.Split(v, ",") {
+			d = strings.TrimSpace(d)
+			name, _, _ := strings.Cut(d, "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "":
+			case "public", "s-maxage", "proxy-revalidate":
+			case "private", "no-store":
+				private = true
+				kept = append(kept, d)
+			default:
+				kept = append(kept, d)
+			}
+		}
+	}
+	if !private {
+		kept = append([]string{"private"}, kept...)
+	}
+	hdr["Cache-Control"] = []string{strings.Join(kept, ", ")}
 }
 
 // strongTag marks a consentTag for an upstream tag that was strong: "-cgs"

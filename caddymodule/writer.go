@@ -404,7 +404,7 @@ func (rw *responseWriter) finalize(rewrite bool) {
 	}
 	if rw.status == http.StatusNotModified && rw.ourTag {
 		// Still the page rewritten for this consent: its tag comes back as sent.
-		consentETag(hdr, rw.consent, rw.lang, rw.h.pageGeneration)
+		consentETag(hdr, rw.consent, crossSiteFrame(rw.r), rw.lang, rw.h.pageGeneration)
 		delete(hdr, "Last-Modified")
 		rw.h.pageVary(hdr)
 	}
