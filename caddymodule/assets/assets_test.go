@@ -635,7 +635,7 @@ func TestStripJS(t *testing.T) {
 
 // TestSizeBudget keeps what every page loads small (it is cached for good
 // once loaded: its URL carries its hash). The guard's code alone at most
-// 12 KB gzipped: it holds back every loading sink a browser offers, which
+// 13 KB gzipped: it holds back every loading sink a browser offers, which
 // took it past the earlier 3 KB, past 8 KB when a probe found more ways in
 // (rule styles, keyframes, constructors' prototypes, the Cache API, <base>,
 // SVG presentation attributes, ...; docs/RELIABILITY.md, "Sinks", says what
@@ -646,9 +646,13 @@ func TestStripJS(t *testing.T) {
 // with a third probe's ways in (declarative shadow roots, execCommand,
 // registered custom properties, escaped URLs in modules, Payment Request and
 // FedCM, XSLT output, a <style>'s text changed through its nodes and
-// ranges); with the rules
+// ranges), and past 12 KB when the site's own scripts were made to see the
+// natives they would see (wrappers with the natives' names, lengths and
+// toString, the natives' argument errors, document.write read as the HTML
+// tokenizer reads it, one stable localStorage object, in-page cookies for
+// refused writes); with the rules
 // of a realistic policy (Almi's, 22 cookies) and the built-in known-cookie
-// list, which are data and grow with the policy, at most 15 KB (the code's
+// list, which are data and grow with the policy, at most 16 KB (the code's
 // budget plus the same 3 KB for the rules). The banner's
 // script and style sheet together at most 8 KB.
 func TestSizeBudget(t *testing.T) {
@@ -675,11 +679,11 @@ func TestSizeBudget(t *testing.T) {
 	code, guard, js, css := gz(stripJS(src)), gz(asset("guard.js")), gz(asset("banner.js")), gz(asset("banner.css"))
 	t.Logf("gzipped: guard code %d B, guard.js with rules %d B (%d cookies, %d known), banner.js %d B, banner.css %d B",
 		code, guard, len(p.Cookies), len(knowncookies.Builtin()), js, css)
-	if code > 12<<10 {
-		t.Errorf("the guard's code is %d bytes gzipped, budget 12 KB", code)
+	if code > 13<<10 {
+		t.Errorf("the guard's code is %d bytes gzipped, budget 13 KB", code)
 	}
-	if guard > 15<<10 {
-		t.Errorf("guard.js with its rules is %d bytes gzipped, budget 15 KB", guard)
+	if guard > 16<<10 {
+		t.Errorf("guard.js with its rules is %d bytes gzipped, budget 16 KB", guard)
 	}
 	if js+css > 8<<10 {
 		t.Errorf("banner.js + banner.css are %d bytes gzipped, budget 8 KB", js+css)

@@ -34,6 +34,14 @@ if (!window.consentgate) {
 	const cat = (m, n) => look(R.k, n) || look(m, n) || look(R.n, n);
 	// Undeclared (undefined) and unclassified names pass only with undeclared: allow.
 	const ok = c => c === undefined || c == 'unclassified' ? !R.b : G.has(c);
+	// The site's scripts see the natives they would see: a wrapper has the
+	// native's name and length, Function.prototype.toString gives the
+	// native's text (nat: wrapper to native), and a call the native would
+	// refuse (too few arguments, a Symbol where it takes a string) goes to
+	// the native, which throws as it should.
+	const nat = new WeakMap(), dp = Object.defineProperty;
+	const lk = (w, g) => (nat.set(w, g), ['name', 'length'].forEach(k => dp(w, k, {value: g[k], configurable: true})), w);
+	const bad = (g, a) => a.length < g.length || a.some((x, i) => i < g.length && typeof x == 'symbol');
 
 	// Reports: what the guard drops (in report mode: would drop) is counted
 	// per kind and name and sent to the server in batches, from this page's
@@ -80,19 +88,26 @@ if (!window.consentgate) {
 	// anything; any other write is dropped.
 	// The consent cookie is written by the server alone (its Set-Cookie):
 	// no script writes or deletes it (mine).
-	const cookieOK = n => !!n && ok(cat(R.c, n));
+	// A write refused is kept in this page's memory instead (jar: name to
+	// value, at most 50 of 4 KB), which document.cookie and cookieStore
+	// read as if it were stored: it never reaches the browser's jar, the
+	// network or another page.
+	const cookieOK = n => !!n && ok(cat(R.c, n)), jar = new Map();
+	const keep = (n, x) => (n || x) && (n + x).length < 4097 && (jar.has(n) || jar.size < 50) && jar.set(n, x);
 	const mine = n => R.o && n == R.o && (deny('cookie', n, 'necessary'), 1);
 	const cookieWrite = (set, doc, v) => {
 		const l = (v = String(v)).split(/[\0\r\n]/)[0].split(';'), p = l.shift(), i = p.indexOf('='), n = i < 0 ? '' : p.slice(0, i).replace(/^[ \t]+|[ \t]+$/g, ''), a = {};
 		if (mine(n)) return;
-		if (cookieOK(n)) return set.call(doc, v);
+		if (cookieOK(n)) return jar.delete(n), set.call(doc, v);
 		for (const s of l) {
 			const j = s.indexOf('='), k = (j < 0 ? s : s.slice(0, j)).trim().toLowerCase(), x = j < 0 ? '' : s.slice(j + 1).trim();
 			if (k != 'max-age' || /^-?\d+$/.test(x)) a[k] = x;
 		}
 		const age = 'max-age' in a ? +a['max-age'] : 'expires' in a ? (Date.parse(a.expires) - Date.now()) / 1e3 || 0 : -1;
 		const del = ('max-age' in a || 'expires' in a) && age <= 0;
+		if (del) jar.delete(n);
 		if (del || !deny('cookie', n, cat(R.c, n), {max_age: Math.round(age)})) set.call(doc, del && !R.m ? p + ';max-age=0' + ['path', 'domain', 'secure', 'partitioned'].map(k => k in a ? ';' + k + '=' + a[k] : '').join('') : v);
+		else keep(n, (i < 0 ? p : p.slice(i + 1)).replace(/^[ \t]+|[ \t]+$/g, ''));
 	};
 
 	// Storage keys follow the policy as cookies do: declared keys need their
@@ -101,6 +116,22 @@ if (!window.consentgate) {
 	const keyOK = k => {
 		const c = cat(R.s, k);
 		return ok(c) || !deny('storage', k, c);
+	};
+	// A storage object is seen through one proxy (sp) that checks its named
+	// properties (localStorage.x = 1); the methods are the prototype's, which
+	// find the storage behind it (real).
+	const real = new WeakMap(), pr = new WeakMap();
+	const sp = st => {
+		if (!pr.has(st)) {
+			const p = new Proxy(st, {
+				get: (t, k) => Reflect.get(t, k),
+				set: (t, k, v) => (typeof k == 'symbol' || keyOK(k) ? Reflect.set(t, k, v) : 1, true),
+				defineProperty: (t, k, d) => typeof k == 'symbol' || keyOK(k) ? Reflect.defineProperty(t, k, d) : true
+			});
+			pr.set(st, p);
+			real.set(p, st);
+		}
+		return pr.get(st);
 	};
 
 	// Blockers: the category of a URL's host, "*.domain" matching the domain
@@ -296,6 +327,30 @@ if (!window.consentgate) {
 	// fragment (createContextualFragment), run: those of innerHTML, outerHTML
 	// and insertAdjacentHTML never do, so they are not held, and a held one
 	// copied that way (the markup of a held script) is held for good.
+	// cut: where markup written ends in a construct not yet complete, as
+	// the HTML tokenizer reads it (a quote opens a value only after "=", a
+	// comment ends at -->, a raw text element at its end tag), or -1.
+	const cut = h => {
+		const re = /<!--(?:-?>|[^]*?--!?>)|<(?:!(?!--)|\?|\/(?![a-z]))[^>]*>|<(\/?)([a-z][^\s\/>]*)|<(?![^!\/?a-z])/iy, at = /(?:[^>=]|=\s*(?:"[^"]*"|'[^']*'|(?![\s"'])(?=([^\s>]*))\1))*>/y;
+		for (let i = 0, s, m, e; (s = h.indexOf('<', i)) >= 0; ) {
+			re.lastIndex = s;
+			m = re.exec(h);
+			i = m ? re.lastIndex : s + 1;
+			if (m && m[0] == '<') return s;
+			if (m && m[2]) {
+				at.lastIndex = i;
+				if (!at.exec(h)) return s;
+				i = at.lastIndex;
+				if (!m[1] && /^(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript)$/i.test(m[2])) {
+					e = new RegExp('</' + m[2] + '[\\s/>]', 'ig');
+					e.lastIndex = i;
+					if (!(m = e.exec(h))) return s;
+					i = m.index;
+				}
+			}
+		}
+		return -1;
+	};
 	const clean = (x, c, run) => {
 		const h = str(x), t = D.createElement('template'), n = changed, svg = c && /svg$/.test(c.namespaceURI) && c.localName != 'foreignObject';
 		try {
@@ -317,26 +372,29 @@ if (!window.consentgate) {
 		done.add(Dp);
 		const El = w.Element.prototype, N = w.Node.prototype;
 		const def = (o, p, f) => {
-			const d = o && gopd(o, p);
-			if (d) Object.defineProperty(o, p, Object.assign({}, d, f(d)));
+			const d = o && gopd(o, p), e = d && f(d);
+			if (d) ['get', 'set'].forEach(k => e[k] && d[k] && lk(e[k], d[k])), dp(o, p, Object.assign({}, d, e));
 		};
 		const setter = (o, p, f) => def(o, p, d => ({
 			set(v) {
-				f(this, v, d.set);
+				typeof v == 'symbol' ? d.set.call(this, v) : f(this, v, d.set);
 			}
 		}));
 		const wrap = (o, n, f) => {
 			const g = o && o[n];
-			if (g) o[n] = function (...a) {
-				return f(g, this, a);
-			};
+			if (g) o[n] = lk({
+				f(...a) {
+					return bad(g, a) ? g.apply(real.get(this) || this, a) : f(g, this, a);
+				}
+			}.f, g);
 		};
+		wrap(w.Function.prototype, 'toString', (f, t) => f.call(nat.get(t) || t));
 		// (The prototype's constructor is the wrapper too: new
 		// WebSocket.prototype.constructor(url) is a WebSocket. Not Audio's,
 		// whose prototype is HTMLAudioElement's.)
 		const ctor = (n, f) => {
-			const c = w[n], p = c && new Proxy(c, {construct: f});
-			if (c) w[n] = p, c.prototype.constructor == c && (c.prototype.constructor = p);
+			const c = w[n], p = c && new Proxy(c, {construct: (c, a, nt) => bad(c, a) ? Reflect.construct(c, a, nt) : f(c, a, nt)});
+			if (c) nat.set(w[n] = p, c), c.prototype.constructor == c && (c.prototype.constructor = p);
 		};
 		const net = (u, what) => drop(srcCat(u), what);
 		// A request to the consent endpoint (its path as the server reads it:
@@ -362,26 +420,38 @@ if (!window.consentgate) {
 
 		// Cookies: document.cookie and the Cookie Store API, whose arguments
 		// are read once (a name whose toString changes is one name).
-		const cd = gopd(Dp, 'cookie');
-		setter(Dp, 'cookie', (d, v) => cookieWrite(cd.set, d, v));
-		if (w.CookieStore) wrap(w.CookieStore.prototype, 'set', (f, t, a) => {
+		def(Dp, 'cookie', d => ({
+			get() {
+				return [d.get.call(this), ...[...jar].map(x => x[0] ? x.join('=') : x[1])].filter(Boolean).join('; ');
+			},
+			set(v) {
+				typeof v == 'symbol' ? d.set.call(this, v) : cookieWrite(d.set, this, v);
+			}
+		}));
+		const CSP = w.CookieStore && w.CookieStore.prototype;
+		wrap(CSP, 'set', (f, t, a) => {
 			let o = a[0];
+			if (!(o && typeof o == 'object') && a.length < 2) return f.apply(t, a);
 			o = o && typeof o == 'object' ? ['name', 'value', 'expires', 'domain', 'path', 'sameSite', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o, value: a[1]};
 			o.name = String(o.name);
 			if ('value' in o) o.value = String(o.value);
 			if (mine(o.name)) return Promise.resolve();
-			if (cookieOK(o.name)) return f.call(t, o);
+			if (cookieOK(o.name)) return jar.delete(o.name), f.call(t, o);
 			if (o.expires != null && +o.expires < Date.now()) return t.delete(o);
-			return deny('cookie', o.name, cat(R.c, o.name), {max_age: o.expires == null ? -1 : Math.round((o.expires - Date.now()) / 1e3)}) ? Promise.resolve() : f.call(t, o);
+			return deny('cookie', o.name, cat(R.c, o.name), {max_age: o.expires == null ? -1 : Math.round((o.expires - Date.now()) / 1e3)}) ? (keep(o.name, o.value), Promise.resolve()) : f.call(t, o);
 		});
-		if (w.CookieStore) wrap(w.CookieStore.prototype, 'delete', (f, t, a) => {
+		wrap(CSP, 'delete', (f, t, a) => {
 			let o = a[0];
 			o = o && typeof o == 'object' ? ['name', 'domain', 'path', 'partitioned'].reduce((x, k) => (k in o && (x[k] = o[k]), x), {}) : {name: o};
-			return mine(o.name = String(o.name)) ? Promise.resolve() : f.call(t, o);
+			return mine(o.name = String(o.name)) ? Promise.resolve() : (jar.delete(o.name), f.call(t, o));
 		});
+		for (const n of ['get', 'getAll']) wrap(CSP, n, (f, t, a) => f.apply(t, a).then(r => {
+			const o = a[0], q = o && typeof o == 'object' ? o.name : o, l = [...jar].filter(x => q === undefined || x[0] == q).map(x => ({name: x[0], value: x[1]}));
+			return n == 'get' ? r || l[0] || null : r.concat(l);
+		}));
 		// Storage: setItem, and the named properties (localStorage.x = 1)
 		// through a proxy in place of each storage object.
-		const SP = w.Storage.prototype, real = new WeakMap();
+		const SP = w.Storage.prototype;
 		['getItem', 'setItem', 'removeItem', 'key', 'clear'].forEach(n => wrap(SP, n, (f, t, a) => {
 			t = real.get(t) || t;
 			if (n != 'setItem') return f.apply(t, a);
@@ -390,27 +460,29 @@ if (!window.consentgate) {
 		}));
 		for (const s of ['localStorage', 'sessionStorage']) {
 			const d = gopd(w, s);
-			let p = [];
-			if (d && d.get) Object.defineProperty(w, s, {
+			if (d && d.get) dp(w, s, {
 				configurable: true,
 				enumerable: true,
-				get() {
-					const st = d.get.call(w);
-					if (p[0] !== st) {
-						p = [st, new Proxy(st, {
-							get: (t, k) => {
-								const v = Reflect.get(t, k);
-								return typeof v == 'function' ? v.bind(t) : v;
-							},
-							set: (t, k, v) => (typeof k == 'symbol' || keyOK(k) ? Reflect.set(t, k, v) : 1, true),
-							defineProperty: (t, k, d) => typeof k == 'symbol' || keyOK(k) ? Reflect.defineProperty(t, k, d) : true
-						})];
-						real.set(p[1], st);
+				get: lk({
+					get() {
+						return sp(d.get.call(w));
 					}
-					return p[1];
-				}
+				}.get, d.get)
 			});
 		}
+		// A storage event's storageArea is the storage the page sees; one the
+		// page makes may name it.
+		def(w.StorageEvent.prototype, 'storageArea', d => ({
+			get() {
+				const s = d.get.call(this);
+				return s && sp(s);
+			}
+		}));
+		ctor('StorageEvent', (c, a, nt) => {
+			const o = a[1];
+			if (o && real.has(o.storageArea)) a[1] = Object.assign({}, o, {storageArea: real.get(o.storageArea)});
+			return Reflect.construct(c, a, nt);
+		});
 
 		// Requests from script to a blocked host fail as a network error
 		// would: fetch rejects, an XMLHttpRequest reports an error,
@@ -620,17 +692,21 @@ if (!window.consentgate) {
 		// observer sees only the style attribute); null clears, as it did.
 		// (Newer browsers keep the properties on CSSStyleProperties.)
 		for (const P of [CS, (w.CSSStyleProperties || {}).prototype]) for (const p of P ? Object.getOwnPropertyNames(P) : []) if ((gopd(P, p) || {}).set) setter(P, p, (s, v, f) => (v == null || cssOK(v = String(v))) && f.call(s, v));
-		wrap(CS, 'setProperty', (f, t, a) => cssOK(a[1] = String(a[1])) && f.apply(t, a));
+		wrap(CS, 'setProperty', (f, t, a) => cssOK(a[1] = String(a[1])) && f.apply(real.get(t) || t, a));
 		// Chromium keeps them on each declaration instead: a rule's style
-		// (which no observer sees) is handed out behind a proxy that checks.
+		// (which no observer sees) is handed out behind a proxy that checks
+		// (one for each; its methods, the prototype's, find the declaration
+		// behind it).
+		'getPropertyValue getPropertyPriority removeProperty item'.split(' ').forEach(n => wrap(CS, n, (f, t, a) => f.apply(real.get(t) || t, a)));
 		const decl = new WeakMap(), styleOf = s => {
-			if (!decl.has(s)) decl.set(s, new Proxy(s, {
-				get: (t, k) => {
-					const v = Reflect.get(t, k);
-					return typeof v == 'function' ? v.bind(t) : v;
-				},
-				set: (t, k, v) => ((typeof k != 'string' || v == null || cssOK(v = String(v))) && Reflect.set(t, k, v), true)
-			}));
+			if (!decl.has(s)) {
+				const p = new Proxy(s, {
+					get: (t, k) => Reflect.get(t, k),
+					set: (t, k, v) => ((typeof k != 'string' || v == null || cssOK(v = String(v))) && Reflect.set(t, k, v), true)
+				});
+				decl.set(s, p);
+				real.set(p, s);
+			}
 			return decl.get(s);
 		};
 		for (const n of Object.getOwnPropertyNames(w)) if (/^CSS\w*(Rule|Declarations)$/.test(n)) def((w[n] || {}).prototype, 'style', d => ({
@@ -668,7 +744,10 @@ if (!window.consentgate) {
 		// element or one of its text nodes.
 		// (Of a child node, the parent's text with that child's as it will be:
 		// the change made first on a copy of the child.)
-		const text = (x, v, f, g) => {
+		// z: 2, the property is nullable (null and undefined set ""); 1, null
+		// alone sets "" (LegacyNullToEmptyString); 0, neither.
+		const text = z => (x, v, f, g) => {
+			if (v == null && z > (v === null ? 0 : 1)) v = '';
 			if (x.nodeType == 2) return attrValue(x, v, f);
 			const s = str(v), p = x.nodeType == 1 ? x : x.parentNode;
 			textSet(p, () => {
@@ -681,13 +760,14 @@ if (!window.consentgate) {
 			});
 			g ? f.apply(x, g) : f.call(x, pass(v, s));
 		};
-		setter(N, 'textContent', text);
-		setter(N, 'nodeValue', text);
-		setter(w.CharacterData.prototype, 'data', text);
-		setter(w.HTMLElement.prototype, 'innerText', text);
+		const tx = text(2), ts = text(1);
+		setter(N, 'textContent', tx);
+		setter(N, 'nodeValue', tx);
+		setter(w.CharacterData.prototype, 'data', ts);
+		setter(w.HTMLElement.prototype, 'innerText', ts);
 		// (A script element has its own text setters, for Trusted Types.)
-		['text', 'textContent', 'innerText'].forEach(p => setter(w.HTMLScriptElement.prototype, p, text));
-		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => text(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
+		['text', 'innerText', 'textContent'].forEach((p, i) => setter(w.HTMLScriptElement.prototype, p, text(i)));
+		['appendData', 'insertData', 'replaceData'].forEach(n => wrap(w.CharacterData.prototype, n, (f, t, a) => tx(t, a[a.length - 1] = str(a[a.length - 1]), f, a)));
 		// What else changes a live <style>'s text (a node removed, moved
 		// out, put between others, data deleted, text inserted beside, a
 		// range's contents changed): done first (g) on a detached copy, whose
@@ -780,26 +860,16 @@ if (!window.consentgate) {
 			const r = f.call(t, a[0], w.document.implementation.createHTMLDocument(''));
 			return r && Dp.adoptNode.call(a[1], r);
 		});
-		// document.write: a tag cut at the end of one write waits for the next.
+		// document.write: a tag, comment, or element of raw text (a script's)
+		// cut at the end of one write waits for the next (cut: where it
+		// starts), and comes out as it is (as a held element if it would
+		// load) when the script that wrote ends or the document is closed.
 		// An inline script released on a grant runs after its time: there is
 		// no parser to write into, and the native write would open a new
 		// document (the page gone, as a Baidu or comScore snippet did); what
 		// it writes goes after it instead, where the parser would have put it.
-		let rest = '';
-		const dw = Dp.write;
-		for (const n of ['write', 'writeln']) wrap(Dp, n, (f, t, a) => {
-			let h = rest + a.join('') + (n == 'write' ? '' : '\n'), q = '', s = -1;
-			for (let i = 0; i < h.length; i++) {
-				const c = h[i];
-				if (s < 0) {
-					if (c == '<' && /^[a-z!\/]?$/i.test(h[i + 1] || '')) s = i;
-				} else if (q) {
-					if (c == q) q = '';
-				} else if (c == '"' || c == "'") q = c;
-				else if (c == '>') s = -1;
-			}
-			rest = s < 0 ? '' : h.slice(s);
-			const x = clean(s < 0 ? h : h.slice(0, s), 0, 1), c = D.currentScript;
+		let rest = '', rs;
+		const dw = Dp.write, put = (t, x, c) => {
 			let m = wrote.get(c), r;
 			if (m) {
 				// (A script it writes writes after itself in turn.)
@@ -810,7 +880,21 @@ if (!window.consentgate) {
 			} else r = dw.call(t, x);
 			frames();
 			return r;
+		};
+		const out = t => {
+			const h = rest, y = h + '>', z = h && clean(y, 0, 1);
+			rest = '';
+			if (h) put(t, z == y ? h : z, rs);
+		};
+		for (const n of ['write', 'writeln']) wrap(Dp, n, (f, t, a) => {
+			if (a.some(x => typeof x == 'symbol')) return f.apply(t, a);
+			const h = rest + a.map(String).join('') + (n == 'write' ? '' : '\n'), s = cut(h);
+			rest = s < 0 ? '' : h.slice(s);
+			rs = D.currentScript;
+			if (rest) queueMicrotask(() => out(t));
+			return put(t, clean(s < 0 ? h : h.slice(0, s), 0, 1), rs);
 		});
+		wrap(Dp, 'close', (f, t, a) => (out(t), f.apply(t, a)));
 		// A frame's window as soon as script asks for it, and at each load (a
 		// frame that navigates again gets a new window; the load event
 		// reaches the capturing listener of watch, below, before the frame's
