@@ -256,6 +256,9 @@ func draftSummary(s *draft.Summary, logs int) string {
 	if s.Unknown > 0 {
 		fmt.Fprintf(&b, "; %d unknown third-party hosts listed as comments", s.Unknown)
 	}
+	if s.DeletedOnly > 0 {
+		fmt.Fprintf(&b, "; %d names only deleted by the site listed as comments, not proposed", s.DeletedOnly)
+	}
 	if s.RequestOnly > 0 {
 		fmt.Fprintf(&b, "; %d names seen only in visitors' requests listed as comments, not proposed", s.RequestOnly)
 	}

@@ -532,6 +532,11 @@ func (h *Handler) decided(r *http.Request, what, name string, cl policy.Class, a
 		// A request cookie (removed, or expired in the response) names
 		// what the visitor sent, not what the site set: "request", which
 		// draft lists apart and the observer admits at a bounded rate.
+		if what == "set-cookie deletion" {
+			// Kept, as the metrics say; for draft, a name the site only
+			// deletes is no cookie it sets.
+			action = "deleted"
+		}
 		h.observeCookie(r, name, cl, action, maxAge, what == "request cookie" || what == "cookie")
 	}
 }

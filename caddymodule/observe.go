@@ -176,6 +176,9 @@ func (o *observer) observe(obs observation, now time.Time) {
 	}
 	obs = boundObservation(obs)
 	key := obs.Kind + "\x00" + obs.Source + "\x00" + obs.Name
+	if obs.Action == "deleted" {
+		key += "\x00d" // a deletion is counted apart from the sets
+	}
 	if len(key) > 64 {
 		sum := sha256.Sum256([]byte(key))
 		key = hex.EncodeToString(sum[:16])

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -451,5 +452,35 @@ func TestReportModeLogsTrailerSetCookie(t *testing.T) {
 	l := byName(p.logs(t, logger, "observed"))["_fbp"]
 	if len(l) != 1 || l[0]["action"] != "removed" || l[0]["source"] != "server" || l[0]["category"] != "marketing" {
 		t.Errorf("the trailer's _fbp observed as %v, want one entry: removed, marketing", l)
+	}
+}
+
+// TestReportModeObservesDeletions: a Set-Cookie that deletes is observed as
+// "deleted" (the metrics still count it kept), apart from the sets of the
+// same name, so that draft does not propose a name the site only deletes.
+func TestReportModeObservesDeletions(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "wordpressuser_abc=+; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Path=/")
+		w.Header().Add("Set-Cookie", "sid=1; Path=/")
+		if r.URL.Path == "/logout" {
+			w.Header().Add("Set-Cookie", "sid=; Max-Age=0; Path=/")
+		}
+	})
+	p := startCaddy(t, consentSite(up.hostport(), "mode report"))
+	p.do(t, "GET", "/", nil)
+	p.do(t, "GET", "/logout", nil)
+	obs := byName(p.logs(t, logger, "observed"))
+	actions := func(name string) (out []string) {
+		for _, e := range obs[name] {
+			out = append(out, e["action"].(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := actions("wordpressuser_abc"); !slices.Equal(got, []string{"deleted"}) {
+		t.Errorf("wordpressuser_abc observed as %v, want deleted", got)
+	}
+	if got := actions("sid"); !slices.Equal(got, []string{"deleted", "removed"}) {
+		t.Errorf("sid observed as %v, want one entry deleted and one for its set (undeclared: removed)", got)
 	}
 }

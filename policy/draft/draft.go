@@ -53,6 +53,10 @@ type Summary struct {
 	// Cookie header, "source":"request"), never set by the site while the proxy
 	// watched: visitor input, listed as comments and never proposed.
 	RequestOnly int
+	// DeletedOnly counts the names the site only ever deleted while the proxy
+	// watched ("action":"deleted": a logout clearing names it may no longer
+	// set): listed as comments, not proposed.
+	DeletedOnly int
 
 	// Dropped counts the distinct names past the per-kind bound that were not
 	// looked at: DroppedRequest those seen in visitors' requests, Dropped the
@@ -135,6 +139,9 @@ type seen struct {
 	fromSite bool
 	// classes has a bit for each source class the name took a place of.
 	classes uint8
+	// deleted: the site deleted it (a Set-Cookie that expires it); with
+	// fromSite false, that is all the site did with it.
+	deleted bool
 }
 
 // longer keeps in *age the longer of two lifetimes (-1, a session cookie,
@@ -215,7 +222,9 @@ func (o *observations) add(e entry) {
 		o.byKey[key] = x
 	}
 	x.classes |= classBit[class]
-	if class != classRequest {
+	if e.Action == actionDeleted {
+		x.deleted = true
+	} else if class != classRequest {
 		x.fromSite = true
 	}
 	if e.fromWarning {
@@ -329,6 +338,8 @@ type drafted struct {
 	// requestOnly are the names seen only in visitors' requests, most seen
 	// first: listed as comments, never proposed.
 	requestOnly []*seen
+	// deletedOnly are the names the site only deleted: comments too.
+	deletedOnly []*seen
 	// notNotice are the entries a notice_only policy cannot take (it says only
 	// necessary cookies exist); they are written as comments.
 	notNotice *drafted
@@ -380,6 +391,13 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 					s.Declared++
 					continue
 				}
+			}
+			if !x.fromSite && x.deleted {
+				// The site only deleted it (WordPress's logout expires names
+				// it stopped setting years ago): no evidence that it sets it.
+				s.DeletedOnly++
+				d.deletedOnly = append(d.deletedOnly, x)
+				continue
 			}
 			if !x.fromSite {
 				// Only ever in visitors' Cookie headers: what a visitor sends is

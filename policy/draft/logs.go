@@ -26,6 +26,7 @@ const (
 	sourceServer   = "server"
 	sourceGuard    = "guard"
 	sourceRequest  = "request" // a name in a visitor's Cookie header: visitor input
+	actionDeleted  = "deleted" // a Set-Cookie of the site that expires the cookie
 	classDeclared  = "declared"
 	classConsent   = "consent"
 	classKnown     = "known"

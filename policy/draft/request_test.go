@@ -250,3 +250,24 @@ func TestDraftReportsAreTheVisitorsWord(t *testing.T) {
 		t.Errorf("%d reported names dropped, want %d (zz_inject and sessionid took places too)", s.Dropped, 6002-maxDistinct)
 	}
 }
+
+// TestDraftDeletedOnly: a name the site only ever deleted while the proxy
+// watched (WordPress's logout expires wordpressuser_*, names it stopped
+// setting long ago) is no cookie it sets: listed as a comment, not proposed; a
+// name it deleted and set is an entry as ever (the probe of 2026-11-29).
+func TestDraftDeletedOnly(t *testing.T) {
+	log := observedLine(`"kind":"cookie","name":"wordpressuser_abc","count":2,"action":"deleted","source":"server","type":"http","first_path":"/wp-login.php"`) +
+		observedLine(`"kind":"cookie","name":"sid","count":1,"action":"deleted","source":"server","type":"http","first_path":"/logout"`) +
+		observedLine(`"kind":"cookie","name":"sid","count":3,"action":"kept","source":"server","type":"http","max_age":-1,"first_path":"/login"`)
+	out, s, p := mustDraft(t, []io.Reader{strings.NewReader(log)}, Options{})
+	text := string(out)
+	declared(t, p, "sid")
+	for _, c := range p.Cookies {
+		if strings.HasPrefix(c.Name, "wordpressuser") {
+			t.Errorf("a name only deleted is proposed: %+v", c)
+		}
+	}
+	if s.DeletedOnly != 1 || !strings.Contains(text, "# Only deleted by the site while the proxy watched") || !strings.Contains(text, `#   cookie "wordpressuser_abc" (seen 2 times`) {
+		t.Errorf("summary %+v; the deleted-only names are not listed:\n%s", s, text)
+	}
+}

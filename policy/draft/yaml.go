@@ -117,6 +117,17 @@ func (d *drafted) writeNotes(b *strings.Builder, indent string) {
 			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(u))
 		}
 	}
+	if len(d.deletedOnly) > 0 {
+		fmt.Fprintf(b, "%s# Only deleted by the site while the proxy watched (a logout expires names it may no longer\n", indent)
+		fmt.Fprintf(b, "%s# set): declare them if the site sets them.\n", indent)
+		for i, x := range d.deletedOnly {
+			if i == maxRequestOnlyListed {
+				fmt.Fprintf(b, "%s#   and %d more\n", indent, len(d.deletedOnly)-i)
+				break
+			}
+			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(fmt.Sprintf("%s %s (%s)", x.kind, quoteComment(clip(x.name)), seenNote(x.sightings(), nil, clip(x.firstPath)))))
+		}
+	}
 	if len(d.requestOnly) > 0 {
 		fmt.Fprintf(b, "%s# Seen only in visitors' requests, never set by the site while the proxy watched: probably\n", indent)
 		fmt.Fprintf(b, "%s# cookies left from before, or sent by the visitor; declare them if the site uses them.\n", indent)
@@ -334,7 +345,7 @@ func merge(data []byte, existing *policy.Policy, d *drafted) ([]byte, error) {
 	for ; next < len(lines); next++ {
 		out.WriteString(lines[next])
 	}
-	if len(d.unknown) > 0 || len(d.skipped) > 0 || len(d.requestOnly) > 0 || d.notNotice != nil {
+	if len(d.unknown) > 0 || len(d.skipped) > 0 || len(d.requestOnly) > 0 || len(d.deletedOnly) > 0 || d.notNotice != nil {
 		var notes strings.Builder
 		d.writeNotes(&notes, "")
 		out.WriteString(strings.ReplaceAll(notes.String(), "\n", eol))
