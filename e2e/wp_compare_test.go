@@ -32,7 +32,7 @@ var (
 	wpBodyEnd = regexp.MustCompile(`(?i)^</body\s*>`)
 	// A click-to-load placeholder, right before the start tag of the embed
 	// it stands for (assets.Bundle.Placeholder).
-	wpPlaceholder = regexp.MustCompile(`(?s)<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?><span class="cg-ph" data-cg-ph="[a-z0-9_-]+"><template shadowrootmode="open">.*?</template></span>`)
+	wpPlaceholder = regexp.MustCompile(`(?s)<link rel="stylesheet" href="(?:(?:https?:)?//[^"/]+)?/_consent/banner\.css\?v=[0-9a-f]+"(?: nonce="[^"]*")?/><span class="cg-ph" data-cg-ph="[a-z0-9_-]+"><template shadowrootmode="open">.*?</template></span>`)
 	wpEmbedStart  = regexp.MustCompile(`(?i)^<(iframe|frame|video|audio|embed|object)[\s/>]`)
 	// A neutralised element: the attributes consentgate puts right after the
 	// tag name (htmlrewrite's package documentation).
