@@ -330,35 +330,54 @@ if (!window.consentgate) {
 	// cut: where markup written ends in a construct not yet complete, as
 	// the HTML tokenizer reads it (a quote opens a value only after "=", a
 	// comment ends at -->, a raw text element at its end tag), or -1.
+	// (A tag's attributes as the tokenizer reads them: an "=" starting a
+	// name is part of it; white space is tab, LF, FF, CR and space only. A
+	// script's text follows its escaped states: after <!-- a <script> in it
+	// makes its next </script> not the end.)
 	const cut = h => {
-		const re = /<!--(?:-?>|[^]*?--!?>)|<(?:!(?!--)|\?|\/(?![a-z]))[^>]*>|<(\/?)([a-z][^\s\/>]*)|<(?![^!\/?a-z])/iy, at = /(?:[^>=]|=\s*(?:"[^"]*"|'[^']*'|(?![\s"'])(?=([^\s>]*))\1))*>/y;
-		for (let i = 0, s, m, e; (s = h.indexOf('<', i)) >= 0; ) {
+		const re = /<!--(?:-?>|[^]*?--!?>)|<(?:!(?!--)|\?|\/(?![a-z]))[^>]*>|<(\/?)([a-z][^\t\n\f\r \/>]*)|<(?![^!\/?a-z])/iy;
+		for (let i = 0, s, m, k, d, e; (s = h.indexOf('<', i)) >= 0; ) {
 			re.lastIndex = s;
 			m = re.exec(h);
 			i = m ? re.lastIndex : s + 1;
 			if (m && m[0] == '<') return s;
 			if (m && m[2]) {
-				at.lastIndex = i;
-				if (!at.exec(h)) return s;
-				i = at.lastIndex;
+				for (k = 0, d = 0; ; i++) {
+					if (i >= h.length) return s;
+					const c = h[i], w = /[\t\n\f\r ]/.test(c);
+					if (d) d = c != d && d;
+					else if (c == '>') break;
+					else k = k == 3 ? (w ? 3 : /["']/.test(c) ? (d = c, 0) : 4) : k == 4 ? (w ? 0 : 4) : c == '/' ? 0 : w ? k && 2 : c == '=' && k ? 3 : 1;
+				}
+				i++;
 				if (!m[1] && /^(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript)$/i.test(m[2])) {
-					e = new RegExp('</' + m[2] + '[\\s/>]', 'ig');
-					e.lastIndex = i;
-					if (!(m = e.exec(h))) return s;
-					i = m.index;
+					e = new RegExp('<!--|-->|<(/?)' + m[2] + '[\\t\\n\\f\\r />]', 'ig');
+					for (d = 0, k = /^script$/i.test(m[2]); ; ) {
+						e.lastIndex = i;
+						if (!(m = e.exec(h))) return s;
+						i = e.lastIndex;
+						if (m[0] == '<!--') k && (d = d || 1), i -= 2;
+						else if (m[0] == '-->') d = 0;
+						else if (m[1] && d < 2) {
+							i = m.index;
+							break;
+						} else if (k && d) d = m[1] ? 1 : 2;
+					}
 				}
 			}
 		}
 		return -1;
 	};
 	const clean = (x, c, run) => {
-		const h = str(x), t = D.createElement('template'), n = changed, svg = c && /svg$/.test(c.namespaceURI) && c.localName != 'foreignObject';
+		// (A <frameset> is parsed in an inert document's <html>: a
+		// <template> drops it.)
+		const h = str(x), fs = /<frameset/i.test(h), t = fs ? D.implementation.createHTMLDocument('').documentElement : D.createElement('template'), r = fs ? t : t.content, n = changed, svg = c && /svg$/.test(c.namespaceURI) && c.localName != 'foreignObject';
 		try {
 			if (/<(script|i?frame|img|image|feimage|use|input|source|video|audio|track|link|object|embed|style|template|base|set|animate|meta)[\s\/>]|[\s"'\/](ping|background)\s*=|url|image-set|[&\\]/i.test(h)) innerHTML.set.call(t, svg ? '<svg>' + h + '</svg>' : h);
 		} catch (e) {}
-		scan(t.content, !run);
-		run || t.content.querySelectorAll('script').forEach(dead);
-		return changed == n ? x : innerHTML.get.call(svg ? t.content.firstChild : t);
+		scan(r, !run);
+		run || r.querySelectorAll('script').forEach(dead);
+		return changed == n ? pass(x, h) : innerHTML.get.call(svg ? r.firstChild : t);
 	};
 
 	// install patches a window: this one, and every same-origin frame or
@@ -702,7 +721,8 @@ if (!window.consentgate) {
 			if (!decl.has(s)) {
 				const p = new Proxy(s, {
 					get: (t, k) => Reflect.get(t, k),
-					set: (t, k, v) => ((typeof k != 'string' || v == null || cssOK(v = String(v))) && Reflect.set(t, k, v), true)
+					set: (t, k, v) => ((typeof k != 'string' || v == null || cssOK(v = String(v))) && Reflect.set(t, k, v), true),
+					defineProperty: (t, k, d) => typeof k != 'string' || d.value == null || cssOK(d.value = String(d.value)) ? Reflect.defineProperty(t, k, d) : true
 				});
 				decl.set(s, p);
 				real.set(p, s);
@@ -718,13 +738,16 @@ if (!window.consentgate) {
 			}
 		}));
 		wrap(w.CSSStyleSheet.prototype, 'addRule', (f, t, a) => cssOK(a[1] = String(a[1])) ? f.apply(t, a) : -1);
-		if (w.StylePropertyMap) for (const n of ['set', 'append']) wrap(w.StylePropertyMap.prototype, n, (f, t, a) => cssOK(a.slice(1).map(String).join(' ')) && f.apply(t, a));
+		if (w.StylePropertyMap) for (const n of ['set', 'append']) wrap(w.StylePropertyMap.prototype, n, (f, t, a) => cssOK((a = a.map(String)).slice(1).join(' ')) && f.apply(t, a));
 		// Animations: keyframes are styles too.
+		// (Read once: what is checked is what the native gets.)
+		const ob = y => y && typeof y == 'object', kv = (o, l) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, ob(v) ? l && Symbol.iterator in v ? [...v].map(y => ob(y) ? String(y) : y) : String(v) : v]));
+		const kc = x => ob(x) ? Symbol.iterator in x ? [...x].map(y => ob(y) ? kv(y) : y) : kv(x, 1) : x;
 		const kf = (x, d) => typeof x == 'string' ? x : x && typeof x == 'object' && d < 3 ? Object.values(x).map(y => kf(y, d + 1)).join(' ') : '';
-		wrap(El, 'animate', (f, t, a) => cssOK(kf(a[0], 0)) ? f.apply(t, a) : f.call(t, null, a[1]));
+		wrap(El, 'animate', (f, t, a) => cssOK(kf(a[0] = kc(a[0]), 0)) ? f.apply(t, a) : f.call(t, null, a[1]));
 		if (w.KeyframeEffect) {
-			ctor('KeyframeEffect', (c, a, nt) => Reflect.construct(c, a.length > 1 && !cssOK(kf(a[1], 0)) ? [a[0], null, a[2]] : a, nt));
-			wrap(w.KeyframeEffect.prototype, 'setKeyframes', (f, t, a) => cssOK(kf(a[0], 0)) && f.apply(t, a));
+			ctor('KeyframeEffect', (c, a, nt) => Reflect.construct(c, a.length > 1 && !cssOK(kf(a[1] = kc(a[1]), 0)) ? [a[0], null, a[2]] : a, nt));
+			wrap(w.KeyframeEffect.prototype, 'setKeyframes', (f, t, a) => cssOK(kf(a[0] = kc(a[0]), 0)) && f.apply(t, a));
 		}
 		const rule = (C, n, r) => wrap(C && C.prototype, n, (f, t, a) => cssOK(a[0] = String(a[0])) ? f.apply(t, a) : r && r(t));
 		rule(w.CSSStyleSheet, 'insertRule', () => 0);
@@ -782,7 +805,15 @@ if (!window.consentgate) {
 				textSet(p, () => q.textContent);
 			}
 		};
+		// (An argument that is no node is read once, as a string.)
+		const nt = gopd(w.Node.prototype, 'nodeType').get, sv = a => a.map(x => {
+			try {
+				return nt.call(x), x;
+			} catch (e) {}
+			return x && typeof x == 'object' ? String(x) : x;
+		});
 		const copy = (o, names, self) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
+			a = sv(a);
 			dry(self ? t : t.parentNode, cp => f.apply(cp(t), a.map(cp)));
 			return f.apply(t, a);
 		}));
@@ -805,6 +836,7 @@ if (!window.consentgate) {
 		// inserted is patched before the call returns.
 		const insert = (o, names, all) => names.split(' ').forEach(n => wrap(o, n, (f, t, a) => {
 			frame = 0;
+			a = sv(a);
 			const l = all ? a : a.slice(0, 1);
 			l.forEach(x => x && x.nodeType && (dry(x.parentNode, cp => rc.call(cp(x.parentNode), cp(x))), scan(x)));
 			textSet(t, () => t.textContent + l.map(x => x && x.nodeType ? x.textContent : x).join(''));
@@ -834,6 +866,7 @@ if (!window.consentgate) {
 		for (const o of [El, w.ShadowRoot.prototype]) {
 			setter(o, 'innerHTML', (e, v, f) => {
 				frame = 0;
+				v = pass(v, str(v));
 				f.call(e, /^(script|style|textarea|title|xmp|template)$/.test(e.localName) ? (textSet(e, () => str(v)), v) : clean(v, e));
 				if (frame) frames();
 			});
@@ -852,7 +885,9 @@ if (!window.consentgate) {
 			const k = a[0] = String(a[0]).toLowerCase();
 			if (k == 'insertimage' && a[2] != null && drop(srcCat(a[2] = str(a[2])), 'img')) return false;
 			if (k == 'inserthtml') a[2] = clean(a[2]);
-			return f.apply(t, a);
+			const r = f.apply(t, a);
+			frames();
+			return r;
 		});
 		// XSLT: the output is made in an inert document (an <img> made in
 		// this one would load at once) and scanned as it is adopted.
@@ -881,10 +916,12 @@ if (!window.consentgate) {
 			frames();
 			return r;
 		};
+		// (What is flushed is never left for the page's markup to finish
+		// with what it would load: cleaned as it ends in each way it can.)
 		const out = t => {
-			const h = rest, y = h + '>', z = h && clean(y, 0, 1);
+			const h = rest, z = h && ['>', '">', "'>"].map(y => clean(h + y, 0, 1)).find((z, i) => z != h + ['>', '">', "'>"][i]);
 			rest = '';
-			if (h) put(t, z == y ? h : z, rs);
+			if (h) put(t, z == null ? h : z, rs);
 		};
 		for (const n of ['write', 'writeln']) wrap(Dp, n, (f, t, a) => {
 			if (a.some(x => typeof x == 'symbol')) return f.apply(t, a);
