@@ -19,8 +19,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
-	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // The guard's promise to a site: its own legitimate scripts behave exactly
@@ -276,19 +274,7 @@ func (s *transparencySite) snapshot() (paths, hits, cookies []string) {
 // transparencyProxy runs Caddy with the transparency policy in front of the
 // site at http://localhost:PORT and returns that base URL.
 func transparencyProxy(t *testing.T, s *transparencySite) string {
-	port := testshared.FreePort(t)
-	runCaddyfile(t, fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-}
-http://localhost:%d {
-	cookie_consent {
-		policy testdata/transparency/policy.yaml
-	}
-	reverse_proxy 127.0.0.1:%s
-}
-`, port, s.port), fmt.Sprint(port))
-	return fmt.Sprintf("http://localhost:%d", port)
+	return fmt.Sprintf("http://localhost:%d", proxyWithPolicy(t, "127.0.0.1:"+s.port, "", "testdata/transparency/policy.yaml"))
 }
 
 // visit opens u with an empty jar (plus the consent cookie of a visitor who

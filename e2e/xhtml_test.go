@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/consentgate/consentgate/internal/testshared"
 )
 
 // An XHTML page (application/xhtml+xml) is read by the browser's XML parser,
@@ -45,19 +42,7 @@ func TestXHTMLPageKeepsWorking(t *testing.T) {
 		fmt.Fprint(w, xhtmlPage)
 	}))
 	defer up.Close()
-	port := testshared.FreePort(t)
-	site := fmt.Sprintf("http://localhost:%d", port)
-	runCaddyfile(t, fmt.Sprintf(`{
-	admin off
-	grace_period 100ms
-}
-%s {
-	cookie_consent {
-		policy ../caddymodule/testdata/policy.yaml
-	}
-	reverse_proxy %s
-}
-`, site, strings.TrimPrefix(up.URL, "http://")), fmt.Sprint(port))
+	site := fmt.Sprintf("http://localhost:%d", proxyWithPolicy(t, up.URL, "", "../caddymodule/testdata/policy.yaml"))
 
 	ctx := startChromium(t)
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)

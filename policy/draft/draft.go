@@ -590,6 +590,9 @@ func propose(o *observations, existing *policy.Policy, known *policy.Known, s *S
 	sort.SliceStable(d.requestOnly, func(i, j int) bool {
 		return d.requestOnly[i].sightings() > d.requestOnly[j].sightings()
 	})
+	sort.SliceStable(d.deletedOnly, func(i, j int) bool {
+		return d.deletedOnly[i].sightings() > d.deletedOnly[j].sightings()
+	})
 
 	if existing != nil && existing.NoticeOnly {
 		d.splitNoticeOnly()

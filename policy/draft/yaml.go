@@ -117,27 +117,29 @@ func (d *drafted) writeNotes(b *strings.Builder, indent string) {
 			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(u))
 		}
 	}
-	if len(d.deletedOnly) > 0 {
-		fmt.Fprintf(b, "%s# Only deleted by the site while the proxy watched (a logout expires names it may no longer\n", indent)
-		fmt.Fprintf(b, "%s# set): declare them if the site sets them.\n", indent)
-		for i, x := range d.deletedOnly {
-			if i == maxRequestOnlyListed {
-				fmt.Fprintf(b, "%s#   and %d more\n", indent, len(d.deletedOnly)-i)
-				break
-			}
-			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(fmt.Sprintf("%s %s (%s)", x.kind, quoteComment(clip(x.name)), seenNote(x.sightings(), nil, clip(x.firstPath)))))
-		}
+	writeNotProposed(b, indent, d.deletedOnly,
+		"Only deleted by the site while the proxy watched (a logout expires names it may no longer",
+		"set): declare them if the site sets them.")
+	writeNotProposed(b, indent, d.requestOnly,
+		"Seen only in visitors' requests, never set by the site while the proxy watched: probably",
+		"cookies left from before, or sent by the visitor; declare them if the site uses them.")
+}
+
+// writeNotProposed lists names that are not proposed as comments under a
+// heading, most seen first, at most maxRequestOnlyListed of them.
+func writeNotProposed(b *strings.Builder, indent string, xs []*seen, heading ...string) {
+	if len(xs) == 0 {
+		return
 	}
-	if len(d.requestOnly) > 0 {
-		fmt.Fprintf(b, "%s# Seen only in visitors' requests, never set by the site while the proxy watched: probably\n", indent)
-		fmt.Fprintf(b, "%s# cookies left from before, or sent by the visitor; declare them if the site uses them.\n", indent)
-		for i, x := range d.requestOnly {
-			if i == maxRequestOnlyListed {
-				fmt.Fprintf(b, "%s#   and %d more\n", indent, len(d.requestOnly)-i)
-				break
-			}
-			fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(fmt.Sprintf("%s %s (%s)", x.kind, quoteComment(clip(x.name)), seenNote(x.sightings(), nil, clip(x.firstPath)))))
+	for _, h := range heading {
+		fmt.Fprintf(b, "%s# %s\n", indent, h)
+	}
+	for i, x := range xs {
+		if i == maxRequestOnlyListed {
+			fmt.Fprintf(b, "%s#   and %d more\n", indent, len(xs)-i)
+			break
 		}
+		fmt.Fprintf(b, "%s#   %s\n", indent, oneLine(fmt.Sprintf("%s %s (%s)", x.kind, quoteComment(clip(x.name)), seenNote(x.sightings(), nil, clip(x.firstPath)))))
 	}
 }
 
